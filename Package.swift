@@ -1,0 +1,47 @@
+// swift-tools-version:6.2
+// Clientele: the customer ledger of a physical store or chain.
+// Targets, left to right, each depending only on those before it:
+// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → ClienteleCLI → clientele (@main).
+import PackageDescription
+
+let package = Package(
+    name: "Clientele",
+    products: [
+        .executable(name: "clientele", targets: ["clientele"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "LMDB", targets: ["LMDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "LedgerJSON", dependencies: ["Ledger"]),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "ClienteleCLI",
+            dependencies: [
+                "Ledger",
+                "LedgerJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

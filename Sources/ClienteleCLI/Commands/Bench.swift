@@ -1,0 +1,99 @@
+import ArgumentParser
+import Ledger
+import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Clientele {
+    /// `clientele bench`: measures the ledger on this machine.
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure appends, group commit, scans and verify on this machine.",
+            discussion: """
+                Each measurement runs on a fresh ledger in a temporary folder under --dir, with
+                events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run
+                both side by side). With no names it runs the whole suite at a size that finishes
+                in about a minute. Measurements: \(Bench.all.joined(separator: ", ")).
+                """)
+
+        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-view", "verify"]
+
+        @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
+        var names: [String] = []
+
+        @Option(help: "Events per measurement (default: a size per measurement that keeps the suite short).")
+        var events: Int?
+
+        @Option(help: "Events per transaction for append-batch (default: 100000 and 1000).")
+        var batch: Int?
+
+        @Option(help: "Payload bytes per event.")
+        var payload: Int = 200
+
+        @Option(help: "Concurrent writers for append-concurrent.")
+        var writers: Int = 32
+
+        @Option(help: "Folder for the temporary ledgers (on the disk you want to measure).")
+        var dir: String = "/tmp"
+
+        @Flag(help: "Keep the temporary ledgers.")
+        var keep = false
+
+        @Flag(help: "Print one JSON object per measurement.")
+        var json = false
+
+        func validate() throws {
+            for name in names where !Bench.all.contains(name) {
+                throw ValidationError("unknown measurement '\(name)'; choose from \(Bench.all.joined(separator: ", "))")
+            }
+            if let events, events < 1 { throw ValidationError("--events must be at least 1") }
+            if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            guard writers >= 1 else { throw ValidationError("--writers must be at least 1") }
+            guard payload >= 11, payload <= 1 << 20 else { throw ValidationError("--payload must be from 11 to 1048576 bytes") }
+        }
+
+        func run() async throws {
+            let selected = names.isEmpty ? Bench.all : names
+            let bench = LedgerBenchmarks(folder: dir, payloadBytes: payload, keep: keep)
+            var table = TextTable(header: ["measurement", "events", "batch", "seconds", "events/s", ""], rightAligned: [1, 2, 3, 4])
+            func report(_ m: Measurement) {
+                if json {
+                    var w = JSONWriter()
+                    w.raw("{\"name\":"); w.string(m.name)
+                    w.raw(",\"events\":"); w.number(Int64(m.events))
+                    w.raw(",\"batch\":"); w.number(Int64(m.batch))
+                    w.raw(",\"payload\":"); w.number(Int64(payload))
+                    w.raw(",\"seconds\":"); w.raw(Format.fixed(m.seconds, 6).utf8)
+                    w.raw(",\"events_per_second\":"); w.raw(Format.fixed(m.eventsPerSecond, 0).utf8)
+                    if !m.detail.isEmpty { w.raw(",\"detail\":"); w.string(m.detail) }
+                    w.raw("}\n")
+                    Output.write(w.bytes)
+                } else {
+                    table.rows.append([m.name, Format.grouped(m.events), m.batch > 0 ? Format.grouped(m.batch) : "",
+                                       Format.fixed(m.seconds, 3), Format.grouped(Int(m.eventsPerSecond)), m.detail])
+                    if Output.stderrIsTerminal { Output.error("  \(m.name): \(Format.grouped(Int(m.eventsPerSecond))) events/s") }
+                }
+            }
+            if selected.contains("append-batch") {
+                let batches = batch.map { [$0] } ?? [100_000, 1_000]
+                for b in batches {
+                    report(try bench.appendBatched(events: events ?? (b >= 10_000 ? 200_000 : 50_000), batch: b))
+                }
+            }
+            if selected.contains("append-concurrent") {
+                report(try await bench.appendConcurrent(events: events ?? 20_000, writers: writers))
+            }
+            let reads = selected.filter { ["scan-decode", "scan-view", "verify"].contains($0) }
+            if !reads.isEmpty {
+                let n = events ?? 1_000_000
+                let ledger = try bench.filledLedger(events: n)
+                defer { bench.dispose(ledger) }
+                if reads.contains("scan-decode") { report(try bench.scanDecode(ledger, events: n)) }
+                if reads.contains("scan-view") { report(try bench.scanView(ledger, events: n)) }
+                if reads.contains("verify") { report(try bench.verify(ledger, events: n)) }
+            }
+            if !json { Output.line(table.render()) }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import CLMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to open an LMDB environment.
+public struct EnvironmentOptions: Sendable {
+    /// The map size to start with, in bytes. The map grows by itself when full.
+    public var initialMapSize: Int = 1 << 30
+    /// The largest the map may grow to, in bytes (the file only takes the space it uses).
+    public var maximumMapSize: Int = 1 << 40
+    /// How many named databases the environment may hold.
+    public var maxDatabases: UInt32 = 32
+    /// How many read transactions may be open at once, across all processes.
+    public var maxReaders: UInt32 = 512
+    /// Flush to disk at every commit (LMDB's default). Turn off only for throwaway data.
+    public var durable: Bool = true
+    /// Open read-only (for inspection tools).
+    public var readOnly: Bool = false
+    /// The mode of the files created: owner read/write only.
+    public var fileMode: mode_t = 0o600
+
+    /// The defaults: durable, 1 GiB to start, growing up to 1 TiB.
+    public init() {}
+}
+
+/// An open LMDB environment: one data file, its lock file, and the named databases in it.
+///
+/// Open it once per process (lmdb.h: "Do not have open an LMDB database twice in the same
+/// process at the same time"). Reads may run on any thread at once; writes are closure-scoped
+/// and serialized by LMDB's writer lock, and the caller keeps each on one thread.
+public final class Environment: @unchecked Sendable {
+    // @unchecked Sendable: the MDB_env handle is thread-safe for concurrent transactions
+    // (opened with MDB_NOTLS); the map-size field is guarded by `resizeLock`.
+    let handle: OpaquePointer
+    /// The folder holding `data.mdb` and `lock.mdb`.
+    public let path: String
+    /// The options it was opened with.
+    public let options: EnvironmentOptions
+    private let resizeLock = ReadWriteLock()
+    private let closeLock = ReadWriteLock()
+    private var mapSize: Int
+    private var isClosed = false
+    /// Names already opened, so that a database is opened (and its handle made) only once.
+    private let databases = DatabaseRegistry()
+
+    /// Opens (and creates if need be) the environment in folder `path`.
+    ///
+    /// The folder must exist. Stale reader slots left by dead processes are cleared at open.
+    /// - Throws: `LMDBError` with the path in its context.
+    public init(path: String, options: EnvironmentOptions = EnvironmentOptions()) throws(LMDBError) {
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "creating LMDB environment")
+        guard let env else { throw LMDBError(code: ENOMEM, context: "creating LMDB environment") }
+        do {
+            try check(mdb_env_set_maxdbs(env, options.maxDatabases), "setting max databases")
+            try check(mdb_env_set_maxreaders(env, options.maxReaders), "setting max readers")
+            try check(mdb_env_set_mapsize(env, options.initialMapSize), "setting map size")
+            // lmdb.h: MDB_NOTLS ties reader locktable slots to MDB_txn objects instead of to
+            // threads, so a read transaction may be used from whichever thread a task runs on.
+            var flags = UInt32(MDB_NOTLS)
+            if !options.durable { flags |= UInt32(MDB_NOSYNC) }
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            try check(mdb_env_open(env, path, flags, options.fileMode), "opening LMDB environment at \(path)")
+            var dead: Int32 = 0
+            try check(mdb_reader_check(env, &dead), "clearing stale readers at \(path)")
+            var info = MDB_envinfo()
+            try check(mdb_env_info(env, &info), "reading environment info at \(path)")
+            self.mapSize = max(info.me_mapsize, options.initialMapSize)
+        } catch {
+            // lmdb.h: "If this function fails, mdb_env_close() must be called to discard the MDB_env handle."
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+        self.path = path
+        self.options = options
+    }
+
+    deinit {
+        if !isClosed { mdb_env_close(handle) }
+    }
+
+    /// Closes the environment. Call it when no transaction is running; later calls do nothing.
+    public func close() {
+        closeLock.withWriteLock {
+            if !isClosed {
+                isClosed = true
+                mdb_env_close(handle)
+            }
+        }
+    }
+
+    /// Opens (creating it if asked) the named database, once per environment.
+    public func database(_ name: String, create: Bool = true, flags: DatabaseFlags = []) throws(LMDBError) -> Database {
+        if let existing = databases.lookup(name) { return existing }
+        let db: Database
+        do {
+            db = try write { (txn) throws(LMDBError) -> Database in
+                try txn.openDatabase(name, create: create, flags: flags)
+            }
+        } catch let error as LMDBError {
+            throw error
+        } catch {
+            throw LMDBError(code: EIO, context: "opening database '\(name)': \(error)")
+        }
+        databases.store(db, for: name)
+        return db
+    }
+
+    /// Runs `body` in a read-only transaction: a consistent snapshot of the whole environment.
+    ///
+    /// Buffers handed out inside point into the map and are valid only inside `body`.
+    public func read<R, E: Error>(_ body: (borrowing Transaction) throws(E) -> R) throws -> R {
+        try resizeLock.withReadLock { () throws -> R in
+            var txn: OpaquePointer?
+            var rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
+            if rc == MDB_MAP_RESIZED {
+                // lmdb.h: another process grew the map; adopt its size (0 = keep the file's).
+                rc = mdb_env_set_mapsize(handle, 0)
+                if rc == 0 { rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn) }
+            }
+            try check(rc, "beginning read transaction at \(path)")
+            let transaction = Transaction(txn!, environment: self)
+            defer { mdb_txn_abort(txn) }
+            return try body(transaction)
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
+    ///
+    /// When the map is full, the transaction is aborted, the map doubled and `body` run again
+    /// from the start, so `body` must compute everything it writes from its inputs. Only one
+    /// write transaction runs at a time (LMDB's writer lock, across processes); lmdb.h binds it
+    /// to the thread that began it, so `body` must not await.
+    public func write<R, E: Error>(_ body: (borrowing Transaction) throws(E) -> R) throws -> R {
+        while true {
+            do {
+                return try resizeLock.withReadLock { () throws -> R in
+                    var txn: OpaquePointer?
+                    var rc = mdb_txn_begin(handle, nil, 0, &txn)
+                    if rc == MDB_MAP_RESIZED {
+                        rc = mdb_env_set_mapsize(handle, 0)
+                        if rc == 0 { rc = mdb_txn_begin(handle, nil, 0, &txn) }
+                    }
+                    try check(rc, "beginning write transaction at \(path)")
+                    let transaction = Transaction(txn!, environment: self)
+                    let result: R
+                    do {
+                        result = try body(transaction)
+                    } catch {
+                        mdb_txn_abort(txn)
+                        throw error
+                    }
+                    try check(mdb_txn_commit(txn), "committing write transaction at \(path)")
+                    return result
+                }
+            } catch LMDBError.mapFull {
+                try grow()
+            }
+        }
+    }
+
+    /// Doubles the map, waiting until no transaction of this process is running
+    /// (lmdb.h: mdb_env_set_mapsize "may be called ... if no transactions are active in this process").
+    private func grow() throws(LMDBError) {
+        try resizeLock.withWriteLock { () throws(LMDBError) in
+            let next = mapSize * 2
+            guard next <= options.maximumMapSize else {
+                throw LMDBError(code: MDB_MAP_FULL, context: "growing the map past its limit of \(options.maximumMapSize) bytes at \(path)")
+            }
+            try check(mdb_env_set_mapsize(handle, next), "growing the map to \(next) bytes at \(path)")
+            mapSize = next
+        }
+    }
+
+    /// The current map size in bytes.
+    public var currentMapSize: Int { resizeLock.withReadLock { mapSize } }
+
+    /// Page counts and geometry of the environment.
+    public func info() throws(LMDBError) -> EnvironmentInfo {
+        var info = MDB_envinfo()
+        try check(mdb_env_info(handle, &info), "reading environment info at \(path)")
+        var stat = MDB_stat()
+        try check(mdb_env_stat(handle, &stat), "reading environment stat at \(path)")
+        return EnvironmentInfo(
+            mapSize: info.me_mapsize, lastPageNumber: info.me_last_pgno, lastTransactionID: info.me_last_txnid,
+            maxReaders: Int(info.me_maxreaders), readersInUse: Int(info.me_numreaders), pageSize: Int(stat.ms_psize))
+    }
+
+    /// Writes a consistent copy of the environment to the empty folder `folder`, while writers go on.
+    ///
+    /// - Parameter compact: leave out free pages and renumber the rest (MDB_CP_COMPACT).
+    public func copy(to folder: String, compact: Bool = true) throws(LMDBError) {
+        try check(mdb_env_copy2(handle, folder, compact ? UInt32(MDB_CP_COMPACT) : 0), "copying environment to \(folder)")
+    }
+
+    /// Flushes the data buffers to disk (useful when opened with `durable: false`).
+    public func sync() throws(LMDBError) {
+        try check(mdb_env_sync(handle, 1), "syncing environment at \(path)")
+    }
+}
+
+/// Geometry and use of an environment, for statistics.
+public struct EnvironmentInfo: Sendable {
+    public let mapSize: Int
+    public let lastPageNumber: Int
+    public let lastTransactionID: Int
+    public let maxReaders: Int
+    public let readersInUse: Int
+    public let pageSize: Int
+    /// Bytes in use up to the last page, free pages included.
+    public var usedBytes: Int { (lastPageNumber + 1) * pageSize }
+}
+
+/// The names opened in an environment, so each is opened once.
+final class DatabaseRegistry: @unchecked Sendable {
+    // @unchecked Sendable: the dictionary is guarded by `lock`.
+    private let lock = ReadWriteLock()
+    private var byName: [String: Database] = [:]
+    func lookup(_ name: String) -> Database? { lock.withReadLock { byName[name] } }
+    func store(_ db: Database, for name: String) { lock.withWriteLock { byName[name] = db } }
+}

@@ -1,0 +1,174 @@
+/// The binary form of an event in the log (format 1), documented in docs/log-format.md.
+///
+/// A value in the `log` database is the envelope followed by the 32-byte chain hash.
+/// Numbers inside the value are little-endian; keys are big-endian so that key order is log order.
+///
+///     offset size field
+///      0     1   format (1)
+///      1     1   flags (bit 0: has source reference)
+///      2     2   schema version
+///      4     4   stream version
+///      8     8   sequence number (the same as the key, so a value moved to another key is caught)
+///     16     8   occurred-at, µs since the epoch (UTC)
+///     24     8   recorded-at, µs since the epoch (UTC)
+///     32     2   occurred-at zone offset, minutes
+///     34     2   recorded-at zone offset, minutes
+///     36     1   type length         37 1 customer length    38 1 store length
+///     39     1   actor length        40 1 channel length     41 1 source length
+///     42     2   external id length  44 4 payload length
+///     48     …   type, customer, store, actor, channel, source, external id, payload (UTF-8 / bytes)
+///      …    32   SHA-256(previous event's hash ‖ bytes 0 ..< here)
+public enum EventEnvelope {
+    /// The format byte this build writes and reads.
+    public static let format: UInt8 = 1
+    /// Bytes before the variable part.
+    public static let headerSize = 48
+    /// Bytes of the chain hash after the envelope.
+    public static let hashSize = 32
+
+    /// The size of `event`'s envelope (without the hash).
+    @inline(__always)
+    static func size(of event: NewEvent) -> Int {
+        headerSize + event.type.utf8.count + event.customer.utf8.count + event.store.utf8.count
+            + event.actor.utf8.count + event.channel.utf8.count
+            + (event.source.map { $0.source.utf8.count + $0.externalId.utf8.count } ?? 0)
+            + event.payload.count
+    }
+
+    /// Writes `event`'s envelope at the start of `out`, which holds at least `size(of:)` bytes.
+    @inline(__always)
+    static func encode(_ event: NewEvent, sequence: UInt64, streamVersion: UInt32, recordedAt: Timestamp,
+                       into out: UnsafeMutableRawBufferPointer) {
+        out.storeBytes(of: format, toByteOffset: 0, as: UInt8.self)
+        out.storeBytes(of: event.source == nil ? 0 : 1, toByteOffset: 1, as: UInt8.self)
+        out.storeBytes(of: event.schemaVersion.littleEndian, toByteOffset: 2, as: UInt16.self)
+        out.storeBytes(of: streamVersion.littleEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: sequence.littleEndian, toByteOffset: 8, as: UInt64.self)
+        out.storeBytes(of: event.occurredAt.microseconds.littleEndian, toByteOffset: 16, as: Int64.self)
+        out.storeBytes(of: recordedAt.microseconds.littleEndian, toByteOffset: 24, as: Int64.self)
+        out.storeBytes(of: event.occurredAt.offsetMinutes.littleEndian, toByteOffset: 32, as: Int16.self)
+        out.storeBytes(of: recordedAt.offsetMinutes.littleEndian, toByteOffset: 34, as: Int16.self)
+        var at = headerSize
+        @inline(__always) func put(_ s: String, lengthAt: Int) {
+            let n = s.utf8.count
+            out.storeBytes(of: UInt8(n), toByteOffset: lengthAt, as: UInt8.self)
+            writeUTF8(s, to: out, at: at)
+            at += n
+        }
+        put(event.type, lengthAt: 36)
+        put(event.customer, lengthAt: 37)
+        put(event.store, lengthAt: 38)
+        put(event.actor, lengthAt: 39)
+        put(event.channel, lengthAt: 40)
+        if let source = event.source {
+            put(source.source, lengthAt: 41)
+            let n = source.externalId.utf8.count
+            out.storeBytes(of: UInt16(n).littleEndian, toByteOffset: 42, as: UInt16.self)
+            writeUTF8(source.externalId, to: out, at: at)
+            at += n
+        } else {
+            out.storeBytes(of: 0, toByteOffset: 41, as: UInt8.self)
+            out.storeBytes(of: 0, toByteOffset: 42, as: UInt16.self)
+        }
+        out.storeBytes(of: UInt32(event.payload.count).littleEndian, toByteOffset: 44, as: UInt32.self)
+        event.payload.withUnsafeBytes { p in
+            if p.count > 0 { (out.baseAddress! + at).copyMemory(from: p.baseAddress!, byteCount: p.count) }
+        }
+    }
+}
+
+@inline(__always)
+func writeUTF8(_ s: String, to out: UnsafeMutableRawBufferPointer, at offset: Int) {
+    var s = s
+    s.withUTF8 { u in
+        if u.count > 0 { (out.baseAddress! + offset).copyMemory(from: u.baseAddress!, byteCount: u.count) }
+    }
+}
+
+/// A zero-copy view of one stored event: fields are read from the map on demand.
+///
+/// Valid only inside the read closure that produced it (its bytes live in LMDB's map).
+public struct EventRecord {
+    /// The whole stored value: envelope then chain hash.
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Wraps a stored value after checking that its lengths add up; nil when they do not.
+    @inline(__always)
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count >= EventEnvelope.headerSize + EventEnvelope.hashSize,
+              bytes[0] == EventEnvelope.format else { return nil }
+        self.bytes = bytes
+        let variable = Int(bytes[36]) + Int(bytes[37]) + Int(bytes[38]) + Int(bytes[39]) + Int(bytes[40]) + Int(bytes[41])
+            + Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 42, as: UInt16.self)))
+            + Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
+        guard EventEnvelope.headerSize + variable + EventEnvelope.hashSize == bytes.count else { return nil }
+    }
+
+    /// The envelope bytes the chain hash covers.
+    @inline(__always) public var envelope: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - EventEnvelope.hashSize)]) }
+    /// The stored chain hash.
+    @inline(__always) public var chainHash: ChainHash { ChainHash(bytes: UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - EventEnvelope.hashSize)...])) }
+    @inline(__always) public var hasSource: Bool { bytes[1] & 1 != 0 }
+    @inline(__always) public var schemaVersion: UInt16 { UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
+    @inline(__always) public var streamVersion: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+    @inline(__always) public var sequence: UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+    @inline(__always) public var occurredAt: Timestamp {
+        Timestamp(microseconds: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int64.self)),
+                  offsetMinutes: Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 32, as: Int16.self)))
+    }
+    @inline(__always) public var recordedAt: Timestamp {
+        Timestamp(microseconds: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: Int64.self)),
+                  offsetMinutes: Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 34, as: Int16.self)))
+    }
+
+    /// Byte ranges of the variable fields, in envelope order.
+    @inline(__always)
+    func field(_ index: Int) -> UnsafeRawBufferPointer {
+        var start = EventEnvelope.headerSize
+        for i in 0..<index { start += length(i) }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length(index))])
+    }
+
+    @inline(__always)
+    func length(_ index: Int) -> Int {
+        switch index {
+        case 0...5: return Int(bytes[36 + index])
+        case 6: return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 42, as: UInt16.self)))
+        default: return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
+        }
+    }
+
+    @inline(__always) public var typeBytes: UnsafeRawBufferPointer { field(0) }
+    @inline(__always) public var customerBytes: UnsafeRawBufferPointer { field(1) }
+    @inline(__always) public var storeBytes: UnsafeRawBufferPointer { field(2) }
+    @inline(__always) public var actorBytes: UnsafeRawBufferPointer { field(3) }
+    @inline(__always) public var channelBytes: UnsafeRawBufferPointer { field(4) }
+    @inline(__always) public var sourceBytes: UnsafeRawBufferPointer { field(5) }
+    @inline(__always) public var externalIdBytes: UnsafeRawBufferPointer { field(6) }
+    @inline(__always) public var payloadBytes: UnsafeRawBufferPointer { field(7) }
+
+    /// Copies the event out of the map into an owned value.
+    public func decode() -> RecordedEvent {
+        var at = EventEnvelope.headerSize
+        @inline(__always) func string(_ n: Int) -> String {
+            let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), as: UTF8.self)
+            at += n
+            return s
+        }
+        let type = string(Int(bytes[36]))
+        let customer = string(Int(bytes[37]))
+        let store = string(Int(bytes[38]))
+        let actor = string(Int(bytes[39]))
+        let channel = string(Int(bytes[40]))
+        let sourceName = string(Int(bytes[41]))
+        let externalId = string(length(6))
+        let n = length(7)
+        let payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]))
+        return RecordedEvent(
+            sequence: sequence, streamVersion: streamVersion, recordedAt: recordedAt, chainHash: chainHash,
+            type: type, schemaVersion: schemaVersion, customer: customer, store: store, actor: actor, channel: channel,
+            occurredAt: occurredAt,
+            source: hasSource ? SourceReference(source: sourceName, externalId: externalId) : nil,
+            payload: payload)
+    }
+}

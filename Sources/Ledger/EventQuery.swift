@@ -1,0 +1,46 @@
+/// Which events a scan visits, and through which index.
+public struct EventQuery: Sendable, Hashable {
+    /// The index a scan walks.
+    public enum Index: Sendable, Hashable {
+        /// The log itself, in sequence order.
+        case log
+        /// One customer's stream, in version order.
+        case customer(String)
+        /// One event type, in sequence order.
+        case type(String)
+        /// One store, in sequence order.
+        case store(String)
+        /// One actor, in sequence order.
+        case actor(String)
+        /// Occurred-at time (business time) in `[from, until)`, µs since the epoch; in time order.
+        case occurred(from: Int64, until: Int64)
+    }
+
+    /// The index to walk.
+    public var index: Index
+    /// Only events whose sequence number is in this range.
+    public var sequences: ClosedRange<UInt64>
+
+    /// A query over `index`, limited to `sequences`.
+    public init(_ index: Index, sequences: ClosedRange<UInt64> = 1...UInt64.max) {
+        self.index = index
+        self.sequences = sequences
+    }
+
+    /// Every event in log order, optionally from and through given sequence numbers.
+    public static func all(from: UInt64 = 1, through: UInt64 = .max) -> EventQuery {
+        EventQuery(.log, sequences: max(1, from)...max(max(1, from), through))
+    }
+    /// One customer's events.
+    public static func customer(_ id: String) -> EventQuery { EventQuery(.customer(id)) }
+    /// The events of one type.
+    public static func type(_ name: String) -> EventQuery { EventQuery(.type(name)) }
+    /// The events of one store.
+    public static func store(_ id: String) -> EventQuery { EventQuery(.store(id)) }
+    /// The events one staff member or system did.
+    public static func actor(_ id: String) -> EventQuery { EventQuery(.actor(id)) }
+    /// The events that occurred in `[from, until)`.
+    public static func occurred(from: Timestamp, until: Timestamp) -> EventQuery {
+        EventQuery(.occurred(from: from.microseconds, until: until.microseconds))
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one thread that writes to the log: it gathers the events submitted by many callers
+/// and commits them together, so that N small durable appends cost one fsync.
+///
+/// lmdb.h: "A transaction and its cursors must only be used by a single thread" and a write
+/// transaction stays on the thread that began it; Swift tasks hop threads, so writes live here.
+final class GroupCommitWriter: @unchecked Sendable {
+    // @unchecked Sendable: `queue`, `stopping` and the counters are guarded by `mutex`.
+    typealias Completion = @Sendable ([Result<AppendReceipt, AppendError>]) -> Void
+
+    private struct Submission {
+        let events: [NewEvent]
+        let completion: Completion
+    }
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var queue: [Submission] = []
+    private var stopping = false
+    private var running = false
+    private var thread = pthread_t()
+    private let maxEventsPerTransaction: Int
+    private unowned(unsafe) var ledger: Ledger?
+    private var committedTransactions = 0
+    private var committedEvents = 0
+
+    init(maxEventsPerTransaction: Int) {
+        self.maxEventsPerTransaction = max(1, maxEventsPerTransaction)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        wake.deallocate()
+        mutex.deallocate()
+    }
+
+    func start(ledger: Ledger) {
+        self.ledger = ledger
+        running = true
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let writer = Unmanaged<GroupCommitWriter>.fromOpaque(raw!).takeRetainedValue()
+            writer.loop()
+            return nil
+        }, context)
+        precondition(rc == 0, "could not start the ledger's writer thread (pthread_create: \(rc))")
+    }
+
+    /// Queues `events`; `completion` runs on the writer thread with one result per event, in order.
+    func submit(_ events: [NewEvent], completion: @escaping Completion) {
+        pthread_mutex_lock(mutex)
+        if stopping {
+            pthread_mutex_unlock(mutex)
+            completion(events.map { _ in .failure(.closed) })
+            return
+        }
+        queue.append(Submission(events: events, completion: completion))
+        pthread_cond_signal(wake)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Commits what is queued, then ends the thread and waits for it.
+    func stop() {
+        pthread_mutex_lock(mutex)
+        let wasRunning = running && !stopping
+        stopping = true
+        pthread_cond_signal(wake)
+        pthread_mutex_unlock(mutex)
+        if wasRunning { pthread_join(thread, nil) }
+    }
+
+    /// Transactions and events committed so far.
+    var counters: (transactions: Int, events: Int) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return (committedTransactions, committedEvents)
+    }
+
+    private func loop() {
+        while true {
+            pthread_mutex_lock(mutex)
+            while queue.isEmpty && !stopping { pthread_cond_wait(wake, mutex) }
+            if queue.isEmpty {
+                pthread_mutex_unlock(mutex)
+                return
+            }
+            var taken = 0
+            var count = 0
+            while taken < queue.count && (count == 0 || count + queue[taken].events.count <= maxEventsPerTransaction) {
+                count += queue[taken].events.count
+                taken += 1
+            }
+            let batch = Array(queue[0..<taken])
+            queue.removeFirst(taken)
+            pthread_mutex_unlock(mutex)
+
+            var events: [NewEvent] = []
+            events.reserveCapacity(count)
+            for submission in batch { events.append(contentsOf: submission.events) }
+            let results = ledger!.commit(events)
+            pthread_mutex_lock(mutex)
+            committedTransactions += 1
+            committedEvents += count
+            pthread_mutex_unlock(mutex)
+            var offset = 0
+            for submission in batch {
+                let n = submission.events.count
+                submission.completion(Array(results[offset..<(offset + n)]))
+                offset += n
+            }
+        }
+    }
+}

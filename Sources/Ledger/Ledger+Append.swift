@@ -1,0 +1,179 @@
+import LMDB
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Ledger {
+    /// Appends one event durably and returns its place in the log.
+    ///
+    /// - Throws: `AppendError` — invalid fields, a version conflict, or a failed commit.
+    public func append(_ event: NewEvent) async throws(AppendError) -> AppendReceipt {
+        try await append([event])[0].get()
+    }
+
+    /// Appends events in order, with one result each: an event that fails does not stop the others.
+    ///
+    /// They are committed in one transaction together with other callers' pending events.
+    public func append(_ events: [NewEvent]) async -> [Result<AppendReceipt, AppendError>] {
+        await withCheckedContinuation { continuation in
+            submit(events) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Appends events and blocks the calling thread until they are durable.
+    ///
+    /// For command-line tools and benchmarks; from async code use `append(_:) async`.
+    public func appendAndWait(_ events: [NewEvent]) -> [Result<AppendReceipt, AppendError>] {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        submit(events) { results in
+            box.results = results
+            done.signal()
+        }
+        done.wait()
+        return box.results
+    }
+
+    /// Checks each event, then hands the valid ones to the writer; results keep the input order.
+    func submit(_ events: [NewEvent], completion: @escaping GroupCommitWriter.Completion) {
+        var invalid: [(Int, AppendError)] = []
+        for (i, event) in events.enumerated() {
+            if let error = event.validate() { invalid.append((i, error)) }
+        }
+        if invalid.isEmpty {
+            writer.submit(events, completion: completion)
+            return
+        }
+        var valid: [NewEvent] = []
+        valid.reserveCapacity(events.count - invalid.count)
+        var next = 0
+        for (i, event) in events.enumerated() {
+            if next < invalid.count && invalid[next].0 == i { next += 1 } else { valid.append(event) }
+        }
+        let count = events.count
+        let errors = invalid
+        writer.submit(valid) { committed in
+            var merged: [Result<AppendReceipt, AppendError>] = []
+            merged.reserveCapacity(count)
+            var c = 0, e = 0
+            for i in 0..<count {
+                if e < errors.count && errors[e].0 == i {
+                    merged.append(.failure(errors[e].1)); e += 1
+                } else {
+                    merged.append(committed[c]); c += 1
+                }
+            }
+            completion(merged)
+        }
+    }
+
+    /// Writes a batch in one transaction, on the writer thread. Storage failures fail the whole batch.
+    func commit(_ events: [NewEvent]) -> [Result<AppendReceipt, AppendError>] {
+        if events.isEmpty { return [] }
+        do {
+            return try environment.write { (txn: borrowing Transaction) throws -> [Result<AppendReceipt, AppendError>] in
+                try self.write(events, in: txn)
+            }
+        } catch {
+            let text = "\(error)"
+            return events.map { _ in .failure(.storage(text)) }
+        }
+    }
+
+    /// The body of a write transaction: runs again from the start if the map had to grow.
+    private func write(_ events: [NewEvent], in txn: borrowing Transaction) throws -> [Result<AppendReceipt, AppendError>] {
+        let keys = KeyBuffer()
+        let recordedAt = Timestamp.now()
+        var results: [Result<AppendReceipt, AppendError>] = []
+        results.reserveCapacity(events.count)
+        var (lastSequence, previousHash) = try head(in: txn, keys: keys)
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+
+        try txn.withCursor(byCustomer) { (customers: inout Cursor) throws in
+            for event in events {
+                let sequence = lastSequence + 1
+                var sequenceBE = sequence.bigEndian
+                // Idempotency first: a retried append whose original went through must come back
+                // as a duplicate, not as a version conflict.
+                var claimedSource = false
+                if let source = event.source {
+                    let key = keys.sourceKey(source)
+                    let existing = try withUnsafeBytes(of: &sequenceBE) { (v) throws(LMDBError) in
+                        try txn.insertIfAbsent(bySource, key: key, value: v)
+                    }
+                    if let existing {
+                        let found = readBE64(existing)
+                        let version = try storedStreamVersion(of: found, in: txn, keys: keys)
+                        results.append(.success(AppendReceipt(sequence: found, streamVersion: version, duplicate: true)))
+                        continue
+                    }
+                    claimedSource = true
+                }
+                let current = try currentVersion(of: event.customer, cursor: &customers, keys: keys)
+                guard event.expectedVersion.admits(current) else {
+                    if claimedSource { try txn.delete(bySource, key: keys.sourceKey(event.source!)) }
+                    results.append(.failure(.versionConflict(customer: event.customer, expected: event.expectedVersion, actual: current)))
+                    continue
+                }
+                let version = current + 1
+                let size = EventEnvelope.size(of: event)
+                var hash = ChainHash.genesis
+                let previous = previousHash
+                try txn.putReserving(log, key: keys.sequenceKey(sequence), size: size + EventEnvelope.hashSize, flags: .append) { out in
+                    EventEnvelope.encode(event, sequence: sequence, streamVersion: version, recordedAt: recordedAt, into: out)
+                    hash = ChainHash.link(previous: previous, event: UnsafeRawBufferPointer(rebasing: out[0..<size]))
+                    hash.store(into: UnsafeMutableRawBufferPointer(rebasing: out[size...]))
+                }
+                try withUnsafeBytes(of: &sequenceBE) { (v) throws(LMDBError) in
+                    try txn.put(byCustomer, key: keys.customerKey(event.customer, version: version), value: v)
+                }
+                try txn.put(byType, key: keys.nameKey(event.type, sequence: sequence), value: empty)
+                try txn.put(byStore, key: keys.nameKey(event.store, sequence: sequence), value: empty)
+                try txn.put(byActor, key: keys.nameKey(event.actor, sequence: sequence), value: empty)
+                try txn.put(byTime, key: keys.timeKey(event.occurredAt.microseconds, sequence: sequence), value: empty)
+                previousHash = hash
+                lastSequence = sequence
+                results.append(.success(AppendReceipt(sequence: sequence, streamVersion: version, duplicate: false)))
+            }
+        }
+        return results
+    }
+
+    /// The last sequence number and its chain hash (0 and the genesis hash for an empty log).
+    func head(in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> (UInt64, ChainHash) {
+        try txn.withCursor(log) { (cursor: inout Cursor) throws -> (UInt64, ChainHash) in
+            guard let last = try cursor.last() else { return (0, .genesis) }
+            guard last.key.count == 8, let record = EventRecord(last.value) else {
+                throw LMDBError(code: -30_796, context: "reading the last event of the log: it is damaged; run `clientele verify`")
+            }
+            return (readBE64(last.key), record.chainHash)
+        }
+    }
+
+    /// The version of the customer's last event (0 when it has none), via the by_customer index.
+    func currentVersion(of customer: String, cursor: inout Cursor, keys: borrowing KeyBuffer) throws(LMDBError) -> UInt32 {
+        let probe = keys.customerKey(customer, version: .max)
+        let prefixLength = probe.count - 4
+        let candidate: Entry?
+        if try cursor.seek(atOrAfter: probe) != nil {
+            candidate = try cursor.previous()
+        } else {
+            candidate = try cursor.last()
+        }
+        guard let entry = candidate, entry.key.count == prefixLength + 4,
+              memcmp(entry.key.baseAddress!, probe.baseAddress!, prefixLength) == 0 else { return 0 }
+        return readBE32(entry.key, at: prefixLength)
+    }
+
+    func storedStreamVersion(of sequence: UInt64, in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws(LMDBError) -> UInt32 {
+        guard let value = try txn.get(log, key: keys.sequenceKey(sequence)), let record = EventRecord(value) else { return 0 }
+        return record.streamVersion
+    }
+}
+
+/// Carries results from the writer thread to a thread blocked in `appendAndWait`.
+private final class ResultBox: @unchecked Sendable {
+    // @unchecked Sendable: written once before the semaphore is signalled, read after it is waited on.
+    var results: [Result<AppendReceipt, AppendError>] = []
+}

@@ -1,0 +1,133 @@
+import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Ledger {
+    /// The event with sequence number `sequence`, or nil when the log has none.
+    public func event(_ sequence: UInt64) throws(LedgerError) -> RecordedEvent? {
+        var found: RecordedEvent?
+        try scan(.all(from: sequence, through: sequence)) { found = $0; return false }
+        return found
+    }
+
+    /// Visits the events `query` selects, one at a time, in one consistent snapshot;
+    /// `body` returns false to stop. Memory stays flat whatever the log's size.
+    public func scan(_ query: EventQuery, _ body: (RecordedEvent) throws -> Bool) throws(LedgerError) {
+        try scanRecords(query) { record in try body(record.decode()) }
+    }
+
+    /// Like `scan`, but lends each event as a zero-copy view of the stored bytes, valid only
+    /// inside `body`: the fastest way to fold over the log.
+    public func scanRecords(_ query: EventQuery, _ body: (EventRecord) throws -> Bool) throws(LedgerError) {
+        try reading { txn, keys in
+            try self.scan(query, in: txn, keys: keys, body)
+        }
+    }
+
+    /// Runs `body` in a read transaction, turning storage failures into `LedgerError`.
+    func reading<R>(_ body: (borrowing Transaction, borrowing KeyBuffer) throws -> R) throws(LedgerError) -> R {
+        let keys = KeyBuffer()
+        do {
+            return try environment.read { (txn: borrowing Transaction) throws -> R in try body(txn, keys) }
+        } catch let error as LMDBError {
+            throw .storage(error)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .io(path: path, reason: "\(error)")
+        }
+    }
+
+    func scan(_ query: EventQuery, in txn: borrowing Transaction, keys: borrowing KeyBuffer,
+              _ body: (EventRecord) throws -> Bool) throws {
+        let range = query.sequences
+        func damaged(_ sequence: UInt64) -> LedgerError {
+            .notALedger(path: path, reason: "event \(sequence) is damaged; run `clientele verify`")
+        }
+        switch query.index {
+        case .log:
+            try txn.withCursor(log) { (cursor: inout Cursor) throws in
+                var entry = try cursor.seek(atOrAfter: keys.sequenceKey(range.lowerBound))
+                while let e = entry {
+                    let sequence = readBE64(e.key)
+                    if sequence > range.upperBound { break }
+                    guard let record = EventRecord(e.value) else { throw damaged(sequence) }
+                    if try !body(record) { break }
+                    entry = try cursor.next()
+                }
+            }
+        case .customer(let id):
+            let probe = keys.customerKey(id, version: 1)
+            let prefixLength = probe.count - 4
+            let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
+            try visitIndex(byCustomer, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
+                           sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }, body)
+        case .type(let name), .store(let name), .actor(let name):
+            let db: Database
+            switch query.index {
+            case .type: db = byType
+            case .store: db = byStore
+            default: db = byActor
+            }
+            let probe = keys.nameKey(name, sequence: range.lowerBound)
+            let prefixLength = probe.count - 8
+            let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
+            try visitIndex(db, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
+                           sequenceOf: { e in e.key.count == prefixLength + 8 ? readBE64(e.key, at: prefixLength) : nil }, body)
+        case .occurred(let from, let until):
+            guard from < until else { return }
+            let upper = KeyBuffer.biased(until)
+            try visitIndex(byTime, in: txn, from: keys.timeKey(from, sequence: 0), prefix: [], range: range, keys: keys,
+                           sequenceOf: { e in
+                               guard e.key.count == 16, readBE64(e.key) < upper else { return nil }
+                               return readBE64(e.key, at: 8)
+                           }, body)
+        }
+    }
+
+    /// Walks index entries starting at `from` while they share `prefix`; `sequenceOf` reads the
+    /// event an entry points to (nil ends the walk), and the event is fetched from the log.
+    private func visitIndex(_ db: Database, in txn: borrowing Transaction, from: UnsafeRawBufferPointer, prefix: [UInt8],
+                            range: ClosedRange<UInt64>, keys: borrowing KeyBuffer,
+                            sequenceOf: (Entry) -> UInt64?, _ body: (EventRecord) throws -> Bool) throws {
+        try txn.withCursor(db) { (cursor: inout Cursor) throws in
+            var entry = try cursor.seek(atOrAfter: from)
+            while let e = entry {
+                if !prefix.isEmpty {
+                    guard e.key.count >= prefix.count,
+                          prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefix.count) == 0 }) else { break }
+                }
+                guard let sequence = sequenceOf(e) else { break }
+                if range.contains(sequence) {
+                    guard let value = try txn.get(log, key: keys.sequenceKey(sequence)), let record = EventRecord(value) else {
+                        throw LedgerError.notALedger(path: path, reason: "index '\(db.name)' points to event \(sequence), which is missing or damaged; run `clientele verify`")
+                    }
+                    if try !body(record) { return }
+                }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// The sequence number of the event appended under `source`, if any.
+    public func sequence(of source: SourceReference) throws(LedgerError) -> UInt64? {
+        try reading { txn, keys in
+            try txn.get(self.bySource, key: keys.sourceKey(source)).map { readBE64($0) }
+        }
+    }
+
+    /// The version of the customer's last event; 0 when the customer has none.
+    public func streamVersion(of customer: String) throws(LedgerError) -> UInt32 {
+        try reading { txn, keys in
+            try txn.withCursor(self.byCustomer) { (cursor: inout Cursor) throws -> UInt32 in
+                try self.currentVersion(of: customer, cursor: &cursor, keys: keys)
+            }
+        }
+    }
+
+    /// The last sequence number (0 for an empty log) and its chain hash.
+    public func head() throws(LedgerError) -> (sequence: UInt64, hash: ChainHash) {
+        try reading { txn, keys in try self.head(in: txn, keys: keys) }
+    }
+}

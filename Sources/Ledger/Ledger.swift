@@ -1,0 +1,119 @@
+import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to open a ledger.
+public struct LedgerOptions: Sendable {
+    /// The LMDB environment's options (map size, durability, readers).
+    public var environment = EnvironmentOptions()
+    /// The most events the group-commit writer puts in one transaction (a single larger batch still goes whole).
+    public var maxEventsPerTransaction = 100_000
+    /// Create the folder and the databases when they do not exist.
+    public var create = false
+
+    /// The defaults: durable, open an existing ledger only.
+    public init() {}
+}
+
+/// The append-only event log of Clientele: every customer action, in order, chained by SHA-256.
+///
+/// There is no way to change or remove an event through it. Appends go through one writer
+/// thread that commits many callers' events in one durable transaction (group commit); reads
+/// run on the caller's thread in their own snapshot.
+public final class Ledger: Sendable {
+    /// The folder holding the LMDB files.
+    public let path: String
+    let environment: Environment
+    let log: Database
+    let byCustomer: Database
+    let byType: Database
+    let byStore: Database
+    let byActor: Database
+    let byTime: Database
+    let bySource: Database
+    let meta: Database
+    let writer: GroupCommitWriter
+
+    /// What this build writes in the `meta` database under `format`.
+    public static let formatTag = "clientele-ledger/1"
+
+    /// Opens the ledger in folder `path` (creating it when `options.create` is set).
+    public init(path: String, options: LedgerOptions = LedgerOptions()) throws(LedgerError) {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            guard options.create else { throw .notFound(path: path) }
+            try Ledger.makeFolder(path)
+        } else if st.st_mode & S_IFMT != S_IFDIR {
+            throw .notALedger(path: path, reason: "it is a file, not a folder")
+        } else if !options.create && access(path + "/data.mdb", F_OK) != 0 {
+            throw .notFound(path: path)
+        }
+        do {
+            let env = try Environment(path: path, options: options.environment)
+            environment = env
+            meta = try env.database("meta")
+            log = try env.database("log")
+            byCustomer = try env.database("by_customer")
+            byType = try env.database("by_type")
+            byStore = try env.database("by_store")
+            byActor = try env.database("by_actor")
+            byTime = try env.database("by_time")
+            bySource = try env.database("by_source")
+        } catch {
+            throw .storage(error)
+        }
+        self.path = path
+        let tag = Array(Ledger.formatTag.utf8)
+        let key = Array("format".utf8)
+        let meta = self.meta
+        let found: String?
+        do {
+            found = try environment.write { (txn: borrowing Transaction) throws -> String? in
+                try key.withUnsafeBytes { k throws -> String? in
+                    if let existing = try txn.get(meta, key: k) { return String(decoding: existing, as: UTF8.self) }
+                    try tag.withUnsafeBytes { v throws in try txn.put(meta, key: k, value: v) }
+                    return nil
+                }
+            }
+        } catch let error as LMDBError {
+            throw .storage(error)
+        } catch {
+            throw .io(path: path, reason: "\(error)")
+        }
+        if let found, found != Ledger.formatTag {
+            environment.close()
+            throw .notALedger(path: path, reason: "its format is '\(found)', this build reads '\(Ledger.formatTag)'")
+        }
+        writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction)
+        writer.start(ledger: self)
+    }
+
+    private static func makeFolder(_ path: String) throws(LedgerError) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
+                throw .io(path: partial, reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
+    deinit {
+        writer.stop()
+    }
+
+    /// Stops the writer after the events already submitted are committed, then closes LMDB.
+    public func close() {
+        writer.stop()
+        environment.close()
+    }
+
+    /// The LMDB environment, for tools that look beneath the log (backup, statistics).
+    public var storage: Environment { environment }
+}
+
+extension Ledger {
+    /// Write transactions and events the group-commit writer has committed since the ledger was opened.
+    public var groupCommitCounters: (transactions: Int, events: Int) { writer.counters }
+}
