@@ -1,0 +1,79 @@
+import Foundation
+
+/// The built `clientele` executable, run as a real child process.
+enum ClienteleBinary {
+    /// `$CLIENTELE_BIN`, or `clientele` beside the test bundle in the build folder.
+    static var path: String {
+        if let explicit = ProcessInfo.processInfo.environment["CLIENTELE_BIN"] { return explicit }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: me).deletingLastPathComponent()
+        // Swift Testing may run from inside the .xctest bundle folder.
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("clientele").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return ".build/debug/clientele"
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `clientele args…` with `input` on standard input and waits for it.
+    static func run(_ args: [String], input: String = "") throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read both pipes while the child runs, so a full pipe never blocks it.
+        let outData = LockedData(), errData = LockedData()
+        let group = DispatchGroup()
+        for (pipe, sink) in [(stdout, outData), (stderr, errData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                group.leave()
+            }
+        }
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        group.wait()
+        return Output(status: process.terminationStatus,
+                      stdout: String(decoding: outData.get(), as: UTF8.self),
+                      stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+}
+
+final class LockedData: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`.
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// A fresh folder for one test, removed with everything in it.
+struct TempFolder {
+    let path: String
+    init(_ label: String) throws {
+        path = NSTemporaryDirectory() + "clientele-cli-\(label)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// One event as a JSON line, numbered so each line's event can be recognised later.
+func eventLine(_ n: Int, customer: String? = nil, extra: String = "") -> String {
+    """
+    {"type":"VisitRecorded","customer":"\(customer ?? "C\(n % 97)")","store":"S\(n % 5)","actor":"staff-\(n % 11)","channel":"counter","occurredAt":"2026-11-23T10:15:00+08:00","source":"test","externalId":"line-\(n)","payload":{"n":\(n)}\(extra)}
+    """
+}

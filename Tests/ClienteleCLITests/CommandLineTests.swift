@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import Ledger
+import LMDB
+
+@Suite("The clientele command", .serialized)
+struct CommandLineTests {
+    @Test("init, append, stats and verify work end to end")
+    func endToEnd() throws {
+        let dir = try TempFolder("e2e"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        let created = try ClienteleBinary.run(["init", "--db", db])
+        #expect(created.status == 0)
+        #expect(created.stdout.contains("Created an empty ledger"))
+        let again = try ClienteleBinary.run(["init", "--db", db])
+        #expect(again.status == 0 && again.stdout.contains("already exists"))
+
+        let input = (1...5).map { eventLine($0) }.joined(separator: "\n") + "\n"
+        let appended = try ClienteleBinary.run(["append", "--db", db], input: input)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(appended.stdout == "1\n2\n3\n4\n5\n")
+
+        // The same lines again: all duplicates, nothing written.
+        let replay = try ClienteleBinary.run(["append", "--db", db, "--json"], input: input)
+        #expect(replay.status == 0)
+        #expect(replay.stdout.split(separator: "\n").allSatisfy { $0.contains("\"status\":\"duplicate\"") })
+
+        let stats = try ClienteleBinary.run(["stats", "--db", db, "--json"])
+        #expect(stats.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        #expect(object?["events"] as? Int == 5)
+        #expect(object?["customers"] as? Int == 5)
+        #expect((object?["eventsByType"] as? [String: Int])?["VisitRecorded"] == 5)
+
+        let human = try ClienteleBinary.run(["stats", "--db", db])
+        #expect(human.stdout.contains("VisitRecorded"))
+        #expect(human.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
+
+        let verify = try ClienteleBinary.run(["verify", "--db", db])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.hasPrefix("sound: 5 events"))
+    }
+
+    @Test("bad lines are reported by line and field; good lines around them are appended")
+    func badLines() throws {
+        let dir = try TempFolder("bad"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        _ = try ClienteleBinary.run(["init", "--db", db])
+        let input = [
+            eventLine(1),
+            "{not json",
+            eventLine(3).replacingOccurrences(of: "+08:00", with: ""),
+            eventLine(4, extra: ",\"colour\":\"red\""),
+            eventLine(5).replacingOccurrences(of: "\"store\":\"S0\",", with: ""),
+            "",
+            eventLine(7),
+        ].joined(separator: "\n")
+        let result = try ClienteleBinary.run(["append", "--db", db], input: input)
+        #expect(result.status == 1)
+        #expect(result.stdout == "1\n2\n")
+        #expect(result.stderr.contains("stdin:2: $: invalid JSON"))
+        #expect(result.stderr.contains("stdin:3: $.occurredAt:"))
+        #expect(result.stderr.contains("stdin:4: $.colour: unknown member"))
+        #expect(result.stderr.contains("stdin:5: $.store: is required"))
+        #expect(result.stderr.contains("appended 2, duplicates 0, rejected 4"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test("a missing ledger is one readable error, not a crash")
+    func missingLedger() throws {
+        let dir = try TempFolder("missing"); defer { dir.remove() }
+        for command in [["stats"], ["verify"], ["append"]] {
+            let result = try ClienteleBinary.run(command + ["--db", dir.path + "/none"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("no ledger at"))
+            #expect(result.stderr.contains("clientele init"))
+        }
+    }
+
+    @Test("verify exits non-zero and names the event whose byte was flipped")
+    func tamper() throws {
+        let dir = try TempFolder("tamper"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        _ = try ClienteleBinary.run(["init", "--db", db])
+        _ = try ClienteleBinary.run(["append", "--db", db], input: (1...40).map { eventLine($0) }.joined(separator: "\n"))
+        // Flip one byte of event 27 with LMDB itself, as anyone with the LMDB tools could.
+        let env = try Environment(path: db)
+        let log = try env.database("log", create: false)
+        try env.write { (txn: borrowing Transaction) throws in
+            var key = UInt64(27).bigEndian
+            try withUnsafeBytes(of: &key) { k in
+                var value = [UInt8](try txn.get(log, key: k)!)
+                value[value.count / 2] ^= 0x20
+                try value.withUnsafeBytes { try txn.put(log, key: k, value: $0) }
+            }
+        }
+        env.close()
+        let result = try ClienteleBinary.run(["verify", "--db", db, "--json"])
+        #expect(result.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["firstBadSequence"] as? Int == 27)
+        #expect(object?["sound"] as? Bool == false)
+        let human = try ClienteleBinary.run(["verify", "--db", db])
+        #expect(human.stdout.contains("the first bad event is 27"))
+    }
+
+    @Test("bench --json prints one measurement per line with the agreed fields")
+    func benchJSON() throws {
+        let dir = try TempFolder("bench"); defer { dir.remove() }
+        let result = try ClienteleBinary.run(["bench", "append-batch", "verify", "--events", "2000", "--batch", "500", "--dir", dir.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["name", "events", "batch", "seconds", "events_per_second"] { #expect(object[key] != nil, "missing \(key)") }
+            #expect(object["events"] as? Int == 2000)
+        }
+        // It cleans up after itself.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+}

@@ -1,0 +1,125 @@
+import Testing
+import Ledger
+import LMDB
+
+@Suite("Appending")
+struct AppendTests {
+    @Test("events get gapless sequence numbers and per-customer versions, and read back whole")
+    func appendAndRead() async throws {
+        let dir = Scratch("append"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        let a = try await ledger.append(Controls.visit("C1", minute: 1))
+        let b = try await ledger.append(Controls.visit("C2", minute: 2))
+        let c = try await ledger.append(Controls.visit("C1", minute: 3))
+        #expect([a.sequence, b.sequence, c.sequence] == [1, 2, 3])
+        #expect([a.streamVersion, b.streamVersion, c.streamVersion] == [1, 1, 2])
+        let event = try #require(try ledger.event(3))
+        #expect(event.customer == "C1")
+        #expect(event.streamVersion == 2)
+        #expect(event.occurredAt == Timestamp(microseconds: Controls.base + 180_000_000, offsetMinutes: 480))
+        #expect(String(decoding: event.payload, as: UTF8.self) == "{\"minute\":3}")
+        #expect(try ledger.streamVersion(of: "C1") == 2)
+        #expect(try ledger.streamVersion(of: "C9") == 0)
+        #expect(try ledger.event(4) == nil)
+    }
+
+    @Test("a wrong expected version is a conflict and writes nothing")
+    func versionConflict() async throws {
+        let dir = Scratch("conflict"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        _ = try await ledger.append(Controls.visit("C1", expected: .noStream))
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .noStream, actual: 1)) {
+            _ = try await ledger.append(Controls.visit("C1", expected: .noStream))
+        }
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .exactly(3), actual: 1)) {
+            _ = try await ledger.append(Controls.visit("C1", source: SourceReference(source: "pos", externalId: "R9"), expected: .exactly(3)))
+        }
+        #expect(try ledger.head().sequence == 1)
+        // The refused event's source id was not claimed: it can be appended once the version is right.
+        #expect(try ledger.sequence(of: SourceReference(source: "pos", externalId: "R9")) == nil)
+        let ok = try await ledger.append(Controls.visit("C1", source: SourceReference(source: "pos", externalId: "R9"), expected: .exactly(1)))
+        #expect(ok.sequence == 2 && ok.streamVersion == 2 && !ok.duplicate)
+    }
+
+    @Test("an event whose source id is already in the log returns the existing sequence number and writes nothing")
+    func idempotency() async throws {
+        let dir = Scratch("idem"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        let ref = SourceReference(source: "shopify:kidsliving", externalId: "#1043/2")
+        let first = try await ledger.append(Controls.visit("C1", source: ref))
+        _ = try await ledger.append(Controls.visit("C2"))
+        // A retry, even with an expected version that no longer holds, is a duplicate, not a conflict.
+        let again = try await ledger.append(Controls.visit("C1", source: ref, expected: .noStream))
+        #expect(again == AppendReceipt(sequence: first.sequence, streamVersion: 1, duplicate: true))
+        #expect(try ledger.head().sequence == 2)
+        // Two copies in one batch: the second is the duplicate of the first.
+        let other = SourceReference(source: "pos", externalId: "R2")
+        let results = await ledger.append([Controls.visit("C3", source: other), Controls.visit("C3", source: other)])
+        #expect(try results[0].get().duplicate == false)
+        #expect(try results[1].get() == AppendReceipt(sequence: 3, streamVersion: 1, duplicate: true))
+        #expect(try ledger.verify().isSound)
+    }
+
+    @Test("one bad event in a batch does not fail its neighbours")
+    func badNeighbour() async throws {
+        let dir = Scratch("neighbour"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        let tooLong = String(repeating: "x", count: 200)
+        let results = await ledger.append([
+            Controls.visit("C1"),
+            Controls.visit(tooLong),
+            Controls.visit("C1", expected: .noStream),
+            Controls.visit("C2"),
+        ])
+        #expect(try results[0].get().sequence == 1)
+        #expect(throws: AppendError.invalid(field: "customer", reason: "is 200 bytes long; at most 128 are allowed")) { try results[1].get() }
+        #expect(throws: AppendError.versionConflict(customer: "C1", expected: .noStream, actual: 1)) { try results[2].get() }
+        #expect(try results[3].get().sequence == 2)
+        #expect(try ledger.head().sequence == 2)
+    }
+
+    @Test("empty required fields are refused by name")
+    func emptyFields() async throws {
+        let dir = Scratch("empty"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        var event = Controls.visit("C1")
+        event.store = ""
+        await #expect(throws: AppendError.invalid(field: "store", reason: "must not be empty")) { _ = try await ledger.append(event) }
+        #expect(try ledger.head().sequence == 0)
+    }
+
+    @Test("appends survive closing and reopening, and the chain goes on from the stored head")
+    func reopen() async throws {
+        let dir = Scratch("reopen"); defer { dir.remove() }
+        var ledger = try dir.ledger()
+        _ = try await ledger.append(Controls.visit("C1"))
+        let head = try ledger.head()
+        ledger.close()
+        ledger = try Ledger(path: dir.path)
+        defer { ledger.close() }
+        #expect(try ledger.head() == head)
+        let next = try await ledger.append(Controls.visit("C1"))
+        #expect(next.sequence == 2 && next.streamVersion == 2)
+        #expect(try ledger.verify().isSound)
+    }
+
+    @Test("opening a folder without a ledger says how to create one")
+    func notFound() throws {
+        let dir = Scratch("missing"); defer { dir.remove() }
+        #expect(throws: LedgerError.self) { _ = try Ledger(path: dir.path + "/nothing") }
+        do { _ = try Ledger(path: dir.path) } catch { #expect("\(error)".contains("clientele init")) }
+    }
+
+    @Test("a ledger that starts with a tiny map grows it and keeps every event")
+    func growth() async throws {
+        let dir = Scratch("growth"); defer { dir.remove() }
+        let ledger = try dir.ledger(initialMapSize: 256 << 10); defer { ledger.close() }
+        var events: [NewEvent] = []
+        for i in 0..<5_000 { events.append(Controls.visit("C\(i % 300)", minute: Int64(i), source: SourceReference(source: "t", externalId: "\(i)"))) }
+        let results = await ledger.append(events)
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        #expect(try ledger.head().sequence == 5_000)
+        #expect(ledger.storage.currentMapSize > 256 << 10)
+        #expect(try ledger.verify().isSound)
+    }
+}

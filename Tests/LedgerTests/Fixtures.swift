@@ -1,0 +1,56 @@
+import Ledger
+import LMDB
+import Glibc
+
+/// A fresh folder under /tmp for one test's ledger.
+struct Scratch {
+    let path: String
+    init(_ label: String) {
+        var template = Array("/tmp/clientele-test-\(label)-XXXXXX".utf8CString)
+        _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    func remove() {
+        for name in ["data.mdb", "lock.mdb"] { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+    func ledger(initialMapSize: Int? = nil) throws -> Ledger {
+        var options = LedgerOptions()
+        options.create = true
+        if let initialMapSize { options.environment.initialMapSize = initialMapSize }
+        return try Ledger(path: path, options: options)
+    }
+}
+
+/// Shared events for tests ("controls"): a visit by a customer at a store, at a given minute.
+enum Controls {
+    static let base: Int64 = 1_795_000_000_000_000 // an instant in November 2026
+
+    static func visit(_ customer: String, store: String = "S1", actor: String = "staff-1", minute: Int64 = 0,
+                      source: SourceReference? = nil, expected: ExpectedVersion = .any, type: String = "VisitRecorded") -> NewEvent {
+        NewEvent(type: type, customer: customer, store: store, actor: actor, channel: "counter",
+                 occurredAt: Timestamp(microseconds: base + minute * 60_000_000, offsetMinutes: 480),
+                 source: source, expectedVersion: expected, payload: Array("{\"minute\":\(minute)}".utf8))
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so property tests are reproducible from their seed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Ledger {
+    /// All events a query selects, in the order the scan gives them.
+    func all(_ query: EventQuery) throws -> [RecordedEvent] {
+        var out: [RecordedEvent] = []
+        try scan(query) { out.append($0); return true }
+        return out
+    }
+}
