@@ -5,6 +5,12 @@ public struct Entry {
     public let key: UnsafeRawBufferPointer
     public let value: UnsafeRawBufferPointer
 
+    /// Starts loading the value's memory into the cache, for a scan that reads it soon.
+    @inlinable
+    public func prefetchValue() {
+        if let base = value.baseAddress { clmdb_prefetch(base, UInt(value.count)) }
+    }
+
     @inlinable
     init(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         self.key = key

@@ -92,22 +92,33 @@ public struct EventRecord {
     /// The whole stored value: envelope then chain hash.
     public let bytes: UnsafeRawBufferPointer
 
+    /// Where each variable field ends (type, customer, store, actor, channel, source, external id, payload).
+    @usableFromInline let ends: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+
     /// Wraps a stored value after checking that its lengths add up; nil when they do not.
     @inline(__always)
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= EventEnvelope.headerSize + EventEnvelope.hashSize,
+        guard bytes.count >= EventEnvelope.headerSize + EventEnvelope.hashSize, bytes.count < Int(Int32.max),
               bytes[0] == EventEnvelope.format else { return nil }
         self.bytes = bytes
-        let variable = Int(bytes[36]) + Int(bytes[37]) + Int(bytes[38]) + Int(bytes[39]) + Int(bytes[40]) + Int(bytes[41])
-            + Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 42, as: UInt16.self)))
-            + Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
-        guard EventEnvelope.headerSize + variable + EventEnvelope.hashSize == bytes.count else { return nil }
+        let e0 = Int32(EventEnvelope.headerSize) + Int32(bytes[36])
+        let e1 = e0 + Int32(bytes[37])
+        let e2 = e1 + Int32(bytes[38])
+        let e3 = e2 + Int32(bytes[39])
+        let e4 = e3 + Int32(bytes[40])
+        let e5 = e4 + Int32(bytes[41])
+        let e6 = e5 + Int32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 42, as: UInt16.self)))
+        let payload = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self))
+        guard payload < UInt32(Int32.max) - UInt32(e6) else { return nil }
+        let e7 = e6 + Int32(payload)
+        guard Int(e7) + EventEnvelope.hashSize == bytes.count else { return nil }
+        ends = (e0, e1, e2, e3, e4, e5, e6, e7)
     }
 
     /// The envelope bytes the chain hash covers.
-    @inline(__always) public var envelope: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - EventEnvelope.hashSize)]) }
+    @inline(__always) public var envelope: UnsafeRawBufferPointer { slice(0, ends.7) }
     /// The stored chain hash.
-    @inline(__always) public var chainHash: ChainHash { ChainHash(bytes: UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - EventEnvelope.hashSize)...])) }
+    @inline(__always) public var chainHash: ChainHash { ChainHash(bytes: slice(ends.7, ends.7 + Int32(EventEnvelope.hashSize))) }
     @inline(__always) public var hasSource: Bool { bytes[1] & 1 != 0 }
     @inline(__always) public var schemaVersion: UInt16 { UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
     @inline(__always) public var streamVersion: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
@@ -121,54 +132,30 @@ public struct EventRecord {
                   offsetMinutes: Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 34, as: Int16.self)))
     }
 
-    /// Byte ranges of the variable fields, in envelope order.
     @inline(__always)
-    func field(_ index: Int) -> UnsafeRawBufferPointer {
-        var start = EventEnvelope.headerSize
-        for i in 0..<index { start += length(i) }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length(index))])
+    func slice(_ start: Int32, _ end: Int32) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: bytes.baseAddress! + Int(start), count: Int(end - start))
     }
 
+    @inline(__always) public var typeBytes: UnsafeRawBufferPointer { slice(Int32(EventEnvelope.headerSize), ends.0) }
+    @inline(__always) public var customerBytes: UnsafeRawBufferPointer { slice(ends.0, ends.1) }
+    @inline(__always) public var storeBytes: UnsafeRawBufferPointer { slice(ends.1, ends.2) }
+    @inline(__always) public var actorBytes: UnsafeRawBufferPointer { slice(ends.2, ends.3) }
+    @inline(__always) public var channelBytes: UnsafeRawBufferPointer { slice(ends.3, ends.4) }
+    @inline(__always) public var sourceBytes: UnsafeRawBufferPointer { slice(ends.4, ends.5) }
+    @inline(__always) public var externalIdBytes: UnsafeRawBufferPointer { slice(ends.5, ends.6) }
+    @inline(__always) public var payloadBytes: UnsafeRawBufferPointer { slice(ends.6, ends.7) }
+
+    /// Copies the event out of the map into an owned value: one allocation and one copy.
     @inline(__always)
-    func length(_ index: Int) -> Int {
-        switch index {
-        case 0...5: return Int(bytes[36 + index])
-        case 6: return Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 42, as: UInt16.self)))
-        default: return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
-        }
-    }
-
-    @inline(__always) public var typeBytes: UnsafeRawBufferPointer { field(0) }
-    @inline(__always) public var customerBytes: UnsafeRawBufferPointer { field(1) }
-    @inline(__always) public var storeBytes: UnsafeRawBufferPointer { field(2) }
-    @inline(__always) public var actorBytes: UnsafeRawBufferPointer { field(3) }
-    @inline(__always) public var channelBytes: UnsafeRawBufferPointer { field(4) }
-    @inline(__always) public var sourceBytes: UnsafeRawBufferPointer { field(5) }
-    @inline(__always) public var externalIdBytes: UnsafeRawBufferPointer { field(6) }
-    @inline(__always) public var payloadBytes: UnsafeRawBufferPointer { field(7) }
-
-    /// Copies the event out of the map into an owned value.
     public func decode() -> RecordedEvent {
-        var at = EventEnvelope.headerSize
-        @inline(__always) func string(_ n: Int) -> String {
-            let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), as: UTF8.self)
-            at += n
-            return s
-        }
-        let type = string(Int(bytes[36]))
-        let customer = string(Int(bytes[37]))
-        let store = string(Int(bytes[38]))
-        let actor = string(Int(bytes[39]))
-        let channel = string(Int(bytes[40]))
-        let sourceName = string(Int(bytes[41]))
-        let externalId = string(length(6))
-        let n = length(7)
-        let payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]))
-        return RecordedEvent(
-            sequence: sequence, streamVersion: streamVersion, recordedAt: recordedAt, chainHash: chainHash,
-            type: type, schemaVersion: schemaVersion, customer: customer, store: store, actor: actor, channel: channel,
-            occurredAt: occurredAt,
-            source: hasSource ? SourceReference(source: sourceName, externalId: externalId) : nil,
-            payload: payload)
+        RecordedEvent(validated: [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            count = bytes.count
+        })
     }
+
+    /// Wraps bytes already known to be a whole stored event.
+    @inline(__always)
+    init(unchecked bytes: UnsafeRawBufferPointer) { self = EventRecord(bytes)! }
 }

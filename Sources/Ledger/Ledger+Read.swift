@@ -48,13 +48,16 @@ extension Ledger {
         switch query.index {
         case .log:
             try txn.withCursor(log) { (cursor: inout Cursor) throws in
+                // One entry ahead: while the body reads this event, the next one's bytes are loading.
                 var entry = try cursor.seek(atOrAfter: keys.sequenceKey(range.lowerBound))
+                entry?.prefetchValue()
                 while let e = entry {
                     let sequence = readBE64(e.key)
                     if sequence > range.upperBound { break }
+                    entry = try cursor.next()
+                    entry?.prefetchValue()
                     guard let record = EventRecord(e.value) else { throw damaged(sequence) }
                     if try !body(record) { break }
-                    entry = try cursor.next()
                 }
             }
         case .customer(let id):

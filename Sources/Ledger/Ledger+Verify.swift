@@ -51,11 +51,15 @@ extension Ledger {
             var expectedSequence: UInt64 = 1
             var previous = ChainHash.genesis
             var entry = try cursor.first()
+            entry?.prefetchValue()
             while let e = entry {
                 defer { expectedSequence += 1 }
+                let following = try cursor.next()
+                following?.prefetchValue()
+                defer { entry = following }
                 guard e.key.count == 8 else {
                     report.report(expectedSequence, "a key of \(e.key.count) bytes stands where event \(expectedSequence) should be")
-                    entry = try cursor.next(); continue
+                    continue
                 }
                 let sequence = readBE64(e.key)
                 if sequence != expectedSequence {
@@ -67,7 +71,7 @@ extension Ledger {
                     if e.value.count >= 32 {
                         previous = ChainHash(bytes: UnsafeRawBufferPointer(rebasing: e.value[(e.value.count - 32)...]))
                     }
-                    entry = try cursor.next(); continue
+                    continue
                 }
                 let stored = record.chainHash
                 if record.sequence != sequence {
@@ -90,7 +94,6 @@ extension Ledger {
                         expected[5].add(key: keys.sourceKey(record.sourceBytes, record.externalIdBytes), value: seqValue)
                     }
                 }
-                entry = try cursor.next()
             }
         }
 

@@ -17,7 +17,7 @@ extension Clientele {
                 in about a minute. Measurements: \(Bench.all.joined(separator: ", ")).
                 """)
 
-        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-view", "verify"]
+        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify"]
 
         @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
         var names: [String] = []
@@ -37,6 +37,9 @@ extension Clientele {
         @Option(help: "Folder for the temporary ledgers (on the disk you want to measure).")
         var dir: String = "/tmp"
 
+        @Option(help: "Runs of each read measurement (scan, verify) over the same ledger; the median is reported.")
+        var runs: Int = 3
+
         @Flag(help: "Keep the temporary ledgers.")
         var keep = false
 
@@ -49,6 +52,7 @@ extension Clientele {
             }
             if let events, events < 1 { throw ValidationError("--events must be at least 1") }
             if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
             guard writers >= 1 else { throw ValidationError("--writers must be at least 1") }
             guard payload >= 11, payload <= 1 << 20 else { throw ValidationError("--payload must be from 11 to 1048576 bytes") }
         }
@@ -84,14 +88,24 @@ extension Clientele {
             if selected.contains("append-concurrent") {
                 report(try await bench.appendConcurrent(events: events ?? 20_000, writers: writers))
             }
-            let reads = selected.filter { ["scan-decode", "scan-view", "verify"].contains($0) }
+            let reads = selected.filter { ["scan-decode", "scan-copy", "verify"].contains($0) }
             if !reads.isEmpty {
                 let n = events ?? 1_000_000
                 let ledger = try bench.filledLedger(events: n)
                 defer { bench.dispose(ledger) }
-                if reads.contains("scan-decode") { report(try bench.scanDecode(ledger, events: n)) }
-                if reads.contains("scan-view") { report(try bench.scanView(ledger, events: n)) }
-                if reads.contains("verify") { report(try bench.verify(ledger, events: n)) }
+                func median(_ measure: () throws -> Measurement) throws -> Measurement {
+                    var all = try (0..<runs).map { _ in try measure() }
+                    all.sort { $0.seconds < $1.seconds }
+                    var m = all[all.count / 2]
+                    if runs > 1 {
+                        let list = all.map { Format.fixed($0.seconds, 3) }.joined(separator: ", ")
+                        m.detail = (m.detail.isEmpty ? "" : m.detail + "; ") + "median of \(runs) runs: \(list) s"
+                    }
+                    return m
+                }
+                if reads.contains("scan-decode") { report(try median { try bench.scanDecode(ledger, events: n) }) }
+                if reads.contains("scan-copy") { report(try median { try bench.scanCopy(ledger, events: n) }) }
+                if reads.contains("verify") { report(try median { try bench.verify(ledger, events: n) }) }
             }
             if !json { Output.line(table.render()) }
         }
