@@ -146,6 +146,14 @@ public struct EventRecord {
     @inline(__always) public var externalIdBytes: UnsafeRawBufferPointer { slice(ends.5, ends.6) }
     @inline(__always) public var payloadBytes: UnsafeRawBufferPointer { slice(ends.6, ends.7) }
 
+    /// True when the event carries exactly this source reference.
+    public func matches(_ reference: SourceReference) -> Bool {
+        guard hasSource else { return false }
+        var source = reference.source, external = reference.externalId
+        return source.withUTF8 { s in sourceBytes.elementsEqual(UnsafeRawBufferPointer(s)) }
+            && external.withUTF8 { e in externalIdBytes.elementsEqual(UnsafeRawBufferPointer(e)) }
+    }
+
     /// Copies the event out of the map into an owned value: one allocation and one copy.
     @inline(__always)
     public func decode() -> RecordedEvent {

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Builds the keys of the log and its indexes into one reusable buffer, so the hot paths allocate nothing.
 ///
 ///     log          BE u64 sequence                                   → envelope ‖ hash
@@ -6,9 +8,11 @@
 ///     by_store     u8 len ‖ store ‖ BE u64 sequence                  → (empty)
 ///     by_actor     u8 len ‖ actor ‖ BE u64 sequence                  → (empty)
 ///     by_time      BE u64 (occurred µs with its sign bit flipped) ‖ BE u64 sequence → (empty)
-///     by_source    u8 len ‖ source ‖ external id                      → BE u64 sequence
+///     by_source    first 16 bytes of SHA-256(u8 len ‖ source ‖ external id) → BE u64 sequence
 ///
 /// The length prefix keeps `C1` and `C10` apart; big-endian numbers make byte order numeric order.
+/// Source references are hashed: their keys are random anyway, and 16 fixed bytes keep the
+/// index compact however long a POS makes its ids.
 struct KeyBuffer: ~Copyable {
     let base: UnsafeMutableRawPointer
     static let capacity = 1024
@@ -92,20 +96,32 @@ struct KeyBuffer: ~Copyable {
         return bytes(16)
     }
 
-    /// `u8 len ‖ source ‖ external id` (by_source).
+    /// The by_source key: SHA-256(u8 len ‖ source ‖ external id), first 16 bytes.
     @inline(__always)
     func sourceKey(_ source: SourceReference) -> UnsafeRawBufferPointer {
-        var end = putString(source.source, at: 0)
+        var end = putString(source.source, at: KeyBuffer.scratch)
         var ext = source.externalId
         ext.withUTF8 { u in putBytes(UnsafeRawBufferPointer(u), at: end); end += u.count }
-        return bytes(end)
+        return digestKey(count: end - KeyBuffer.scratch)
     }
 
     @inline(__always)
     func sourceKey(_ source: UnsafeRawBufferPointer, _ externalId: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        let end = putPrefixed(source, at: 0)
+        let end = putPrefixed(source, at: KeyBuffer.scratch)
         putBytes(externalId, at: end)
-        return bytes(end + externalId.count)
+        return digestKey(count: end + externalId.count - KeyBuffer.scratch)
+    }
+
+    /// Where plain bytes are assembled before hashing (after the longest key).
+    static let scratch = 512
+
+    @inline(__always)
+    private func digestKey(count: Int) -> UnsafeRawBufferPointer {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base + KeyBuffer.scratch, count: count))
+        let digest = hasher.finalize()
+        digest.withUnsafeBytes { d in base.copyMemory(from: d.baseAddress!, byteCount: 16) }
+        return bytes(16)
     }
 
     /// Signed microseconds to an unsigned number with the same order.

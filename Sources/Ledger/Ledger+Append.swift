@@ -104,8 +104,12 @@ extension Ledger {
                     }
                     if let existing {
                         let found = readBE64(existing)
-                        let version = try storedStreamVersion(of: found, in: txn, keys: keys)
-                        results.append(.success(AppendReceipt(sequence: found, streamVersion: version, duplicate: true)))
+                        guard let stored = try storedEvent(found, in: txn, keys: keys), stored.matches(source) else {
+                            // Two different references with the same 128-bit key: refuse rather than drop.
+                            results.append(.failure(.invalid(field: "externalId", reason: "collides in the source index with event \(found); give it another id")))
+                            continue
+                        }
+                        results.append(.success(AppendReceipt(sequence: found, streamVersion: stored.streamVersion, duplicate: true)))
                         continue
                     }
                     claimedSource = true
@@ -125,8 +129,9 @@ extension Ledger {
                     hash = ChainHash.link(previous: previous, event: UnsafeRawBufferPointer(rebasing: out[0..<size]))
                     hash.store(into: UnsafeMutableRawBufferPointer(rebasing: out[size...]))
                 }
+                // The cursor still stands by the customer's last entry: the put searches that page only.
                 try withUnsafeBytes(of: &sequenceBE) { (v) throws(LMDBError) in
-                    try txn.put(byCustomer, key: keys.customerKey(event.customer, version: version), value: v)
+                    try customers.put(key: keys.customerKey(event.customer, version: version), value: v)
                 }
                 try txn.put(byType, key: keys.nameKey(event.type, sequence: sequence), value: empty)
                 try txn.put(byStore, key: keys.nameKey(event.store, sequence: sequence), value: empty)
@@ -166,9 +171,8 @@ extension Ledger {
         return readBE32(entry.key, at: prefixLength)
     }
 
-    func storedStreamVersion(of sequence: UInt64, in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws(LMDBError) -> UInt32 {
-        guard let value = try txn.get(log, key: keys.sequenceKey(sequence)), let record = EventRecord(value) else { return 0 }
-        return record.streamVersion
+    func storedEvent(_ sequence: UInt64, in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws(LMDBError) -> EventRecord? {
+        try txn.get(log, key: keys.sequenceKey(sequence)).flatMap { EventRecord($0) }
     }
 }
 

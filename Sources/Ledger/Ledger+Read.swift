@@ -134,3 +134,12 @@ extension Ledger {
         try reading { txn, keys in try self.head(in: txn, keys: keys) }
     }
 }
+
+extension Ledger {
+    /// The key under which `reference` stands in the by_source index (docs/log-format.md),
+    /// for tools that read the index with LMDB's own utilities.
+    public static func sourceIndexKey(_ reference: SourceReference) -> [UInt8] {
+        let keys = KeyBuffer()
+        return [UInt8](keys.sourceKey(reference))
+    }
+}

@@ -97,7 +97,7 @@ struct VerifyTests {
         defer { ledger.close(); dir.remove() }
         let bySource = try ledger.storage.database("by_source")
         try ledger.storage.write { (txn: borrowing Transaction) throws in
-            let key: [UInt8] = [3] + Array("pos".utf8) + Array("R40".utf8)
+            let key = Ledger.sourceIndexKey(SourceReference(source: "pos", externalId: "R40"))
             var seq = UInt64(12).bigEndian
             try key.withUnsafeBytes { k in try withUnsafeBytes(of: &seq) { v in try txn.put(bySource, key: k, value: v) } }
         }
