@@ -1,7 +1,8 @@
 // swift-tools-version:6.2
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
-// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → ClienteleCLI → clientele (@main).
+// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
+// (catalog, schemas, sealing) → ClienteleCLI → clientele (@main).
 import PackageDescription
 
 let package = Package(
@@ -31,16 +32,29 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CustomerEvents",
+            dependencies: [
+                "Ledger",
+                "LedgerJSON",
+                "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
+        .target(
             name: "ClienteleCLI",
             dependencies: [
                 "Ledger",
                 "LedgerJSON",
+                "CustomerEvents",
+                "SyntheticChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
+        .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `clientele` command: the customer ledger of a physical store, from the command line.
 public struct Clientele: AsyncParsableCommand {
@@ -10,7 +13,8 @@ public struct Clientele: AsyncParsableCommand {
             Start with `clientele init`, feed events with `clientele append`, check them with
             `clientele verify`, and measure the machine with `clientele bench`.
             """,
-        subcommands: [Init.self, Append.self, Stats.self, Verify.self, Bench.self]
+        subcommands: [Init.self, Append.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
+                      Generate.self, Bench.self]
     )
 
     public init() {}
@@ -20,4 +24,19 @@ public struct Clientele: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger's folder.", valueName: "path"))
     var db: String = "./data/clientele"
+}
+
+/// Where the master key comes from, for commands that seal or unseal personal data.
+struct KeyOptions: ParsableArguments {
+    @Option(name: .customLong("master-key-file"), help: ArgumentHelp(
+        "The master key file (default: $CLIENTELE_MASTER_KEY_FILE, or $CLIENTELE_MASTER_KEY as base64).", valueName: "path"))
+    var masterKeyFile: String?
+}
+
+/// The operating-system user, recorded as the actor of what the command line does.
+enum OperatingSystemUser {
+    static var name: String {
+        if let pw = getpwuid(geteuid()), let n = pw.pointee.pw_name { return "os:" + String(cString: n) }
+        return "os:uid-\(geteuid())"
+    }
 }

@@ -74,6 +74,6 @@ struct TempFolder {
 /// One event as a JSON line, numbered so each line's event can be recognised later.
 func eventLine(_ n: Int, customer: String? = nil, extra: String = "") -> String {
     """
-    {"type":"VisitRecorded","customer":"\(customer ?? "C\(n % 97)")","store":"S\(n % 5)","actor":"staff-\(n % 11)","channel":"counter","occurredAt":"2026-11-23T10:15:00+08:00","source":"test","externalId":"line-\(n)","payload":{"n":\(n)}\(extra)}
+    {"type":"VisitRecorded","customer":"\(customer ?? "C\(n % 97)")","store":"S\(n % 5)","actor":"staff-\(n % 11)","channel":"counter","occurredAt":"2026-11-23T10:15:00+08:00","source":"test","externalId":"line-\(n)","payload":{"kind":"walk-in","event":"visit \(n)"}\(extra)}
     """
 }

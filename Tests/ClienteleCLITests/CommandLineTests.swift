@@ -58,7 +58,7 @@ struct CommandLineTests {
         let result = try ClienteleBinary.run(["append", "--db", db], input: input)
         #expect(result.status == 1)
         #expect(result.stdout == "1\n2\n")
-        #expect(result.stderr.contains("stdin:2: $: invalid JSON"))
+        #expect(result.stderr.contains("stdin:2: $: invalid JSON"), "\(result.stderr)")
         #expect(result.stderr.contains("stdin:3: $.occurredAt:"))
         #expect(result.stderr.contains("stdin:4: $.colour: unknown member"))
         #expect(result.stderr.contains("stdin:5: $.store: is required"))

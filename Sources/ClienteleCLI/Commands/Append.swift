@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ledger
 import LedgerJSON
+import CustomerEvents
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,10 @@ extension Clientele {
                 external id are already in the ledger is not written again) and "expectedVersion"
                 (the customer's current stream version; 0 for a new customer).
 
+                The payload must match the event type's schema in schemas/events/; fields marked
+                personal ("x-pii") are sealed with the customer's data key, which needs the master
+                key (--master-key-file or $CLIENTELE_MASTER_KEY_FILE).
+
                 For every line it prints the event's sequence number once the event is durable
                 ("12", or "12 duplicate" when it was already there). A line that cannot be appended
                 is reported on standard error with its line number and field, and the lines around
@@ -25,6 +30,7 @@ extension Clientele {
                 """)
 
         @OptionGroup var options: DatabaseOptions
+        @OptionGroup var keys: KeyOptions
 
         @Argument(help: ArgumentHelp("Read this file instead of standard input.", valueName: "file"))
         var file: String?
@@ -40,7 +46,7 @@ extension Clientele {
         }
 
         func run() async throws {
-            let ledger = try Ledger(path: options.db)
+            let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             let fd: Int32
             let name: String
@@ -66,7 +72,7 @@ extension Clientele {
 /// Reads JSON Lines from a file descriptor in chunks and appends each chunk's lines in one
 /// group-commit submission, printing each line's outcome once it is durable.
 struct LineAppender {
-    let ledger: Ledger
+    let ledger: CustomerLedger
     let source: String
     let json: Bool
     let batch: Int
@@ -78,7 +84,7 @@ struct LineAppender {
     var rejected = 0
     var failedRead = false
 
-    init(ledger: Ledger, source: String, json: Bool, batch: Int) {
+    init(ledger: CustomerLedger, source: String, json: Bool, batch: Int) {
         self.ledger = ledger
         self.source = source
         self.json = json
@@ -88,7 +94,7 @@ struct LineAppender {
     mutating func run(fd: Int32) throws {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var filled = 0
-        var pending: [(line: Int, event: NewEvent)] = []
+        var pending: [(line: Int, event: JSONValue)] = []
         var out: [UInt8] = []
         var skippingLongLine = false
         while true {
@@ -152,14 +158,14 @@ struct LineAppender {
         }
     }
 
-    private mutating func take(_ raw: UnsafeBufferPointer<UInt8>, into pending: inout [(line: Int, event: NewEvent)], out: inout [UInt8]) {
+    private mutating func take(_ raw: UnsafeBufferPointer<UInt8>, into pending: inout [(line: Int, event: JSONValue)], out: inout [UInt8]) {
         var line = raw
         if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         do {
-            pending.append((lineNumber, try EventJSON.newEvent(fromJSON: line)))
+            pending.append((lineNumber, try JSONParser.parse(line)))
         } catch {
-            reject(line: lineNumber, error.description, into: &out)
+            reject(line: lineNumber, "$: " + error.description, into: &out)
         }
     }
 
@@ -173,7 +179,7 @@ struct LineAppender {
         }
     }
 
-    private mutating func commit(_ chunk: [(line: Int, event: NewEvent)], out: inout [UInt8]) {
+    private mutating func commit(_ chunk: [(line: Int, event: JSONValue)], out: inout [UInt8]) {
         let results = ledger.appendAndWait(chunk.map(\.event))
         for (item, result) in zip(chunk, results) {
             switch result {

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CustomerEvents
+import Ledger
+import LedgerJSON
+
+extension Clientele {
+    /// `clientele events`: the events themselves, as JSON Lines.
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print events as JSON Lines (valid against schemas/), personal fields unsealed.",
+            discussion: """
+                Personal fields are shown when the master key is at hand, as null when the customer
+                was erased (with "erased": true) or no key is given. Showing a customer's personal
+                data is itself recorded in the ledger (PersonalDataAccessed, actor: the OS user).
+                """)
+
+        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var keys: KeyOptions
+
+        @Option(help: "Only this customer's events.")
+        var customer: String?
+
+        @Option(help: "Only events of this type.")
+        var type: String?
+
+        @Option(help: "Only events from this sequence number on.")
+        var from: UInt64 = 1
+
+        @Option(help: "Only events up to this sequence number.")
+        var through: UInt64 = .max
+
+        @Option(help: "Why the personal data is being read (recorded with the access).")
+        var purpose: String = "command-line read"
+
+        func run() async throws {
+            let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
+            defer { ledger.close() }
+            let range = max(1, from)...max(max(1, from), through)
+            let query: EventQuery
+            if let customer { query = EventQuery(.customer(customer), sequences: range) } else if let type { query = EventQuery(.type(type), sequences: range) } else { query = EventQuery(.log, sequences: range) }
+            var shown = Set<String>()
+            var out = JSONWriter(capacity: 1 << 16)
+            try ledger.scan(query) { event in
+                if let type, event.type != type { return true }
+                if event.personalData == .unsealed { shown.insert(event.recorded.customer) }
+                out.write(event.json)
+                out.bytes.append(0x0A)
+                if out.bytes.count > 1 << 16 {
+                    guard Output.write(out.bytes) else { return false }
+                    out.bytes.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+            Output.write(out.bytes)
+            if !shown.isEmpty {
+                let now = Timestamp.now().iso8601
+                let accesses: [JSONValue] = shown.sorted().map { c in
+                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string("compliance")),
+                             ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(now)),
+                             ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele events"))]))])
+                }
+                for result in ledger.appendAndWait(accesses) {
+                    if case .failure(let e) = result { Output.error("could not record the access: \(e)") }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import SyntheticChain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Clientele {
+    /// `clientele generate`: a synthetic chain for demos, tests and benchmarks.
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a believable synthetic store chain, deterministic for a seed.",
+            discussion: """
+                Customers register and consent, buy by a Poisson process of their own and may drop
+                out after each purchase (the BG/NBD story); baskets have categorised lines; there are
+                returns, visits without purchase, complaints whose handling sometimes breaks its SLA,
+                callbacks with satisfaction, withdrawn consents and birthday greetings.
+
+                With --db it appends the events (checked and sealed like any append; running it again
+                adds nothing). With --jsonl it writes them as JSON Lines instead, and with --export
+                --profile uci it writes the purchases and returns as a UCI Online Retail II export.
+                """)
+
+        @Option(help: "Stores in the chain.") var stores: Int = 5
+        @Option(help: "Customers.") var customers: Int = 1_000
+        @Option(help: "Days of history.") var days: Int = 365
+        @Option(help: "The seed: the same seed gives the same chain.") var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("Append to the ledger at this path.", valueName: "path")) var db: String?
+        @Option(help: ArgumentHelp("Write the events as JSON Lines to this file ('-' for standard output).", valueName: "file")) var jsonl: String?
+        @Option(help: ArgumentHelp("Write the purchases as a POS export to this file.", valueName: "file")) var export: String?
+        @Option(help: "The export's format (uci).") var profile: String = "uci"
+        @OptionGroup var keys: KeyOptions
+
+        func validate() throws {
+            guard [db, jsonl, export].compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --db, --jsonl and --export") }
+            guard stores >= 1, customers >= 1, days >= 1 else { throw ValidationError("--stores, --customers and --days must be at least 1") }
+            guard customers <= 50_000_000 else { throw ValidationError("--customers is limited to 50,000,000") }
+            if export != nil, profile != "uci" { throw ValidationError("--profile must be uci (UCI Online Retail II)") }
+        }
+
+        func run() async throws {
+            var parameters = ChainParameters()
+            parameters.stores = stores
+            parameters.customers = customers
+            parameters.days = days
+            parameters.seed = seed
+            let started = Clock.seconds()
+            let generator = ChainGenerator(parameters)
+            var events = 0
+            if let db {
+                var open = LedgerOptions()
+                open.create = true
+                let ledger = try CustomerLedger.open(path: db, masterKeyFile: keys.masterKeyFile, options: open)
+                defer { ledger.close() }
+                var batch: [JSONValue] = []
+                batch.reserveCapacity(20_000)
+                var appended = 0, duplicates = 0
+                var failure: EventInputError?
+                func flush() {
+                    for r in ledger.appendAndWait(batch) {
+                        switch r {
+                        case .success(let receipt): if receipt.duplicate { duplicates += 1 } else { appended += 1 }
+                        case .failure(let e): failure = failure ?? e
+                        }
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                    if Output.stderrIsTerminal { Output.error("\r\(Format.grouped(events)) events…") }
+                }
+                generator.run { event in
+                    batch.append(event)
+                    events += 1
+                    if batch.count == 20_000 { flush() }
+                }
+                flush()
+                if let failure { throw ValidationError("the generator made an event the ledger refused: \(failure)") }
+                report(events, started, extra: "appended \(Format.grouped(appended)), already there \(Format.grouped(duplicates))")
+            } else {
+                let path = jsonl ?? export!
+                let fd = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+                defer { if fd != STDOUT_FILENO { close(fd) } }
+                var buffer: [UInt8] = []
+                buffer.reserveCapacity(1 << 20)
+                let uci = UCIExportWriter()
+                if export != nil { buffer += Array(UCIExportWriter.header.utf8) }
+                var ok = true
+                generator.run { event in
+                    events += 1
+                    if export != nil {
+                        buffer += uci.rows(for: event)
+                    } else {
+                        var w = JSONWriter()
+                        w.write(event)
+                        buffer += w.bytes
+                        buffer.append(0x0A)
+                    }
+                    if buffer.count > 1 << 20 { ok = ok && Output.write(buffer, to: fd); buffer.removeAll(keepingCapacity: true) }
+                }
+                ok = ok && Output.write(buffer, to: fd)
+                guard ok else { throw ValidationError("writing \(path) failed: \(String(cString: strerror(errno)))") }
+                report(events, started, extra: path == "-" ? "" : "written to \(path)")
+            }
+        }
+
+        private func report(_ events: Int, _ started: Double, extra: String) {
+            let seconds = Clock.seconds() - started
+            Output.error("generated \(Format.grouped(events)) events for \(Format.grouped(customers)) customers, \(stores) stores, \(days) days (seed \(seed)) in \(Format.fixed(seconds, 1)) s\(extra.isEmpty ? "" : "; " + extra)")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Ledger
+import LedgerJSON
+
+/// The purposes a customer can consent to (domain.md, "Privacy and security").
+public enum ConsentPurpose: String, Sendable, CaseIterable {
+    case membership, marketing, profiling
+}
+
+/// The channels a store can reach a customer through, for consent checks.
+public enum ContactChannel: String, Sendable, CaseIterable {
+    case sms, email, wechat, phone
+}
+
+/// The answer to "may we contact this customer for purpose P on channel C now?", with why.
+public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
+    public let allowed: Bool
+    /// In words: which consent (or withdrawal) decided it, and when.
+    public let reason: String
+    public var description: String { (allowed ? "allowed: " : "refused: ") + reason }
+}
+
+/// A customer's consents as a fold over their consent events: the latest grant or withdrawal
+/// for each (purpose, channel) wins, a withdrawal without a channel withdraws every channel,
+/// and an erasure refuses everything.
+public struct ConsentState: Sendable, Equatable {
+    struct Entry: Sendable, Equatable {
+        var granted: Bool
+        var at: Timestamp
+        var policy: String
+        var sequence: UInt64
+    }
+    /// Keyed by purpose, then by channel ("" = every channel).
+    var entries: [String: [String: Entry]] = [:]
+    var erasedAt: Timestamp?
+
+    public init() {}
+
+    /// Folds one event in (events of other types change nothing).
+    public mutating func apply(_ event: CatalogEvent) {
+        let t = event.type
+        if t == "CustomerErased" { erasedAt = event.recorded.occurredAt; return }
+        guard t == "ConsentGranted" || t == "ConsentWithdrawn",
+              let purpose = event.payload["purpose"]?.stringValue else { return }
+        let channel = event.payload["channel"]?.stringValue ?? ""
+        let entry = Entry(granted: t == "ConsentGranted", at: event.recorded.occurredAt,
+                          policy: event.payload["policyVersion"]?.stringValue ?? "?", sequence: event.recorded.sequence)
+        if !entry.granted && channel.isEmpty {
+            // Withdrawing a purpose outright withdraws it on every channel.
+            for key in entries[purpose, default: [:]].keys { entries[purpose]![key] = entry }
+        }
+        entries[purpose, default: [:]][channel] = entry
+    }
+
+    /// May the store use the customer's data for `purpose`, and contact them on `channel` (for marketing)?
+    public func decide(_ purpose: ConsentPurpose, channel: ContactChannel? = nil) -> ConsentDecision {
+        if let erasedAt { return ConsentDecision(allowed: false, reason: "the customer was erased on \(erasedAt.iso8601)") }
+        let byChannel = entries[purpose.rawValue] ?? [:]
+        let specific = channel.flatMap { byChannel[$0.rawValue] }
+        let general = byChannel[""]
+        // The more recent of the channel's own entry and the purpose-wide one decides.
+        let deciding = [specific, general].compactMap { $0 }.max { $0.sequence < $1.sequence }
+        guard let entry = deciding else {
+            return ConsentDecision(allowed: false, reason: "no \(purpose.rawValue) consent\(channel.map { " for \($0.rawValue)" } ?? "") on record")
+        }
+        let scope = purpose.rawValue + (specific != nil && entry == specific ? " by \(channel!.rawValue)" : "")
+        if entry.granted {
+            return ConsentDecision(allowed: true, reason: "\(scope) consent granted on \(entry.at.iso8601) under policy \(entry.policy)")
+        }
+        return ConsentDecision(allowed: false, reason: "\(scope) consent withdrawn on \(entry.at.iso8601)")
+    }
+}
+
+extension CustomerLedger {
+    /// The customer's consents as of `time` (business time; default: every event in the log).
+    public func consents(of customer: String, asOf time: Timestamp? = nil) throws -> ConsentState {
+        var state = ConsentState()
+        try scan(.customer(customer)) { event in
+            if let time, event.recorded.occurredAt > time { return true }
+            state.apply(event)
+            return true
+        }
+        return state
+    }
+
+    /// "May we contact this customer for `purpose` on `channel` now?"
+    public func mayContact(_ customer: String, for purpose: ConsentPurpose, on channel: ContactChannel? = nil, at time: Timestamp? = nil) throws -> ConsentDecision {
+        try consents(of: customer, asOf: time).decide(purpose, channel: channel)
+    }
+}
