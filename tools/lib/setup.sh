@@ -36,3 +36,11 @@ ensure_build_dependencies() {
     ensure_apt_packages liblmdb-dev lmdb-utils pkg-config
     ensure_swift
 }
+
+# Installs a Python module with pip if it cannot be imported (test and benchmark helpers only).
+ensure_python_module() {
+    local module="$1" package="$2"
+    python3 -c "import $module" 2>/dev/null && return 0
+    echo "tools: installing $package with pip" >&2
+    python3 -m pip install --quiet "$package" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$package"
+}

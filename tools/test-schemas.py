@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Proves schemas/ with an independent validator (Python's jsonschema, draft 2020-12):
+
+1. every schema is valid against the 2020-12 meta-schema;
+2. every example in schemas/examples validates (envelope and payload);
+3. the JSON the project itself emits validates: `clientele generate --jsonl` (the input form),
+   and `clientele events` over a generated ledger before and after an erasure (the read form).
+
+    tools/test-schemas.py --clientele PATH/TO/clientele
+"""
+import argparse, json, os, subprocess, sys, tempfile
+
+try:
+    import jsonschema
+    from jsonschema import Draft202012Validator, FormatChecker
+except ImportError:
+    sys.exit("test-schemas: needs the jsonschema package (pip install jsonschema)")
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+schemas = os.path.join(root, "schemas")
+passed, failed = 0, 0
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail}")
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+def validators():
+    envelope = load(os.path.join(schemas, "envelope.schema.json"))
+    payloads = {}
+    folder = os.path.join(schemas, "events")
+    for name in sorted(os.listdir(folder)):
+        s = load(os.path.join(folder, name))
+        payloads[(s["x-event-type"], s["x-schema-version"])] = Draft202012Validator(s, format_checker=FormatChecker())
+    current = {}
+    for t, v in payloads:
+        current[t] = max(current.get(t, 0), v)
+    return Draft202012Validator(envelope, format_checker=FormatChecker()), payloads, current
+
+def validate_event(name, doc, envelope, payloads, current):
+    errors = sorted(envelope.iter_errors(doc), key=lambda e: e.path)
+    if errors:
+        check(name, False, f"envelope: {errors[0].message} at {list(errors[0].path)}")
+        return
+    key = (doc["type"], doc.get("schemaVersion", current[doc["type"]]))
+    if key not in payloads:
+        check(name, False, f"no schema for {key}")
+        return
+    errors = sorted(payloads[key].iter_errors(doc["payload"]), key=lambda e: e.path)
+    check(name, not errors, errors and f"payload: {errors[0].message} at {list(errors[0].path)}")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clientele", required=True)
+    args = ap.parse_args()
+
+    # 1. Meta-schema.
+    files = [os.path.join(schemas, "envelope.schema.json")] + [os.path.join(schemas, "events", n) for n in sorted(os.listdir(os.path.join(schemas, "events")))]
+    for extra in ("pos-mapping.schema.json", "configuration.schema.json"):
+        if os.path.exists(os.path.join(schemas, extra)):
+            files.append(os.path.join(schemas, extra))
+    for f in files:
+        try:
+            Draft202012Validator.check_schema(load(f))
+            check(f, True)
+        except jsonschema.SchemaError as e:
+            check(f, False, e.message)
+
+    envelope, payloads, current = validators()
+    # 2. Examples.
+    folder = os.path.join(schemas, "examples")
+    for n in sorted(os.listdir(folder)):
+        if n.endswith(".json") and not n.startswith("pos-mapping"):
+            validate_event(n, load(os.path.join(folder, n)), envelope, payloads, current)
+    check("an example per event type and version", len([n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("pos-mapping")]) == len(payloads))
+
+    # 3. What the project emits.
+    with tempfile.TemporaryDirectory(prefix="clientele-schemas-") as tmp:
+        env = dict(os.environ)
+        key = os.path.join(tmp, "master.key")
+        subprocess.run([args.clientele, "keygen", "--out", key], check=True, capture_output=True)
+        env["CLIENTELE_MASTER_KEY_FILE"] = key
+        out = subprocess.run([args.clientele, "generate", "--customers", "400", "--days", "300", "--seed", "3", "--jsonl", "-"],
+                             check=True, capture_output=True, text=True, env=env).stdout
+        types = set()
+        for i, line in enumerate(out.splitlines()):
+            doc = json.loads(line)
+            types.add(doc["type"])
+            validate_event(f"generate --jsonl line {i + 1}", doc, envelope, payloads, current)
+        db = os.path.join(tmp, "ledger")
+        subprocess.run([args.clientele, "generate", "--customers", "400", "--days", "300", "--seed", "3", "--db", db],
+                       check=True, capture_output=True, env=env)
+        subprocess.run([args.clientele, "erase", "--db", db, "--customer", "C0000001", "--reason", "test"], check=True, capture_output=True, env=env)
+        out = subprocess.run([args.clientele, "events", "--db", db], check=True, capture_output=True, text=True, env=env).stdout
+        erased = 0
+        for i, line in enumerate(out.splitlines()):
+            doc = json.loads(line)
+            types.add(doc["type"])
+            erased += doc.get("erased", False)
+            validate_event(f"events line {i + 1}", doc, envelope, payloads, current)
+        check("the erased customer's events read as erased", erased > 0, "no event marked erased")
+        check("the emitted JSON covers most of the catalog", len(types) >= 20, f"only {sorted(types)}")
+    print(f"schemas: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+if __name__ == "__main__":
+    main()
