@@ -17,7 +17,7 @@ extension Ledger {
     /// They are committed in one transaction together with other callers' pending events.
     public func append(_ events: [NewEvent]) async -> [Result<AppendReceipt, AppendError>] {
         await withCheckedContinuation { continuation in
-            submit(events) { continuation.resume(returning: $0) }
+            submitChecked(events) { continuation.resume(returning: $0) }
         }
     }
 
@@ -27,7 +27,7 @@ extension Ledger {
     public func appendAndWait(_ events: [NewEvent]) -> [Result<AppendReceipt, AppendError>] {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
-        submit(events) { results in
+        submitChecked(events) { results in
             box.results = results
             done.signal()
         }
@@ -35,8 +35,15 @@ extension Ledger {
         return box.results
     }
 
+    /// Hands events to the writer without waiting: `completion` runs on the writer thread with one
+    /// result per event, in order, once they are durable. For pipelines that prepare the next batch
+    /// while this one commits; bound the batches in flight yourself.
+    public func submit(_ events: [NewEvent], completion: @escaping @Sendable ([Result<AppendReceipt, AppendError>]) -> Void) {
+        submitChecked(events, completion: completion)
+    }
+
     /// Checks each event, then hands the valid ones to the writer; results keep the input order.
-    func submit(_ events: [NewEvent], completion: @escaping GroupCommitWriter.Completion) {
+    func submitChecked(_ events: [NewEvent], completion: @escaping GroupCommitWriter.Completion) {
         var invalid: [(Int, AppendError)] = []
         for (i, event) in events.enumerated() {
             if let error = event.validate() { invalid.append((i, error)) }

@@ -215,6 +215,10 @@ public struct JSONParser {
     }
 
     private func validated(_ s: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONSyntaxError) -> String {
+        // Most text is ASCII: no need for the generic validating initializer.
+        var ascii = true
+        for b in s where b >= 0x80 { ascii = false; break }
+        if ascii { return String(decoding: s, as: UTF8.self) }
         guard let text = String(validating: s, as: UTF8.self) else {
             throw JSONSyntaxError(offset: start, reason: "string is not valid UTF-8")
         }

@@ -96,3 +96,22 @@ func canonical(_ v: JSONValue) -> JSONValue {
     default: return v
     }
 }
+
+@Suite("Schema keywords")
+struct SchemaKeywordTests {
+    @Test("lengths count characters, not bytes")
+    func lengths() throws {
+        let schema = try CompiledSchema(json: try JSONParser.parse(#"{"type":"string","minLength":2,"maxLength":3}"#), file: "t")
+        #expect(schema.validate(.string("王")) != nil)
+        #expect(schema.validate(.string("王芳")) == nil)
+        #expect(schema.validate(.string("王芳测")) == nil)
+        #expect(schema.validate(.string("王芳测试")) != nil)
+        #expect(schema.validate(.string("abcd")) != nil)
+    }
+
+    @Test("patterns of the supported form match exactly", arguments: [("CNY", true), ("cny", false), ("CN", false), ("CNYY", false), ("", false)])
+    func pattern(text: String, ok: Bool) throws {
+        let schema = try CompiledSchema(json: try JSONParser.parse(#"{"type":"string","pattern":"^[A-Z]{3}$"}"#), file: "t")
+        #expect((schema.validate(.string(text)) == nil) == ok)
+    }
+}

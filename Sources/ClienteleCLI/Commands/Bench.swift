@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustomerEvents
 import Ledger
 import LedgerJSON
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ extension Clientele {
                 in about a minute. Measurements: \(Bench.all.joined(separator: ", ")).
                 """)
 
-        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify"]
+        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed"]
 
         @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
         var names: [String] = []
@@ -101,6 +102,30 @@ extension Clientele {
                 var all: [Measurement] = []
                 for _ in 0..<runs { all.append(try await bench.appendConcurrent(events: events ?? 20_000, writers: writers)) }
                 report(try median { all.removeFirst() })
+            }
+            if selected.contains("validate") || selected.contains("append-sealed") {
+                let n = events ?? 100_000
+                let docs = CatalogBenchmarks.workload(events: n)
+                let catalog = CatalogBenchmarks(ledgers: bench)
+                if selected.contains("validate") {
+                    let lines = docs.map { doc -> [UInt8] in var w = JSONWriter(); w.write(doc); return w.bytes }
+                    report(try median { try catalog.validate(lines: lines) })
+                }
+                if selected.contains("append-sealed") {
+                    let key = MasterKey.generate()
+                    let b = batch ?? 10_000
+                    // Alternate the two so that both see the same machine.
+                    var plain: [Measurement] = [], sealed: [Measurement] = []
+                    for _ in 0..<runs {
+                        plain.append(try catalog.append(docs, sealing: false, batch: b, masterKey: key))
+                        sealed.append(try catalog.append(docs, sealing: true, batch: b, masterKey: key))
+                    }
+                    let p = try median { plain.removeFirst() }, s = try median { sealed.removeFirst() }
+                    report(p)
+                    var withRatio = s
+                    withRatio.detail += "; \(Format.fixed(100 * (1 - s.eventsPerSecond / p.eventsPerSecond), 1)) % below unsealed"
+                    report(withRatio)
+                }
             }
             let reads = selected.filter { ["scan-decode", "scan-copy", "verify"].contains($0) }
             if !reads.isEmpty {

@@ -3,6 +3,7 @@ import CustomerEvents
 import Ledger
 import LedgerJSON
 import SyntheticChain
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,27 +55,34 @@ extension Clientele {
                 open.create = true
                 let ledger = try CustomerLedger.open(path: db, masterKeyFile: keys.masterKeyFile, options: open)
                 defer { ledger.close() }
+                // Prepare (check and seal) the next batch while the writer commits this one.
+                let pipeline = AppendPipeline(ledger: ledger.ledger, depth: 2)
                 var batch: [JSONValue] = []
-                batch.reserveCapacity(20_000)
-                var appended = 0, duplicates = 0
-                var failure: EventInputError?
+                batch.reserveCapacity(50_000)
+                var refused: EventInputError?
                 func flush() {
-                    for r in ledger.appendAndWait(batch) {
-                        switch r {
-                        case .success(let receipt): if receipt.duplicate { duplicates += 1 } else { appended += 1 }
-                        case .failure(let e): failure = failure ?? e
+                    let prepared = ledger.prepare(batch)
+                    var ready: [NewEvent] = []
+                    ready.reserveCapacity(prepared.count)
+                    for p in prepared {
+                        switch p {
+                        case .success(let e): ready.append(e)
+                        case .failure(let e): refused = refused ?? e
                         }
                     }
+                    pipeline.submit(ready)
                     batch.removeAll(keepingCapacity: true)
                     if Output.stderrIsTerminal { Output.error("\r\(Format.grouped(events)) events…") }
                 }
                 generator.run { event in
                     batch.append(event)
                     events += 1
-                    if batch.count == 20_000 { flush() }
+                    if batch.count == 50_000 { flush() }
                 }
                 flush()
-                if let failure { throw ValidationError("the generator made an event the ledger refused: \(failure)") }
+                let (appended, duplicates, failure) = pipeline.finish()
+                if let refused { throw ValidationError("the generator made an event the catalog refused: \(refused)") }
+                if let failure { throw ValidationError("the ledger refused a generated event: \(failure)") }
                 report(events, started, extra: "appended \(Format.grouped(appended)), already there \(Format.grouped(duplicates))")
             } else {
                 let path = jsonl ?? export!
@@ -108,5 +116,58 @@ extension Clientele {
             let seconds = Clock.seconds() - started
             Output.error("generated \(Format.grouped(events)) events for \(Format.grouped(customers)) customers, \(stores) stores, \(days) days (seed \(seed)) in \(Format.fixed(seconds, 1)) s\(extra.isEmpty ? "" : "; " + extra)")
         }
+    }
+}
+
+/// Keeps up to `depth` batches in the writer's hands at once, so the caller can prepare the next
+/// while earlier ones commit, and tallies what came back.
+final class AppendPipeline: @unchecked Sendable {
+    // @unchecked Sendable: the tallies are guarded by `lock`; `slots` is a semaphore.
+    private let ledger: Ledger
+    private let slots: DispatchSemaphore
+    private let depth: Int
+    private let lock = NSLockLike()
+    private var appended = 0, duplicates = 0
+    private var failure: AppendError?
+
+    init(ledger: Ledger, depth: Int) {
+        self.ledger = ledger
+        self.depth = depth
+        slots = DispatchSemaphore(value: depth)
+    }
+
+    func submit(_ events: [NewEvent]) {
+        slots.wait()
+        ledger.submit(events) { results in
+            self.lock.locked {
+                for r in results {
+                    switch r {
+                    case .success(let receipt): if receipt.duplicate { self.duplicates += 1 } else { self.appended += 1 }
+                    case .failure(let e): self.failure = self.failure ?? e
+                    }
+                }
+            }
+            self.slots.signal()
+        }
+    }
+
+    /// Waits for every batch, then gives the tallies.
+    func finish() -> (appended: Int, duplicates: Int, failure: AppendError?) {
+        for _ in 0..<depth { slots.wait() }
+        for _ in 0..<depth { slots.signal() }
+        return lock.locked { (appended, duplicates, failure) }
+    }
+}
+
+/// A pthread mutex with a closure, for the few counters shared with the writer thread.
+final class NSLockLike: @unchecked Sendable {
+    // @unchecked Sendable: a pthread mutex is made to be shared.
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }

@@ -34,6 +34,8 @@ public final class CompiledSchema: Sendable {
     let types: Types
     let properties: [String: CompiledSchema]
     let propertyOrder: [String]
+    /// The properties in schema order, for a lookup that usually finds the next member at once.
+    let propertyList: [(String, CompiledSchema)]
     let required: [String]
     let closed: Bool
     let enumValues: [JSONValue]?
@@ -106,6 +108,7 @@ public final class CompiledSchema: Sendable {
         }
         self.properties = properties
         self.propertyOrder = order
+        self.propertyList = order.map { ($0, properties[$0]!) }
         self.required = (node["required"].flatMap { if case .array(let a) = $0 { return a.compactMap(\.stringValue) } else { return nil } }) ?? []
         if let extra = node["additionalProperties"] {
             guard extra == .bool(false) else { throw fail("additionalProperties may only be false") }
@@ -161,7 +164,11 @@ public final class CompiledSchema: Sendable {
             if let maximum, d > maximum { return fail("must be at most \(format(maximum))") }
             if let exclusiveMinimum, d <= exclusiveMinimum { return fail("must be more than \(format(exclusiveMinimum))") }
         case .string(let s):
-            if minLength != nil || maxLength != nil {
+            // UTF-8 bytes bound the character count (1 to 4 bytes each): count only when that is not enough.
+            let bytes = s.utf8.count
+            let tooLong = maxLength.map { bytes > $0 } ?? false
+            let maybeShort = minLength.map { $0 <= 1 ? bytes < $0 : bytes < 4 * $0 } ?? false
+            if tooLong || maybeShort {
                 let n = s.unicodeScalars.count
                 if let minLength, n < minLength { return fail(minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters") }
                 if let maxLength, n > maxLength { return fail("must be at most \(maxLength) characters (is \(n))") }
@@ -183,10 +190,12 @@ public final class CompiledSchema: Sendable {
             for name in required where !members.contains(where: { $0.0 == name }) {
                 return SchemaViolation(path: "\(path).\(name)", reason: "is required")
             }
-            var seen = Set<String>()
-            for (name, member) in members {
-                guard seen.insert(name).inserted else { return SchemaViolation(path: "\(path).\(name)", reason: "appears twice") }
-                if let sub = properties[name] {
+            var cursor = 0
+            for (index, (name, member)) in members.enumerated() {
+                for earlier in 0..<index where members[earlier].0 == name {
+                    return SchemaViolation(path: "\(path).\(name)", reason: "appears twice")
+                }
+                if let sub = property(name, cursor: &cursor) {
                     if let v = sub.validate(member, path: "\(path).\(name)") { return v }
                 } else if closed {
                     let allowed = propertyOrder.joined(separator: ", ")
@@ -195,6 +204,17 @@ public final class CompiledSchema: Sendable {
             }
         default:
             break
+        }
+        return nil
+    }
+
+    /// The schema of member `name`: members usually come in schema order, so start after the last one found.
+    @inline(__always)
+    private func property(_ name: String, cursor: inout Int) -> CompiledSchema? {
+        let n = propertyList.count
+        for k in 0..<n {
+            let i = (cursor + k) % n
+            if propertyList[i].0 == name { cursor = i + 1; return propertyList[i].1 }
         }
         return nil
     }
