@@ -35,14 +35,16 @@ public final class CSVReader {
     private var fieldLength = 0
     private var fieldEnds: [Int] = []
 
-    static let blockSize = 1 << 20
+    /// How much is read from the input at a time.
+    private let blockSize: Int
 
-    /// Reads `input`, already positioned after any byte-order mark.
-    init(input: ByteInput, path: String, delimiter: UInt8) {
+    /// Reads `input`, already positioned after any byte-order mark, `blockSize` bytes at a time.
+    init(input: ByteInput, path: String, delimiter: UInt8, blockSize: Int = 1 << 20) {
         self.input = input
         self.path = path
         self.delimiter = delimiter
-        capacity = CSVReader.blockSize * 2
+        self.blockSize = blockSize
+        capacity = blockSize * 2
         buffer = .allocate(capacity: capacity)
         fieldDataCapacity = 1 << 12
         fieldData = .allocate(capacity: fieldDataCapacity)
@@ -51,9 +53,14 @@ public final class CSVReader {
 
     /// Opens a UTF-8 file (a leading byte-order mark is skipped) with the given delimiter.
     public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(POSImportError) {
+        try self.init(path: path, delimiter: delimiter, blockSize: 1 << 20)
+    }
+
+    /// Opens a UTF-8 file reading `blockSize` bytes at a time (small blocks test the block seams).
+    convenience init(path: String, delimiter: UInt8, blockSize: Int) throws(POSImportError) {
         let head = try FileInput.head(path: path, count: 3)
         let bom = head == [0xEF, 0xBB, 0xBF] ? 3 : 0
-        self.init(input: try FileInput(path: path, skip: bom), path: path, delimiter: delimiter)
+        self.init(input: try FileInput(path: path, skip: bom), path: path, delimiter: delimiter, blockSize: blockSize)
     }
 
     deinit {
@@ -130,7 +137,7 @@ public final class CSVReader {
             end = keep
             start = 0
         }
-        if capacity - end < CSVReader.blockSize {
+        if capacity - end < blockSize {
             let newCapacity = capacity * 2
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
             bigger.update(from: buffer, count: end)
@@ -219,8 +226,8 @@ public final class CSVReader {
                     }
                     appendField(buffer + i, j - i)
                     i = j
-                    guard try ensure(&i) else { throw .truncatedFile(path: path, quoteOpenedOnLine: openedOn) }
-                    // buffer[i] is a quote.
+                    if i == end { continue }   // no closing quote in this block: read on
+                    // buffer[i] is a quote: the closing one, or the first of a doubled pair.
                     i += 1
                     let more = try ensure(&i)
                     if more && buffer[i] == 34 {

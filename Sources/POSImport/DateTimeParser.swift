@@ -125,6 +125,14 @@ enum DateTimeParser {
         if i < b.count, b[i] == 84 || b[i] == 116 { i += 1 } // T
         skipSpaces(b, &i)
         guard i < b.count else { return }
+        // 上午 / 下午 may come before the time (2025/12/31 下午 2:05).
+        var meridiemFirst: Bool?
+        if i + 5 < b.count, b[i] == 0xE4, b[i + 1] == 0xB8, b[i + 3] == 0xE5, b[i + 4] == 0x8D, b[i + 5] == 0x88,
+           b[i + 2] == 0x8A || b[i + 2] == 0x8B {
+            meridiemFirst = b[i + 2] == 0x8B
+            i += 6
+            skipSpaces(b, &i)
+        }
         guard let (h, _) = number(b, &i) else { throw NumberError(reason: "has no time of day") }
         guard i < b.count, b[i] == 58 else { throw NumberError(reason: "is not a time (HH:MM)") }
         i += 1
@@ -146,6 +154,10 @@ enum DateTimeParser {
         }
         skipSpaces(b, &i)
         var hour = h
+        if let pm = meridiemFirst {
+            guard (1...12).contains(h) else { throw NumberError(reason: "has hour \(h) with 上午/下午") }
+            hour = pm ? (h == 12 ? 12 : h + 12) : (h == 12 ? 0 : h)
+        }
         // AM / PM (also a.m., 上午 / 下午).
         if i < b.count {
             let c = b[i] | 0x20

@@ -172,7 +172,7 @@ enum NumberScanner {
         } else if points + commas == 1 {
             let at = points == 1 ? lastPoint : lastComma
             let after = hi - at - 1
-            if after == 3 && at > lo {
+            if after == 3 && at > lo && !(at - lo == 1 && b[lo] == 48) {   // "0,250" cannot be grouping
                 // 1,149 or 1.149: grouping or decimal, settled by the preferred mark.
                 let mark: DecimalMark = b[at] == 46 ? .point : .comma
                 decimalAt = mark == preferredMark ? at : -1
