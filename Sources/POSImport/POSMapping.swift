@@ -242,7 +242,9 @@ public struct POSMapping: Sendable, Hashable, Codable {
         }
         switch error {
         case .keyNotFound(let key, let context):
-            let at = path(context.codingPath)
+            var keys = context.codingPath
+            if keys.last?.stringValue == key.stringValue { keys.removeLast() }   // TOMLKit includes the key itself
+            let at = path(keys)
             return "missing key '\(at.isEmpty ? "" : at + ".")\(key.stringValue)'"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "'\(path(context.codingPath))': \(context.debugDescription)"
