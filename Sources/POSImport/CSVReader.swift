@@ -103,6 +103,11 @@ public final class CSVReader {
         String(decoding: UnsafeBufferPointer(start: buffer + start, count: recordEnd - start), as: UTF8.self)
     }
 
+    /// The bytes of the current record as it stands in the input, for the length of `body`.
+    public func withRawRecord<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        body(UnsafeBufferPointer(start: buffer + start, count: recordEnd - start))
+    }
+
     /// Whether field `i` is valid UTF-8.
     public func fieldIsValidUTF8(_ i: Int) -> Bool {
         withField(i) { b in

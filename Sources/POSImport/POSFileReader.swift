@@ -200,8 +200,7 @@ public final class POSFileReader {
         }
         if draft == nil { draft = ReceiptDraft(key: key) }
         let rawStart = arena.count
-        let raw = csv.rawRecord.utf8
-        arena.append(contentsOf: raw)
+        csv.withRawRecord { arena.append(contentsOf: $0) }
         draft!.fileLines.append(line)
         draft!.rawRanges.append(rawStart..<arena.count)
         guard draft!.failure == nil else { return }

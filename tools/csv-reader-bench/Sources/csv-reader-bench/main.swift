@@ -1,6 +1,7 @@
 // The CSV reader measurement behind docs/csv-reader.md.
 //   csv-reader-bench generate PATH ROWS   writes a UCI/Shopify-like export with quoted fields
 //   csv-reader-bench measure PATH         reads it with both readers, three times each, and prints rows/s
+//   csv-reader-bench receipts PATH        reads it into receipts with POSFileReader (the whole parsing path)
 
 import Foundation
 import POSImport
@@ -73,9 +74,29 @@ func measure(path: String) throws {
     }
 }
 
+/// The whole parsing path: POSFileReader turning the generated UCI-like file into receipts.
+func measureReceipts(path: String) throws {
+    for round in 1...3 {
+        var receipts = 0, rejected = 0, lines = 0
+        let (rows, t) = try seconds {
+            let reader = try POSFileReader(path: path, options: POSImportOptions(timeZone: "Europe/London"))
+            while let record = try reader.next() {
+                switch record {
+                case .receipt(let r): receipts += 1; lines += r.lines.count
+                case .rejected: rejected += 1
+                case .skipped: break
+                }
+            }
+            return reader.rowsRead
+        }
+        print("round \(round) POSFileReader (receipts):    \(rows) rows in \(String(format: "%.2f", t)) s = \(Int(Double(rows) / t)) rows/s (\(receipts) receipts, \(lines) lines, \(rejected) rejected)")
+    }
+}
+
 let args = CommandLine.arguments
 switch (args.count > 1 ? args[1] : "", args.count) {
 case ("generate", 4): try generate(path: args[2], rows: Int(args[3]) ?? 1_000_000)
 case ("measure", 3): try measure(path: args[2])
-default: print("usage: csv-reader-bench generate PATH ROWS | measure PATH")
+case ("receipts", 3): try measureReceipts(path: args[2])
+default: print("usage: csv-reader-bench generate PATH ROWS | measure PATH | receipts PATH")
 }
