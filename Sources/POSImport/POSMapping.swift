@@ -92,7 +92,7 @@ public struct POSMapping: Sendable, Hashable, Codable {
             self.currency = currency; self.type = type; self.originalReceiptId = originalReceiptId
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case receiptId = "receipt_id", dateTime = "date_time", date, time, timeZone = "time_zone"
             case customerId = "customer_id", customerName = "customer_name", customerEmail = "customer_email"
             case customerPhone = "customer_phone", sku, itemName = "item_name", category, quantity
@@ -117,7 +117,7 @@ public struct POSMapping: Sendable, Hashable, Codable {
             self.negativeParentheses = negativeParentheses
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case decimalMark = "decimal_mark", currencySymbol = "currency_symbol", negativeParentheses = "negative_parentheses"
         }
     }
@@ -142,7 +142,7 @@ public struct POSMapping: Sendable, Hashable, Codable {
             self.receiptIdPrefix = receiptIdPrefix
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case negativeQuantity = "negative_quantity", typeValues = "type_values"
             case cancellationValues = "cancellation_values", receiptIdPrefix = "receipt_id_prefix"
         }
@@ -163,7 +163,7 @@ public struct POSMapping: Sendable, Hashable, Codable {
         self.returns = returns
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, encoding, delimiter, currency, timeZone = "time_zone", dateFormat = "date_format", columns, money, returns
     }
 
