@@ -135,7 +135,7 @@ public final class POSFileReader {
         var order = explicitOrder
         var links = RefundLinks()
         if mayNeedOrder || needsLinks {
-            let scan = try Prescan.run(path: path, input: try openInput(), delimiter: delimiter, columns: columns,
+            let scan = try Prescan.run(path: path, openInput: openInput, delimiter: delimiter, columns: columns,
                                        wantOrder: mayNeedOrder, wantRefundLinks: needsLinks)
             links = scan.links
             if mayNeedOrder {

@@ -12,9 +12,10 @@ struct Prescan {
     var ambiguousExample: String?
     var links = RefundLinks()
 
-    static func run(path: String, input: ByteInput, delimiter: UInt8, columns: BoundColumns,
-                    wantOrder: Bool, wantRefundLinks: Bool) throws(POSImportError) -> Prescan {
-        let csv = CSVReader(input: input, path: path, delimiter: delimiter)
+    /// Scans the file `openInput` reads (decoded as the main pass decodes it).
+    static func run(path: String, openInput: () throws(POSImportError) -> ByteInput, delimiter: UInt8,
+                    columns: BoundColumns, wantOrder: Bool, wantRefundLinks: Bool) throws(POSImportError) -> Prescan {
+        let csv = CSVReader(input: try openInput(), path: path, delimiter: delimiter)
         var scan = Prescan()
         _ = try csv.next()   // the header
         let dateIndex = columns[.dateTime] ?? columns[.date]
@@ -46,7 +47,7 @@ struct Prescan {
         }
         // Payments before their refunds (files in time order): a second look for just those ids.
         if wantRefundLinks && scan.links.originals.count < refunded.count {
-            let again = CSVReader(input: try FileInput(path: path), path: path, delimiter: delimiter)
+            let again = CSVReader(input: try openInput(), path: path, delimiter: delimiter)
             _ = try again.next()
             while try again.next() {
                 guard let t = typeIndex, let p = paymentIndex, let i = idIndex, max(t, p, i) < again.fieldCount else { continue }

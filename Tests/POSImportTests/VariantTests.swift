@@ -124,6 +124,26 @@ struct VariantTests {
         #expect(receipts == Array(original.receipts.dropLast(2)))
     }
 
+    @Test("Square rows in time order, saved as UTF-16: the refund still finds its payment, read after it")
+    func squareAscendingUTF16() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rows = try VariantBuilders.records(Fixtures.sample(squareMay))
+        let ascending = [rows[0]] + rows.dropFirst().reversed()
+        let bytes = VariantBuilders.encode(VariantBuilders.csv(ascending), to: "UTF-16")
+        #expect(bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]))
+        let path = Fixtures.write(bytes, to: "ascending.csv", in: folder)
+        let reader = try POSFileReader(path: path)
+        #expect(reader.encoding == .utf16)
+        let r = try ReadResult(path: path)
+        #expect(r.receipts.count == 163 && r.rejected.isEmpty)
+        let refund = try #require(r.receipts.first { $0.kind == .refund })
+        #expect(refund.originalReceiptId == "SD3kVYvRmMtV2lRIY3TNgHxOxtRZY")
+        let payment = try #require(r.receipts.firstIndex { $0.receiptId == "SD3kVYvRmMtV2lRIY3TNgHxOxtRZY" })
+        #expect(payment < r.receipts.firstIndex(of: refund)!)
+        #expect(r.totals == ["USD": 187_328])
+    }
+
     @Test("GB18030 with Chinese headers, read through a TOML mapping file")
     func gb18030Mapping() throws {
         let folder = Fixtures.temporaryFolder()
