@@ -182,13 +182,6 @@ public final class POSFileReader {
         }
     }
 
-    /// Reads every remaining record; for small files and tests.
-    public func readAll() throws(POSImportError) -> [POSRecord] {
-        var all: [POSRecord] = []
-        while let r = try next() { all.append(r) }
-        return all
-    }
-
     // MARK: rows
 
     private func readRow() {
