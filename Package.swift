@@ -2,7 +2,8 @@
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
-// (catalog, schemas, sealing) → ClienteleCLI → clientele (@main).
+// (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
+// ClienteleCLI → clientele (@main).
 import PackageDescription
 
 let package = Package(
@@ -11,10 +12,12 @@ let package = Package(
         .executable(name: "clientele", targets: ["clientele"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "POSImport", targets: ["POSImport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -51,10 +54,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "POSImport",
+            dependencies: [
+                "Ledger",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
+        .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
