@@ -44,6 +44,7 @@ let package = Package(
             ]
         ),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
+        .target(name: "Projections", dependencies: ["Ledger", "LedgerJSON", "LMDB", "CustomerEvents"]),
         .target(
             name: "ClienteleCLI",
             dependencies: [
@@ -66,6 +67,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
     ],
     swiftLanguageModes: [.v6]

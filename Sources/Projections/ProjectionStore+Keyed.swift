@@ -1,0 +1,152 @@
+import CustomerEvents
+import LMDB
+import Ledger
+import LedgerJSON
+
+extension ProjectionStore {
+    /// Brings `projector`'s stored model up to the head of the log (on demand), rebuilding it
+    /// first when it was never built or was built by another projector version.
+    /// - Returns: the last sequence number folded in.
+    @discardableResult
+    public func catchUp<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
+        let head = try ledger.ledger.head().sequence
+        guard let c = try checkpoint(P.name), c.version == P.version else {
+            return try rebuild(projector)
+        }
+        if c.sequence >= head { return c.sequence }
+        let db = try database(P.name, slot: c.slot)
+        try fold(projector, into: db, from: c.sequence + 1, through: head) { last, txn in
+            try self.writeCheckpoint(P.name, Checkpoint(slot: c.slot, version: P.version, sequence: last), in: txn)
+        }
+        try environment.sync()
+        return head
+    }
+
+    /// Rebuilds `projector`'s model from the whole log into the idle slot, then makes it live.
+    @discardableResult
+    public func rebuild<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
+        let current = try checkpoint(P.name)
+        let slot = current?.slot == "a" ? "b" : "a"
+        let db = try database(P.name, slot: slot)
+        try environment.write { (txn: borrowing Transaction) throws in try txn.clear(db) }
+        let head = try ledger.ledger.head().sequence
+        // Batches commit into the idle slot; the live slot and its checkpoint stay as they were.
+        try fold(projector, into: db, from: 1, through: head) { _, _ in }
+        try environment.write { (txn: borrowing Transaction) throws in
+            try self.writeCheckpoint(P.name, Checkpoint(slot: slot, version: P.version, sequence: head), in: txn)
+        }
+        try environment.sync()
+        return head
+    }
+
+    /// Folds events `from...through` into `db`, a batch per transaction: records touched in a batch
+    /// are read once, folded in memory, and written back with `checkpoint` in the same transaction.
+    private func fold<P: KeyedProjector>(_ projector: P, into db: Database, from: UInt64, through: UInt64,
+                                         checkpoint: (UInt64, borrowing Transaction) throws -> Void) throws {
+        guard from <= through else { return }
+        var start = from
+        while start <= through {
+            let end = min(through, start + UInt64(batch) - 1)
+            var touched: [String: P.Record] = [:]
+            var order: [String] = []
+            var pending: [(String, CatalogEvent)] = []
+            try ledger.scan(.all(from: start, through: end)) { event in
+                for key in projector.keys(for: event) { pending.append((key, event)) }
+                return true
+            }
+            try environment.write { (txn: borrowing Transaction) throws in
+                for (key, event) in pending {
+                    if touched[key] == nil {
+                        order.append(key)
+                        touched[key] = try Self.load(P.self, key: key, db: db, txn: txn) ?? projector.initial(key: key)
+                    }
+                    projector.apply(&touched[key]!, event)
+                }
+                for key in order {
+                    var w = JSONWriter()
+                    w.write(touched[key]!.json)
+                    try Array(key.utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
+                }
+                try checkpoint(end, txn)
+            }
+            start = end + 1
+        }
+    }
+
+    static func load<R: ProjectionRecord>(_ type: (some KeyedProjector).Type, key: String, db: Database, txn: borrowing Transaction) throws -> R? {
+        try Array(key.utf8).withUnsafeBytes { k -> R? in
+            guard let v = try txn.get(db, key: k) else { return nil }
+            guard let json = try? JSONParser.parse(UnsafeBufferPointer(start: v.baseAddress!.assumingMemoryBound(to: UInt8.self), count: v.count)),
+                  let record = R(json: json) else { throw ProjectionError.damaged(model: String(describing: type), key: key) }
+            return record
+        }
+    }
+
+    /// One record of the live model, after catching it up.
+    public func record<P: KeyedProjector>(_ projector: P, key: String) throws -> P.Record? {
+        try catchUp(projector)
+        guard let c = try checkpoint(P.name) else { return nil }
+        let db = try database(P.name, slot: c.slot)
+        return try environment.read { (txn: borrowing Transaction) throws -> P.Record? in
+            try Array(key.utf8).withUnsafeBytes { k -> P.Record? in
+                guard let v = try txn.get(db, key: k) else { return nil }
+                guard let json = try? JSONParser.parse(UnsafeBufferPointer(start: v.baseAddress!.assumingMemoryBound(to: UInt8.self), count: v.count)) else {
+                    throw ProjectionError.damaged(model: P.name, key: key)
+                }
+                return P.Record(json: json)
+            }
+        }
+    }
+
+    /// Every record of the live model, after catching it up; `body` returns false to stop.
+    public func records<P: KeyedProjector>(_ projector: P, _ body: (String, P.Record) throws -> Bool) throws {
+        try catchUp(projector)
+        guard let c = try checkpoint(P.name) else { return }
+        let db = try database(P.name, slot: c.slot)
+        try environment.read { (txn: borrowing Transaction) throws in
+            try txn.withCursor(db) { (cursor: inout Cursor) throws in
+                var entry = try cursor.first()
+                while let e = entry {
+                    let key = String(decoding: e.key, as: UTF8.self)
+                    guard let json = try? JSONParser.parse(UnsafeBufferPointer(start: e.value.baseAddress!.assumingMemoryBound(to: UInt8.self), count: e.value.count)),
+                          let record = P.Record(json: json) else { throw ProjectionError.damaged(model: P.name, key: key) }
+                    if try !body(key, record) { return }
+                    entry = try cursor.next()
+                }
+            }
+        }
+    }
+}
+
+/// A point in the past: what the ledger knew at a sequence number (recorded order), or what the
+/// world looked like at a time (business time: events that occurred by then).
+public enum AsOf: Sendable, Equatable {
+    case sequence(UInt64)
+    case time(Timestamp)
+
+    /// Reads `2026-03-31T23:59:59+08:00` as a time and `12345` as a sequence number.
+    public init?(_ text: String) {
+        if let n = UInt64(text) { self = .sequence(n) } else if let t = Timestamp(iso8601: text) { self = .time(t) } else { return nil }
+    }
+}
+
+extension ProjectionStore {
+    /// The model as of a past point, folded in memory from the log; stored state is not touched.
+    public func fold<P: KeyedProjector>(_ projector: P, asOf point: AsOf) throws -> [String: P.Record] {
+        var records: [String: P.Record] = [:]
+        let query: EventQuery
+        switch point {
+        case .sequence(0): return [:]
+        case .sequence(let n): query = .all(from: 1, through: n)
+        // Business time: the events that occurred by then, in the order they occurred.
+        case .time(let t): query = .occurred(from: Timestamp(microseconds: .min / 2), until: Timestamp(microseconds: t.microseconds + 1))
+        }
+        try ledger.scan(query) { event in
+            for key in projector.keys(for: event) {
+                projector.apply(&records[key, default: projector.initial(key: key)], event)
+            }
+            return true
+        }
+        return records
+    }
+}

@@ -1,0 +1,78 @@
+import CustomerEvents
+import LMDB
+import Ledger
+import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a read model could not be read or rebuilt.
+public enum ProjectionError: Error, CustomStringConvertible, Sendable {
+    case storage(String)
+    case damaged(model: String, key: String)
+
+    public var description: String {
+        switch self {
+        case .storage(let s): return "read model store: \(s)"
+        case .damaged(let m, let k): return "read model '\(m)' holds an unreadable record for '\(k)'; run `clientele rebuild \(m)`"
+        }
+    }
+}
+
+/// Where read models live: an LMDB environment of their own at `<ledger>/models`, apart from the
+/// log (a rebuild never blocks appends and never grows the log's file). Each model has two
+/// databases, slots `a` and `b`; `meta` says which is live, its projector version and the last
+/// sequence number folded in. Catch-up writes records and checkpoint in one transaction; a
+/// rebuild fills the other slot and flips `meta` only when complete, so a reader never sees a
+/// half-built model. Everything here is derived and disposable: delete the folder and it comes back.
+public final class ProjectionStore: Sendable {
+    let environment: Environment
+    let meta: Database
+    public let ledger: CustomerLedger
+    /// Events folded per write transaction during catch-up and rebuild.
+    public let batch = 100_000
+
+    public init(ledger: CustomerLedger) throws(ProjectionError) {
+        self.ledger = ledger
+        let path = ledger.ledger.path + "/models"
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .storage("cannot create \(path): \(String(cString: strerror(errno)))") }
+        do {
+            var options = EnvironmentOptions()
+            options.initialMapSize = 256 << 20
+            options.durable = false // derived state: a crash costs a rebuild, never data; synced after each catch-up
+            environment = try Environment(path: path, options: options)
+            meta = try environment.database("meta")
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    public func close() { environment.close() }
+
+    struct Checkpoint: Equatable {
+        var slot: String
+        var version: Int
+        var sequence: UInt64
+    }
+
+    func checkpoint(_ name: String) throws -> Checkpoint? {
+        try environment.read { (txn: borrowing Transaction) throws -> Checkpoint? in
+            try Array(name.utf8).withUnsafeBytes { k in
+                guard let v = try txn.get(meta, key: k),
+                      let json = try? JSONParser.parse(UnsafeBufferPointer(start: v.baseAddress!.assumingMemoryBound(to: UInt8.self), count: v.count)),
+                      let slot = json["slot"]?.stringValue, let version = json["version"]?.int64Value, let seq = json["sequence"]?.int64Value else { return nil }
+                return Checkpoint(slot: slot, version: Int(version), sequence: UInt64(seq))
+            }
+        }
+    }
+
+    func writeCheckpoint(_ name: String, _ c: Checkpoint, in txn: borrowing Transaction) throws {
+        var w = JSONWriter()
+        w.write(.object([("slot", .string(c.slot)), ("version", .number(String(c.version))), ("sequence", .number(String(c.sequence)))]))
+        try Array(name.utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(meta, key: k, value: v) } }
+    }
+
+    func database(_ name: String, slot: String) throws -> Database {
+        try environment.database("rm:\(name):\(slot)")
+    }
+}

@@ -1,0 +1,163 @@
+import Testing
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+import SyntheticChain
+import Glibc
+
+/// A fresh ledger, key store and model store in a temporary folder.
+struct Fixture {
+    let path: String
+    let ledger: CustomerLedger
+    let models: ProjectionStore
+
+    init(_ label: String) throws {
+        var template = Array("/tmp/clientele-models-\(label)-XXXXXX".utf8CString)
+        _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var options = LedgerOptions()
+        options.create = true
+        ledger = CustomerLedger(ledger: try Ledger(path: path, options: options), keys: try KeyStore(ledgerPath: path, masterKey: .generate()))
+        models = try ProjectionStore(ledger: ledger)
+    }
+
+    func remove() {
+        models.close()
+        ledger.close()
+        for folder in [path + "/keys", path + "/models", path] {
+            for name in ["data.mdb", "lock.mdb"] { unlink(folder + "/" + name) }
+            rmdir(folder)
+        }
+    }
+
+    func chain(customers: Int, days: Int, seed: UInt64) -> [JSONValue] {
+        var p = ChainParameters()
+        p.customers = customers
+        p.days = days
+        p.seed = seed
+        var out: [JSONValue] = []
+        ChainGenerator(p).run { out.append($0) }
+        return out
+    }
+
+    func append(_ docs: [JSONValue]) throws {
+        for r in ledger.appendAndWait(docs) { _ = try r.get() }
+    }
+
+    func stored<P: KeyedProjector>(_ p: P) throws -> [String: P.Record] {
+        var out: [String: P.Record] = [:]
+        try models.records(p) { k, r in out[k] = r; return true }
+        return out
+    }
+}
+
+@Suite("Projector mechanism")
+struct ProjectorTests {
+    @Test("catching up after new events equals a full rebuild", arguments: [11 as UInt64, 12, 13])
+    func catchUpEqualsRebuild(seed: UInt64) throws {
+        let f = try Fixture("catchup"); defer { f.remove() }
+        let docs = f.chain(customers: 150, days: 200, seed: seed)
+        var random = SplitMix(seed)
+        var i = 0
+        // Append in uneven pieces, catching up after each.
+        while i < docs.count {
+            let n = 1 + Int(random.next() % 400)
+            try f.append(Array(docs[i..<min(docs.count, i + n)]))
+            try f.models.catchUp(CustomerSummaryProjector())
+            i += n
+        }
+        let incremental = try f.stored(CustomerSummaryProjector())
+        try f.models.rebuild(CustomerSummaryProjector())
+        let rebuilt = try f.stored(CustomerSummaryProjector())
+        #expect(incremental.count == 150)
+        #expect(incremental == rebuilt)
+    }
+
+    @Test("as of a sequence number equals a rebuild over the log truncated there")
+    func asOfSequence() throws {
+        let f = try Fixture("asof"); defer { f.remove() }
+        let docs = f.chain(customers: 100, days: 200, seed: 5)
+        let cut = docs.count / 2
+        try f.append(Array(docs[..<cut]))
+        let truncated = try f.stored(CustomerSummaryProjector())
+        try f.append(Array(docs[cut...]))
+        let head = try f.ledger.ledger.head().sequence
+        let asOf = try f.models.fold(CustomerSummaryProjector(), asOf: .sequence(UInt64(cut)))
+        #expect(asOf == truncated)
+        #expect(try f.models.fold(CustomerSummaryProjector(), asOf: .sequence(head)) == (try f.stored(CustomerSummaryProjector())))
+        // Asking as of the past left the stored model where it was.
+        #expect(try f.models.fold(CustomerSummaryProjector(), asOf: .sequence(0)).isEmpty)
+    }
+
+    @Test("as of a business time folds the events that occurred by then, whenever they were recorded")
+    func asOfTime() throws {
+        let f = try Fixture("asoftime"); defer { f.remove() }
+        let docs = f.chain(customers: 80, days: 120, seed: 9)
+        // Record the second half first: recorded order is not business order.
+        try f.append(Array(docs[(docs.count / 2)...]))
+        try f.append(Array(docs[..<(docs.count / 2)]))
+        let t = Timestamp(iso8601: "2025-03-01T00:00:00+08:00")!
+        let early = docs.filter { Timestamp(iso8601: $0["occurredAt"]!.stringValue!)! <= t }
+        let g = try Fixture("asoftime-ref"); defer { g.remove() }
+        try g.append(early)
+        #expect(try f.models.fold(CustomerSummaryProjector(), asOf: .time(t)) == (try g.stored(CustomerSummaryProjector())))
+    }
+
+    @Test("a return reverses the receipt's points once, never below zero, and nets spend")
+    func returnsReversePoints() throws {
+        let f = try Fixture("points"); defer { f.remove() }
+        func doc(_ type: String, _ payload: String, id: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"S1","actor":"pos-import","channel":"pos","occurredAt":"2026-11-01T10:00:00+08:00","source":"t","externalId":"\#(id)","payload":\#(payload)}"#)
+        }
+        try f.append([
+            try doc("PurchaseRecorded", #"{"receipt":"R1","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":10000,"currency":"CNY"}}],"total":{"minor":10000,"currency":"CNY"}}"#, id: "1"),
+            try doc("PointsEarned", #"{"points":100,"receipt":"R1"}"#, id: "2"),
+            try doc("PointsRedeemed", #"{"points":30}"#, id: "3"),
+            try doc("ReturnRecorded", #"{"receipt":"R1-R","originalReceipt":"R1","lines":[{"sku":"A","quantity":1,"refund":{"minor":10000,"currency":"CNY"}}],"refund":{"minor":10000,"currency":"CNY"}}"#, id: "4"),
+            try doc("ReturnRecorded", #"{"receipt":"R1-R2","originalReceipt":"R1","lines":[{"sku":"A","quantity":1,"refund":{"minor":0,"currency":"CNY"}}],"refund":{"minor":0,"currency":"CNY"}}"#, id: "5"),
+        ])
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(s.points == 0, "100 earned, 30 redeemed, 100 reversed: floored at zero")
+        #expect(s.netSpend == 0 && s.receipts == 1 && s.returns == 2)
+        #expect(s.reversedReceipts == ["R1"])
+    }
+
+    @Test("a new projector version rebuilds by itself")
+    func versionRebuild() throws {
+        let f = try Fixture("version"); defer { f.remove() }
+        try f.append(f.chain(customers: 30, days: 60, seed: 2))
+        try f.models.catchUp(CustomerSummaryProjector())
+        try f.models.catchUp(CountingProjector())
+        var total = 0
+        try f.models.records(CountingProjector()) { _, r in total += r.count; return true }
+        #expect(total == Int(try f.ledger.ledger.head().sequence))
+    }
+}
+
+/// A second projector, to show models live side by side and versions are per model.
+struct CountingProjector: KeyedProjector {
+    struct Count: ProjectionRecord, Equatable {
+        var count = 0
+        init() {}
+        init?(json: JSONValue) { count = Int(json["count"]?.int64Value ?? 0) }
+        var json: JSONValue { .object([("count", .number(String(count)))]) }
+    }
+    static let name = "test-counting"
+    static let version = 3
+    func keys(for event: CatalogEvent) -> [String] { [event.recorded.store] }
+    func initial(key: String) -> Count { Count() }
+    func apply(_ r: inout Count, _ event: CatalogEvent) { r.count += 1 }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
