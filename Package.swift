@@ -52,6 +52,7 @@ let package = Package(
                 "LedgerJSON",
                 "CustomerEvents",
                 "SyntheticChain",
+                "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

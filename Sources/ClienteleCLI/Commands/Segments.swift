@@ -1,0 +1,151 @@
+import ArgumentParser
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+/// Output formats for people and machines.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+extension Clientele {
+    /// `clientele segments`: the segment mix, or every customer's segment.
+    struct Segments: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show customer segments: VIP / regular / potential and the 11 RFM segments.",
+            discussion: """
+                RFM scores are quintiles 1–5 over the customers who bought (5 best; recency counted
+                from --as-of or now), ties ranked by first occurrence in customer-id order; net of
+                returns. --customers lists each customer (pseudonymous: ids only) instead of counts.
+                """)
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
+        var asOf: String?
+
+        @Option(help: "Output: table, json or csv.")
+        var format: OutputFormat = .table
+
+        @Flag(help: "List every customer's scores instead of the counts.")
+        var customers = false
+
+        @Option(name: .customLong("vip-spend"), help: "Net spend in minor units from which a customer is a VIP.")
+        var vipSpend: Int64 = SegmentRules().vipSpend
+
+        func validate() throws {
+            if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
+        }
+
+        func run() async throws {
+            let ledger = try CustomerLedger.open(path: options.db)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            var summaries: [(String, CustomerSummary)] = []
+            var now = Timestamp.now()
+            if let point = asOf.flatMap(AsOf.init) {
+                summaries = try models.fold(CustomerSummaryProjector(), asOf: point).map { ($0.key, $0.value) }
+                if case .time(let t) = point { now = t } else if case .sequence(let n) = point, let e = try ledger.ledger.event(n) { now = e.recordedAt }
+            } else {
+                try models.records(CustomerSummaryProjector()) { id, s in summaries.append((id, s)); return true }
+            }
+            var rules = SegmentRules()
+            rules.vipSpend = vipSpend
+            let assigned = Segmentation.assign(summaries, now: now, rules: rules)
+            if customers {
+                printCustomers(assigned)
+                return
+            }
+            var byKind: [String: Int] = [:], byRFM: [String: Int] = [:]
+            for a in assigned.values {
+                byKind[a.kind.rawValue, default: 0] += 1
+                if let s = a.rfmSegment { byRFM[s, default: 0] += 1 }
+            }
+            let kinds = SegmentAssignment.Kind.allCases.map { ($0.rawValue, byKind[$0.rawValue] ?? 0) }
+            let rfm = Segmentation.rfmTable.keys.sorted { (byRFM[$0] ?? 0, $1) > (byRFM[$1] ?? 0, $0) }.map { ($0, byRFM[$0] ?? 0) }
+            switch format {
+            case .json:
+                let doc: JSONValue = .object([
+                    ("customers", .number(String(assigned.count))),
+                    ("segments", .object(kinds.map { ($0.0, .number(String($0.1))) })),
+                    ("rfm", .object(rfm.map { ($0.0, .number(String($0.1))) })),
+                ])
+                var w = JSONWriter(); w.write(doc); w.bytes.append(0x0A); Output.write(w.bytes)
+            case .csv:
+                Output.line("scheme,segment,customers")
+                for (k, n) in kinds { Output.line("segment,\(k),\(n)") }
+                for (k, n) in rfm { Output.line("rfm,\(csv(k)),\(n)") }
+            case .table:
+                let total = max(1, assigned.count)
+                var t = TextTable(header: ["segment", "customers", "share"], rightAligned: [1, 2])
+                for (k, n) in kinds { t.rows.append([k, Format.grouped(n), Format.fixed(100 * Double(n) / Double(total), 1) + " %"]) }
+                Output.line(t.render())
+                Output.line("")
+                let buyers = max(1, byRFM.values.reduce(0, +))
+                var r = TextTable(header: ["RFM segment", "customers", "share of buyers"], rightAligned: [1, 2])
+                for (k, n) in rfm { r.rows.append([k, Format.grouped(n), Format.fixed(100 * Double(n) / Double(buyers), 1) + " %"]) }
+                Output.line(r.render())
+            }
+        }
+
+        private func csv(_ s: String) -> String { s.contains(",") || s.contains("'") ? "\"" + s + "\"" : s }
+
+        private func printCustomers(_ assigned: [String: SegmentAssignment]) {
+            let rows = assigned.sorted { $0.key < $1.key }
+            switch format {
+            case .csv, .table where rows.count > 200:
+                Output.line("customer,segment,r,f,m,rfm_segment")
+                var out = ""
+                for (id, a) in rows {
+                    out += "\(id),\(a.kind.rawValue),\(a.rfm.map { "\($0.r),\($0.f),\($0.m)" } ?? ",,"),\(a.rfmSegment.map(csv) ?? "")\n"
+                    if out.utf8.count > 1 << 16 { Output.write(Array(out.utf8)); out = "" }
+                }
+                Output.write(Array(out.utf8))
+            case .json:
+                var w = JSONWriter()
+                for (id, a) in rows {
+                    var m: [(String, JSONValue)] = [("customer", .string(id)), ("segment", .string(a.kind.rawValue))]
+                    if let s = a.rfm { m += [("r", .number(String(s.r))), ("f", .number(String(s.f))), ("m", .number(String(s.m)))] }
+                    if let s = a.rfmSegment { m.append(("rfmSegment", .string(s))) }
+                    w.write(.object(m)); w.bytes.append(0x0A)
+                }
+                Output.write(w.bytes)
+            case .table:
+                var t = TextTable(header: ["customer", "segment", "R", "F", "M", "RFM segment"], rightAligned: [2, 3, 4])
+                for (id, a) in rows {
+                    t.rows.append([id, a.kind.rawValue, a.rfm.map { String($0.r) } ?? "", a.rfm.map { String($0.f) } ?? "", a.rfm.map { String($0.m) } ?? "", a.rfmSegment ?? ""])
+                }
+                Output.line(t.render())
+            }
+        }
+    }
+
+    /// `clientele rebuild`: rebuilds read models from the log.
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild read models from the whole log (into a shadow, swapped in when complete).")
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: "Models to rebuild (default: all): customer-summary.")
+        var models: [String] = []
+
+        func validate() throws {
+            for m in models where m != CustomerSummaryProjector.name {
+                throw ValidationError("unknown model '\(m)'; known: \(CustomerSummaryProjector.name)")
+            }
+        }
+
+        func run() async throws {
+            let ledger = try CustomerLedger.open(path: options.db)
+            defer { ledger.close() }
+            let store = try ProjectionStore(ledger: ledger)
+            defer { store.close() }
+            let started = Clock.seconds()
+            let head = try store.rebuild(CustomerSummaryProjector())
+            Output.line("rebuilt \(CustomerSummaryProjector.name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
+        }
+    }
+}

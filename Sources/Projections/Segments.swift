@@ -1,0 +1,87 @@
+import Ledger
+
+/// How customers are put in segments: the thresholds of VIP / regular / potential (客户分类),
+/// and the RFM scheme. Every value is a parameter; the defaults follow domain.md.
+public struct SegmentRules: Sendable, Equatable {
+    /// Net spend (minor units) from which a customer is a VIP.
+    public var vipSpend: Int64 = 1_000_000
+    /// Purchase days and product categories that together also make a VIP.
+    public var vipFrequency = 6
+    public var vipCategories = 3
+    public init() {}
+}
+
+/// A customer's segment and RFM scores.
+public struct SegmentAssignment: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case vip = "VIP", regular = "regular", potential = "potential" }
+    public var kind: Kind
+    /// R, F, M scores 1–5 (nil for customers who never bought).
+    public var rfm: (r: Int, f: Int, m: Int)?
+    /// The named RFM segment (Champions … Lost).
+    public var rfmSegment: String?
+
+    public static func == (a: SegmentAssignment, b: SegmentAssignment) -> Bool {
+        a.kind == b.kind && a.rfmSegment == b.rfmSegment && a.rfm?.r == b.rfm?.r && a.rfm?.f == b.rfm?.f && a.rfm?.m == b.rfm?.m
+    }
+}
+
+/// Scores customers: VIP / regular / potential, and RFM 1–5 by quintiles over the customers who
+/// bought (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
+/// as pandas' `qcut(x.rank(method="first"), 5)` does, so most retail customers — who bought
+/// once — still spread over the frequency quintiles.
+public enum Segmentation {
+    /// The standard 11-segment RFM table (domain.md, "Reference").
+    public static let rfmTable: [String: [String]] = [
+        "Champions": ["555", "554", "544", "545", "454", "455", "445"],
+        "Loyal": ["543", "444", "435", "355", "354", "345", "344", "335"],
+        "Potential Loyalist": ["553", "551", "552", "541", "542", "533", "532", "531", "452", "451", "442", "441", "431", "453", "433", "432", "423", "353", "352", "351", "342", "341", "333", "323"],
+        "New": ["512", "511", "422", "421", "412", "411", "311"],
+        "Promising": ["525", "524", "523", "522", "521", "515", "514", "513", "425", "424", "413", "414", "415", "315", "314", "313"],
+        "Need Attention": ["535", "534", "443", "434", "343", "334", "325", "324"],
+        "About To Sleep": ["331", "321", "312", "221", "213", "231", "241", "251"],
+        "At Risk": ["255", "254", "245", "244", "253", "252", "243", "242", "235", "234", "225", "224", "153", "152", "145", "143", "142", "135", "134", "133", "125", "124"],
+        "Can't Lose Them": ["155", "154", "144", "214", "215", "115", "114", "113"],
+        "Hibernating": ["332", "322", "233", "232", "223", "222", "132", "123", "122", "212", "211"],
+        "Lost": ["111", "112", "121", "131", "141", "151"],
+    ]
+    static let segmentOf: [String: String] = {
+        var out: [String: String] = [:]
+        for (name, codes) in rfmTable { for c in codes { out[c] = name } }
+        return out
+    }()
+
+    /// Quintile scores 1–5 of values ranked by (value, then position): pandas' qcut over rank(method="first").
+    public static func quintiles(_ values: [Double], higherIsBetter: Bool = true) -> [Int] {
+        let n = values.count
+        guard n > 0 else { return [] }
+        let order = values.indices.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
+        var scores = [Int](repeating: 0, count: n)
+        for (position, index) in order.enumerated() {
+            let rank = Double(position + 1)
+            var score = 5
+            for k in 1...5 where rank <= 1 + Double(n - 1) * Double(k) / 5 { score = k; break }
+            scores[index] = higherIsBetter ? score : 6 - score
+        }
+        return scores
+    }
+
+    /// Every customer's segment, as of `now` (recency counts from there).
+    public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
+        let sorted = summaries.sorted { $0.0 < $1.0 }
+        let buyers = sorted.filter { $0.1.receipts > 0 }
+        let recency = buyers.map { Double(now.microseconds - ($0.1.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
+        let r = quintiles(recency, higherIsBetter: false)
+        let f = quintiles(buyers.map { Double($0.1.purchaseDays.count) })
+        let m = quintiles(buyers.map { Double($0.1.netSpend) })
+        var out: [String: SegmentAssignment] = [:]
+        for (i, (id, s)) in buyers.enumerated() {
+            let code = "\(r[i])\(f[i])\(m[i])"
+            let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
+            out[id] = SegmentAssignment(kind: vip ? .vip : .regular, rfm: (r[i], f[i], m[i]), rfmSegment: segmentOf[code])
+        }
+        for (id, s) in sorted where s.receipts == 0 {
+            out[id] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
+        }
+        return out
+    }
+}
