@@ -156,7 +156,7 @@ public final class KeyStore: Sendable {
                             made[c] = try self.unwrap(existing, customer: c, master: masterKey)
                             continue
                         }
-                        let key = DataKey(SymmetricKey(size: .bits256))
+                        let key = DataKey(bytes: SecureRandom.bytes(32))
                         let wrapped = try self.wrap(key, customer: c, master: masterKey)
                         try Array(c.utf8).withUnsafeBytes { k in try wrapped.withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
                         made[c] = key
@@ -237,7 +237,7 @@ public final class KeyStore: Sendable {
 
     /// `1 ‖ nonce ‖ ciphertext ‖ tag`, bound to the customer id (associated data).
     private func wrap(_ key: DataKey, customer: String, master: MasterKey) throws -> [UInt8] {
-        let box = try AES.GCM.seal(key.bytes, using: master.key, authenticating: Array(customer.utf8))
+        let box = try AES.GCM.seal(key.bytes, using: master.key, nonce: AES.GCM.Nonce(data: SecureRandom.bytes(12)), authenticating: Array(customer.utf8))
         guard let combined = box.combined else { throw KeyStoreError.damaged(customer: customer) }
         return [1] + Array(combined)
     }

@@ -35,7 +35,7 @@ public struct MasterKey: Sendable {
     }
 
     /// A fresh random key.
-    public static func generate() -> MasterKey { MasterKey(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })! }
+    public static func generate() -> MasterKey { MasterKey(bytes: SecureRandom.bytes(32))! }
 
     /// The key's bytes as base64 text (what `keygen` writes).
     public var base64: String { Base64.encode(bytes) }

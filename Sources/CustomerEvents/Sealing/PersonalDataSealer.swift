@@ -49,7 +49,7 @@ public enum PersonalDataSealer {
         guard !personal.isEmpty, case .object(var members) = stripped else { return stripped }
         var plain = JSONWriter()
         plain.write(.array(personal.map { .array([.string($0.0), $0.1]) }))
-        let box = try AES.GCM.seal(plain.bytes, using: key.symmetric, authenticating: Array(customer.utf8))
+        let box = try AES.GCM.seal(plain.bytes, using: key.symmetric, nonce: AES.GCM.Nonce(data: SecureRandom.bytes(12)), authenticating: Array(customer.utf8))
         guard let combined = box.combined else { return stripped }
         members.append((member, .object([
             ("v", .number("1")),
