@@ -8,6 +8,8 @@ import LedgerJSON
 public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var registeredAt: Int64?
     public var homeStore: String?
+    /// The zone offset (minutes) of the customer's latest event, to show their times in.
+    public var offsetMinutes: Int16 = 0
     /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase.
     public var purchaseDays: [Int64] = []
     public var receipts: Int = 0
@@ -47,6 +49,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         func strings(_ k: String) -> [String] { if case .array(let a)? = json[k] { return a.compactMap(\.stringValue) } else { return [] } }
         registeredAt = int("registeredAt")
         homeStore = json["homeStore"]?.stringValue
+        offsetMinutes = Int16(clamping: int("offsetMinutes") ?? 0)
         if case .array(let days)? = json["purchaseDays"] { purchaseDays = days.compactMap(\.int64Value) }
         receipts = Int(int("receipts") ?? 0)
         returns = Int(int("returns") ?? 0)
@@ -79,6 +82,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         var m: [(String, JSONValue)] = []
         if let registeredAt { m.append(("registeredAt", n(registeredAt))) }
         if let homeStore { m.append(("homeStore", .string(homeStore))) }
+        m.append(("offsetMinutes", n(Int64(offsetMinutes))))
         m.append(("purchaseDays", .array(purchaseDays.map(n))))
         m += [("receipts", n(Int64(receipts))), ("returns", n(Int64(returns))), ("netSpend", n(netSpend))]
         if let currency { m.append(("currency", .string(currency))) }
@@ -107,8 +111,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Folds every customer's events into their `CustomerSummary`.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 1
-    /// Points per whole currency unit spent, when an export gives no PointsEarned events.
+    public static let version = 3
     public init() {}
 
     public func keys(for event: CatalogEvent) -> [String] { [event.recorded.customer] }
@@ -118,6 +121,8 @@ public struct CustomerSummaryProjector: KeyedProjector {
     public func apply(_ s: inout CustomerSummary, _ event: CatalogEvent) {
         let at = event.recorded.occurredAt
         let p = event.payload
+        // System events (access records, erasures) are stamped in UTC; the store's own events tell its zone.
+        if event.recorded.channel != "system" { s.offsetMinutes = at.offsetMinutes }
         switch event.type {
         case "CustomerRegistered":
             s.registeredAt = s.registeredAt ?? at.microseconds

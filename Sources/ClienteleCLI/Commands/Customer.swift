@@ -1,0 +1,103 @@
+import ArgumentParser
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+extension Clientele {
+    /// `clientele customer`: one customer's 360 view.
+    struct Customer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one customer: profile, consents, spend, points, segment, open complaints, recent receipts.",
+            discussion: """
+                Personal fields are unsealed with the master key (and shown as "erased" after an
+                erasure); showing them is recorded in the ledger as a PersonalDataAccessed event.
+                """)
+
+        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var keys: KeyOptions
+
+        @Argument(help: "The customer id.")
+        var id: String
+
+        @Option(help: "Output: table or json.")
+        var format: OutputFormat = .table
+
+        @Option(help: "Why the personal data is being read (recorded with the access).")
+        var purpose: String = "customer view"
+
+        func run() async throws {
+            let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            guard let summary = try models.record(CustomerSummaryProjector(), key: id) else {
+                throw ValidationError("no customer '\(id)' in the ledger at \(options.db)")
+            }
+            // The profile: the registration, then every profile update, unsealed now.
+            var profile: [(String, JSONValue)] = []
+            var personal = PersonalDataSealer.Outcome.none
+            try ledger.scan(.customer(id)) { event in
+                guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
+                      case .object(let members) = event.payload else { return true }
+                if event.personalData != .none { personal = event.personalData }
+                for (k, v) in members {
+                    if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
+                }
+                return true
+            }
+            var all: [(String, CustomerSummary)] = []
+            try models.records(CustomerSummaryProjector()) { k, s in all.append((k, s)); return true }
+            let segment = Segmentation.assign(all, now: Timestamp.now())[id]
+            let consents = try ledger.consents(of: id)
+            let currency = summary.currency ?? "CNY"
+            let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
+                + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
+
+            if format == .json {
+                var m: [(String, JSONValue)] = [("customer", .string(id)), ("profile", .object(profile)),
+                                                ("personalData", .string(String(describing: personal))),
+                                                ("summary", summary.json)]
+                if let segment {
+                    m.append(("segment", .string(segment.kind.rawValue)))
+                    if let s = segment.rfmSegment { m.append(("rfmSegment", .string(s))) }
+                }
+                m.append(("consents", .object(decisions.map { ($0.0, .bool($0.1.allowed)) })))
+                var w = JSONWriter(); w.write(.object(m)); w.bytes.append(0x0A); Output.write(w.bytes)
+            } else {
+                var t = TextTable(header: ["customer", id])
+                for (k, v) in profile {
+                    let text: String
+                    switch v {
+                    case .null: text = personal == .erased ? "(erased)" : "(sealed: no master key)"
+                    case .string(let s): text = s
+                    case .array(let a): text = a.compactMap(\.stringValue).joined(separator: ", ")
+                    default: var w = JSONWriter(); w.write(v); text = w.text
+                    }
+                    t.rows.append([k, text])
+                }
+                t.rows.append(["home store", summary.homeStore ?? "—"])
+                t.rows.append(["segment", segment.map { $0.kind.rawValue + ($0.rfmSegment.map { " · RFM \($0)" } ?? "") } ?? "—"])
+                t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) returned"])
+                t.rows.append(["net spend", Money(minor: summary.netSpend, currency: currency).description])
+                t.rows.append(["points", Format.grouped(Int(summary.points))])
+                t.rows.append(["visits", "\(summary.visits)" + (summary.lastVisitAt.map { ", last \(Timestamp(microseconds: $0, offsetMinutes: summary.offsetMinutes).iso8601.prefix(10))" } ?? "")])
+                t.rows.append(["open complaints", summary.openComplaints.isEmpty ? "none" : summary.openComplaints.joined(separator: ", ")])
+                for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }
+                for r in summary.recentReceipts.reversed() {
+                    t.rows.append(["receipt", "\(r.receipt) \(Timestamp(microseconds: r.at, offsetMinutes: summary.offsetMinutes).iso8601.prefix(16)) \(Money(minor: r.total, currency: currency))"])
+                }
+                Output.line(t.render())
+            }
+            if personal == .unsealed {
+                let access: JSONValue = .object([
+                    ("type", .string("PersonalDataAccessed")), ("customer", .string(id)), ("store", .string(summary.homeStore ?? "unknown")),
+                    ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(Timestamp.now().iso8601)),
+                    ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele customer")),
+                                         ("fields", .array(profile.map { .string($0.0) }))])),
+                ])
+                if case .failure(let e) = ledger.appendAndWait([access])[0] { Output.error("could not record the access: \(e)") }
+            }
+        }
+    }
+}

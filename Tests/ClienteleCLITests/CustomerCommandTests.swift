@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@Suite("Customer, segments, erase and consent commands", .serialized)
+struct CustomerCommandTests {
+    @Test("the 360 view unseals the profile, records the access, and shows erased fields after an erasure")
+    func customerView() throws {
+        let dir = try TempFolder("360"); defer { dir.remove() }
+        let db = dir.path + "/ledger", key = dir.path + "/master.key"
+        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
+        let withKey = ["--db", db, "--master-key-file", key]
+        let generated = try ClienteleBinary.run(["generate", "--customers", "60", "--days", "200", "--seed", "4"] + withKey)
+        #expect(generated.status == 0, "\(generated.stderr)")
+
+        let view = try ClienteleBinary.run(["customer", "C0000001", "--format", "json"] + withKey)
+        #expect(view.status == 0, "\(view.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any])
+        let profile = try #require(doc["profile"] as? [String: Any])
+        let name = try #require(profile["name"] as? String)
+        #expect(!name.isEmpty)
+        #expect(doc["personalData"] as? String == "unsealed")
+
+        // The read was recorded as an access event by the OS user.
+        let events = try ClienteleBinary.run(["events", "--customer", "C0000001", "--type", "PersonalDataAccessed"] + withKey)
+        #expect(events.stdout.contains("\"endpoint\":\"clientele customer\""))
+
+        let table = try ClienteleBinary.run(["customer", "C0000001"] + withKey)
+        #expect(table.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
+
+        #expect(try ClienteleBinary.run(["erase", "--customer", "C0000001", "--reason", "ER-1"] + withKey).status == 0)
+        let after = try ClienteleBinary.run(["customer", "C0000001"] + withKey)
+        #expect(after.stdout.contains("(erased)"))
+        #expect(!after.stdout.contains(name))
+        let consent = try ClienteleBinary.run(["consent", "--db", db, "--customer", "C0000001", "--purpose", "membership"])
+        #expect(consent.status == 1 && consent.stdout.contains("erased"))
+        #expect(try ClienteleBinary.run(["verify", "--db", db]).status == 0)
+    }
+
+    @Test("segments prints the mix in an 80-column table, as of a past time too")
+    func segments() throws {
+        let dir = try TempFolder("segments"); defer { dir.remove() }
+        let db = dir.path + "/ledger", key = dir.path + "/master.key"
+        _ = try ClienteleBinary.run(["keygen", "--out", key])
+        _ = try ClienteleBinary.run(["generate", "--customers", "200", "--days", "300", "--db", db, "--master-key-file", key])
+        let now = try ClienteleBinary.run(["segments", "--db", db])
+        #expect(now.status == 0)
+        #expect(now.stdout.contains("potential") && now.stdout.contains("Champions"))
+        #expect(now.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        let past = try ClienteleBinary.run(["segments", "--db", db, "--as-of", "2025-03-01T00:00:00+08:00", "--format", "json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(past.stdout.utf8)) as? [String: Any])
+        #expect((doc["customers"] as? Int ?? 0) < 200)
+        let bad = try ClienteleBinary.run(["segments", "--db", db, "--as-of", "last march"])
+        #expect(bad.status != 0 && bad.stderr.contains("--as-of"))
+    }
+}
