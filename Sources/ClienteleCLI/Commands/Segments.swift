@@ -129,12 +129,14 @@ extension Clientele {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Argument(help: "Models to rebuild (default: all): customer-summary.")
+        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name]
+
+        @Argument(help: "Models to rebuild (default: all): \(Rebuild.known.joined(separator: ", ")).")
         var models: [String] = []
 
         func validate() throws {
-            for m in models where m != CustomerSummaryProjector.name {
-                throw ValidationError("unknown model '\(m)'; known: \(CustomerSummaryProjector.name)")
+            for m in models where !Rebuild.known.contains(m) {
+                throw ValidationError("unknown model '\(m)'; known: \(Rebuild.known.joined(separator: ", "))")
             }
         }
 
@@ -143,9 +145,12 @@ extension Clientele {
             defer { ledger.close() }
             let store = try ProjectionStore(ledger: ledger)
             defer { store.close() }
-            let started = Clock.seconds()
-            let head = try store.rebuild(CustomerSummaryProjector())
-            Output.line("rebuilt \(CustomerSummaryProjector.name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
+            let chosen = models.isEmpty ? Rebuild.known : models
+            for name in chosen {
+                let started = Clock.seconds()
+                let head = name == CustomerSummaryProjector.name ? try store.rebuild(CustomerSummaryProjector()) : try store.rebuild(ComplaintStatusProjector())
+                Output.line("rebuilt \(name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
+            }
         }
     }
 }

@@ -1,0 +1,121 @@
+import Ledger
+
+/// The service commitment: how long each step may take, in business hours, per category and
+/// severity (defaults: respond 1 h, plan 4 h, close 24 h), with the store's opening hours and the
+/// share of a target at which a warning starts.
+public struct SLAConfiguration: Sendable, Equatable {
+    public struct Targets: Sendable, Equatable {
+        public var respondMinutes: Int
+        public var planMinutes: Int
+        public var closeMinutes: Int
+        public init(respondMinutes: Int = 60, planMinutes: Int = 240, closeMinutes: Int = 1440) {
+            self.respondMinutes = respondMinutes
+            self.planMinutes = planMinutes
+            self.closeMinutes = closeMinutes
+        }
+    }
+    /// Opening hours: minutes after local midnight, [open, close); the same every day.
+    public struct BusinessHours: Sendable, Equatable {
+        public var opens: Int
+        public var closes: Int
+        public var offsetMinutes: Int
+        public init(opens: Int = 0, closes: Int = 1440, offsetMinutes: Int = 480) {
+            self.opens = opens
+            self.closes = closes
+            self.offsetMinutes = offsetMinutes
+        }
+        /// Around the clock.
+        public static let always = BusinessHours()
+    }
+
+    public var defaultTargets = Targets()
+    /// Overrides by "category" or "category/severity" (the more specific wins).
+    public var overrides: [String: Targets] = [:]
+    /// Opening hours per store; stores not listed use `defaultHours`.
+    public var hours: [String: BusinessHours] = [:]
+    public var defaultHours = BusinessHours.always
+    /// A step is "due soon" once this share of its target has passed.
+    public var warningShare = 0.75
+
+    public init() {}
+
+    func targets(category: String, severity: String) -> Targets {
+        overrides["\(category)/\(severity)"] ?? overrides[category] ?? defaultTargets
+    }
+}
+
+/// Where one SLA clock stands.
+public struct SLAClock: Sendable, Equatable {
+    public enum State: String, Sendable { case met, missed, running = "on-time", warning = "due-soon", breached }
+    public var step: String
+    public var state: State
+    /// Business minutes used (excluding pauses) and the target.
+    public var usedMinutes: Int
+    public var targetMinutes: Int
+    /// Minutes left (negative once breached); nil once the step is done.
+    public var minutesLeft: Int? { state == .met || state == .missed ? nil : targetMinutes - usedMinutes }
+}
+
+/// Reads a complaint's SLA clocks at a moment: business time elapsed since the round began,
+/// minus the pauses while waiting on the customer.
+public enum ComplaintSLA {
+    /// The three clocks (respond, plan, close) of `r` at `now`.
+    public static func clocks(_ r: ComplaintRecord, at now: Int64, configuration c: SLAConfiguration) -> [SLAClock] {
+        let targets = c.targets(category: r.category, severity: r.severity)
+        let hours = c.hours[r.store] ?? c.defaultHours
+        func clock(_ step: String, start: Int64, done: Int64?, target: Int) -> SLAClock {
+            let end = min(done ?? now, now)
+            let used = businessMinutes(from: start, to: end, hours: hours, pauses: r.pauses)
+            let state: SLAClock.State
+            if done != nil && done! <= now {
+                state = used <= target ? .met : .missed
+            } else if used > target {
+                state = .breached
+            } else if Double(used) >= c.warningShare * Double(target) {
+                state = .warning
+            } else {
+                state = .running
+            }
+            return SLAClock(step: step, state: state, usedMinutes: used, targetMinutes: target)
+        }
+        return [
+            clock("respond", start: r.filedAt, done: r.acknowledgedAt, target: targets.respondMinutes),
+            clock("plan", start: r.filedAt, done: r.plannedAt, target: targets.planMinutes),
+            clock("close", start: r.roundStartedAt, done: r.closedAt ?? r.resolvedAt, target: targets.closeMinutes),
+        ]
+    }
+
+    /// Business minutes in [from, to), inside opening hours and outside pauses.
+    public static func businessMinutes(from: Int64, to: Int64, hours: SLAConfiguration.BusinessHours, pauses: [[Int64]]) -> Int {
+        guard to > from else { return 0 }
+        var intervals: [(Int64, Int64)] = [(from, to)]
+        // Remove pauses (an open pause runs to `to`).
+        for p in pauses {
+            let ps = p[0], pe = p[1] == 0 ? Int64.max : p[1]
+            intervals = intervals.flatMap { (s, e) -> [(Int64, Int64)] in
+                if pe <= s || ps >= e { return [(s, e)] }
+                var out: [(Int64, Int64)] = []
+                if ps > s { out.append((s, ps)) }
+                if pe < e { out.append((pe, e)) }
+                return out
+            }
+        }
+        let minute: Int64 = 60_000_000
+        let day: Int64 = 1440 * minute
+        let offset = Int64(hours.offsetMinutes) * minute
+        var total: Int64 = 0
+        for (s, e) in intervals {
+            if hours.opens == 0 && hours.closes >= 1440 { total += e - s; continue }
+            // Walk the local days the interval touches.
+            var dayStart = ((s + offset) / day) * day - offset
+            if dayStart > s { dayStart -= day }
+            while dayStart < e {
+                let open = dayStart + Int64(hours.opens) * minute, close = dayStart + Int64(hours.closes) * minute
+                let a = max(s, open), b = min(e, close)
+                if b > a { total += b - a }
+                dayStart += day
+            }
+        }
+        return Int(total / minute)
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+@Suite("Complaint SLA clocks")
+struct ComplaintSLATests {
+    /// Appends the steps (type, local time on 2026-11-23 +08:00, payload extras) and reads the record back.
+    func record(_ steps: [(String, String, String)]) throws -> (ComplaintRecord, Fixture) {
+        let f = try Fixture("sla")
+        var docs: [JSONValue] = []
+        for (i, (type, time, extra)) in steps.enumerated() {
+            var payload = #"{"complaint":"CP-1""# + (extra.isEmpty ? "" : "," + extra) + "}"
+            if type == "ComplaintFiled" { payload = #"{"complaint":"CP-1","category":"product-quality","severity":"medium""# + (extra.isEmpty ? "" : "," + extra) + "}" }
+            docs.append(try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"S1","actor":"staff-\#(i % 2)","channel":"counter","occurredAt":"\#(time)+08:00","source":"t","externalId":"\#(i)","payload":\#(payload)}"#))
+        }
+        try f.append(docs)
+        return (try #require(try f.models.record(ComplaintStatusProjector(), key: "CP-1")), f)
+    }
+
+    func at(_ local: String) -> Int64 { Timestamp(iso8601: local + "+08:00")!.microseconds }
+
+    @Test("around the clock: respond met, plan warning at 75 %, close breached after 24 h")
+    func aroundTheClock() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:40:00", "")])
+        defer { f.remove() }
+        let c = SLAConfiguration()
+        let early = ComplaintSLA.clocks(r, at: at("2026-11-23T13:10:00"), configuration: c)
+        #expect(early[0].state == .met && early[0].usedMinutes == 40)
+        #expect(early[1].state == .warning && early[1].minutesLeft == 50)   // 190 of 240 minutes
+        #expect(early[2].state == .running)
+        let late = ComplaintSLA.clocks(r, at: at("2026-11-24T10:01:00"), configuration: c)
+        #expect(late[1].state == .breached && late[2].state == .breached)
+        #expect(late[2].minutesLeft == -1)
+        #expect(r.status == "acknowledged")
+    }
+
+    @Test("business hours: the clock stops overnight")
+    func businessHours() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T21:30:00", "")])
+        defer { f.remove() }
+        var c = SLAConfiguration()
+        c.hours["S1"] = .init(opens: 10 * 60, closes: 22 * 60, offsetMinutes: 480)
+        // 21:30–22:00 and 10:00–10:20 next day: 50 business minutes.
+        let next = ComplaintSLA.clocks(r, at: at("2026-11-24T10:20:00"), configuration: c)
+        #expect(next[0].usedMinutes == 50 && next[0].state == .warning, "50 of 60 minutes is past the 75 % warning")
+        #expect(ComplaintSLA.clocks(r, at: at("2026-11-24T10:00:00"), configuration: c)[0].usedMinutes == 30, "nothing counts overnight")
+        #expect(ComplaintSLA.clocks(r, at: at("2026-11-24T10:31:00"), configuration: c)[0].state == .breached)
+    }
+
+    @Test("waiting on the customer pauses every clock")
+    func pause() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:10:00", ""),
+            ("ComplaintAwaitingCustomer", "2026-11-23T11:00:00", #""reason":"photos""#),
+            ("ComplaintResumed", "2026-11-23T17:00:00", ""), ("ComplaintPlanProposed", "2026-11-23T18:00:00", #""plan":"replace""#),
+        ])
+        defer { f.remove() }
+        let clocks = ComplaintSLA.clocks(r, at: at("2026-11-23T18:30:00"), configuration: SLAConfiguration())
+        #expect(clocks[1].state == .met && clocks[1].usedMinutes == 120, "8 h minus the 6 h pause")
+        #expect(clocks[2].usedMinutes == 150)
+    }
+
+    @Test("an open pause holds the clock until the customer answers")
+    func openPause() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAwaitingCustomer", "2026-11-23T10:30:00", "")])
+        defer { f.remove() }
+        let c = ComplaintSLA.clocks(r, at: at("2026-11-25T10:00:00"), configuration: SLAConfiguration())
+        #expect(c[0].usedMinutes == 30 && c[0].state == .running)
+        #expect(r.status == "awaiting-customer")
+    }
+
+    @Test("reopening restarts the close clock and the record is open again; escalation is kept")
+    func reopen() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:05:00", ""),
+            ("ComplaintEscalated", "2026-11-23T10:30:00", #""to":"manager","reason":"critical""#),
+            ("ComplaintResolved", "2026-11-23T15:00:00", ""), ("ComplaintFeedbackReceived", "2026-11-23T16:00:00", #""satisfied":false"#),
+            ("ComplaintReopened", "2026-11-24T09:00:00", #""reason":"still broken""#),
+        ])
+        defer { f.remove() }
+        #expect(r.isOpen && r.reopened == 1 && r.escalated && r.satisfied == false)
+        #expect(r.status == "acknowledged")
+        let c = ComplaintSLA.clocks(r, at: at("2026-11-24T21:00:00"), configuration: SLAConfiguration())
+        #expect(c[2].usedMinutes == 720 && c[2].state == .running, "close counts from the reopening")
+        #expect(r.handlers == ["staff-1"], "who acknowledged and resolved it")
+    }
+
+    @Test("targets per category and severity override the defaults")
+    func overrides() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", "")])
+        defer { f.remove() }
+        var c = SLAConfiguration()
+        c.overrides["product-quality"] = .init(respondMinutes: 30, planMinutes: 120, closeMinutes: 480)
+        c.overrides["product-quality/critical"] = .init(respondMinutes: 10, planMinutes: 60, closeMinutes: 240)
+        #expect(ComplaintSLA.clocks(r, at: at("2026-11-23T10:25:00"), configuration: c)[0].state == .warning)
+        #expect(ComplaintSLA.clocks(r, at: at("2026-11-23T10:31:00"), configuration: c)[0].state == .breached)
+    }
+}
+
