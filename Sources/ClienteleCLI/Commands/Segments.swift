@@ -129,7 +129,7 @@ extension Clientele {
 
         @OptionGroup var options: DatabaseOptions
 
-        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name]
+        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name, DailySummaryProjector.name]
 
         @Argument(help: "Models to rebuild (default: all): \(Rebuild.known.joined(separator: ", ")).")
         var models: [String] = []
@@ -148,7 +148,12 @@ extension Clientele {
             let chosen = models.isEmpty ? Rebuild.known : models
             for name in chosen {
                 let started = Clock.seconds()
-                let head = name == CustomerSummaryProjector.name ? try store.rebuild(CustomerSummaryProjector()) : try store.rebuild(ComplaintStatusProjector())
+                let head: UInt64
+                switch name {
+                case CustomerSummaryProjector.name: head = try store.rebuild(CustomerSummaryProjector())
+                case ComplaintStatusProjector.name: head = try store.rebuild(ComplaintStatusProjector())
+                default: head = try store.rebuild(DailySummaryProjector())
+                }
                 Output.line("rebuilt \(name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
         }
