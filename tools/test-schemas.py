@@ -77,9 +77,12 @@ def main():
     # 2. Examples.
     folder = os.path.join(schemas, "examples")
     for n in sorted(os.listdir(folder)):
-        if n.endswith(".json") and not n.startswith("pos-mapping"):
+        if n.endswith(".json") and not n.startswith(("pos-mapping", "configuration")):
             validate_event(n, load(os.path.join(folder, n)), envelope, payloads, current)
-    check("an example per event type and version", len([n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("pos-mapping")]) == len(payloads))
+    check("an example per event type and version", len([n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith(("pos-mapping", "configuration"))]) == len(payloads))
+    config = Draft202012Validator(load(os.path.join(schemas, "configuration.schema.json")), format_checker=FormatChecker())
+    errors = list(config.iter_errors(load(os.path.join(folder, "configuration.example.json"))))
+    check("the configuration example validates", not errors, errors and errors[0].message)
 
     # 3. What the project emits.
     with tempfile.TemporaryDirectory(prefix="clientele-schemas-") as tmp:

@@ -2372,4 +2372,201 @@ enum EmbeddedSchemas {
 }
 """#),
     ]
+    /// schemas/configuration.schema.json.
+    static let configuration = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://clientele.example/schemas/configuration.schema.json",
+  "title": "Clientele configuration",
+  "description": "How the read models judge: loyalty tiers, segment thresholds, SLA targets and opening hours, churn bands. Every key is optional; absent keys keep the defaults of domain.md.",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "loyalty": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "tiers": {
+          "type": "array",
+          "minItems": 1,
+          "description": "From lowest to highest; a customer holds the highest tier whose threshold their net spend reaches.",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "name",
+              "minSpend"
+            ],
+            "properties": {
+              "name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 32
+              },
+              "minSpend": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Net spend in minor units."
+              },
+              "benefits": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 100
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "segments": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "vipSpend": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "vipFrequency": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "vipCategories": {
+          "type": "integer",
+          "minimum": 1
+        }
+      }
+    },
+    "sla": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "targets": {
+          "type": "object",
+          "properties": {
+            "respondMinutes": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "planMinutes": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "closeMinutes": {
+              "type": "integer",
+              "minimum": 1
+            }
+          },
+          "additionalProperties": false
+        },
+        "overrides": {
+          "type": "object",
+          "description": "By 'category' or 'category/severity'.",
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "respondMinutes": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "planMinutes": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "closeMinutes": {
+                "type": "integer",
+                "minimum": 1
+              }
+            },
+            "additionalProperties": false
+          }
+        },
+        "warningShare": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "maximum": 1
+        },
+        "businessHours": {
+          "type": "object",
+          "properties": {
+            "opens": {
+              "type": "string",
+              "pattern": "^[0-9:]{5}$",
+              "description": "HH:MM, local time."
+            },
+            "closes": {
+              "type": "string",
+              "pattern": "^[0-9:]{5}$",
+              "description": "HH:MM, local time."
+            },
+            "utcOffsetMinutes": {
+              "type": "integer",
+              "minimum": -840,
+              "maximum": 840,
+              "description": "The store's zone, minutes east of UTC (480 for China)."
+            }
+          },
+          "required": [
+            "opens",
+            "closes"
+          ],
+          "additionalProperties": false
+        },
+        "storeHours": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "opens": {
+                "type": "string",
+                "pattern": "^[0-9:]{5}$",
+                "description": "HH:MM, local time."
+              },
+              "closes": {
+                "type": "string",
+                "pattern": "^[0-9:]{5}$",
+                "description": "HH:MM, local time."
+              },
+              "utcOffsetMinutes": {
+                "type": "integer",
+                "minimum": -840,
+                "maximum": 840,
+                "description": "The store's zone, minutes east of UTC (480 for China)."
+              }
+            },
+            "required": [
+              "opens",
+              "closes"
+            ],
+            "additionalProperties": false
+          }
+        }
+      }
+    },
+    "churn": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "lowBelow": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        },
+        "highAbove": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        },
+        "horizonDays": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 3650
+        }
+      }
+    }
+  }
+}
+"""#
 }
