@@ -4,7 +4,7 @@
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
 // ClienteleCLI → clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure
-// math, no dependencies.
+// math, no dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
 import PackageDescription
 
 let package = Package(
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "POSImport", targets: ["POSImport"]),
         .library(name: "CustomerBase", targets: ["CustomerBase"]),
+        .executable(name: "bgnbd-fit", targets: ["bgnbd-fit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,6 +66,7 @@ let package = Package(
         ),
         .target(name: "CustomerBase"),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
+        .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
