@@ -3,7 +3,8 @@
 // Targets, left to right, each depending only on those before it:
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
-// ClienteleCLI → clientele (@main).
+// ClienteleCLI → clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure
+// math, no dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,8 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "POSImport", targets: ["POSImport"]),
+        .library(name: "CustomerBase", targets: ["CustomerBase"]),
+        .executable(name: "bgnbd-fit", targets: ["bgnbd-fit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,7 +47,7 @@ let package = Package(
             ]
         ),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
-        .target(name: "Projections", dependencies: ["Ledger", "LedgerJSON", "LMDB", "CustomerEvents"]),
+        .target(name: "Projections", dependencies: ["Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
         .target(
             name: "ClienteleCLI",
             dependencies: [
@@ -63,12 +66,15 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(name: "CustomerBase"),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
+        .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
+        .testTarget(name: "CustomerBaseTests", dependencies: ["CustomerBase"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
