@@ -56,6 +56,7 @@ let package = Package(
                 "CustomerEvents",
                 "SyntheticChain",
                 "Projections",
+                "CustomerBase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -18,6 +18,7 @@ extension Clientele {
         enum Status: String, ExpressibleByArgument { case open, closed, all }
 
         @OptionGroup var options: DatabaseOptions
+        @OptionGroup var settings: ConfigOptions
 
         @Option(help: "open, closed or all.")
         var status: Status = .open
@@ -48,7 +49,7 @@ extension Clientele {
             } else {
                 try models.records(ComplaintStatusProjector()) { _, r in records.append(r); return true }
             }
-            let config = SLAConfiguration()
+            let config = try settings.load().sla
             struct Row { let r: ComplaintRecord; let clocks: [SLAClock]; let next: SLAClock? }
             var rows: [Row] = records.compactMap { r in
                 if status == .open && !r.isOpen { return nil }

@@ -16,6 +16,7 @@ extension Clientele {
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions
+        @OptionGroup var settings: ConfigOptions
 
         @Argument(help: "The customer id.")
         var id: String
@@ -48,7 +49,9 @@ extension Clientele {
             }
             var all: [(String, CustomerSummary)] = []
             try models.records(CustomerSummaryProjector()) { k, s in all.append((k, s)); return true }
-            let segment = Segmentation.assign(all, now: Timestamp.now())[id]
+            let configuration = try settings.load()
+            let segment = Segmentation.assign(all, now: Timestamp.now(), rules: configuration.segments)[id]
+            let tier = configuration.tier(forSpend: summary.netSpend)
             let consents = try ledger.consents(of: id)
             let currency = summary.currency ?? "CNY"
             let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
@@ -62,6 +65,7 @@ extension Clientele {
                     m.append(("segment", .string(segment.kind.rawValue)))
                     if let s = segment.rfmSegment { m.append(("rfmSegment", .string(s))) }
                 }
+                m.append(("tier", .string(tier.name)))
                 m.append(("consents", .object(decisions.map { ($0.0, .bool($0.1.allowed)) })))
                 var w = JSONWriter(); w.write(.object(m)); w.bytes.append(0x0A); Output.write(w.bytes)
             } else {
@@ -81,6 +85,7 @@ extension Clientele {
                 t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) returned"])
                 t.rows.append(["net spend", Money(minor: summary.netSpend, currency: currency).description])
                 t.rows.append(["points", Format.grouped(Int(summary.points))])
+                t.rows.append(["tier", tier.name + (tier.benefits.isEmpty ? "" : " (" + tier.benefits.joined(separator: ", ") + ")")])
                 t.rows.append(["visits", "\(summary.visits)" + (summary.lastVisitAt.map { ", last \(Timestamp(microseconds: $0, offsetMinutes: summary.offsetMinutes).iso8601.prefix(10))" } ?? "")])
                 t.rows.append(["open complaints", summary.openComplaints.isEmpty ? "none" : summary.openComplaints.joined(separator: ", ")])
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }

@@ -17,6 +17,7 @@ extension Clientele {
                 abstract: "One store's day: visits, purchases, returns and reasons, complaints opened / closed / breached, callbacks.")
 
             @OptionGroup var options: DatabaseOptions
+            @OptionGroup var settings: ConfigOptions
 
             @Option(help: "The store.")
             var store: String
@@ -39,10 +40,10 @@ extension Clientele {
                 let day = try models.record(DailySummaryProjector(), key: "\(store)|\(date)") ?? DailySummary()
                 // Breaches: the day's complaints whose clocks broke, as of the end of that day (or now, if sooner).
                 var breached: [String] = []
-                let config = SLAConfiguration()
+                let config = try settings.load().sla
                 for id in day.openedComplaints {
                     guard let r = try models.record(ComplaintStatusProjector(), key: id) else { continue }
-                    let zone = Int64(config.defaultHours.offsetMinutes) * 60_000_000
+                    let zone = Int64((config.hours[store] ?? config.defaultHours).offsetMinutes) * 60_000_000
                     let endOfDay = Timestamp(iso8601: date + "T23:59:59Z")!.microseconds - zone
                     let clocks = ComplaintSLA.clocks(r, at: min(endOfDay, Timestamp.now().microseconds), configuration: config)
                     if clocks.contains(where: { $0.state == .breached || $0.state == .missed }) { breached.append(id) }

@@ -21,6 +21,7 @@ extension Clientele {
                 """)
 
         @OptionGroup var options: DatabaseOptions
+        @OptionGroup var config: ConfigOptions
 
         @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
         var asOf: String?
@@ -31,8 +32,8 @@ extension Clientele {
         @Flag(help: "List every customer's scores instead of the counts.")
         var customers = false
 
-        @Option(name: .customLong("vip-spend"), help: "Net spend in minor units from which a customer is a VIP.")
-        var vipSpend: Int64 = SegmentRules().vipSpend
+        @Option(name: .customLong("vip-spend"), help: "Net spend in minor units from which a customer is a VIP (overrides the configuration).")
+        var vipSpend: Int64?
 
         func validate() throws {
             if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
@@ -51,8 +52,8 @@ extension Clientele {
             } else {
                 try models.records(CustomerSummaryProjector()) { id, s in summaries.append((id, s)); return true }
             }
-            var rules = SegmentRules()
-            rules.vipSpend = vipSpend
+            var rules = try config.load().segments
+            if let vipSpend { rules.vipSpend = vipSpend }
             let assigned = Segmentation.assign(summaries, now: now, rules: rules)
             if customers {
                 printCustomers(assigned)

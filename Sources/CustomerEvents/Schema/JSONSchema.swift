@@ -19,7 +19,7 @@ public struct SchemaDefinitionError: Error, CustomStringConvertible, Sendable {
 /// A JSON Schema (draft 2020-12) compiled into a tree that validates a `JSONValue` in one walk.
 ///
 /// It implements the keywords Clientele's schemas use — type, properties, required,
-/// additionalProperties: false, enum, const, minimum, maximum, exclusiveMinimum, minLength,
+/// additionalProperties (false, or a schema for a map's values), enum, const, minimum, maximum, exclusiveMinimum, minLength,
 /// maxLength, pattern (a character class with a count), format (date-time, date), items,
 /// minItems, maxItems, local `$ref` — and refuses any other validation keyword when compiling,
 /// so a schema can never mean more than we check. `x-pii` marks personal data.
@@ -38,6 +38,8 @@ public final class CompiledSchema: Sendable {
     let propertyList: [(String, CompiledSchema)]
     let required: [String]
     let closed: Bool
+    /// The schema of members not named in `properties` (additionalProperties as a schema: a map's values).
+    let additional: CompiledSchema?
     let enumValues: [JSONValue]?
     let minimum: Double?, maximum: Double?, exclusiveMinimum: Double?
     let minLength: Int?, maxLength: Int?
@@ -111,10 +113,18 @@ public final class CompiledSchema: Sendable {
         self.propertyList = order.map { ($0, properties[$0]!) }
         self.required = (node["required"].flatMap { if case .array(let a) = $0 { return a.compactMap(\.stringValue) } else { return nil } }) ?? []
         if let extra = node["additionalProperties"] {
-            guard extra == .bool(false) else { throw fail("additionalProperties may only be false") }
-            closed = true
+            if extra == .bool(false) {
+                closed = true
+                additional = nil
+            } else if case .object = extra {
+                closed = false
+                additional = try CompiledSchema(extra, root: root, file: file, depth: depth + 1)
+            } else {
+                throw fail("additionalProperties must be false or a schema")
+            }
         } else {
             closed = false
+            additional = nil
         }
         if let c = node["const"] { enumValues = [c] } else if case .array(let e)? = node["enum"] { enumValues = e } else { enumValues = nil }
         func number(_ key: String) -> Double? { if case .number(let n)? = node[key] { return Double(n) } else { return nil } }
@@ -197,6 +207,8 @@ public final class CompiledSchema: Sendable {
                 }
                 if let sub = property(name, cursor: &cursor) {
                     if let v = sub.validate(member, path: "\(path).\(name)") { return v }
+                } else if let additional {
+                    if let v = additional.validate(member, path: "\(path).\(name)") { return v }
                 } else if closed {
                     let allowed = propertyOrder.joined(separator: ", ")
                     return SchemaViolation(path: "\(path).\(name)", reason: "is not a known member (known: \(allowed))")

@@ -34,6 +34,13 @@ public final class SchemaCatalog: Sendable {
         self.currentVersions = current
     }
 
+    /// The schema of the configuration file (schemas/configuration.schema.json), compiled.
+    public static let configurationSchema: CompiledSchema = {
+        do { return try CompiledSchema(json: try JSONParser.parse(EmbeddedSchemas.configuration), file: "configuration.schema.json") } catch {
+            fatalError("the embedded configuration schema does not compile: \(error)")
+        }
+    }()
+
     /// Every event type, sorted.
     public var types: [String] { currentVersions.keys.sorted() }
 

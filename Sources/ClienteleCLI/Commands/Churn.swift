@@ -1,0 +1,105 @@
+import ArgumentParser
+import CustomerBase
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+/// The configuration file, for commands that judge (tiers, segments, SLA, churn bands).
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("A configuration file (schemas/configuration.schema.json); defaults otherwise.", valueName: "file"))
+    var path: String?
+
+    func load() throws -> ClienteleConfiguration {
+        guard let path else { return ClienteleConfiguration() }
+        do { return try ClienteleConfiguration.load(path: path) } catch { throw ValidationError(error.description) }
+    }
+}
+
+extension Clientele {
+    /// `clientele churn`: who is drifting away, why, and what to do.
+    struct Churn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Churn risk per customer: BG/NBD fitted over all customers, raised by complaint signals, with reasons and a win-back action.",
+            discussion: """
+                P(active) comes from a BG/NBD model fitted by maximum likelihood to every customer's
+                repeat-purchase days; an unresolved complaint (open over a day) or an unhappy
+                resolution raises the risk. Bands: low < 33 %, high > 66 % (configurable).
+                Suggested actions respect marketing consent.
+                """)
+
+        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var config: ConfigOptions
+
+        @Option(help: "Only this band: low, medium or high.")
+        var risk: String?
+
+        @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
+        var asOf: String?
+
+        @Option(help: "Output: table, json or csv.")
+        var format: OutputFormat = .table
+
+        @Option(help: "At most this many customers, riskiest first (0: all).")
+        var limit: Int = 50
+
+        func validate() throws {
+            if let risk, ChurnRiskBand(rawValue: risk) == nil { throw ValidationError("--risk must be low, medium or high") }
+            if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
+        }
+
+        func run() async throws {
+            let settings = try config.load()
+            let ledger = try CustomerLedger.open(path: options.db)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            var summaries: [(String, CustomerSummary)] = []
+            var now = Timestamp.now()
+            if let point = asOf.flatMap(AsOf.init) {
+                summaries = try models.fold(CustomerSummaryProjector(), asOf: point).map { ($0.key, $0.value) }
+                if case .time(let t) = point { now = t } else if case .sequence(let n) = point, let e = try ledger.ledger.event(n) { now = e.recordedAt }
+            } else {
+                try models.records(CustomerSummaryProjector()) { id, s in summaries.append((id, s)); return true }
+            }
+            if now.offsetMinutes == 0 { now.offsetMinutes = summaries.first?.1.offsetMinutes ?? 0 }
+            let result: ChurnModel.Result
+            do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {
+                throw ValidationError("the churn model cannot be fitted on this ledger: \(error)")
+            }
+            var rows = result.assessments.filter { risk == nil || $0.band.rawValue == risk }
+            rows.sort { ($0.risk, $1.customer) > ($1.risk, $0.customer) }
+            let shown = limit > 0 ? Array(rows.prefix(limit)) : rows
+            switch format {
+            case .json:
+                var w = JSONWriter()
+                for a in shown {
+                    w.write(.object([("customer", .string(a.customer)), ("band", .string(a.band.rawValue)),
+                                     ("risk", .number(Format.fixed(a.risk, 4))), ("probabilityAlive", .number(Format.fixed(a.probabilityAlive, 4))),
+                                     ("expectedPurchases", .number(Format.fixed(a.expectedPurchases, 4))),
+                                     ("reasons", .array(a.reasons.map { .string($0) })), ("action", .string(a.action))]))
+                    w.bytes.append(0x0A)
+                }
+                Output.write(w.bytes)
+            case .csv:
+                Output.line("customer,band,risk,p_alive,expected_purchases,action,reasons")
+                for a in shown {
+                    Output.line("\(a.customer),\(a.band.rawValue),\(Format.fixed(a.risk, 4)),\(Format.fixed(a.probabilityAlive, 4)),\(Format.fixed(a.expectedPurchases, 4)),\"\(a.action)\",\"\(a.reasons.joined(separator: "; "))\"")
+                }
+            case .table:
+                if let fit = result.fit {
+                    let p = fit.parameters
+                    Output.line("BG/NBD over \(Format.grouped(fit.customerCount)) customers: r \(Format.fixed(p.r, 3)), α \(Format.fixed(p.alpha, 2)), a \(Format.fixed(p.a, 3)), b \(Format.fixed(p.b, 3))")
+                    var counts: [ChurnRiskBand: Int] = [:]
+                    for a in result.assessments { counts[a.band, default: 0] += 1 }
+                    Output.line("high \(Format.grouped(counts[.high] ?? 0)) · medium \(Format.grouped(counts[.medium] ?? 0)) · low \(Format.grouped(counts[.low] ?? 0))")
+                    Output.line("")
+                }
+                for a in shown {
+                    Output.line("\(a.customer)  \(a.band.rawValue) risk \(Int((a.risk * 100).rounded())) %  → \(a.action)")
+                    for r in a.reasons { Output.line("    \(r)") }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CustomerBase
+import Ledger
+
+/// One customer's churn risk (流失预警): BG/NBD's probability the customer is still active,
+/// raised by the complaint signals the seeds name, banded, with the reasons in words and a
+/// win-back action that respects consent.
+public struct ChurnAssessment: Sendable, Equatable {
+    public var customer: String
+    /// P(alive) from BG/NBD (1 for a customer who bought once and is still in their first gap).
+    public var probabilityAlive: Double
+    /// Expected purchases in the horizon (default 90 days).
+    public var expectedPurchases: Double
+    /// The risk after complaint signals, 0…1.
+    public var risk: Double
+    public var band: ChurnRiskBand
+    public var reasons: [String]
+    public var action: String
+}
+
+/// Fits BG/NBD over every customer who bought and assesses each one.
+public enum ChurnModel {
+    /// Each open complaint unresolved for more than a day adds this share of the remaining chance.
+    public static let unresolvedPenalty = 0.3
+    /// Each complaint whose resolution the customer was unhappy with adds this share.
+    public static let badlyResolvedPenalty = 0.15
+
+    public struct Result: Sendable {
+        public var fit: BGNBDFit?
+        public var assessments: [ChurnAssessment]
+    }
+
+    /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
+    public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration) throws -> Result {
+        let nowDay = Double(now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000
+        var histories: [(String, CustomerSummary, CustomerHistory)] = []
+        for (id, s) in summaries where !s.purchaseDays.isEmpty && !s.erased {
+            if let h = CustomerHistory(purchaseDays: s.purchaseDays.map { Double($0) }, observationEnd: nowDay.rounded(.down)) {
+                histories.append((id, s, h))
+            }
+        }
+        guard !histories.isEmpty else { return Result(fit: nil, assessments: []) }
+        let fit = try BGNBDFitter().fit(histories.map(\.2))
+        let horizon = Double(configuration.churnHorizonDays)
+        var out: [ChurnAssessment] = []
+        out.reserveCapacity(histories.count)
+        for (id, s, h) in histories {
+            let alive = fit.model.probabilityAlive(h)
+            var stay = alive
+            var reasons: [String] = []
+            let days = Int(nowDay) - Int(s.purchaseDays.last!)
+            if s.purchaseDays.count > 1 {
+                let gap = Double(s.purchaseDays.last! - s.purchaseDays.first!) / Double(s.purchaseDays.count - 1)
+                reasons.append("\(days) days since the last purchase, usual gap \(Int(gap.rounded())) days")
+            } else {
+                reasons.append("bought once, \(days) days ago")
+            }
+            reasons.append("P(active) \(Int((alive * 100).rounded())) % by BG/NBD")
+            var openComplaint: String?
+            for (complaint, since) in s.unresolvedComplaintSince.sorted(by: { $0.key < $1.key }) {
+                let openDays = (now.microseconds - since) / 86_400_000_000
+                if openDays >= 1 {
+                    stay *= 1 - unresolvedPenalty
+                    reasons.append("complaint \(complaint) unresolved for \(openDays) days")
+                    openComplaint = openComplaint ?? complaint
+                }
+            }
+            if s.badlyResolvedComplaints > 0 {
+                for _ in 0..<s.badlyResolvedComplaints { stay *= 1 - badlyResolvedPenalty }
+                reasons.append("\(s.badlyResolvedComplaints) complaint resolution\(s.badlyResolvedComplaints > 1 ? "s" : "") the customer was unhappy with")
+            }
+            let risk = 1 - stay
+            let band = configuration.churnBands.band(forRisk: risk)
+            let action: String
+            if let openComplaint {
+                action = "resolve complaint \(openComplaint) first"
+            } else if band == .low {
+                action = "none needed"
+            } else if let channel = s.marketingChannels.first(where: { $0 != "*" }) ?? (s.marketingChannels.contains("*") ? "sms" : nil) {
+                action = band == .high ? "win-back coupon by \(channel)" : "invitation to the next member day by \(channel)"
+            } else {
+                action = "no marketing consent: offer a coupon at the next visit"
+            }
+            out.append(ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: fit.model.expectedPurchases(in: horizon, given: h),
+                                       risk: risk, band: band, reasons: reasons, action: action))
+        }
+        return Result(fit: fit, assessments: out)
+    }
+}

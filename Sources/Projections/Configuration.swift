@@ -1,0 +1,113 @@
+import CustomerBase
+import CustomerEvents
+import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loyalty tier: its name, the net spend that reaches it, and what it gives.
+public struct LoyaltyTier: Sendable, Equatable {
+    public var name: String
+    public var minSpend: Int64
+    public var benefits: [String]
+}
+
+/// How the read models judge, from one JSON file (schemas/configuration.schema.json); every key
+/// is optional and absent keys keep the defaults of domain.md.
+public struct ClienteleConfiguration: Sendable {
+    public var tiers: [LoyaltyTier] = [
+        LoyaltyTier(name: "member", minSpend: 0, benefits: []),
+        LoyaltyTier(name: "silver", minSpend: 200_000, benefits: ["birthday double points"]),
+        LoyaltyTier(name: "gold", minSpend: 1_000_000, benefits: ["dedicated adviser", "free delivery"]),
+    ]
+    public var segments = SegmentRules()
+    public var sla = SLAConfiguration()
+    public var churnBands = ChurnRiskBands.standard
+    public var churnHorizonDays = 90
+
+    public init() {}
+
+    /// Why a configuration file was refused: the file and the key.
+    public struct LoadError: Error, CustomStringConvertible, Sendable {
+        public let file: String
+        public let reason: String
+        public var description: String { "\(file): \(reason)" }
+    }
+
+    /// The tier a net spend reaches.
+    public func tier(forSpend spend: Int64) -> LoyaltyTier {
+        tiers.last { spend >= $0.minSpend } ?? tiers[0]
+    }
+
+    /// Reads and checks a configuration file; a bad value names its key (`$.sla.targets.respondMinutes`).
+    public static func load(path: String) throws(LoadError) -> ClienteleConfiguration {
+        guard let f = fopen(path, "rb") else { throw LoadError(file: path, reason: String(cString: strerror(errno))) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        fclose(f)
+        let json: JSONValue
+        do { json = try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch {
+            throw LoadError(file: path, reason: "\(error)")
+        }
+        return try parse(json, file: path)
+    }
+
+    /// Checks `json` against the configuration schema and reads it.
+    public static func parse(_ json: JSONValue, file: String = "configuration") throws(LoadError) -> ClienteleConfiguration {
+        if let v = SchemaCatalog.configurationSchema.validate(json) { throw LoadError(file: file, reason: v.description) }
+        var c = ClienteleConfiguration()
+        if case .array(let tiers)? = json["loyalty"]?["tiers"] {
+            c.tiers = tiers.map { t in
+                var benefits: [String] = []
+                if case .array(let b)? = t["benefits"] { benefits = b.compactMap(\.stringValue) }
+                return LoyaltyTier(name: t["name"]!.stringValue!, minSpend: t["minSpend"]!.int64Value!, benefits: benefits)
+            }.sorted { $0.minSpend < $1.minSpend }
+        }
+        if let s = json["segments"] {
+            if let v = s["vipSpend"]?.int64Value { c.segments.vipSpend = v }
+            if let v = s["vipFrequency"]?.int64Value { c.segments.vipFrequency = Int(v) }
+            if let v = s["vipCategories"]?.int64Value { c.segments.vipCategories = Int(v) }
+        }
+        func targets(_ j: JSONValue, base: SLAConfiguration.Targets) -> SLAConfiguration.Targets {
+            var t = base
+            if let v = j["respondMinutes"]?.int64Value { t.respondMinutes = Int(v) }
+            if let v = j["planMinutes"]?.int64Value { t.planMinutes = Int(v) }
+            if let v = j["closeMinutes"]?.int64Value { t.closeMinutes = Int(v) }
+            return t
+        }
+        func hours(_ j: JSONValue, at path: String) throws(LoadError) -> SLAConfiguration.BusinessHours {
+            func minutes(_ key: String) throws(LoadError) -> Int {
+                let text = j[key]!.stringValue!
+                let parts = text.split(separator: ":")
+                guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else {
+                    throw LoadError(file: file, reason: "\(path).\(key): '\(text)' is not a time of day HH:MM")
+                }
+                return h * 60 + m
+            }
+            let opens = try minutes("opens"), closes = try minutes("closes")
+            guard opens < closes else { throw LoadError(file: file, reason: "\(path): opens must be before closes") }
+            return .init(opens: opens, closes: closes, offsetMinutes: Int(j["utcOffsetMinutes"]?.int64Value ?? 480))
+        }
+        if let s = json["sla"] {
+            if let t = s["targets"] { c.sla.defaultTargets = targets(t, base: c.sla.defaultTargets) }
+            if case .object(let o)? = s["overrides"] { for (k, v) in o { c.sla.overrides[k] = targets(v, base: c.sla.defaultTargets) } }
+            if case .number(let n)? = s["warningShare"], let d = Double(n) { c.sla.warningShare = d }
+            if let h = s["businessHours"] { c.sla.defaultHours = try hours(h, at: "$.sla.businessHours") }
+            if case .object(let o)? = s["storeHours"] { for (k, v) in o { c.sla.hours[k] = try hours(v, at: "$.sla.storeHours.\(k)") } }
+        }
+        if let ch = json["churn"] {
+            let low = ch["lowBelow"].flatMap { if case .number(let n) = $0 { return Double(n) } else { return nil } } ?? c.churnBands.lowBelow
+            let high = ch["highAbove"].flatMap { if case .number(let n) = $0 { return Double(n) } else { return nil } } ?? c.churnBands.highAbove
+            do { c.churnBands = try ChurnRiskBands(lowBelow: low, highAbove: high) } catch {
+                throw LoadError(file: file, reason: "$.churn: lowBelow must not exceed highAbove")
+            }
+            if let d = ch["horizonDays"]?.int64Value { c.churnHorizonDays = Int(d) }
+        }
+        return c
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+import CustomerBase
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+import Foundation
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("schemas/examples/configuration.example.json").path
+
+    @Test("the example configuration loads, and its values take effect")
+    func example() throws {
+        let c = try ClienteleConfiguration.load(path: ConfigurationTests.example)
+        #expect(c.tiers.map(\.name) == ["member", "silver", "gold"])
+        #expect(c.tier(forSpend: 250_000).name == "silver" && c.tier(forSpend: 5).name == "member")
+        #expect(c.sla.overrides["product-quality/critical"]?.respondMinutes == 30)
+        #expect(c.sla.overrides["product-quality/critical"]?.closeMinutes == 1440, "unnamed targets keep the defaults")
+        #expect(c.sla.defaultHours == .init(opens: 600, closes: 1320, offsetMinutes: 480))
+        #expect(c.sla.hours["SH-MALL-DESK"]?.opens == 570)
+        #expect(c.churnHorizonDays == 90)
+    }
+
+    @Test("a bad value is refused naming its key", arguments: [
+        (#"{"sla":{"targets":{"respondMinutes":0}}}"#, "$.sla.targets.respondMinutes"),
+        (#"{"sla":{"overrides":{"price":{"planMinutes":"soon"}}}}"#, "$.sla.overrides.price.planMinutes"),
+        (#"{"sla":{"storeHours":{"S1":{"opens":"25:00","closes":"22:00"}}}}"#, "$.sla.storeHours.S1.opens"),
+        (#"{"loyalty":{"tiers":[{"name":"gold"}]}}"#, "$.loyalty.tiers[0].minSpend"),
+        (#"{"churn":{"lowBelow":0.8,"highAbove":0.5}}"#, "$.churn"),
+        (#"{"colour":"blue"}"#, "$.colour"),
+    ])
+    func refused(text: String, key: String) throws {
+        do {
+            _ = try ClienteleConfiguration.parse(try JSONParser.parse(text))
+            Issue.record("accepted \(text)")
+        } catch let error as ClienteleConfiguration.LoadError {
+            #expect(error.reason.hasPrefix(key), "\(error)")
+        }
+    }
+}
+
+@Suite("Churn risk")
+struct ChurnTests {
+    @Test("an unresolved complaint raises the risk and asks for it to be resolved; actions respect consent")
+    func signals() throws {
+        func summary(days: [Int64], complaint: Int64? = nil, channels: [String] = []) -> CustomerSummary {
+            var s = CustomerSummary()
+            s.purchaseDays = days
+            s.receipts = days.count
+            s.marketingChannels = channels
+            if let complaint { s.unresolvedComplaintSince["CP-9"] = complaint; s.openComplaints = ["CP-9"] }
+            return s
+        }
+        let now = Timestamp(iso8601: "2025-12-31T12:00:00+08:00")!
+        let today = (now.microseconds + 8 * 3_600_000_000) / 86_400_000_000
+        // A population from the synthetic chain (customers who buy and drop out), so the model can be fitted.
+        let f = try Fixture("churn"); defer { f.remove() }
+        try f.append(f.chain(customers: 600, days: 365, seed: 8))
+        var people = try f.models.fold(CustomerSummaryProjector(), asOf: .time(now)).map { ($0.key, $0.value) }
+        let base = summary(days: [today - 200, today - 180, today - 160, today - 140], channels: ["wechat"])
+        var complaining = base
+        complaining.unresolvedComplaintSince["CP-9"] = now.microseconds - 3 * 86_400_000_000
+        var noConsent = base
+        noConsent.marketingChannels = []
+        people += [("A", base), ("B", complaining), ("C", noConsent)]
+        let result = try ChurnModel.assess(people, now: now, configuration: ClienteleConfiguration())
+        let by = Dictionary(uniqueKeysWithValues: result.assessments.map { ($0.customer, $0) })
+        let a = try #require(by["A"]), b = try #require(by["B"]), c = try #require(by["C"])
+        #expect(b.risk > a.risk)
+        #expect(b.action == "resolve complaint CP-9 first")
+        #expect(b.reasons.contains { $0.contains("CP-9 unresolved for 3 days") })
+        #expect(a.reasons[0] == "140 days since the last purchase, usual gap 20 days")
+        #expect(a.band != .low)
+        #expect(a.action.contains("wechat"))
+        #expect(c.action.hasPrefix("no marketing consent"))
+        #expect(abs(a.probabilityAlive - (result.fit!.model.probabilityAlive(try CustomerHistory(frequency: 3, recency: 60, age: 200)))) < 1e-9)
+    }
+}
