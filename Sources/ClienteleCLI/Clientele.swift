@@ -14,7 +14,8 @@ public struct Clientele: AsyncParsableCommand {
             `clientele verify`, and measure the machine with `clientele bench`.
             """,
         subcommands: [Init.self, Append.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
-                      Customer.self, Segments.self, Churn.self, Complaints.self, Report.self, Rebuild.self, Generate.self, Bench.self]
+                      Customer.self, Segments.self, Churn.self, Complaints.self, Report.self, Satisfaction.self, Staff.self,
+                      CareAgenda.self, Rebuild.self, Generate.self, Bench.self]
     )
 
     public init() {}

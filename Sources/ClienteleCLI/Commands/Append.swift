@@ -52,7 +52,7 @@ extension Clientele {
             let name: String
             if let file, file != "-" {
                 fd = open(file, O_RDONLY)
-                guard fd >= 0 else { throw ValidationError("cannot read \(file): \(String(cString: strerror(errno)))") }
+                guard fd >= 0 else { throw CommandFailure("cannot read \(file): \(String(cString: strerror(errno)))") }
                 name = file
             } else {
                 fd = STDIN_FILENO

@@ -12,7 +12,7 @@ struct ConfigOptions: ParsableArguments {
 
     func load() throws -> ClienteleConfiguration {
         guard let path else { return ClienteleConfiguration() }
-        do { return try ClienteleConfiguration.load(path: path) } catch { throw ValidationError(error.description) }
+        do { return try ClienteleConfiguration.load(path: path) } catch { throw CommandFailure(error.description) }
     }
 }
 
@@ -65,7 +65,7 @@ extension Clientele {
             if now.offsetMinutes == 0 { now.offsetMinutes = summaries.first?.1.offsetMinutes ?? 0 }
             let result: ChurnModel.Result
             do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {
-                throw ValidationError("the churn model cannot be fitted on this ledger: \(error)")
+                throw CommandFailure("the churn model cannot be fitted on this ledger: \(error)")
             }
             var rows = result.assessments.filter { risk == nil || $0.band.rawValue == risk }
             rows.sort { ($0.risk, $1.customer) > ($1.risk, $0.customer) }

@@ -33,7 +33,7 @@ extension Clientele {
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
             guard let summary = try models.record(CustomerSummaryProjector(), key: id) else {
-                throw ValidationError("no customer '\(id)' in the ledger at \(options.db)")
+                throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
             }
             // The profile: the registration, then every profile update, unsealed now.
             var profile: [(String, JSONValue)] = []

@@ -28,7 +28,7 @@ extension Clientele {
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             guard try ledger.ledger.streamVersion(of: customer) > 0 else {
-                throw ValidationError("no customer '\(customer)' in the ledger at \(options.db)")
+                throw CommandFailure("no customer '\(customer)' in the ledger at \(options.db)")
             }
             let event: JSONValue = .object([
                 ("type", .string("CustomerErased")), ("customer", .string(customer)), ("store", .string("compliance")),

@@ -81,13 +81,13 @@ extension Clientele {
                 }
                 flush()
                 let (appended, duplicates, failure) = pipeline.finish()
-                if let refused { throw ValidationError("the generator made an event the catalog refused: \(refused)") }
-                if let failure { throw ValidationError("the ledger refused a generated event: \(failure)") }
+                if let refused { throw CommandFailure("the generator made an event the catalog refused: \(refused)") }
+                if let failure { throw CommandFailure("the ledger refused a generated event: \(failure)") }
                 report(events, started, extra: "appended \(Format.grouped(appended)), already there \(Format.grouped(duplicates))")
             } else {
                 let path = jsonl ?? export!
                 let fd = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+                guard fd >= 0 else { throw CommandFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
                 defer { if fd != STDOUT_FILENO { close(fd) } }
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(1 << 20)
@@ -107,7 +107,7 @@ extension Clientele {
                     if buffer.count > 1 << 20 { ok = ok && Output.write(buffer, to: fd); buffer.removeAll(keepingCapacity: true) }
                 }
                 ok = ok && Output.write(buffer, to: fd)
-                guard ok else { throw ValidationError("writing \(path) failed: \(String(cString: strerror(errno)))") }
+                guard ok else { throw CommandFailure("writing \(path) failed: \(String(cString: strerror(errno)))") }
                 report(events, started, extra: path == "-" ? "" : "written to \(path)")
             }
         }

@@ -1,0 +1,173 @@
+import ArgumentParser
+import CustomerBase
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+extension Clientele {
+    /// `clientele satisfaction`: CSAT and NPS by store, staff, complaint category or month.
+    struct Satisfaction: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "CSAT (1–5) and NPS (−100…100) of callbacks, by store, staff member, complaint category or month.")
+
+        enum Dimension: String, ExpressibleByArgument { case store, staff, category, month }
+
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Group by store, staff, category or month.") var by: Dimension = .store
+        @Option(help: "Only this month (YYYY-MM).") var month: String?
+        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let ledger = try CustomerLedger.open(path: options.db)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            var complaints: [String: ComplaintRecord] = [:]
+            try models.records(ComplaintStatusProjector()) { k, r in complaints[k] = r; return true }
+            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month)
+            switch format {
+            case .json:
+                var w = JSONWriter()
+                for (k, s) in groups {
+                    var m: [(String, JSONValue)] = [(by.rawValue, .string(k)), ("callbacks", .number(String(s.callbacks))), ("reached", .number(String(s.reached)))]
+                    if let c = s.csat { m.append(("csat", .number(Format.fixed(c, 3)))) }
+                    if let n = s.nps { m.append(("nps", .number(Format.fixed(n, 1)))) }
+                    w.write(.object(m)); w.bytes.append(0x0A)
+                }
+                Output.write(w.bytes)
+            case .csv:
+                Output.line("\(by.rawValue),callbacks,reached,csat,nps")
+                for (k, s) in groups { Output.line("\(k),\(s.callbacks),\(s.reached),\(s.csat.map { Format.fixed($0, 3) } ?? ""),\(s.nps.map { Format.fixed($0, 1) } ?? "")") }
+            case .table:
+                var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "NPS"], rightAligned: [1, 2, 3, 4])
+                for (k, s) in groups {
+                    t.rows.append([k, Format.grouped(s.callbacks), Format.grouped(s.reached), s.csat.map { Format.fixed($0, 2) } ?? "—", s.nps.map { Format.fixed($0, 0) } ?? "—"])
+                }
+                Output.line(t.render())
+            }
+        }
+    }
+
+    /// `clientele staff`: each staff member's complaint handling, and the month's service star.
+    struct Staff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Staff KPIs: complaints handled, time to respond and resolve, SLA hit rate, satisfaction after callbacks; the service star.")
+
+        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var settings: ConfigOptions
+        @Option(help: "Only complaints filed in this month (YYYY-MM).") var month: String?
+        @Option(help: "Output: table or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let config = try settings.load()
+            let ledger = try CustomerLedger.open(path: options.db)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            var complaints: [ComplaintRecord] = []
+            try models.records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
+            let staff = ServiceReports.staff(complaints: complaints, period: month, at: Timestamp.now().microseconds, sla: config.sla)
+            if format == .json {
+                var w = JSONWriter()
+                for p in staff {
+                    var m: [(String, JSONValue)] = [("staff", .string(p.staff)), ("complaintsHandled", .number(String(p.complaintsHandled)))]
+                    if let v = p.averageRespondMinutes { m.append(("averageRespondMinutes", .number(Format.fixed(v, 1)))) }
+                    if let v = p.averageResolveMinutes { m.append(("averageResolveMinutes", .number(Format.fixed(v, 1)))) }
+                    if let v = p.slaHitRate { m.append(("slaHitRate", .number(Format.fixed(v, 3)))) }
+                    if let v = p.satisfaction.csat { m.append(("csat", .number(Format.fixed(v, 2)))) }
+                    w.write(.object(m)); w.bytes.append(0x0A)
+                }
+                Output.write(w.bytes)
+                return
+            }
+            if let star = staff.first { Output.line("Service star\(month.map { " of \($0)" } ?? ""): \(star.staff)\n") }
+            var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT"], rightAligned: [1, 2, 3, 4, 5])
+            for p in staff {
+                t.rows.append([p.staff, Format.grouped(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 0) + " m" } ?? "—",
+                               p.averageResolveMinutes.map { Format.fixed($0 / 60, 1) + " h" } ?? "—",
+                               p.slaHitRate.map { Format.fixed($0 * 100, 0) + " %" } ?? "—", p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "—"])
+            }
+            Output.line(t.render())
+        }
+    }
+
+    /// `clientele care-agenda`: who to greet, call back or win back this week.
+    struct CareAgenda: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "care-agenda",
+            abstract: "Birthdays in the coming week, callbacks due, win-back candidates — only customers whose consent allows the channel.",
+            discussion: "Birthdays are personal data: they are unsealed from the ledger with the master key, and the read is recorded.")
+
+        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var keys: KeyOptions
+        @OptionGroup var settings: ConfigOptions
+        @Option(name: .customLong("as-of"), help: "The day to plan from (RFC 3339; default now).") var asOf: String?
+
+        func validate() throws {
+            if let asOf, Timestamp(iso8601: asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone") }
+        }
+
+        func run() async throws {
+            let config = try settings.load()
+            let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
+            defer { ledger.close() }
+            let models = try ProjectionStore(ledger: ledger)
+            defer { models.close() }
+            var summaries: [String: CustomerSummary] = [:]
+            try models.records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
+            var now = asOf.flatMap { Timestamp(iso8601: $0) } ?? Timestamp.now()
+            if asOf == nil { now.offsetMinutes = Int16(config.sla.defaultHours.offsetMinutes) }
+            let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
+            let week = (0..<7).map { d -> String in
+                let (_, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
+                return "\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"
+            }
+            // Birthdays: unsealed from registrations and profile updates, for customers who may be contacted.
+            var birthdays: [(String, String, String)] = []
+            var read = Set<String>()
+            for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
+                try ledger.scan(.type(type)) { e in
+                    let c = e.recorded.customer
+                    guard let s = summaries[c], !s.erased, let channel = s.marketingChannels.first,
+                          let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
+                    read.insert(c)
+                    birthdays.removeAll { $0.0 == c }
+                    birthdays.append((c, String(b.suffix(5)), channel == "*" ? "sms" : channel))
+                    return true
+                }
+            }
+            var callbacks: [(String, String)] = []
+            try models.records(ComplaintStatusProjector()) { _, r in
+                if r.resolvedAt != nil && r.closedAt == nil { callbacks.append((r.customer, r.complaint)) }
+                return true
+            }
+            let churn = try ChurnModel.assess(summaries.map { ($0.key, $0.value) }, now: now, configuration: config)
+            let winBack = churn.assessments.filter { $0.band == .high && !(summaries[$0.customer]?.marketingChannels.isEmpty ?? true) }
+                .sorted { $0.risk > $1.risk }.prefix(50)
+
+            Output.line("Care agenda from \(now.iso8601.prefix(10))\n")
+            var b = TextTable(header: ["birthday", "customer", "greet by"])
+            b.rows = birthdays.sorted { $0.1 < $1.1 }.map { [$0.1, $0.0, $0.2] }
+            Output.line(b.rows.isEmpty ? "No birthdays this week among customers who accept marketing." : b.render())
+            Output.line("")
+            var c = TextTable(header: ["callback due", "complaint"])
+            c.rows = callbacks.sorted { $0.1 < $1.1 }.map { [$0.0, $0.1] }
+            Output.line(c.rows.isEmpty ? "No callbacks due." : c.render())
+            Output.line("")
+            var w = TextTable(header: ["win back", "risk", "action"], rightAligned: [1])
+            w.rows = winBack.map { [$0.customer, "\(Int(($0.risk * 100).rounded())) %", $0.action] }
+            Output.line(w.rows.isEmpty ? "No high-risk customers who accept marketing." : w.render())
+            if !read.isEmpty {
+                let stamp = Timestamp.now().iso8601
+                let accesses: [JSONValue] = read.sorted().map { c in
+                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(summaries[c]?.homeStore ?? "unknown")),
+                             ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
+                             ("payload", .object([("purpose", .string("care agenda")), ("fields", .array([.string("birthday")])),
+                                                  ("endpoint", .string("clientele care-agenda"))]))])
+                }
+                for r in ledger.appendAndWait(accesses) { if case .failure(let e) = r { Output.error("could not record an access: \(e)") } }
+            }
+        }
+    }
+}
