@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustomerEvents
+import Projections
 import Ledger
 import LedgerJSON
 #if canImport(Glibc)
@@ -18,7 +19,8 @@ extension Clientele {
                 in about a minute. Measurements: \(Bench.all.joined(separator: ", ")).
                 """)
 
-        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed"]
+        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed",
+                          "rebuild", "catchup", "customer360", "bgnbd-fit"]
 
         @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
         var names: [String] = []
@@ -126,6 +128,20 @@ extension Clientele {
                     withRatio.detail += "; \(Format.fixed(100 * (1 - s.eventsPerSecond / p.eventsPerSecond), 1)) % below unsealed"
                     report(withRatio)
                 }
+            }
+            let modelNames = selected.filter { ["rebuild", "catchup", "customer360"].contains($0) }
+            if !modelNames.isEmpty {
+                // --events here counts customers' worth of chain: about 11 events per customer.
+                let customers = max(100, (events ?? 300_000) / 11)
+                let models = ModelBenchmarks(ledgers: bench)
+                let (log, ledger, store, count) = try models.chainLedger(customers: customers)
+                defer { store.close(); ledger.keys.close(); bench.dispose(log) }
+                if modelNames.contains("rebuild") { report(try median { try models.rebuild(store, events: count) }) }
+                if modelNames.contains("catchup") { report(try median { try models.catchUp(ledger, store, count: 1_000) }) }
+                if modelNames.contains("customer360") { report(try models.customer360(store, customers: customers, samples: 10_000)) }
+            }
+            if selected.contains("bgnbd-fit") {
+                report(try median { try ModelBenchmarks(ledgers: bench).bgnbdFit(customers: events ?? 1_000_000) })
             }
             let reads = selected.filter { ["scan-decode", "scan-copy", "verify"].contains($0) }
             if !reads.isEmpty {
