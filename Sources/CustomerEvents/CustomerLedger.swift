@@ -162,12 +162,12 @@ public final class CustomerLedger: Sendable {
         recorded.withRecord { read($0, recorded: recorded) }
     }
 
-    func read(_ record: EventRecord, recorded: RecordedEvent? = nil) -> CatalogEvent {
+    func read(_ record: EventRecord, recorded: RecordedEvent? = nil, unseal: Bool = true) -> CatalogEvent {
         let recorded = recorded ?? record.decode()
         let type = recorded.type
         var payload: JSONValue = (try? JSONParser.parse(UnsafeBufferPointer(start: record.payloadBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: record.payloadBytes.count))) ?? .object([])
         var outcome = PersonalDataSealer.Outcome.none
-        if case .object(let members) = payload, members.contains(where: { $0.0 == PersonalDataSealer.member }) {
+        if unseal, case .object(let members) = payload, members.contains(where: { $0.0 == PersonalDataSealer.member }) {
             let customer = recorded.customer
             let state = (try? keys.key(for: customer)) ?? .locked
             var key: DataKey?
@@ -188,6 +188,15 @@ public final class CustomerLedger: Sendable {
     /// Visits the events `query` selects as catalog events; `body` returns false to stop.
     public func scan(_ query: EventQuery, _ body: (CatalogEvent) throws -> Bool) throws {
         try ledger.scanRecords(query) { record in try body(self.read(record)) }
+    }
+
+    /// Like `scan`, for folds: only events whose type is in `types` (all when nil) are decoded,
+    /// and personal fields are left sealed (read models keep no personal data).
+    public func scanForFold(_ query: EventQuery, types: Set<[UInt8]>?, _ body: (CatalogEvent) throws -> Bool) throws {
+        try ledger.scanRecords(query) { record in
+            if let types, !types.contains(Array(record.typeBytes)) { return true }
+            return try body(self.read(record, unseal: false))
+        }
     }
 }
 

@@ -90,6 +90,12 @@ public struct ComplaintStatusProjector: KeyedProjector {
     public static let version = 1
     public init() {}
 
+    public var eventTypes: Set<String>? {
+        ["ComplaintFiled", "ComplaintAcknowledged", "ComplaintVerified", "ComplaintPlanProposed", "ComplaintActionTaken", "ComplaintEscalated",
+         "ComplaintAwaitingCustomer", "ComplaintResumed", "ComplaintResolved", "ComplaintFeedbackReceived", "ComplaintReopened",
+         "ComplaintClosed", "CallbackLogged"]
+    }
+
     public func keys(for event: CatalogEvent) -> [String] {
         guard event.type.hasPrefix("Complaint") || event.type == "CallbackLogged",
               let id = event.payload["complaint"]?.stringValue else { return [] }

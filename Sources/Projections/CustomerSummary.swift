@@ -114,6 +114,12 @@ public struct CustomerSummaryProjector: KeyedProjector {
     public static let version = 3
     public init() {}
 
+    public var eventTypes: Set<String>? {
+        ["CustomerRegistered", "PurchaseRecorded", "ReturnRecorded", "PointsEarned", "PointsRedeemed", "PointsExpired", "PointsAdjusted",
+         "VisitRecorded", "ComplaintFiled", "ComplaintReopened", "ComplaintResolved", "ComplaintFeedbackReceived", "ComplaintClosed",
+         "ConsentGranted", "ConsentWithdrawn", "CustomerErased"]
+    }
+
     public func keys(for event: CatalogEvent) -> [String] { [event.recorded.customer] }
 
     public func initial(key: String) -> CustomerSummary { CustomerSummary() }

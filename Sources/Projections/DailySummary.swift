@@ -69,6 +69,10 @@ public struct DailySummaryProjector: KeyedProjector {
         return "\(store)|\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 
+    public var eventTypes: Set<String>? {
+        ["VisitRecorded", "PurchaseRecorded", "ReturnRecorded", "ComplaintFiled", "ComplaintClosed", "CallbackLogged", "CustomerRegistered"]
+    }
+
     public func keys(for event: CatalogEvent) -> [String] {
         switch event.type {
         case "VisitRecorded", "PurchaseRecorded", "ReturnRecorded", "ComplaintFiled", "ComplaintClosed", "CallbackLogged", "CustomerRegistered":

@@ -17,6 +17,8 @@ public protocol KeyedProjector: Sendable {
     static var version: Int { get }
     /// The keys an event touches (none for events this model ignores).
     func keys(for event: CatalogEvent) -> [String]
+    /// The event types `apply` reads (nil: all); the others are skipped without being decoded.
+    var eventTypes: Set<String>? { get }
     /// A record for a key seen for the first time.
     func initial(key: String) -> Record
     /// Folds one event into one record.
@@ -27,4 +29,11 @@ public protocol KeyedProjector: Sendable {
 public protocol ProjectionRecord: Sendable {
     init?(json: JSONValue)
     var json: JSONValue { get }
+}
+
+extension KeyedProjector {
+    public var eventTypes: Set<String>? { nil }
+
+    /// `eventTypes` as UTF-8, to compare with stored bytes.
+    var eventTypeBytes: Set<[UInt8]>? { eventTypes.map { Set($0.map { Array($0.utf8) }) } }
 }

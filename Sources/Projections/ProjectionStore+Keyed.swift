@@ -23,18 +23,41 @@ extension ProjectionStore {
     }
 
     /// Rebuilds `projector`'s model from the whole log into the idle slot, then makes it live.
+    ///
+    /// The fold runs in memory over one snapshot of the log; the records are then written to the
+    /// idle slot (in batches) and the checkpoint flipped to it, so readers see the old model until
+    /// the new one is whole.
     @discardableResult
     public func rebuild<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
         let current = try checkpoint(P.name)
         let slot = current?.slot == "a" ? "b" : "a"
         let db = try database(P.name, slot: slot)
-        try environment.write { (txn: borrowing Transaction) throws in try txn.clear(db) }
+        var records: [String: P.Record] = [:]
         let head = try ledger.ledger.head().sequence
-        // Batches commit into the idle slot; the live slot and its checkpoint stay as they were.
-        try fold(projector, into: db, from: 1, through: head) { _, _ in }
-        try environment.write { (txn: borrowing Transaction) throws in
-            try self.writeCheckpoint(P.name, Checkpoint(slot: slot, version: P.version, sequence: head), in: txn)
+        try ledger.scanForFold(.all(through: max(1, head)), types: projector.eventTypeBytes) { event in
+            for key in projector.keys(for: event) {
+                projector.apply(&records[key, default: projector.initial(key: key)], event)
+            }
+            return true
         }
+        try environment.write { (txn: borrowing Transaction) throws in try txn.clear(db) }
+        let keys = records.keys.sorted()
+        var i = 0
+        repeat {
+            let end = min(keys.count, i + batch)
+            try environment.write { (txn: borrowing Transaction) throws in
+                for key in keys[i..<end] {
+                    var w = JSONWriter()
+                    w.write(records[key]!.json)
+                    // Sorted keys: each put lands at the end of the tree.
+                    try Array(key.utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: .append) } }
+                }
+                if end == keys.count {
+                    try self.writeCheckpoint(P.name, Checkpoint(slot: slot, version: P.version, sequence: head), in: txn)
+                }
+            }
+            i = end
+        } while i < keys.count
         try environment.sync()
         return head
     }
@@ -50,7 +73,7 @@ extension ProjectionStore {
             var touched: [String: P.Record] = [:]
             var order: [String] = []
             var pending: [(String, CatalogEvent)] = []
-            try ledger.scan(.all(from: start, through: end)) { event in
+            try ledger.scanForFold(.all(from: start, through: end), types: projector.eventTypeBytes) { event in
                 for key in projector.keys(for: event) { pending.append((key, event)) }
                 return true
             }
@@ -141,7 +164,7 @@ extension ProjectionStore {
         // Business time: the events that occurred by then, in the order they occurred.
         case .time(let t): query = .occurred(from: Timestamp(microseconds: .min / 2), until: Timestamp(microseconds: t.microseconds + 1))
         }
-        try ledger.scan(query) { event in
+        try ledger.scanForFold(query, types: projector.eventTypeBytes) { event in
             for key in projector.keys(for: event) {
                 projector.apply(&records[key, default: projector.initial(key: key)], event)
             }
