@@ -34,8 +34,7 @@ extension Clientele {
         @Option(help: "Only this band: low, medium or high.")
         var risk: String?
 
-        @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOptions
 
         @Option(help: "Output: table, json or csv.")
         var format: OutputFormat = .table
@@ -45,7 +44,6 @@ extension Clientele {
 
         func validate() throws {
             if let risk, ChurnRiskBand(rawValue: risk) == nil { throw ValidationError("--risk must be low, medium or high") }
-            if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
         }
 
         func run() async throws {
@@ -54,14 +52,8 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var summaries: [(String, CustomerSummary)] = []
-            var now = Timestamp.now()
-            if let point = asOf.flatMap(AsOf.init) {
-                summaries = try models.fold(CustomerSummaryProjector(), asOf: point).map { ($0.key, $0.value) }
-                if case .time(let t) = point { now = t } else if case .sequence(let n) = point, let e = try ledger.ledger.event(n) { now = e.recordedAt }
-            } else {
-                try models.records(CustomerSummaryProjector()) { id, s in summaries.append((id, s)); return true }
-            }
+            let (summaries, snapshotTime) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point)
+            var now = snapshotTime
             if now.offsetMinutes == 0 { now.offsetMinutes = summaries.first?.1.offsetMinutes ?? 0 }
             let result: ChurnModel.Result
             do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {

@@ -26,29 +26,18 @@ extension Clientele {
         @Flag(help: "Only complaints with a breached or missed clock.")
         var breached = false
 
-        @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOptions
 
         @Option(help: "Output: table, json or csv.")
         var format: OutputFormat = .table
-
-        func validate() throws {
-            if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
-        }
 
         func run() async throws {
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var records: [ComplaintRecord] = []
-            var now = Timestamp.now()
-            if let point = asOf.flatMap(AsOf.init) {
-                records = Array(try models.fold(ComplaintStatusProjector(), asOf: point).values)
-                if case .time(let t) = point { now = t } else if case .sequence(let n) = point, let e = try ledger.ledger.event(n) { now = e.recordedAt }
-            } else {
-                try models.records(ComplaintStatusProjector()) { _, r in records.append(r); return true }
-            }
+            let (snapshot, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
+            let records = snapshot.map(\.1)
             let config = try settings.load().sla
             struct Row { let r: ComplaintRecord; let clocks: [SLAClock]; let next: SLAClock? }
             var rows: [Row] = records.compactMap { r in

@@ -23,8 +23,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var config: ConfigOptions
 
-        @Option(name: .customLong("as-of"), help: "A past time (RFC 3339) or sequence number.")
-        var asOf: String?
+        @OptionGroup var asOf: AsOfOptions
 
         @Option(help: "Output: table, json or csv.")
         var format: OutputFormat = .table
@@ -35,23 +34,12 @@ extension Clientele {
         @Option(name: .customLong("vip-spend"), help: "Net spend in minor units from which a customer is a VIP (overrides the configuration).")
         var vipSpend: Int64?
 
-        func validate() throws {
-            if let asOf, AsOf(asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone or a sequence number") }
-        }
-
         func run() async throws {
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var summaries: [(String, CustomerSummary)] = []
-            var now = Timestamp.now()
-            if let point = asOf.flatMap(AsOf.init) {
-                summaries = try models.fold(CustomerSummaryProjector(), asOf: point).map { ($0.key, $0.value) }
-                if case .time(let t) = point { now = t } else if case .sequence(let n) = point, let e = try ledger.ledger.event(n) { now = e.recordedAt }
-            } else {
-                try models.records(CustomerSummaryProjector()) { id, s in summaries.append((id, s)); return true }
-            }
+            let (summaries, now) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point)
             var rules = try config.load().segments
             if let vipSpend { rules.vipSpend = vipSpend }
             let assigned = Segmentation.assign(summaries, now: now, rules: rules)
