@@ -83,8 +83,10 @@ extension Clientele {
 
         private func printCustomers(_ assigned: [String: SegmentAssignment]) {
             let rows = assigned.sorted { $0.key < $1.key }
-            switch format {
-            case .csv, .table where rows.count > 200:
+            // Long lists go out as CSV even when a table was asked for: a table of thousands helps nobody.
+            let asCSV = format == .csv || (format == .table && rows.count > 200)
+            switch asCSV ? .csv : format {
+            case .csv:
                 Output.line("customer,segment,r,f,m,rfm_segment")
                 var out = ""
                 for (id, a) in rows {
