@@ -21,6 +21,8 @@ extension Clientele {
         @Argument(help: "The customer id.")
         var id: String
 
+        @OptionGroup var asOf: AsOfOptions
+
         @Option(help: "Output: table or json.")
         var format: OutputFormat = .table
 
@@ -32,13 +34,35 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            guard let summary = try models.record(CustomerSummaryProjector(), key: id) else {
-                throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
+            // As of a past point: this customer's events up to then, folded apart from the stored model.
+            let point = asOf.point
+            func included(_ e: CatalogEvent) -> Bool {
+                switch point {
+                case nil: return true
+                case .sequence(let n)?: return e.recorded.sequence <= n
+                case .time(let t)?: return e.recorded.occurredAt <= t
+                }
+            }
+            var summary: CustomerSummary
+            if point == nil {
+                guard let live = try models.record(CustomerSummaryProjector(), key: id) else {
+                    throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
+                }
+                summary = live
+            } else {
+                summary = CustomerSummary()
+                var any = false
+                var events: [CatalogEvent] = []
+                try ledger.scan(.customer(id)) { e in if included(e) { events.append(e) }; return true }
+                if case .time? = point { events.sort { ($0.recorded.occurredAt.microseconds, $0.recorded.sequence) < ($1.recorded.occurredAt.microseconds, $1.recorded.sequence) } }
+                for e in events { CustomerSummaryProjector().apply(&summary, e); any = true }
+                guard any else { throw CommandFailure("customer '\(id)' has no events as of \(asOf.text ?? "")") }
             }
             // The profile: the registration, then every profile update, unsealed now.
             var profile: [(String, JSONValue)] = []
             var personal = PersonalDataSealer.Outcome.none
             try ledger.scan(.customer(id)) { event in
+                guard included(event) else { return true }
                 guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
                       case .object(let members) = event.payload else { return true }
                 if event.personalData != .none { personal = event.personalData }
@@ -47,12 +71,14 @@ extension Clientele {
                 }
                 return true
             }
-            var all: [(String, CustomerSummary)] = []
-            try models.records(CustomerSummaryProjector()) { k, s in all.append((k, s)); return true }
+            var (all, now) = try models.snapshot(CustomerSummaryProjector(), asOf: point)
+            if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
             let configuration = try settings.load()
-            let segment = Segmentation.assign(all, now: Timestamp.now(), rules: configuration.segments)[id]
+            let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
             let tier = configuration.tier(forSpend: summary.netSpend)
-            let consents = try ledger.consents(of: id)
+            var asOfTime: Timestamp?
+            if case .time(let t)? = point { asOfTime = t }
+            let consents = try ledger.consents(of: id, asOf: asOfTime)
             let currency = summary.currency ?? "CNY"
             let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
                 + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
