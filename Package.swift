@@ -3,7 +3,7 @@
 // Targets, left to right, each depending only on those before it:
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
-// ClienteleCLI → clientele (@main).
+// Ingest (receipts → events in the ledger) → ClienteleCLI → clientele (@main).
 import PackageDescription
 
 let package = Package(
@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "POSImport", targets: ["POSImport"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,11 +62,22 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "POSImport",
+                "CustomerEvents",
+                "Ledger",
+                "LedgerJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
