@@ -52,6 +52,8 @@ let package = Package(
                 "LedgerJSON",
                 "CustomerEvents",
                 "SyntheticChain",
+                "POSImport",
+                "Ingest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
-        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
 )
