@@ -3,16 +3,24 @@ import Dispatch
 import Ledger
 import Synchronization
 
-/// The two stages behind the reader: a sealing thread seals the personal fields of each batch and
-/// encodes its payloads, then hands it to the ledger's writer thread without waiting for the
-/// commit. At most `depth` batches wait at each stage, so reading and checking the next batch
-/// overlaps sealing the one before and committing the one before that, in bounded memory.
+/// The two stages behind the reader. A sealing thread seals the personal fields of each chunk of
+/// checked events and encodes their payloads, gathering the results into a transaction of about
+/// `transactionEvents` events, which it hands to the ledger's writer thread without waiting for
+/// the commit; it then gathers the next while that one commits.
 ///
-/// Batches keep their order through both stages (a customer's registration is committed before
-/// their purchases), and each batch is one submission, which the group-commit writer never splits:
-/// a batch, and so each receipt in it, is committed whole or not at all.
-final class CommitPipeline: Sendable {
-    /// What the committed batches did.
+/// Chunks are small (their events still hold JSON trees, the bulk of the memory), transactions
+/// large: each random-key index page (by source, by customer) is rewritten once per transaction
+/// however many of its keys change, so large transactions write far less. At most two chunks wait
+/// to be sealed and one transaction to be committed, so memory is bounded by the transaction size.
+///
+/// Everything keeps its order (a customer's registration is committed before their purchases),
+/// and a transaction is one submission, which the group-commit writer never splits: a
+/// transaction, and so each receipt in it, is committed whole or not at all.
+final class CommitPipeline: @unchecked Sendable {
+    // @unchecked Sendable: `pending` and `pendingRoles` are touched only on the serial `sealing`
+    // queue; the tallies are in a Mutex; the rest is immutable or a semaphore.
+
+    /// What the committed transactions did.
     struct Tally: Sendable {
         var eventsAppended = 0
         var duplicatesSkipped = 0
@@ -26,21 +34,21 @@ final class CommitPipeline: Sendable {
     }
 
     private let ledger: CustomerLedger
-    private let depth: Int
+    private let transactionEvents: Int
     private let sealing = DispatchQueue(label: "clientele.ingest.seal")
-    private let sealSlots: DispatchSemaphore
-    private let commitSlots: DispatchSemaphore
+    private let sealSlots = DispatchSemaphore(value: 2)
+    private let commitSlot = DispatchSemaphore(value: 1)
     private let tally = Mutex(Tally())
+    private var pending: [NewEvent] = []
+    private var pendingRoles: [PlannedEvent.Role] = []
 
-    init(ledger: CustomerLedger, depth: Int) {
+    init(ledger: CustomerLedger, transactionEvents: Int) {
         self.ledger = ledger
-        self.depth = max(1, depth)
-        sealSlots = DispatchSemaphore(value: self.depth)
-        commitSlots = DispatchSemaphore(value: self.depth)
+        self.transactionEvents = max(1, transactionEvents)
     }
 
-    /// Queues a batch of checked events, whose roles are `roles` (same order); blocks while
-    /// `depth` batches wait to be sealed.
+    /// Queues a chunk of checked events, whose roles are `roles` (same order); blocks while two
+    /// chunks wait to be sealed.
     func submit(_ checked: [CheckedEvent], roles: [PlannedEvent.Role]) {
         guard !checked.isEmpty else { return }
         sealSlots.wait()
@@ -50,21 +58,21 @@ final class CommitPipeline: Sendable {
         }
     }
 
-    /// On the sealing thread: seals, then hands the batch to the writer (blocking while `depth`
-    /// batches wait for it).
+    /// On the sealing thread: seals a chunk into the transaction being gathered, and hands that to
+    /// the writer once it is large enough.
     private func seal(_ checked: [CheckedEvent], roles: [PlannedEvent.Role]) {
         if current.failure != nil { return }
         let sealed = ledger.seal(checked)
-        var events: [NewEvent] = []
-        var kept: [PlannedEvent.Role] = []
-        events.reserveCapacity(sealed.count)
-        kept.reserveCapacity(sealed.count)
+        if pending.isEmpty {
+            pending.reserveCapacity(transactionEvents + checked.count)
+            pendingRoles.reserveCapacity(transactionEvents + checked.count)
+        }
         var erased = 0
         for (i, result) in sealed.enumerated() {
             switch result {
             case .success(let event):
-                events.append(event)
-                kept.append(roles[i])
+                pending.append(event)
+                pendingRoles.append(roles[i])
             case .failure(let error):
                 // Only registrations carry personal data. An erased customer's cannot be sealed
                 // (no new personal data under that id): their receipts are still recorded.
@@ -76,13 +84,22 @@ final class CommitPipeline: Sendable {
             }
         }
         if erased > 0 { tally.withLock { $0.erasedCustomers += erased } }
-        commitSlots.wait()
-        let committedRoles = kept
+        if pending.count >= transactionEvents { commitPending() }
+    }
+
+    /// On the sealing thread: hands the gathered transaction to the writer (waiting while the
+    /// previous one commits).
+    private func commitPending() {
+        guard !pending.isEmpty else { return }
+        let events = pending, roles = pendingRoles
+        pending = []
+        pendingRoles = []
+        commitSlot.wait()
         ledger.ledger.submit(events) { results in
             self.tally.withLock { t in
-                for (result, role) in zip(results, committedRoles) { Self.count(result, role, into: &t) }
+                for (result, role) in zip(results, roles) { Self.count(result, role, into: &t) }
             }
-            self.commitSlots.signal()
+            self.commitSlot.signal()
         }
     }
 
@@ -104,14 +121,14 @@ final class CommitPipeline: Sendable {
         }
     }
 
-    /// The tallies so far (batches still in flight not included).
+    /// The tallies so far (what is still being sealed or committed not included).
     var current: Tally { tally.withLock { $0 } }
 
-    /// Waits until every submitted batch is sealed and committed, then gives the tallies.
+    /// Commits what was gathered, waits until everything is committed, and gives the tallies.
     func finish() -> Tally {
-        sealing.sync {}
-        for _ in 0..<depth { commitSlots.wait() }
-        for _ in 0..<depth { commitSlots.signal() }
+        sealing.sync { if current.failure == nil { commitPending() } }
+        commitSlot.wait()
+        commitSlot.signal()
         return current
     }
 }

@@ -10,10 +10,10 @@ import Glibc
 ///
 /// For each file, in order: `POSFileReader` yields receipts, rejected rows and skipped receipts;
 /// each receipt with a customer is mapped to events (`ReceiptMapper`) and checked against the
-/// catalog at once, while its rows can still be reported; receipts gather into batches of about
-/// `batchEvents` events, which are sealed (personal fields, one key-store transaction per batch)
-/// and handed to the ledger's writer without waiting, up to `pipelineDepth` at a time, so reading
-/// and checking the next batch overlaps the durable commit of the last.
+/// catalog at once, while its rows can still be reported; receipts gather into chunks that a
+/// second thread seals (personal fields, one key-store transaction per chunk) and gathers into
+/// transactions of about `transactionEvents` events, handed to the ledger's writer without
+/// waiting, so reading and checking overlap sealing and the durable commits (`CommitPipeline`).
 ///
 /// Guarantees:
 /// - A receipt is all or nothing: its events are in one batch, and a batch is one transaction.
@@ -68,7 +68,7 @@ public final class Ingester {
         started = Self.now()
         lastProgress = started
         totalBytes = files.reduce(0) { $0 + Self.size(of: $1) }
-        if !options.dryRun { pipeline = CommitPipeline(ledger: ledger, depth: options.pipelineDepth) }
+        if !options.dryRun { pipeline = CommitPipeline(ledger: ledger, transactionEvents: options.transactionEvents) }
         do {
             for file in files {
                 try ingest(file: file)
@@ -184,7 +184,7 @@ public final class Ingester {
             batch.append(c)
             roles.append(planned.role)
         }
-        if batch.count >= options.batchEvents { try flush() }
+        if batch.count >= options.chunkEvents { try flush() }
     }
 
     // MARK: rejects
@@ -224,8 +224,8 @@ public final class Ingester {
         pipeline!.submit(batch, roles: roles)
         batch = []
         roles = []
-        batch.reserveCapacity(options.batchEvents + 4)
-        roles.reserveCapacity(options.batchEvents + 4)
+        batch.reserveCapacity(options.chunkEvents + 4)
+        roles.reserveCapacity(options.chunkEvents + 4)
         if let failure = pipeline!.current.failure { throw .ledger(failure) }
     }
 

@@ -57,8 +57,8 @@ extension Clientele {
         @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Stop once more than this many rows were rejected (what was accepted is committed).", valueName: "n"))
         var maxRejects: Int?
 
-        @Option(help: ArgumentHelp("Events per write transaction.", valueName: "n"))
-        var batch: Int = 10_000
+        @Option(help: ArgumentHelp("Events per write transaction (about: receipts are not split).", valueName: "n"))
+        var batch: Int = 50_000
 
         @Flag(name: .customLong("dry-run"), help: "Read, map and check everything and count what would be appended; write nothing.")
         var dryRun = false
@@ -115,7 +115,8 @@ extension Clientele {
             }
 
             let ingester = Ingester(ledger: ledger, options: IngestOptions(
-                reader: reader, defaultStore: store, dryRun: dryRun, maxRejects: maxRejects, batchEvents: batch), pseudonymizer: pseudonymizer)
+                reader: reader, defaultStore: store, dryRun: dryRun, maxRejects: maxRejects, transactionEvents: batch),
+                pseudonymizer: pseudonymizer)
             let progress = ProgressBar(enabled: Output.stderrIsTerminal)
             ingester.onProgress = { progress.show($0) }
             let shownRejects = 20
