@@ -131,4 +131,19 @@ struct IngestCommandTests {
         #expect(noFiles.status == 64)
         #expect(try ClienteleBinary.run(["stats", "--db", db[1], "--json"]).stdout.contains("\"events\":0"))
     }
+
+    @Test("bench ingest: a generated export ingested in a child, with lines per second and peak memory")
+    func bench() throws {
+        let dir = try TempFolder("bench-ingest"); defer { dir.remove() }
+        let r = try ClienteleBinary.run(["bench", "ingest", "--lines", "2000", "--runs", "1", "--dir", dir.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try json(r.stdout)
+        #expect(m["name"] as? String == "ingest")
+        #expect((m["events"] as? Int ?? 0) >= 2000 && (m["events"] as? Int ?? 0) < 2100)   // whole receipts
+        #expect((m["events_appended"] as? Int ?? 0) > 1000)
+        for key in ["seconds", "lines_per_second", "peak_rss_mb", "peak_private_mb", "peak_file_mb", "ledger_mb"] {
+            #expect(((m[key] as? NSNumber)?.doubleValue ?? 0) > 0, "\(key)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
 }
