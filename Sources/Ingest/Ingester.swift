@@ -63,6 +63,9 @@ public final class Ingester {
     ///   and every receipt counted as recorded is committed.
     public func run(files: [String]) throws(IngestError) -> IngestSummary {
         summary = IngestSummary()
+        seenCustomers = []
+        rowsBefore = 0
+        bytesBefore = 0
         summary.dryRun = options.dryRun
         summary.files = files
         started = Self.now()

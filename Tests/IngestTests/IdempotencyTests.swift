@@ -112,6 +112,16 @@ struct IdempotencyTests {
         #expect(try t.ledger.ledger.head().sequence == UInt64(real.eventsAppended))
     }
 
+    @Test("one ingester run twice: the second run starts afresh and adds nothing")
+    func runTwice() throws {
+        let t = try TestLedger()
+        let ingester = Ingester(ledger: t.ledger, options: uciOptions, pseudonymizer: nil)
+        let first = try ingester.run(files: [Fixtures.sample(uciOne)])
+        let second = try ingester.run(files: [Fixtures.sample(uciOne)])
+        #expect(first.customersRegistered == 26 && first.rowsRead == 400)
+        #expect(second.eventsAppended == 0 && second.duplicatesSkipped == first.eventsAppended && second.rowsRead == 400)
+    }
+
     @Test("a customer already in the ledger under another source is not registered again")
     func knownCustomer() throws {
         let t = try TestLedger()
