@@ -4,9 +4,9 @@ import Ledger
 import Synchronization
 
 /// The two stages behind the reader. A sealing thread seals the personal fields of each chunk of
-/// checked events and encodes their payloads, gathering the results into a transaction of about
-/// `transactionEvents` events, which it hands to the ledger's writer thread without waiting for
-/// the commit; it then gathers the next while that one commits.
+/// checked events and encodes their payloads, gathering the results into a transaction of as many
+/// events as `sizing` allows for the ledger's size, which it hands to the ledger's writer thread
+/// without waiting for the commit; it then gathers the next while that one commits.
 ///
 /// Chunks are small (their events still hold JSON trees, the bulk of the memory), transactions
 /// large: each random-key index page (by source, by customer) is rewritten once per transaction
@@ -34,7 +34,11 @@ final class CommitPipeline: @unchecked Sendable {
     }
 
     private let ledger: CustomerLedger
-    private let transactionEvents: Int
+    private let sizing: TransactionSizing
+    /// Events in the ledger, as of the last commit (sealing thread).
+    private var ledgerEvents: Int
+    /// The size of the transaction being gathered (sealing thread).
+    private var limit: Int
     private let sealing = DispatchQueue(label: "clientele.ingest.seal")
     private let sealSlots = DispatchSemaphore(value: 2)
     private let commitSlot = DispatchSemaphore(value: 1)
@@ -42,9 +46,12 @@ final class CommitPipeline: @unchecked Sendable {
     private var pending: [NewEvent] = []
     private var pendingRoles: [PlannedEvent.Role] = []
 
-    init(ledger: CustomerLedger, transactionEvents: Int) {
+    /// A pipeline into `ledger`, which holds `ledgerEvents` events now.
+    init(ledger: CustomerLedger, sizing: TransactionSizing, ledgerEvents: Int) {
         self.ledger = ledger
-        self.transactionEvents = max(1, transactionEvents)
+        self.sizing = sizing
+        self.ledgerEvents = ledgerEvents
+        limit = sizing.limit(ledgerEvents: ledgerEvents)
     }
 
     /// Queues a chunk of checked events, whose roles are `roles` (same order); blocks while two
@@ -64,8 +71,8 @@ final class CommitPipeline: @unchecked Sendable {
         if current.failure != nil { return }
         let sealed = ledger.seal(checked)
         if pending.isEmpty {
-            pending.reserveCapacity(transactionEvents + checked.count)
-            pendingRoles.reserveCapacity(transactionEvents + checked.count)
+            pending.reserveCapacity(limit + checked.count)
+            pendingRoles.reserveCapacity(limit + checked.count)
         }
         var erased = 0
         for (i, result) in sealed.enumerated() {
@@ -84,7 +91,7 @@ final class CommitPipeline: @unchecked Sendable {
             }
         }
         if erased > 0 { tally.withLock { $0.erasedCustomers += erased } }
-        if pending.count >= transactionEvents { commitPending() }
+        if pending.count >= limit { commitPending() }
     }
 
     /// On the sealing thread: hands the gathered transaction to the writer (waiting while the
@@ -94,6 +101,9 @@ final class CommitPipeline: @unchecked Sendable {
         let events = pending, roles = pendingRoles
         pending = []
         pendingRoles = []
+        // The next transaction is sized for the ledger as it will be after this one.
+        ledgerEvents += events.count
+        limit = sizing.limit(ledgerEvents: ledgerEvents)
         commitSlot.wait()
         ledger.ledger.submit(events) { results in
             self.tally.withLock { t in

@@ -10,22 +10,23 @@ public struct IngestOptions: Sendable {
     public var dryRun: Bool
     /// Stop reading once more rows than this were rejected (what was accepted is still committed).
     public var maxRejects: Int?
-    /// Events per write transaction (about: a receipt's events are never split between two).
-    /// Larger transactions write less (each index page they touch is rewritten once) and hold
-    /// more in memory; 50,000 events measured best (see README, "Ingesting POS exports").
-    public var transactionEvents: Int
+    /// How many events one write transaction holds (about: a receipt's events are never split
+    /// between two): up to 50,000 — large transactions write less, each index page they touch
+    /// being rewritten once — and fewer as the ledger grows, so that the index pages they dirty
+    /// stay within 128 MiB.
+    public var transactions: TransactionSizing
     /// Events checked before they are handed to the sealing thread (their JSON trees are the bulk
     /// of the memory in flight).
     public var chunkEvents: Int
 
-    /// Options reading with `reader`, committing about 50,000 events per transaction.
+    /// Options reading with `reader`, committing up to `transactionEvents` events per transaction.
     public init(reader: POSImportOptions = POSImportOptions(), defaultStore: String? = nil, dryRun: Bool = false,
                 maxRejects: Int? = nil, transactionEvents: Int = 50_000, chunkEvents: Int = 4_096) {
         self.reader = reader
         self.defaultStore = defaultStore
         self.dryRun = dryRun
         self.maxRejects = maxRejects
-        self.transactionEvents = max(1, transactionEvents)
+        self.transactions = TransactionSizing(maximum: transactionEvents)
         self.chunkEvents = max(1, min(chunkEvents, transactionEvents))
     }
 }

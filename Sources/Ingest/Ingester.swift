@@ -12,8 +12,8 @@ import Glibc
 /// each receipt with a customer is mapped to events (`ReceiptMapper`) and checked against the
 /// catalog at once, while its rows can still be reported; receipts gather into chunks that a
 /// second thread seals (personal fields, one key-store transaction per chunk) and gathers into
-/// transactions of about `transactionEvents` events, handed to the ledger's writer without
-/// waiting, so reading and checking overlap sealing and the durable commits (`CommitPipeline`).
+/// transactions sized by `options.transactions`, handed to the ledger's writer without waiting,
+/// so reading and checking overlap sealing and the durable commits (`CommitPipeline`).
 ///
 /// Guarantees:
 /// - A receipt is all or nothing: its events are in one batch, and a batch is one transaction.
@@ -71,7 +71,11 @@ public final class Ingester {
         started = Self.now()
         lastProgress = started
         totalBytes = files.reduce(0) { $0 + Self.size(of: $1) }
-        if !options.dryRun { pipeline = CommitPipeline(ledger: ledger, transactionEvents: options.transactionEvents) }
+        if !options.dryRun {
+            let events: UInt64
+            do { events = try ledger.ledger.head().sequence } catch { throw .ledger(error.description) }
+            pipeline = CommitPipeline(ledger: ledger, sizing: options.transactions, ledgerEvents: Int(events))
+        }
         do {
             for file in files {
                 try ingest(file: file)
