@@ -12,17 +12,17 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             abstract: "Measure appends, group commit, scans and verify on this machine.",
             discussion: """
-                Each measurement runs on a fresh ledger in a temporary folder under --dir, with
-                events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run
-                both side by side). With no names it runs the whole suite at a size that finishes
-                in about a minute, and ingest (a few seconds per run for a million lines).
+                Each measurement runs on a fresh ledger in a temporary folder under --dir, with \
+                events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run \
+                both side by side). With no names it runs the whole suite at a size that finishes \
+                in about a minute, and ingest (a few seconds per run for a million lines). \
                 Measurements: \(Bench.all.joined(separator: ", ")).
 
-                ingest writes a UCI Online Retail II export of --lines lines with the synthetic
-                chain (or takes --file, read with --ingest-args) and runs `clientele ingest` on it
-                in a child process into a fresh ledger: lines per second (as events/s) and the
-                child's peak memory (getrusage ru_maxrss), with the peaks of its private memory
-                and of its file-backed pages (code, and the ledger's pages mapped by LMDB). tools/bench-ingest-postgres runs it beside
+                ingest writes a UCI Online Retail II export of --lines lines with the synthetic \
+                chain (or takes --file, read with --ingest-args) and runs `clientele ingest` on it \
+                in a child process into a fresh ledger: lines per second (as events/s) and the \
+                child's peak memory (getrusage ru_maxrss), with the peaks of its private memory \
+                and of its file-backed pages (code, and the ledger's pages mapped by LMDB). tools/bench-ingest-postgres runs it beside \
                 PostgreSQL's COPY of the same file.
                 """)
 

@@ -10,20 +10,20 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             abstract: "Record the receipts of POS export files (Shopify, Square, UCI Online Retail, Loyverse, or any POS through a mapping file).",
             discussion: """
-                Each receipt with a customer becomes a PurchaseRecorded event (a sale) or a ReturnRecorded
-                event (a refund, return or cancellation); a customer seen for the first time is registered
-                first (CustomerRegistered; name, phone and email sealed with the master key). Receipts
+                Each receipt with a customer becomes a PurchaseRecorded event (a sale) or a ReturnRecorded \
+                event (a refund, return or cancellation); a customer seen for the first time is registered \
+                first (CustomerRegistered; name, phone and email sealed with the master key). Receipts \
                 without a customer are anonymous store sales: counted in the summary, recorded nowhere.
 
-                Ingesting is idempotent: every event carries the source pos:<system>:<store> and the
-                receipt id, so the same file again, an overlapping export, or a run after a crash adds
-                only what is missing. A row that cannot be read or recorded is rejected (see --rejects)
+                Ingesting is idempotent: every event carries the source pos:<system>:<store> and the \
+                receipt id, so the same file again, an overlapping export, or a run after a crash adds \
+                only what is missing. A row that cannot be read or recorded is rejected (see --rejects) \
                 and the rest goes on; a receipt is recorded whole or not at all.
 
-                Exit status: 0 every row was ingested (or was already there, or left out on purpose such
-                as a voided order); 1 some rows were rejected; 2 a file could not be read (or not to its
-                end); 3 stopped early because more rows than --max-rejects were rejected; 4 the ingest
-                could not start or had to stop (no ledger, no store, no master key, a storage error).
+                Exit status: 0 every row was ingested (or was already there, or left out on purpose such \
+                as a voided order); 1 some rows were rejected; 2 a file could not be read (or not to its \
+                end); 3 stopped early because more rows than --max-rejects were rejected; 4 the ingest \
+                could not start or had to stop (no ledger, no store, no master key, a storage error). \
                 What was committed before a stop stays committed; running again finishes the job.
                 """)
 
