@@ -3,8 +3,9 @@
 // Targets, left to right, each depending only on those before it:
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
-// ClienteleCLI → clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure
-// math, no dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
+// Ingest (receipts → events in the ledger) → Projections (read models) → ClienteleCLI →
+// clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure math, no
+// dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
 import PackageDescription
 
 let package = Package(
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "POSImport", targets: ["POSImport"]),
         .library(name: "CustomerBase", targets: ["CustomerBase"]),
         .executable(name: "bgnbd-fit", targets: ["bgnbd-fit"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +59,8 @@ let package = Package(
                 "SyntheticChain",
                 "Projections",
                 "CustomerBase",
+                "POSImport",
+                "Ingest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +72,16 @@ let package = Package(
             ]
         ),
         .target(name: "CustomerBase"),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "POSImport",
+                "CustomerEvents",
+                "Ledger",
+                "LedgerJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
@@ -76,7 +90,8 @@ let package = Package(
         .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
         .testTarget(name: "CustomerBaseTests", dependencies: ["CustomerBase"]),
-        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "clientele"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
 )

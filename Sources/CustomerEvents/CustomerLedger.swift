@@ -92,47 +92,19 @@ public final class CustomerLedger: Sendable {
     /// `prepare`, with sealing optional: only for measuring what sealing costs (never in production).
     @_spi(Benchmarks)
     public func prepare(_ documents: [JSONValue], sealing: Bool) -> [Result<NewEvent, EventInputError>] {
-        var checked: [Result<(NewEvent, JSONValue, [(String, JSONValue)]), EventInputError>] = []
+        var checked: [CheckedEvent] = []
+        var failures: [Int: EventInputError] = [:]
         checked.reserveCapacity(documents.count)
-        var needKeys = Set<String>()
-        for doc in documents {
+        for (i, doc) in documents.enumerated() {
             do {
                 let (event, payload, schema) = try check(doc)
-                let (stripped, personal) = sealing ? PersonalDataSealer.extract(payload, schema: schema) : (payload, [])
-                if !personal.isEmpty { needKeys.insert(event.customer) }
-                checked.append(.success((event, personal.isEmpty ? payload : stripped, personal)))
+                checked.append(CheckedEvent(event: event, payload: payload, schema: schema))
             } catch {
-                checked.append(.failure(error))
+                failures[i] = error
             }
         }
-        var dataKeys: [String: DataKey] = [:]
-        var keyFailure: [String: EventInputError] = [:]
-        if !needKeys.isEmpty {
-            do {
-                dataKeys = try keys.keys(creatingFor: needKeys)
-            } catch {
-                // Find out which customers failed (an erased one must not fail the others).
-                for customer in needKeys {
-                    do { dataKeys[customer] = try keys.keys(creatingFor: [customer])[customer] } catch { keyFailure[customer] = .sealing(error.description) }
-                }
-            }
-        }
-        return checked.map { item in
-            item.flatMap { (event, payload, personal) in
-                var event = event
-                var body = payload
-                if !personal.isEmpty {
-                    guard let key = dataKeys[event.customer] else { return .failure(keyFailure[event.customer] ?? .sealing("no data key for '\(event.customer)'")) }
-                    do { body = try PersonalDataSealer.seal(payload, personal: personal, key: key, customer: event.customer) } catch {
-                        return .failure(.sealing("sealing failed: \(error)"))
-                    }
-                }
-                var writer = JSONWriter()
-                writer.write(body)
-                event.payload = writer.bytes
-                return .success(event)
-            }
-        }
+        var sealed = seal(checked, sealing: sealing).makeIterator()
+        return documents.indices.map { i in failures[i].map { .failure($0) } ?? sealed.next()! }
     }
 
     /// Checks, seals and appends; one result per document.

@@ -70,20 +70,28 @@ public struct JSONWriter {
     /// Appends a quoted, escaped string from UTF-8 bytes.
     public mutating func string(utf8 u: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for c in u {
+        // Runs that need no escaping (nearly all text) are copied whole.
+        var start = 0
+        var i = 0
+        while i < u.count {
+            let c = u[i]
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { i += 1; continue }
+            if i > start { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: u[start..<i])) }
             switch c {
             case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(c)
             case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(c)
             case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
             case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(c >> 4)]); bytes.append(hex[Int(c & 15)])
-            default: bytes.append(c)
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          hex.utf8Start[Int(c >> 4)], hex.utf8Start[Int(c & 15)]])
             }
+            i += 1
+            start = i
         }
+        if i > start { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: u[start..<i])) }
         bytes.append(UInt8(ascii: "\""))
     }
 }

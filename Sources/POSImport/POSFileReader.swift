@@ -50,6 +50,9 @@ public final class POSFileReader {
     private let refundLinks: RefundLinks
     private var draft: ReceiptDraft?
     private var arena: [UInt8] = []
+    /// The rows of the receipt finished last: kept until the next one is finished, for ``rawRows(of:)``.
+    private var finishedArena: [UInt8] = []
+    private var finishedRows: [(line: Int, range: Range<Int>)] = []
     private var output: [POSRecord] = []
     private var outputIndex = 0
     private var finished = false
@@ -235,6 +238,22 @@ public final class POSFileReader {
             finisher.finish(d) { range in String(decoding: UnsafeBufferPointer(rebasing: a[range]), as: UTF8.self) }
         }
         output.append(contentsOf: records)
+        swap(&arena, &finishedArena)
         arena.removeAll(keepingCapacity: true)
+        finishedRows.removeAll(keepingCapacity: true)
+        for (line, range) in zip(d.fileLines, d.rawRanges) { finishedRows.append((line, range)) }
+    }
+
+    /// The rows of `receipt` as they stand in the file (decoded to UTF-8, without line ends), for a
+    /// caller that refuses a receipt after reading it and must report its rows. Only the receipt
+    /// most recently yielded is kept (with its twin, for a refunded Shopify order): for any other
+    /// receipt the answer is empty.
+    /// - Complexity: O(the receipt's bytes).
+    public func rawRows(of receipt: ImportedReceipt) -> [String] {
+        guard receipt.fileLines.count == finishedRows.count,
+              zip(receipt.fileLines, finishedRows).allSatisfy({ $0 == $1.line }) else { return [] }
+        return finishedArena.withUnsafeBufferPointer { a in
+            finishedRows.map { String(decoding: UnsafeBufferPointer(rebasing: a[$0.range]), as: UTF8.self) }
+        }
     }
 }

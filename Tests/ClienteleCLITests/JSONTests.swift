@@ -14,6 +14,14 @@ struct JSONTests {
         #expect(try JSONParser.parse(w.text) == value)
     }
 
+    @Test("escapes quotes, backslashes and control bytes, and copies everything else as it is")
+    func escaping() throws {
+        var w = JSONWriter()
+        w.string("plain 王 \u{01}\u{1F}\t\"q\"\\ end")
+        #expect(w.text == #""plain 王 \u0001\u001f\t\"q\"\\ end""#)
+        #expect(try JSONParser.parse(w.text) == .string("plain 王 \u{01}\u{1F}\t\"q\"\\ end"))
+    }
+
     @Test("rejects malformed text with the byte offset", arguments: [
         "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "{\"a\":1} x", "nul", "\"\u{01}\"", "[\"\\ud800\"]",
     ])

@@ -10,6 +10,8 @@ struct Measurement {
     var batch: Int
     var seconds: Double
     var detail: String = ""
+    /// More numbers for `--json`: a key and its value as JSON number text.
+    var extra: [(String, String)] = []
     var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
 }
 

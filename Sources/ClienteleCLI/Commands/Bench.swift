@@ -13,13 +13,21 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             abstract: "Measure appends, group commit, scans and verify on this machine.",
             discussion: """
-                Each measurement runs on a fresh ledger in a temporary folder under --dir, with
-                events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run
-                both side by side). With no names it runs the whole suite at a size that finishes
-                in about a minute. Measurements: \(Bench.all.joined(separator: ", ")).
+                Each measurement runs on a fresh ledger in a temporary folder under --dir, with \
+                events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run \
+                both side by side). With no names it runs the whole suite at a size that finishes \
+                in about a minute, and ingest (a few seconds per run for a million lines). \
+                Measurements: \(Bench.all.joined(separator: ", ")).
+
+                ingest writes a UCI Online Retail II export of --lines lines with the synthetic \
+                chain (or takes --file, read with --ingest-args) and runs `clientele ingest` on it \
+                in a child process into a fresh ledger: lines per second (as events/s) and the \
+                child's peak memory (getrusage ru_maxrss), with the peaks of its private memory \
+                and of its file-backed pages (code, and the ledger's pages mapped by LMDB). tools/bench-ingest-postgres runs it beside \
+                PostgreSQL's COPY of the same file.
                 """)
 
-        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed",
+        static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed", "ingest",
                           "rebuild", "catchup", "customer360", "bgnbd-fit"]
 
         @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
@@ -36,6 +44,15 @@ extension Clientele {
 
         @Option(help: "Concurrent writers for append-concurrent.")
         var writers: Int = 32
+
+        @Option(help: "Lines of the UCI export for ingest.")
+        var lines: Int = 1_000_000
+
+        @Option(help: ArgumentHelp("Ingest this export instead of a generated one.", valueName: "file"))
+        var file: String?
+
+        @Option(name: .customLong("ingest-args"), help: ArgumentHelp("The arguments `clientele ingest` needs for --file (default: those of the generated export).", valueName: "args"))
+        var ingestArgs: String?
 
         @Option(help: "Folder for the temporary ledgers (on the disk you want to measure).")
         var dir: String = "/tmp"
@@ -58,6 +75,8 @@ extension Clientele {
             guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
             guard writers >= 1 else { throw ValidationError("--writers must be at least 1") }
             guard payload >= 11, payload <= 1 << 20 else { throw ValidationError("--payload must be from 11 to 1048576 bytes") }
+            guard lines >= 1 else { throw ValidationError("--lines must be at least 1") }
+            if ingestArgs != nil, file == nil { throw ValidationError("--ingest-args goes with --file") }
         }
 
         func run() async throws {
@@ -74,6 +93,7 @@ extension Clientele {
                     w.raw(",\"payload\":"); w.number(Int64(payload))
                     w.raw(",\"seconds\":"); w.raw(Format.fixed(m.seconds, 6).utf8)
                     w.raw(",\"events_per_second\":"); w.raw(Format.fixed(m.eventsPerSecond, 0).utf8)
+                    for (key, value) in m.extra { w.raw(","); w.string(key); w.raw(":"); w.raw(value.utf8) }
                     if !m.detail.isEmpty { w.raw(",\"detail\":"); w.string(m.detail) }
                     w.raw("}\n")
                     Output.write(w.bytes)
@@ -151,6 +171,18 @@ extension Clientele {
                 if reads.contains("scan-decode") { report(try median { try bench.scanDecode(ledger, events: n) }) }
                 if reads.contains("scan-copy") { report(try median { try bench.scanCopy(ledger, events: n) }) }
                 if reads.contains("verify") { report(try median { try bench.verify(ledger, events: n) }) }
+            }
+            if selected.contains("ingest") {
+                let ingest = IngestBenchmark(folder: dir, keep: keep)
+                var path = file
+                var arguments = IngestBenchmark.exportArguments
+                if let ingestArgs { arguments = ingestArgs.split(separator: " ").map(String.init) }
+                if path == nil {
+                    if Output.stderrIsTerminal && !json { Output.error("  writing a \(Format.grouped(lines))-line UCI export…") }
+                    path = try ingest.export(lines: lines).path
+                }
+                defer { if file == nil && !keep { unlink(path!) } }
+                report(try median { try ingest.run(file: path!, arguments: arguments) })
             }
             if !json {
                 Output.line(table.render())

@@ -146,7 +146,13 @@ public final class CompiledSchema: Sendable {
 
     /// The first violation in `value`, or nil when it conforms. `path` names `value` in messages.
     public func validate(_ value: JSONValue, path: String = "$") -> SchemaViolation? {
-        func fail(_ reason: String) -> SchemaViolation { SchemaViolation(path: path, reason: reason) }
+        violation(in: value).map { SchemaViolation(path: path + $0.path, reason: $0.reason) }
+    }
+
+    /// The first violation in `value` with its path relative to `value` (`""`, `.lines[0].sku`):
+    /// paths are only spelled out on the way back from a violation, never for values that conform.
+    private func violation(in value: JSONValue) -> SchemaViolation? {
+        func fail(_ reason: String) -> SchemaViolation { SchemaViolation(path: "", reason: reason) }
         let kind: Types
         switch value {
         case .null: kind = .null
@@ -193,25 +199,25 @@ public final class CompiledSchema: Sendable {
             if let maxItems, a.count > maxItems { return fail("must hold at most \(maxItems) items") }
             if let items {
                 for (i, item) in a.enumerated() {
-                    if let v = items.validate(item, path: "\(path)[\(i)]") { return v }
+                    if let v = items.violation(in: item) { return SchemaViolation(path: "[\(i)]" + v.path, reason: v.reason) }
                 }
             }
         case .object(let members):
             for name in required where !members.contains(where: { $0.0 == name }) {
-                return SchemaViolation(path: "\(path).\(name)", reason: "is required")
+                return SchemaViolation(path: ".\(name)", reason: "is required")
             }
             var cursor = 0
             for (index, (name, member)) in members.enumerated() {
                 for earlier in 0..<index where members[earlier].0 == name {
-                    return SchemaViolation(path: "\(path).\(name)", reason: "appears twice")
+                    return SchemaViolation(path: ".\(name)", reason: "appears twice")
                 }
                 if let sub = property(name, cursor: &cursor) {
-                    if let v = sub.validate(member, path: "\(path).\(name)") { return v }
+                    if let v = sub.violation(in: member) { return SchemaViolation(path: ".\(name)" + v.path, reason: v.reason) }
                 } else if let additional {
-                    if let v = additional.validate(member, path: "\(path).\(name)") { return v }
+                    if let v = additional.violation(in: member) { return SchemaViolation(path: ".\(name)" + v.path, reason: v.reason) }
                 } else if closed {
                     let allowed = propertyOrder.joined(separator: ", ")
-                    return SchemaViolation(path: "\(path).\(name)", reason: "is not a known member (known: \(allowed))")
+                    return SchemaViolation(path: ".\(name)", reason: "is not a known member (known: \(allowed))")
                 }
             }
         default:
