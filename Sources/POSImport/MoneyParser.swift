@@ -131,7 +131,10 @@ enum NumberScanner {
                 var j = lo
                 while j < hi, !(b[j] >= 48 && b[j] <= 57), b[j] != 45, b[j] != 43, b[j] != 40, b[j] != 41,
                       b[j] != 32, b[j] != 46, b[j] != 44 { j += 1 }
-                if j > lo { lo = j; trim(); progressed = true }
+                if j > lo {
+                    guard isCurrencyToken(b, lo, j) else { throw NumberError(reason: "has '\(String(decoding: UnsafeBufferPointer(rebasing: b[lo..<j]), as: UTF8.self))' where a currency symbol or code could stand") }
+                    lo = j; trim(); progressed = true
+                }
             }
         }
         // Trailing currency and sign: 12,00 €, 7.00-, 5 USD.
@@ -147,7 +150,10 @@ enum NumberScanner {
                 var j = hi
                 while j > lo, !(b[j - 1] >= 48 && b[j - 1] <= 57), b[j - 1] != 32, b[j - 1] != 46, b[j - 1] != 44,
                       b[j - 1] != 45, b[j - 1] != 41, b[j - 1] != 40 { j -= 1 }
-                if j < hi { hi = j; trim(); progressed = true }
+                if j < hi {
+                    guard isCurrencyToken(b, j, hi) else { throw NumberError(reason: "has '\(String(decoding: UnsafeBufferPointer(rebasing: b[j..<hi]), as: UTF8.self))' where a currency symbol or code could stand") }
+                    hi = j; trim(); progressed = true
+                }
             }
         }
         guard lo < hi else { throw NumberError(reason: "has no digits") }
@@ -200,9 +206,12 @@ enum NumberScanner {
             } else if i == decimalAt {
                 continue
             } else if c == 44 || c == 46 || c == 39 || c == 32 {
-                // A grouping separator (comma, point, apostrophe, space) between digits.
+                // A grouping separator (comma, point, apostrophe, space) between digits, followed by exactly three.
                 if !sawDigitSinceGroup || i == lo { throw NumberError(reason: "is not a number") }
                 if decimalAt >= 0 && i > decimalAt { throw NumberError(reason: "is not a number") }
+                var k = i + 1, groupDigits = 0
+                while k < hi, b[k] >= 48 && b[k] <= 57 { groupDigits += 1; k += 1 }
+                if groupDigits != 3 { throw NumberError(reason: "is not a number (digits are grouped in threes)") }
                 sawDigitSinceGroup = false
             } else if c == 0xC2, i + 1 < hi, b[i + 1] == 0xA0 {
                 continue
@@ -215,6 +224,15 @@ enum NumberScanner {
         guard digits > 0 else { throw NumberError(reason: "has no digits") }
         return ScannedNumber(negative: negative && value != 0, integer: value, fractionDigits: fraction, digitCount: digits)
     }
+}
+
+/// Whether b[lo..<hi] can be a currency marker: a known symbol (`$`, `€`, `£`, `¥`, `￥`, `₩`, `₹`,
+/// `元`, `HK$`, `US$`, `R$`, `RM`, `kr`, `zł`) or a three-letter code in capitals (`USD`, `CNY`).
+func isCurrencyToken(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+    let token = Array(b[lo..<hi])
+    if token.count == 3, token.allSatisfy({ $0 >= 65 && $0 <= 90 }) { return true }
+    let symbols: [String] = ["$", "€", "£", "¥", "￥", "₩", "₹", "元", "HK$", "US$", "R$", "RM", "kr", "zł", "R"]
+    return symbols.contains { Array($0.utf8) == token }
 }
 
 /// Reads quantities as ``ExactDecimal`` values (`1.0`, `-1`, `0,5`, `6`), with the same marks as money.

@@ -48,6 +48,12 @@ struct MoneyParserTests {
         Case(text: "(7.00", expected: nil),
         Case(text: "1.2.3,4,5", expected: nil),
         Case(text: "99999999999999999999.00", expected: nil),
+        Case(text: "1.85abc", expected: nil),                          // letters that are no currency
+        Case(text: "1.8.5", expected: nil),                            // grouping is in threes
+        Case(text: "12,34,567", expected: nil),
+        Case(text: "USD 1.85", expected: 185),                         // a currency code before the amount
+        Case(text: "1 149,00 €", mark: .comma, expected: 114_900),
+        Case(text: "¥1,149", currency: "JPY", expected: 1_149),
     ]
 
     @Test("amounts in minor units, exactly", arguments: cases)
