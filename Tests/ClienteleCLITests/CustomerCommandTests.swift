@@ -52,4 +52,30 @@ struct CustomerCommandTests {
         let bad = try ClienteleBinary.run(["segments", "--db", db, "--as-of", "last march"])
         #expect(bad.status != 0 && bad.stderr.contains("--as-of"))
     }
+
+    @Test("the care agenda lists birthdays only of customers who accept marketing, and records reading them")
+    func careAgenda() throws {
+        let dir = try TempFolder("care"); defer { dir.remove() }
+        let db = dir.path + "/ledger", key = dir.path + "/master.key"
+        _ = try ClienteleBinary.run(["keygen", "--out", key])
+        let withKey = ["--db", db, "--master-key-file", key]
+        _ = try ClienteleBinary.run(["generate", "--customers", "400", "--days", "365", "--seed", "6"] + withKey)
+        let agenda = try ClienteleBinary.run(["care-agenda", "--as-of", "2025-06-01T09:00:00+08:00", "--format", "json"] + withKey)
+        #expect(agenda.status == 0, "\(agenda.stderr)")
+        let tasks = try agenda.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let birthdays = tasks.filter { $0["task"] as? String == "birthday-greeting" }
+        #expect(!birthdays.isEmpty)
+        for b in birthdays {
+            let customer = try #require(b["customer"] as? String)
+            let day = try #require(b["birthday"] as? String)
+            #expect(["06-01", "06-02", "06-03", "06-04", "06-05", "06-06", "06-07"].contains(day))
+            let channel = try #require(b["channel"] as? String)
+            let consent = try ClienteleBinary.run(["consent", "--db", db, "--customer", customer, "--purpose", "marketing", "--channel", channel])
+            #expect(consent.status == 0, "\(customer) is greeted by \(channel) without consent: \(consent.stdout)")
+        }
+        let first = try #require(birthdays.first?["customer"] as? String)
+        let access = try ClienteleBinary.run(["events", "--customer", first, "--type", "PersonalDataAccessed"] + withKey)
+        #expect(access.stdout.contains("clientele care-agenda"))
+    }
 }
+

@@ -76,9 +76,10 @@ extension Clientele {
             let configuration = try settings.load()
             let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
             let tier = configuration.tier(forSpend: summary.netSpend)
-            var asOfTime: Timestamp?
+            var asOfTime: Timestamp?, asOfSequence: UInt64?
             if case .time(let t)? = point { asOfTime = t }
-            let consents = try ledger.consents(of: id, asOf: asOfTime)
+            if case .sequence(let n)? = point { asOfSequence = n }
+            let consents = try ledger.consents(of: id, asOf: asOfTime, sequence: asOfSequence)
             let currency = summary.currency ?? "CNY"
             let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
                 + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }

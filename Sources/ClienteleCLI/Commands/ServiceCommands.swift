@@ -103,6 +103,7 @@ extension Clientele {
         @OptionGroup var keys: KeyOptions
         @OptionGroup var settings: ConfigOptions
         @Option(name: .customLong("as-of"), help: "The day to plan from (RFC 3339; default now).") var asOf: String?
+        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
         func validate() throws {
             if let asOf, Timestamp(iso8601: asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone") }
@@ -142,23 +143,42 @@ extension Clientele {
                 if r.resolvedAt != nil && r.closedAt == nil { callbacks.append((r.customer, r.complaint)) }
                 return true
             }
-            let churn = try ChurnModel.assess(summaries.map { ($0.key, $0.value) }, now: now, configuration: config)
-            let winBack = churn.assessments.filter { $0.band == .high && !(summaries[$0.customer]?.marketingChannels.isEmpty ?? true) }
+            // Win-back candidates need the churn model; a ledger too small to fit it still gets its agenda.
+            var assessments: [ChurnAssessment] = []
+            do {
+                assessments = try ChurnModel.assess(summaries.map { ($0.key, $0.value) }, now: now, configuration: config).assessments
+            } catch {
+                Output.error("no win-back candidates: the churn model cannot be fitted on this ledger yet (\(error))")
+            }
+            let winBack = assessments.filter { $0.band == .high && !(summaries[$0.customer]?.marketingChannels.isEmpty ?? true) }
                 .sorted { $0.risk > $1.risk }.prefix(50)
 
-            Output.line("Care agenda from \(now.iso8601.prefix(10))\n")
-            var b = TextTable(header: ["birthday", "customer", "greet by"])
-            b.rows = birthdays.sorted { $0.1 < $1.1 }.map { [$0.1, $0.0, $0.2] }
-            Output.line(b.rows.isEmpty ? "No birthdays this week among customers who accept marketing." : b.render())
-            Output.line("")
-            var c = TextTable(header: ["callback due", "complaint"])
-            c.rows = callbacks.sorted { $0.1 < $1.1 }.map { [$0.0, $0.1] }
-            Output.line(c.rows.isEmpty ? "No callbacks due." : c.render())
-            Output.line("")
-            var w = TextTable(header: ["win back", "risk", "action"], rightAligned: [1])
-            w.rows = winBack.map { [$0.customer, "\(Int(($0.risk * 100).rounded())) %", $0.action] }
-            Output.line(w.rows.isEmpty ? "No high-risk customers who accept marketing." : w.render())
-            if !read.isEmpty {
+            let sortedBirthdays = birthdays.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+            let sortedCallbacks = callbacks.sorted { $0.1 < $1.1 }
+            switch format {
+            case .json:
+                var w = JSONWriter()
+                for (c, day, channel) in sortedBirthdays {
+                    w.write(.object([("task", .string("birthday-greeting")), ("customer", .string(c)), ("birthday", .string(day)), ("channel", .string(channel))])); w.bytes.append(0x0A)
+                }
+                for (c, complaint) in sortedCallbacks {
+                    w.write(.object([("task", .string("callback")), ("customer", .string(c)), ("complaint", .string(complaint))])); w.bytes.append(0x0A)
+                }
+                for a in winBack {
+                    w.write(.object([("task", .string("win-back")), ("customer", .string(a.customer)), ("risk", .number(Format.fixed(a.risk, 4))), ("action", .string(a.action))])); w.bytes.append(0x0A)
+                }
+                Output.write(w.bytes)
+            case .csv:
+                Output.line("task,customer,detail,action")
+                for (c, day, channel) in sortedBirthdays { Output.line("birthday-greeting,\(c),\(day),\(channel)") }
+                for (c, complaint) in sortedCallbacks { Output.line("callback,\(c),\(complaint),") }
+                for a in winBack { Output.line("win-back,\(a.customer),\(Format.fixed(a.risk, 4)),\"\(a.action)\"") }
+            case .table:
+                printTables(now: now, birthdays: sortedBirthdays, callbacks: sortedCallbacks, winBack: Array(winBack))
+            }
+            recordAccesses()
+            func recordAccesses() {
+                guard !read.isEmpty else { return }
                 let stamp = Timestamp.now().iso8601
                 let accesses: [JSONValue] = read.sorted().map { c in
                     .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(summaries[c]?.homeStore ?? "unknown")),
@@ -168,6 +188,21 @@ extension Clientele {
                 }
                 for r in ledger.appendAndWait(accesses) { if case .failure(let e) = r { Output.error("could not record an access: \(e)") } }
             }
+        }
+
+        private func printTables(now: Timestamp, birthdays: [(String, String, String)], callbacks: [(String, String)], winBack: [ChurnAssessment]) {
+            Output.line("Care agenda from \(now.iso8601.prefix(10))\n")
+            var b = TextTable(header: ["birthday", "customer", "greet by"])
+            b.rows = birthdays.map { [$0.1, $0.0, $0.2] }
+            Output.line(b.rows.isEmpty ? "No birthdays this week among customers who accept marketing." : b.render())
+            Output.line("")
+            var c = TextTable(header: ["callback due", "complaint"])
+            c.rows = callbacks.map { [$0.0, $0.1] }
+            Output.line(c.rows.isEmpty ? "No callbacks due." : c.render())
+            Output.line("")
+            var w = TextTable(header: ["win back", "risk", "action"], rightAligned: [1])
+            w.rows = winBack.map { [$0.customer, "\(Int(($0.risk * 100).rounded())) %", $0.action] }
+            Output.line(w.rows.isEmpty ? "No high-risk customers who accept marketing." : w.render())
         }
     }
 }

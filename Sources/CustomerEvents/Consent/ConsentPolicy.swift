@@ -71,10 +71,11 @@ public struct ConsentState: Sendable, Equatable {
 }
 
 extension CustomerLedger {
-    /// The customer's consents as of `time` (business time; default: every event in the log).
-    public func consents(of customer: String, asOf time: Timestamp? = nil) throws -> ConsentState {
+    /// The customer's consents as of `time` (business time) and/or `sequence` (what the ledger
+    /// knew then); by default from every event in the log.
+    public func consents(of customer: String, asOf time: Timestamp? = nil, sequence: UInt64? = nil) throws -> ConsentState {
         var state = ConsentState()
-        try scan(.customer(customer)) { event in
+        try scan(EventQuery(.customer(customer), sequences: 1...(sequence ?? .max))) { event in
             if let time, event.recorded.occurredAt > time { return true }
             state.apply(event)
             return true
