@@ -82,15 +82,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Helpers the test targets share (seeded random numbers, quoted CSV, iconv); not a product.
+        .target(name: "TestSupport"),
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
+        .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
-        .testTarget(name: "POSImportTests", dependencies: ["POSImport", "Ledger"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
-        .testTarget(name: "CustomerBaseTests", dependencies: ["CustomerBase"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
+        .testTarget(name: "POSImportTests", dependencies: ["TestSupport", "POSImport", "Ledger"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
+        .testTarget(name: "CustomerBaseTests", dependencies: ["TestSupport", "CustomerBase"]),
+        .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import TestSupport
 import CustomerBase
 import Foundation
 
@@ -34,20 +35,8 @@ struct SimulatedCustomerBase {
     }
 }
 
-/// SplitMix64: a small, seeded, reproducible generator.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The draws the simulation needs, on the shared seeded generator.
+extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 

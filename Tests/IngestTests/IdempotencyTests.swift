@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import CustomerEvents
 import Ingest
@@ -29,8 +30,8 @@ struct IdempotencyTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (header, groups) = try receipts(Fixtures.sample(uciOne))
         #expect(groups.count == 37)
-        let first = Fixtures.write(CSVText.csv([header] + groups[0..<25].joined()), to: "first.csv", in: folder)
-        let second = Fixtures.write(CSVText.csv([header] + groups[14...].joined()), to: "second.csv", in: folder)
+        let first = Fixtures.write(TestText.quotedCSV([header] + groups[0..<25].joined()), to: "first.csv", in: folder)
+        let second = Fixtures.write(TestText.quotedCSV([header] + groups[14...].joined()), to: "second.csv", in: folder)
 
         let key = MasterKey.generate()
         let whole = try TestLedger(masterKey: key)
@@ -76,8 +77,8 @@ struct IdempotencyTests {
                 exportB[i][c] = exportB[i][c].replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespaces)
             }
         }
-        let a = Fixtures.write(CSVText.csv(exportA), to: "a.csv", in: folder)
-        let b = Fixtures.write(CSVText.csv(exportB, lineEnd: "\r\n"), to: "b.csv", in: folder)
+        let a = Fixtures.write(TestText.quotedCSV(exportA), to: "a.csv", in: folder)
+        let b = Fixtures.write(TestText.quotedCSV(exportB, lineEnd: "\r\n"), to: "b.csv", in: folder)
         let options = IngestOptions(reader: POSImportOptions(timeZone: "America/Chicago"), defaultStore: "store-1")
 
         let t = try TestLedger()

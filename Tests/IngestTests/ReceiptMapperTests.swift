@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import CustomerEvents
 import Ingest
@@ -175,7 +176,7 @@ struct ReceiptMapperTests {
         let status = try #require(rows[0].firstIndex(of: "Financial Status"))
         #expect(rows[1][0] == "#13519" && rows[1][status] == "paid")
         rows[1][status] = "refunded"
-        let path = Fixtures.write(CSVText.csv(rows), to: "refunded.csv", in: folder)
+        let path = Fixtures.write(TestText.quotedCSV(rows), to: "refunded.csv", in: folder)
         let t = try TestLedger()
         let s = try t.ingest([path], IngestOptions(defaultStore: "store-1"))
         #expect(s.receipts == 49 && s.returns == 1 && s.receiptsRecorded == 49)

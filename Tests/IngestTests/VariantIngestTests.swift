@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import CustomerEvents
 import Ingest
@@ -41,9 +42,9 @@ struct VariantIngestTests {
         #expect(try shapes(crlf, options(name), key: key) == original)
 
         let rows = try CSVText.records(Fixtures.sample(name))
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let order = Array(rows[0].indices).shuffled(using: &generator)
-        let shuffled = Fixtures.write(CSVText.csv(rows.map { row in order.map { row[$0] } }), to: "shuffled.csv", in: folder)
+        let shuffled = Fixtures.write(TestText.quotedCSV(rows.map { row in order.map { row[$0] } }), to: "shuffled.csv", in: folder)
         #expect(try shapes(shuffled, options(name), key: key) == original)
     }
 
@@ -55,7 +56,7 @@ struct VariantIngestTests {
         var rows = try CSVText.records(Fixtures.sample(uci))
         let price = try #require(rows[0].firstIndex(of: "Price"))
         for i in 1..<rows.count { rows[i][price] = rows[i][price].replacingOccurrences(of: ".", with: ",") }
-        let path = Fixtures.write(CSVText.csv(rows, delimiter: ";"), to: "uci.csv", in: folder)
+        let path = Fixtures.write(TestText.quotedCSV(rows, delimiter: ";"), to: "uci.csv", in: folder)
         #expect(try shapes(path, uciOptions, key: key) == (try shapes(Fixtures.sample(uci), uciOptions, key: key)))
     }
 
@@ -70,7 +71,7 @@ struct VariantIngestTests {
             text += "\(row[0]),\(row[4]),\(row[6]),138\(row[6])0000,\(row[1]),\"\(row[2])\",\(row[3]),\(row[5]),上海一店,张伟,销售\n"
         }
         text += "TH536365,12/1/2010 10:02,17850,138178500000,85123A,白色挂心灯座,-2,2.55,上海一店,李娜,退货\n"
-        let path = Fixtures.write(CSVText.encode(text, to: "GB18030"), to: "chinese-pos.csv", in: folder)
+        let path = Fixtures.write(TestText.encode(text, to: "GB18030"), to: "chinese-pos.csv", in: folder)
         let mappingPath = Fixtures.write("""
             name = "shanghai-pos"
             currency = "CNY"
@@ -131,15 +132,3 @@ struct VariantIngestTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so shuffles are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import TestSupport
 import Ledger
 import LMDB
 import Glibc
@@ -31,18 +32,6 @@ enum Controls {
         NewEvent(type: type, customer: customer, store: store, actor: actor, channel: "counter",
                  occurredAt: Timestamp(microseconds: base + minute * 60_000_000, offsetMinutes: 480),
                  source: source, expectedVersion: expected, payload: Array("{\"minute\":\(minute)}".utf8))
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so property tests are reproducible from their seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

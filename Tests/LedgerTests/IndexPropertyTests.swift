@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Ledger
 
 @Suite("Reading by every index")
@@ -7,7 +8,7 @@ struct IndexPropertyTests {
     func property(seed: UInt64) async throws {
         let dir = Scratch("prop"); defer { dir.remove() }
         let ledger = try dir.ledger(); defer { ledger.close() }
-        var random = SeededRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         var model: [NewEvent] = []        // what we appended, in sequence order
         var sources = Set<SourceReference>()
         for _ in 0..<Int.random(in: 5...15, using: &random) {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import Ledger
 @testable import POSImport
@@ -45,7 +46,7 @@ struct MappingSchemaTests {
             XS0002,2025-12-31 15:10:30,,,矿泉水,3,6.00,静安店,王芳,销售
             TH0001,2026-01-02 10:00:00,VIP8801,13800138000,紫砂壶,-1,"(1,280.00)",静安店,李强,退货
             """
-        let path = Fixtures.write(VariantBuilders.encode(text, to: "GB18030"), to: "export.csv", in: folder)
+        let path = Fixtures.write(TestText.encode(text, to: "GB18030"), to: "export.csv", in: folder)
         let r = try ReadResult(path: path, options: POSImportOptions(mapping: mapping))
         #expect(r.rejected == [])
         #expect(r.receipts.map(\.receiptId) == ["XS0001", "XS0002", "TH0001"])

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import Ledger
 @testable import POSImport
@@ -31,7 +32,7 @@ struct RawRowsTests {
         var rows = try VariantBuilders.records(Fixtures.sample("shopify_orders_export_2021_kidsliving_REDACTED.csv"))
         let status = try #require(rows[0].firstIndex(of: "Financial Status"))
         rows[1][status] = "refunded"
-        let path = Fixtures.write(VariantBuilders.csv(rows), to: "refunded.csv", in: folder)
+        let path = Fixtures.write(TestText.quotedCSV(rows), to: "refunded.csv", in: folder)
         let reader = try POSFileReader(path: path)
         guard case .receipt(let sale)? = try reader.next(), case .receipt(let refund)? = try reader.next() else {
             Issue.record("expected the sale and its refund first"); return

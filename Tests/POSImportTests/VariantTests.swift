@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import Ledger
 @testable import POSImport
@@ -36,11 +37,11 @@ struct VariantTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         for name in [kidsliving, squareJuly, uci] {
             let rows = try VariantBuilders.records(Fixtures.sample(name))
-            var generator = SeededGenerator(seed: 42)
+            var generator = SplitMix64(seed: 42)
             let order = Array(rows[0].indices).shuffled(using: &generator)
             #expect(order != Array(rows[0].indices))
             let shuffled = rows.map { row in order.map { row[$0] } }
-            let path = Fixtures.write(VariantBuilders.csv(shuffled), to: name, in: folder)
+            let path = Fixtures.write(TestText.quotedCSV(shuffled), to: name, in: folder)
             let options = name == uci ? uciOptions : POSImportOptions()
             let original = try ReadResult(path: Fixtures.sample(name), options: options)
             let variant = try ReadResult(path: path, options: options)
@@ -57,7 +58,7 @@ struct VariantTests {
         var uciRows = try VariantBuilders.records(Fixtures.sample(uci))
         let price = try #require(uciRows[0].firstIndex(of: "Price"))
         for i in 1..<uciRows.count { uciRows[i][price] = uciRows[i][price].replacing(".", with: ",") }
-        let uciPath = Fixtures.write(VariantBuilders.csv(uciRows, delimiter: ";"), to: "uci.csv", in: folder)
+        let uciPath = Fixtures.write(TestText.quotedCSV(uciRows, delimiter: ";"), to: "uci.csv", in: folder)
         let uciVariant = try ReadResult(path: uciPath, options: uciOptions)
         #expect(uciVariant.receipts == (try ReadResult(path: Fixtures.sample(uci), options: uciOptions)).receipts)
 
@@ -71,7 +72,7 @@ struct VariantTests {
             }
         }
         #expect(squareRows[1][numeric[1]] == "2,00 $")
-        let squarePath = Fixtures.write(VariantBuilders.csv(squareRows, delimiter: ";"), to: "square.csv", in: folder)
+        let squarePath = Fixtures.write(TestText.quotedCSV(squareRows, delimiter: ";"), to: "square.csv", in: folder)
         let squareVariant = try ReadResult(path: squarePath)
         let squareOriginal = try ReadResult(path: Fixtures.sample(squareMay))
         #expect(squareVariant.rejected == [])
@@ -130,7 +131,7 @@ struct VariantTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let rows = try VariantBuilders.records(Fixtures.sample(squareMay))
         let ascending = [rows[0]] + rows.dropFirst().reversed()
-        let bytes = VariantBuilders.encode(VariantBuilders.csv(ascending), to: "UTF-16")
+        let bytes = TestText.encode(TestText.quotedCSV(ascending), to: "UTF-16")
         #expect(bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]))
         let path = Fixtures.write(bytes, to: "ascending.csv", in: folder)
         let reader = try POSFileReader(path: path)
@@ -157,7 +158,7 @@ struct VariantTests {
             text += "\(invoice),\(date),\(customer),138\(customer)0000,\"\(description.trimmingCharacters(in: .whitespaces))，礼品\",\(qty),\(amount / 100).\(String(format: "%02d", amount % 100)),上海一店,张伟,销售\n"
         }
         text += "TH536365,12/1/2010 10:02,17850,138178500000,退货：白色挂心灯座,-2,-5.10,上海一店,李娜,退货\n"
-        let bytes = VariantBuilders.encode(text, to: "GB18030")
+        let bytes = TestText.encode(text, to: "GB18030")
         #expect(EncodingSniffer.firstInvalidUTF8(bytes, complete: true) != nil)   // really not UTF-8
         let path = Fixtures.write(bytes, to: "chinese-pos.csv", in: folder)
         let mappingPath = Fixtures.write("""
@@ -239,15 +240,3 @@ struct VariantTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so shuffles are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import CustomerEvents
 import Ledger
 import LedgerJSON
@@ -58,7 +59,7 @@ struct ProjectorTests {
     func catchUpEqualsRebuild(seed: UInt64) throws {
         let f = try Fixture("catchup"); defer { f.remove() }
         let docs = f.chain(customers: 150, days: 200, seed: seed)
-        var random = SplitMix(seed)
+        var random = SplitMix64(seed: seed)
         var i = 0
         // Append in uneven pieces, catching up after each.
         while i < docs.count {
@@ -150,14 +151,3 @@ struct CountingProjector: KeyedProjector {
     func apply(_ r: inout Count, _ event: CatalogEvent) { r.count += 1 }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
