@@ -23,6 +23,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var running = false
     private var thread = pthread_t()
     private let maxEventsPerTransaction: Int
+    // unowned(unsafe): the ledger owns this writer and stops it (joins the thread) before it goes away.
     private unowned(unsafe) var ledger: Ledger?
     private var committedTransactions = 0
     private var committedEvents = 0
