@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
-// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → CustomerEvents
+// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Access (roles, tokens) → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
 // Ingest (receipts → events in the ledger) → Projections (read models) → ClienteleCLI →
 // clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure math, no
@@ -48,11 +48,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Roles, capabilities, bearer tokens and who is running a command.
+        .target(
+            name: "Access",
+            dependencies: ["Ledger", "LedgerJSON", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
-        .target(name: "Projections", dependencies: ["Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
+        .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
         .target(
             name: "ClienteleCLI",
             dependencies: [
+                "Access",
                 "Ledger",
                 "LedgerJSON",
                 "CustomerEvents",
@@ -87,6 +93,7 @@ let package = Package(
         .executableTarget(name: "clientele", dependencies: ["ClienteleCLI"]),
         .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Access", "LedgerJSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["TestSupport", "POSImport", "Ledger"]),

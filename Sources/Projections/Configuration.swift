@@ -1,3 +1,4 @@
+import Access
 import CustomerBase
 import CustomerEvents
 import LedgerJSON
@@ -24,6 +25,8 @@ public struct ClienteleConfiguration: Sendable {
     public var sla = SLAConfiguration()
     public var churnBands = ChurnRiskBands.standard
     public var churnHorizonDays = 90
+    /// Roles of operating-system users on the command line.
+    public var access = AccessGrants()
 
     public init() {}
 
@@ -108,6 +111,7 @@ public struct ClienteleConfiguration: Sendable {
             }
             if let d = ch["horizonDays"]?.int64Value { c.churnHorizonDays = Int(d) }
         }
+        do { c.access = try AccessGrants.parse(json["access"]) } catch { throw LoadError(file: file, reason: error.description) }
         return c
     }
 }

@@ -23,10 +23,16 @@ enum ClienteleBinary {
     }
 
     /// Runs `clientele args…` with `input` on standard input and waits for it.
-    static func run(_ args: [String], input: String = "") throws -> Output {
+    /// `environment` adds to (or, with an empty value, removes from) the test's own environment.
+    static func run(_ args: [String], input: String = "", environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = args
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
+            process.environment = env
+        }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Ledger
 import LedgerJSON
@@ -46,6 +47,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            let principal = try options.authorize(.recordEvents)
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             let fd: Int32
@@ -59,7 +61,7 @@ extension Clientele {
                 name = "stdin"
             }
             defer { if fd != STDIN_FILENO { close(fd) } }
-            var appender = LineAppender(ledger: ledger, source: name, json: json, batch: batch)
+            var appender = LineAppender(ledger: ledger, source: name, json: json, batch: batch, principal: principal)
             try appender.run(fd: fd)
             if appender.rejected > 0 || appender.failedRead {
                 Output.error("\(name): appended \(appender.appended), duplicates \(appender.duplicates), rejected \(appender.rejected)")
@@ -76,6 +78,8 @@ struct LineAppender {
     let source: String
     let json: Bool
     let batch: Int
+    /// Who appends: a clerk may record events of their own store(s) only.
+    let principal: Principal
     /// Lines longer than this are refused (an event's payload is limited to 16 MiB).
     static let maxLineBytes = (16 << 20) + 65_536
     var lineNumber = 0
@@ -84,7 +88,8 @@ struct LineAppender {
     var rejected = 0
     var failedRead = false
 
-    init(ledger: CustomerLedger, source: String, json: Bool, batch: Int) {
+    init(ledger: CustomerLedger, source: String, json: Bool, batch: Int, principal: Principal) {
+        self.principal = principal
         self.ledger = ledger
         self.source = source
         self.json = json
@@ -163,7 +168,13 @@ struct LineAppender {
         if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         do {
-            pending.append((lineNumber, try JSONParser.parse(line)))
+            let event = try JSONParser.parse(line)
+            let store = event["store"]?.stringValue
+            guard principal.mayAct(inStore: store) else {
+                reject(line: lineNumber, "$.store: " + AccessDenied(principal: principal, reason: .store(store)).description, into: &out)
+                return
+            }
+            pending.append((lineNumber, event))
         } catch {
             reject(line: lineNumber, "$: " + error.description, into: &out)
         }

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerBase
 import CustomerEvents
@@ -47,6 +48,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            _ = try options.authorize(.readReports, config: config.path)
             let settings = try config.load()
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }

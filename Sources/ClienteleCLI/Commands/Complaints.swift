@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -32,6 +33,7 @@ extension Clientele {
         var format: OutputFormat = .table
 
         func run() async throws {
+            _ = try options.authorize(.readReports, config: settings.path)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -30,6 +31,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            _ = try options.authorize(.manageConsent)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let decision = try ledger.mayContact(customer, for: ConsentPurpose(rawValue: purpose)!, on: channel.flatMap(ContactChannel.init),

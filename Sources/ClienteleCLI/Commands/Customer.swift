@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -30,6 +31,7 @@ extension Clientele {
         var purpose: String = "customer view"
 
         func run() async throws {
+            let principal = try options.authorize(.readCustomers, config: settings.path)
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
@@ -58,6 +60,8 @@ extension Clientele {
                 for e in events { CustomerSummaryProjector().apply(&summary, e); any = true }
                 guard any else { throw CommandFailure("customer '\(id)' has no events as of \(asOf.text ?? "")") }
             }
+            // A clerk sees the customers of their own store(s): those whose first store is one of them.
+            do { try principal.authorize(store: summary.homeStore) } catch { throw CommandFailure("\(error)") }
             // The profile: the registration, then every profile update, unsealed now.
             var profile: [(String, JSONValue)] = []
             var personal = PersonalDataSealer.Outcome.none
@@ -124,7 +128,7 @@ extension Clientele {
             if personal == .unsealed {
                 let access: JSONValue = .object([
                     ("type", .string("PersonalDataAccessed")), ("customer", .string(id)), ("store", .string(summary.homeStore ?? "unknown")),
-                    ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(Timestamp.now().iso8601)),
+                    ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(Timestamp.now().iso8601)),
                     ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele customer")),
                                          ("fields", .array(profile.map { .string($0.0) }))])),
                 ])

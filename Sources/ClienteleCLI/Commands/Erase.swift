@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -25,6 +26,7 @@ extension Clientele {
         var reason: String
 
         func run() async throws {
+            let principal = try options.authorize(.erase)
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             guard try ledger.ledger.streamVersion(of: customer) > 0 else {
@@ -32,7 +34,7 @@ extension Clientele {
             }
             let event: JSONValue = .object([
                 ("type", .string("CustomerErased")), ("customer", .string(customer)), ("store", .string("compliance")),
-                ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")),
+                ("actor", .string(principal.actor)), ("channel", .string("system")),
                 ("occurredAt", .string(Timestamp.now().iso8601)),
                 ("source", .string("erasure")), ("externalId", .string(customer)),
                 ("payload", .object([("reason", .string(reason))])),

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -33,6 +34,7 @@ extension Clientele {
         var purpose: String = "command-line read"
 
         func run() async throws {
+            let principal = try options.authorize(.readCustomers)
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             let range = max(1, from)...max(max(1, from), through)
@@ -56,7 +58,7 @@ extension Clientele {
                 let now = Timestamp.now().iso8601
                 let accesses: [JSONValue] = shown.sorted().map { c in
                     .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string("compliance")),
-                             ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(now)),
+                             ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(now)),
                              ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele events"))]))])
                 }
                 for result in ledger.appendAndWait(accesses) {

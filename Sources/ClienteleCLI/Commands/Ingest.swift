@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ingest
@@ -92,6 +93,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            _ = try options.authorize(.ingestExports)
             // Everything that can stop the ingest before it starts, each as one message.
             var reader = POSImportOptions(profile: profile == "auto" ? nil : POSProfileName(rawValue: profile),
                                           encoding: encoding == "auto" ? nil : TextEncoding(rawValue: encoding),

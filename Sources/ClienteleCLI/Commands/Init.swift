@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Ledger
 
@@ -10,6 +11,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
+            _ = try options.authorize(.administer)
             var open = LedgerOptions()
             open.create = true
             let existed = (try? Ledger(path: options.db).close()) != nil

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -33,6 +34,7 @@ extension Clientele {
             }
 
             func run() async throws {
+                _ = try options.authorize(.readReports, config: settings.path)
                 let ledger = try CustomerLedger.open(path: options.db)
                 defer { ledger.close() }
                 let models = try ProjectionStore(ledger: ledger)

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -35,6 +36,7 @@ extension Clientele {
         var vipSpend: Int64?
 
         func run() async throws {
+            _ = try options.authorize(.readReports, config: config.path)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
@@ -132,6 +134,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            _ = try options.authorize(.administer)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let store = try ProjectionStore(ledger: ledger)

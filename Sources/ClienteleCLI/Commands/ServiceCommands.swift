@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import CustomerBase
 import CustomerEvents
@@ -19,6 +20,7 @@ extension Clientele {
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
         func run() async throws {
+            _ = try options.authorize(.readReports)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
@@ -60,6 +62,7 @@ extension Clientele {
         @Option(help: "Output: table or json.") var format: OutputFormat = .table
 
         func run() async throws {
+            _ = try options.authorize(.readReports, config: settings.path)
             let config = try settings.load()
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
@@ -110,6 +113,7 @@ extension Clientele {
         }
 
         func run() async throws {
+            let principal = try options.authorize(.readCustomers, config: settings.path)
             let config = try settings.load()
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
@@ -182,7 +186,7 @@ extension Clientele {
                 let stamp = Timestamp.now().iso8601
                 let accesses: [JSONValue] = read.sorted().map { c in
                     .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(summaries[c]?.homeStore ?? "unknown")),
-                             ("actor", .string(OperatingSystemUser.name)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
+                             ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
                              ("payload", .object([("purpose", .string("care agenda")), ("fields", .array([.string("birthday")])),
                                                   ("endpoint", .string("clientele care-agenda"))]))])
                 }

@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Ledger
 import LedgerJSON
@@ -14,6 +15,7 @@ extension Clientele {
         var json = false
 
         func run() async throws {
+            _ = try options.authorize(.readReports)
             let ledger = try Ledger(path: options.db)
             defer { ledger.close() }
             let s = try ledger.stats()

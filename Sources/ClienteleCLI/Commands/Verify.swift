@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Ledger
 import LedgerJSON
@@ -20,6 +21,7 @@ extension Clientele {
         var json = false
 
         func run() async throws {
+            _ = try options.authorize(.verifyLedger)
             let ledger = try Ledger(path: options.db)
             defer { ledger.close() }
             let started = Clock.seconds()

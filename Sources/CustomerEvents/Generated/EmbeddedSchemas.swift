@@ -2565,6 +2565,25 @@ enum EmbeddedSchemas {
           "maximum": 3650
         }
       }
+    },
+    "access": {
+      "description": "Roles of operating-system users for the command line (tokens carry their own role). Root and the owner of the ledger's folder are admin unless listed here.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "users": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["role"],
+            "properties": {
+              "role": {"enum": ["clerk", "manager", "analyst", "compliance", "admin"]},
+              "stores": {"type": "array", "items": {"type": "string", "minLength": 1}}
+            }
+          }
+        }
+      }
     }
   }
 }
