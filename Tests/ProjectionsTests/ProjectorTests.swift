@@ -141,13 +141,14 @@ struct CountingProjector: KeyedProjector {
     struct Count: ProjectionRecord, Equatable {
         var count = 0
         init() {}
-        init?(json: JSONValue) { count = Int(json["count"]?.int64Value ?? 0) }
-        var json: JSONValue { .object([("count", .number(String(count)))]) }
+        init?(stored r: inout RecordReader) { count = Int(r.int()) }
+        func encode(to w: inout RecordWriter) { w.int(count) }
     }
     static let name = "test-counting"
     static let version = 3
-    func keys(for event: CatalogEvent) -> [String] { [event.recorded.store] }
+    var eventKinds: EventKind.Set { .all }
+    func key(for event: borrowing FoldEvent) -> String? { event.store }
     func initial(key: String) -> Count { Count() }
-    func apply(_ r: inout Count, _ event: CatalogEvent) { r.count += 1 }
+    func apply(_ r: inout Count, _ event: borrowing FoldEvent) { r.count += 1 }
 }
 

@@ -52,10 +52,18 @@ extension Clientele {
             } else {
                 summary = CustomerSummary()
                 var any = false
-                var events: [CatalogEvent] = []
-                try ledger.scan(.customer(id)) { e in if included(e) { events.append(e) }; return true }
-                if case .time? = point { events.sort { ($0.recorded.occurredAt.microseconds, $0.recorded.sequence) < ($1.recorded.occurredAt.microseconds, $1.recorded.sequence) } }
-                for e in events { CustomerSummaryProjector().apply(&summary, e); any = true }
+                var events: [RecordedEvent] = []
+                try ledger.ledger.scan(.customer(id)) { e in
+                    switch point {
+                    case .sequence(let n)?: if e.sequence <= n { events.append(e) }
+                    case .time(let t)?: if e.occurredAt <= t { events.append(e) }
+                    case nil: events.append(e)
+                    }
+                    return true
+                }
+                if case .time? = point { events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) } }
+                any = !events.isEmpty
+                CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
                 guard any else { throw CommandFailure("customer '\(id)' has no events as of \(asOf.text ?? "")") }
             }
             // The profile: the registration, then every profile update, unsealed now.

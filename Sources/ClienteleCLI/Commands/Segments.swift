@@ -137,14 +137,11 @@ extension Clientele {
             let store = try ProjectionStore(ledger: ledger)
             defer { store.close() }
             let chosen = models.isEmpty ? Rebuild.known : models
+            // The chosen models together, in one scan of the log.
+            let projectors = ProjectionStore.storedModels.filter { chosen.contains(type(of: $0).name) }
+            let started = Clock.seconds()
+            let head = try store.rebuild(projectors)
             for name in chosen {
-                let started = Clock.seconds()
-                let head: UInt64
-                switch name {
-                case CustomerSummaryProjector.name: head = try store.rebuild(CustomerSummaryProjector())
-                case ComplaintStatusProjector.name: head = try store.rebuild(ComplaintStatusProjector())
-                default: head = try store.rebuild(DailySummaryProjector())
-                }
                 Output.line("rebuilt \(name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
         }
