@@ -3,7 +3,8 @@ import Ledger
 import LedgerJSON
 
 /// What the store knows of one customer, without personal data: purchases and returns (net),
-/// the days they bought on, categories, visits, points, open complaints, consents now.
+/// the days they bought on, categories, visits, open complaints, consents now (points and
+/// tiers are the loyalty model's, `LoyaltyAccount`).
 /// Customer 360, segments, loyalty tiers and churn risk are all read from it.
 public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var registeredAt: Int64?
@@ -22,10 +23,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var lastVisitAt: Int64?
     public var lastPurchaseAt: Int64?
     public var firstPurchaseAt: Int64?
-    public var points: Int64 = 0
-    /// Points earned per receipt, so that a return reverses them once.
-    public var pointsByReceipt: [String: Int64] = [:]
-    public var reversedReceipts: [String] = []
     public var openComplaints: [String] = []
     public var unresolvedComplaintSince: [String: Int64] = [:]
     public var badlyResolvedComplaints: Int = 0
@@ -63,9 +60,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         lastVisitAt = r.optionalInt()
         lastPurchaseAt = r.optionalInt()
         firstPurchaseAt = r.optionalInt()
-        points = r.int()
-        pointsByReceipt = r.map()
-        reversedReceipts = r.strings()
         openComplaints = r.strings()
         unresolvedComplaintSince = r.map()
         badlyResolvedComplaints = Int(r.int())
@@ -94,9 +88,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.int(lastVisitAt)
         w.int(lastPurchaseAt)
         w.int(firstPurchaseAt)
-        w.int(points)
-        w.map(pointsByReceipt)
-        w.strings(reversedReceipts)
         w.strings(openComplaints)
         w.map(unresolvedComplaintSince)
         w.int(badlyResolvedComplaints)
@@ -122,9 +113,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         if let lastVisitAt { m.append(("lastVisitAt", n(lastVisitAt))) }
         if let lastPurchaseAt { m.append(("lastPurchaseAt", n(lastPurchaseAt))) }
         if let firstPurchaseAt { m.append(("firstPurchaseAt", n(firstPurchaseAt))) }
-        m.append(("points", n(points)))
-        m.append(("pointsByReceipt", .object(pointsByReceipt.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })))
-        m.append(("reversedReceipts", .array(reversedReceipts.map { .string($0) })))
         m.append(("openComplaints", .array(openComplaints.map { .string($0) })))
         m.append(("unresolvedComplaintSince", .object(unresolvedComplaintSince.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })))
         m.append(("badlyResolvedComplaints", n(Int64(badlyResolvedComplaints))))
@@ -147,8 +135,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
     public init() {}
 
     public var eventKinds: EventKind.Set {
-        EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .pointsEarned, .pointsRedeemed, .pointsExpired, .pointsAdjusted,
-                       .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved, .complaintFeedbackReceived, .complaintClosed,
+        EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved, .complaintFeedbackReceived, .complaintClosed,
                        .consentGranted, .consentWithdrawn, .customerErased])
     }
 
@@ -197,20 +184,6 @@ public struct CustomerSummaryProjector: KeyedProjector {
         case .returnRecorded:
             s.returns += 1
             s.netSpend -= event.receipt.amount
-            // Reverse the points the original receipt earned, once, never below zero.
-            if let original = event.receipt.originalReceipt?.string, !s.reversedReceipts.contains(original),
-               let earned = s.pointsByReceipt[original] {
-                s.reversedReceipts.append(original)
-                s.points = max(0, s.points - earned)
-            }
-        case .pointsEarned:
-            let n = p["points"]?.int64 ?? 0
-            s.points += n
-            if let r = p["receipt"]?.string { s.pointsByReceipt[r, default: 0] += n }
-        case .pointsRedeemed, .pointsExpired:
-            s.points = max(0, s.points - (p["points"]?.int64 ?? 0))
-        case .pointsAdjusted:
-            s.points = max(0, s.points + (p["points"]?.int64 ?? 0))
         case .visitRecorded:
             s.visits += 1
             s.lastVisitAt = max(s.lastVisitAt ?? at.microseconds, at.microseconds)

@@ -13,6 +13,7 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     case complaintEscalated, complaintAwaitingCustomer, complaintResumed, complaintResolved
     case complaintFeedbackReceived, complaintReopened, complaintClosed
     case callbackLogged
+    case careContactMade
 
     /// The catalog's name of the type.
     public var typeName: String {

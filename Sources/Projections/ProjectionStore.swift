@@ -82,8 +82,8 @@ public final class ProjectionStore: Sendable {
 }
 
 extension ProjectionStore {
-    /// The stored read models, with default parameters: what `clientele rebuild` rebuilds (in one scan).
-    public static var storedModels: [any KeyedProjector] {
-        [CustomerSummaryProjector(), ComplaintStatusProjector(), DailySummaryProjector()]
+    /// The stored read models under `configuration`: what `clientele rebuild` rebuilds (in one scan).
+    public static func storedModels(_ configuration: ClienteleConfiguration = ClienteleConfiguration()) -> [any KeyedProjector] {
+        [CustomerSummaryProjector(), ComplaintStatusProjector(), DailySummaryProjector(), LoyaltyProjector(configuration: configuration)]
     }
 }

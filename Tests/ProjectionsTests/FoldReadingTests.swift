@@ -44,7 +44,7 @@ struct FoldReadingTests {
         s.homeStore = "店-01"
         s.purchaseDays = [1, 2, 300]
         s.netSpend = -42
-        s.pointsByReceipt = ["R1": 10, "R2": 20]
+        s.categories = ["apparel", "鞋"]
         s.recentReceipts = [.init(receipt: "R1", at: 7, total: 8)]
         s.unresolvedComplaintSince = ["CP-1": Int64.min]
         var w = RecordWriter()
@@ -75,7 +75,7 @@ struct FoldReadingTests {
         let customers = try f.stored(CustomerSummaryProjector()), complaints = try f.stored(ComplaintStatusProjector()),
             days = try f.stored(DailySummaryProjector())
         // … equals all three rebuilt in one scan.
-        try f.models.rebuild(ProjectionStore.storedModels)
+        try f.models.rebuild(ProjectionStore.storedModels())
         #expect(try f.stored(CustomerSummaryProjector()) == customers)
         #expect(try f.stored(ComplaintStatusProjector()) == complaints)
         #expect(try f.stored(DailySummaryProjector()) == days)
@@ -83,9 +83,9 @@ struct FoldReadingTests {
         #expect(customers["C0000001"]?.categories.contains(Upcasters.uncategorized) == false)
         // And catching all three up together after more events equals a rebuild.
         try f.append([try JSONParser.parse(#"{"type":"VisitRecorded","customer":"C0000002","store":"S1","actor":"a","channel":"counter","occurredAt":"2025-06-02T10:00:00+08:00","payload":{"kind":"walk-in"}}"#)])
-        try f.models.catchUp(ProjectionStore.storedModels)
+        try f.models.catchUp(ProjectionStore.storedModels())
         let caughtUp = try f.stored(CustomerSummaryProjector()), caughtUpDays = try f.stored(DailySummaryProjector())
-        try f.models.rebuild(ProjectionStore.storedModels)
+        try f.models.rebuild(ProjectionStore.storedModels())
         #expect(try f.stored(CustomerSummaryProjector()) == caughtUp)
         #expect(try f.stored(DailySummaryProjector()) == caughtUpDays)
     }

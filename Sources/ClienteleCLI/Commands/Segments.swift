@@ -119,8 +119,9 @@ extension Clientele {
             abstract: "Rebuild read models from the whole log (into a shadow, swapped in when complete).")
 
         @OptionGroup var options: DatabaseOptions
+        @OptionGroup var settings: ConfigOptions
 
-        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name, DailySummaryProjector.name]
+        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name, DailySummaryProjector.name, LoyaltyProjector.name]
 
         @Argument(help: "Models to rebuild (default: all): \(Rebuild.known.joined(separator: ", ")).")
         var models: [String] = []
@@ -138,7 +139,7 @@ extension Clientele {
             defer { store.close() }
             let chosen = models.isEmpty ? Rebuild.known : models
             // The chosen models together, in one scan of the log.
-            let projectors = ProjectionStore.storedModels.filter { chosen.contains(type(of: $0).name) }
+            let projectors = ProjectionStore.storedModels(try settings.load()).filter { chosen.contains(type(of: $0).name) }
             let started = Clock.seconds()
             let head = try store.rebuild(projectors)
             for name in chosen {
