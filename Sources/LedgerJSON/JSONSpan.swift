@@ -81,8 +81,11 @@ public struct JSONSpan {
     /// True when the value is a string equal to `text` (no allocation when it has no escapes).
     @inlinable public func equals(_ text: String) -> Bool {
         guard let raw = rawString else { return string == text }
-        var t = text
-        return t.withUTF8 { u in u.count == raw.count && (u.count == 0 || memcmpBytes(u.baseAddress!, raw.baseAddress!, u.count)) }
+        // Native strings lend their bytes without a copy (no retain, unlike `var t = text`).
+        if let r = text.utf8.withContiguousStorageIfAvailable({ u in
+            u.count == raw.count && (u.count == 0 || memcmpBytes(u.baseAddress!, raw.baseAddress!, u.count))
+        }) { return r }
+        return text.utf8.elementsEqual(raw)
     }
 
     /// The member `name` of an object (the first, if repeated), or nil.

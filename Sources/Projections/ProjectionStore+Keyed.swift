@@ -44,6 +44,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func accept(_ event: borrowing FoldEvent) {
         guard event.sequence >= from, let key = projector.key(for: event) else { return }
         projector.apply(&records[key, default: projector.initial(key: key)], event)
@@ -52,6 +53,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func note(_ event: borrowing FoldEvent) {
         guard event.sequence >= from, let key = projector.key(for: event) else { return }
         noted.insert(key)
@@ -60,6 +62,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func loadNoted(db: Database, txn: borrowing Transaction) throws {
         for key in noted where records[key] == nil {
             if let r = try ProjectionStore.load(P.self, key: projector.storageKey(key), db: db, txn: txn) { records[key] = r }
@@ -72,6 +75,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func sortForAppend() {
         list.reserveCapacity(records.count)
         spans.reserveCapacity(records.count)
@@ -101,6 +105,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
         var w = RecordWriter()
         if append {
