@@ -55,8 +55,11 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
         public var bits: UInt64
         /// Every kind, `.other` included (a model of all events).
         public static let all = Set(EventKind.allCases)
+        /// The set of `kinds`.
         public init(_ kinds: [EventKind]) { bits = kinds.reduce(0) { $0 | 1 << UInt64($1.rawValue) } }
+        /// True when `k` is in the set.
         @inline(__always) public func contains(_ k: EventKind) -> Bool { bits & (1 << UInt64(k.rawValue)) != 0 }
+        /// Both sets' kinds.
         public func union(_ o: Set) -> Set { var s = self; s.bits |= o.bits; return s }
     }
 }
@@ -122,10 +125,13 @@ public struct FoldEvent {
 
     /// Business time.
     @inline(__always) public var occurredAt: Timestamp { record.occurredAt }
+    /// The event's sequence number in the log.
     @inline(__always) public var sequence: UInt64 { record.sequence }
     /// The customer id (a small string for the usual ids: no allocation up to 15 bytes).
     @inline(__always) public var customer: String { String(decoding: record.customerBytes, as: UTF8.self) }
+    /// The store (a new String; compare `record.storeBytes` to avoid it).
     @inline(__always) public var store: String { String(decoding: record.storeBytes, as: UTF8.self) }
+    /// The staff member or system that acted.
     @inline(__always) public var actor: String { String(decoding: record.actorBytes, as: UTF8.self) }
     /// True for events the system stamped (access records, erasures), whose zone says nothing of the store's.
     @inline(__always) public var isSystemChannel: Bool {

@@ -28,6 +28,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         public var to: String
     }
 
+    /// The balance now (never below zero).
     public var points: Int64 = 0
     public var earned: Int64 = 0
     public var redeemed: Int64 = 0
@@ -41,8 +42,10 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     /// The last birthday greeting (µs), which opens the birthday window.
     public var birthdayGreetingAt: Int64?
 
+    /// An empty account in `tier` (the lowest).
     public init(tier: String) { self.tier = tier }
 
+    /// Reads a stored account.
     public init?(stored r: inout RecordReader) {
         points = r.int(); earned = r.int(); redeemed = r.int(); expired = r.int(); reversed = r.int(); netSpend = r.int()
         tier = r.string()
@@ -60,6 +63,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         if r.failed { return nil }
     }
 
+    /// Writes the account (receipts in key order, so equal accounts give equal bytes).
     public func encode(to w: inout RecordWriter) {
         w.int(points); w.int(earned); w.int(redeemed); w.int(expired); w.int(reversed); w.int(netSpend)
         w.string(tier)
@@ -112,6 +116,7 @@ public struct LoyaltyProjector: KeyedProjector {
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
+    /// The model under `configuration`'s tiers and point rules.
     public init(configuration: ClienteleConfiguration = ClienteleConfiguration()) {
         tiers = configuration.tiers
         rules = configuration.points

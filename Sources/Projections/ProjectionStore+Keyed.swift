@@ -109,15 +109,15 @@ final class Folding<P: KeyedProjector>: ModelFold {
     override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
         var w = RecordWriter()
         if append {
-            try arena.withUnsafeBytes { a in
+            try arena.withUnsafeBytes { a in try list.withUnsafeBufferPointer { records in
                 for i in range {
                     let r = Int(order[i])
                     w.reset()
-                    list[r].encode(to: &w)
+                    records[r].encode(to: &w) // borrowed in place: no copy of the record's arrays
                     let k = UnsafeRawBufferPointer(rebasing: a[Int(spans[r].start)..<Int(spans[r].start + spans[r].count)])
                     try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: .append) }
                 }
-            }
+            } }
         } else {
             for (key, record) in records {
                 w.reset()
