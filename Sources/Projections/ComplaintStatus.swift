@@ -43,31 +43,52 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         return "filed"
     }
 
-    public init?(json: JSONValue) {
-        guard let id = json["complaint"]?.stringValue else { return nil }
-        complaint = id
-        customer = json["customer"]?.stringValue ?? ""
-        store = json["store"]?.stringValue ?? ""
-        category = json["category"]?.stringValue ?? "other"
-        severity = json["severity"]?.stringValue ?? "medium"
-        filedAt = json["filedAt"]?.int64Value ?? 0
-        acknowledgedAt = json["acknowledgedAt"]?.int64Value
-        verifiedAt = json["verifiedAt"]?.int64Value
-        plannedAt = json["plannedAt"]?.int64Value
-        actedAt = json["actedAt"]?.int64Value
-        resolvedAt = json["resolvedAt"]?.int64Value
-        closedAt = json["closedAt"]?.int64Value
-        roundStartedAt = json["roundStartedAt"]?.int64Value ?? filedAt
-        reopened = Int(json["reopened"]?.int64Value ?? 0)
-        escalated = json["escalated"] == .bool(true)
-        if case .bool(let b)? = json["satisfied"] { satisfied = b }
-        if case .array(let a)? = json["pauses"] {
-            pauses = a.compactMap { p in if case .array(let x) = p, x.count == 2 { return x.compactMap(\.int64Value) } else { return nil } }
+    public init?(stored r: inout RecordReader) {
+        complaint = r.string()
+        customer = r.string()
+        store = r.string()
+        category = r.string()
+        severity = r.string()
+        filedAt = r.int()
+        acknowledgedAt = r.optionalInt()
+        verifiedAt = r.optionalInt()
+        plannedAt = r.optionalInt()
+        actedAt = r.optionalInt()
+        resolvedAt = r.optionalInt()
+        closedAt = r.optionalInt()
+        callbackCSAT = r.optionalInt()
+        roundStartedAt = r.int()
+        reopened = Int(r.int())
+        escalated = r.bool()
+        switch r.int() {
+        case 1: satisfied = true
+        case 2: satisfied = false
+        default: satisfied = nil
         }
-        if case .array(let a)? = json["handlers"] { handlers = a.compactMap(\.stringValue) }
-        callbackCSAT = json["callbackCSAT"]?.int64Value
+        let n = r.count()
+        for _ in 0..<n where !r.failed { pauses.append([r.int(), r.int()]) }
+        handlers = r.strings()
+        if r.failed { return nil }
     }
 
+    public func encode(to w: inout RecordWriter) {
+        w.string(complaint)
+        w.string(customer)
+        w.string(store)
+        w.string(category)
+        w.string(severity)
+        w.int(filedAt)
+        for v in [acknowledgedAt, verifiedAt, plannedAt, actedAt, resolvedAt, closedAt, callbackCSAT] { w.int(v) }
+        w.int(roundStartedAt)
+        w.int(reopened)
+        w.bool(escalated)
+        w.int(satisfied == nil ? 0 : satisfied! ? 1 : 2)
+        w.unsigned(UInt64(pauses.count))
+        for x in pauses { w.int(x.count > 0 ? x[0] : 0); w.int(x.count > 1 ? x[1] : 0) }
+        w.strings(handlers)
+    }
+
+    /// The record as JSON, for `--format json` (stored records are binary).
     public var json: JSONValue {
         func n(_ v: Int64) -> JSONValue { .number(String(v)) }
         var m: [(String, JSONValue)] = [("complaint", .string(complaint)), ("customer", .string(customer)), ("store", .string(store)),
@@ -85,54 +106,53 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 }
 
 /// Folds every complaint step into its complaint's record.
+/// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 1
+    public static let version = 2
     public init() {}
 
-    public var eventTypes: Set<String>? {
-        ["ComplaintFiled", "ComplaintAcknowledged", "ComplaintVerified", "ComplaintPlanProposed", "ComplaintActionTaken", "ComplaintEscalated",
-         "ComplaintAwaitingCustomer", "ComplaintResumed", "ComplaintResolved", "ComplaintFeedbackReceived", "ComplaintReopened",
-         "ComplaintClosed", "CallbackLogged"]
+    public var eventKinds: EventKind.Set {
+        EventKind.Set([.complaintFiled, .complaintAcknowledged, .complaintVerified, .complaintPlanProposed, .complaintActionTaken, .complaintEscalated,
+                       .complaintAwaitingCustomer, .complaintResumed, .complaintResolved, .complaintFeedbackReceived, .complaintReopened,
+                       .complaintClosed, .callbackLogged])
     }
 
-    public func keys(for event: CatalogEvent) -> [String] {
-        guard event.type.hasPrefix("Complaint") || event.type == "CallbackLogged",
-              let id = event.payload["complaint"]?.stringValue else { return [] }
-        return [id]
-    }
+    public func key(for event: borrowing FoldEvent) -> String? { event.payload["complaint"]?.string }
 
     public func initial(key: String) -> ComplaintRecord { ComplaintRecord(complaint: key) }
 
-    public func apply(_ r: inout ComplaintRecord, _ event: CatalogEvent) {
-        let at = event.recorded.occurredAt.microseconds
+    public func apply(_ r: inout ComplaintRecord, _ event: borrowing FoldEvent) {
+        let at = event.occurredAt.microseconds
         let p = event.payload
-        let actor = event.recorded.actor
-        func handled() { if !r.handlers.contains(actor) { r.handlers.append(actor) } }
-        switch event.type {
-        case "ComplaintFiled":
-            r.customer = event.recorded.customer
-            r.store = event.recorded.store
-            r.category = p["category"]?.stringValue ?? r.category
-            r.severity = p["severity"]?.stringValue ?? r.severity
+        func handled() {
+            let actor = event.record.actorBytes
+            if !r.handlers.contains(where: { $0.utf8.elementsEqual(actor) }) { r.handlers.append(String(decoding: actor, as: UTF8.self)) }
+        }
+        switch event.kind {
+        case .complaintFiled:
+            r.customer = event.customer
+            r.store = event.store
+            r.category = p["category"]?.string ?? r.category
+            r.severity = p["severity"]?.string ?? r.severity
             r.filedAt = at
             r.roundStartedAt = at
-        case "ComplaintAcknowledged": r.acknowledgedAt = r.acknowledgedAt ?? at; handled()
-        case "ComplaintVerified": r.verifiedAt = r.verifiedAt ?? at; handled()
-        case "ComplaintPlanProposed": r.plannedAt = r.plannedAt ?? at; handled()
-        case "ComplaintActionTaken": r.actedAt = at; handled()
-        case "ComplaintEscalated": r.escalated = true
-        case "ComplaintAwaitingCustomer": if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
-        case "ComplaintResumed": if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
-        case "ComplaintResolved": r.resolvedAt = at; handled()
-        case "ComplaintFeedbackReceived": r.satisfied = p["satisfied"] == .bool(true)
-        case "ComplaintReopened":
+        case .complaintAcknowledged: r.acknowledgedAt = r.acknowledgedAt ?? at; handled()
+        case .complaintVerified: r.verifiedAt = r.verifiedAt ?? at; handled()
+        case .complaintPlanProposed: r.plannedAt = r.plannedAt ?? at; handled()
+        case .complaintActionTaken: r.actedAt = at; handled()
+        case .complaintEscalated: r.escalated = true
+        case .complaintAwaitingCustomer: if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
+        case .complaintResumed: if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
+        case .complaintResolved: r.resolvedAt = at; handled()
+        case .complaintFeedbackReceived: r.satisfied = p["satisfied"]?.bool == true
+        case .complaintReopened:
             r.reopened += 1
             r.resolvedAt = nil
             r.closedAt = nil
             r.roundStartedAt = at
-        case "ComplaintClosed": r.closedAt = at; handled()
-        case "CallbackLogged": r.callbackCSAT = p["csat"]?.int64Value ?? r.callbackCSAT
+        case .complaintClosed: r.closedAt = at; handled()
+        case .callbackLogged: r.callbackCSAT = p["csat"]?.int64 ?? r.callbackCSAT
         default: break
         }
     }

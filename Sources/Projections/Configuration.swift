@@ -6,11 +6,35 @@ import LedgerJSON
 import Glibc
 #endif
 
-/// A loyalty tier: its name, the net spend that reaches it, and what it gives.
+/// A loyalty tier: its name, the net spend that reaches it, and what it gives (benefits in words,
+/// and the points multipliers the loyalty model applies while the customer holds it).
 public struct LoyaltyTier: Sendable, Equatable {
     public var name: String
     public var minSpend: Int64
     public var benefits: [String]
+    /// Points earned by a purchase are multiplied by this.
+    public var pointsMultiplier: Double = 1
+    /// And by this within the birthday window (after a birthday greeting).
+    public var birthdayMultiplier: Double = 1
+
+    public init(name: String, minSpend: Int64, benefits: [String], pointsMultiplier: Double = 1, birthdayMultiplier: Double = 1) {
+        self.name = name
+        self.minSpend = minSpend
+        self.benefits = benefits
+        self.pointsMultiplier = pointsMultiplier
+        self.birthdayMultiplier = birthdayMultiplier
+    }
+}
+
+/// How purchases earn points when the ledger holds no `PointsEarned` for their receipt (POS
+/// imports carry none): `spendPerPoint` minor units of the receipt's total earn one point,
+/// times the tier's multiplier, the highest category multiplier among the receipt's lines, and
+/// the tier's birthday multiplier within `birthdayWindowDays` after a birthday greeting.
+public struct PointRules: Sendable, Equatable {
+    public var spendPerPoint: Int64 = 100
+    public var categoryMultipliers: [String: Double] = [:]
+    public var birthdayWindowDays = 30
+    public init() {}
 }
 
 /// How the read models judge, from one JSON file (schemas/configuration.schema.json); every key
@@ -18,9 +42,10 @@ public struct LoyaltyTier: Sendable, Equatable {
 public struct ClienteleConfiguration: Sendable {
     public var tiers: [LoyaltyTier] = [
         LoyaltyTier(name: "member", minSpend: 0, benefits: []),
-        LoyaltyTier(name: "silver", minSpend: 200_000, benefits: ["birthday double points"]),
-        LoyaltyTier(name: "gold", minSpend: 1_000_000, benefits: ["dedicated adviser", "free delivery"]),
+        LoyaltyTier(name: "silver", minSpend: 200_000, benefits: ["birthday double points"], birthdayMultiplier: 2),
+        LoyaltyTier(name: "gold", minSpend: 1_000_000, benefits: ["dedicated adviser", "free delivery", "birthday double points"], birthdayMultiplier: 2),
     ]
+    public var points = PointRules()
     public var segments = SegmentRules()
     public var sla = SLAConfiguration()
     public var churnBands = ChurnRiskBands.standard
@@ -64,12 +89,23 @@ public struct ClienteleConfiguration: Sendable {
     public static func parse(_ json: JSONValue, file: String = "configuration") throws(LoadError) -> ClienteleConfiguration {
         if let v = SchemaCatalog.configurationSchema.validate(json) { throw LoadError(file: file, reason: v.description) }
         var c = ClienteleConfiguration()
+        func number(_ v: JSONValue?) -> Double? { if case .number(let n)? = v { return Double(n) } else { return nil } }
         if case .array(let tiers)? = json["loyalty"]?["tiers"] {
             c.tiers = tiers.map { t in
                 var benefits: [String] = []
                 if case .array(let b)? = t["benefits"] { benefits = b.compactMap(\.stringValue) }
-                return LoyaltyTier(name: t["name"]!.stringValue!, minSpend: t["minSpend"]!.int64Value!, benefits: benefits)
-            }.sorted { $0.minSpend < $1.minSpend }
+                return LoyaltyTier(name: t["name"]!.stringValue!, minSpend: t["minSpend"]!.int64Value!, benefits: benefits,
+                                   pointsMultiplier: number(t["pointsMultiplier"]) ?? 1, birthdayMultiplier: number(t["birthdayMultiplier"]) ?? 1)
+            }
+            for (i, t) in c.tiers.enumerated() where c.tiers[..<i].contains(where: { $0.name == t.name }) {
+                throw LoadError(file: file, reason: "$.loyalty.tiers[\(i)].name: '\(t.name)' names two tiers")
+            }
+            c.tiers.sort { $0.minSpend < $1.minSpend }
+        }
+        if let p = json["loyalty"]?["points"] {
+            if let v = p["spendPerPoint"]?.int64Value { c.points.spendPerPoint = v }
+            if let v = p["birthdayWindowDays"]?.int64Value { c.points.birthdayWindowDays = Int(v) }
+            if case .object(let m)? = p["categoryMultipliers"] { for (k, v) in m { c.points.categoryMultipliers[k] = number(v) ?? 1 } }
         }
         if let s = json["segments"] {
             if let v = s["vipSpend"]?.int64Value { c.segments.vipSpend = v }

@@ -3,7 +3,8 @@ import Ledger
 import LedgerJSON
 
 /// What the store knows of one customer, without personal data: purchases and returns (net),
-/// the days they bought on, categories, visits, points, open complaints, consents now.
+/// the days they bought on, categories, visits, open complaints, consents now (points and
+/// tiers are the loyalty model's, `LoyaltyAccount`).
 /// Customer 360, segments, loyalty tiers and churn risk are all read from it.
 public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var registeredAt: Int64?
@@ -22,10 +23,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var lastVisitAt: Int64?
     public var lastPurchaseAt: Int64?
     public var firstPurchaseAt: Int64?
-    public var points: Int64 = 0
-    /// Points earned per receipt, so that a return reverses them once.
-    public var pointsByReceipt: [String: Int64] = [:]
-    public var reversedReceipts: [String] = []
     public var openComplaints: [String] = []
     public var unresolvedComplaintSince: [String: Int64] = [:]
     public var badlyResolvedComplaints: Int = 0
@@ -40,43 +37,68 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         public var receipt: String
         public var at: Int64
         public var total: Int64
+        public init(receipt: String, at: Int64, total: Int64) {
+            self.receipt = receipt
+            self.at = at
+            self.total = total
+        }
     }
 
     public init() {}
 
-    public init?(json: JSONValue) {
-        func int(_ k: String) -> Int64? { json[k]?.int64Value }
-        func strings(_ k: String) -> [String] { if case .array(let a)? = json[k] { return a.compactMap(\.stringValue) } else { return [] } }
-        registeredAt = int("registeredAt")
-        homeStore = json["homeStore"]?.stringValue
-        offsetMinutes = Int16(clamping: int("offsetMinutes") ?? 0)
-        if case .array(let days)? = json["purchaseDays"] { purchaseDays = days.compactMap(\.int64Value) }
-        receipts = Int(int("receipts") ?? 0)
-        returns = Int(int("returns") ?? 0)
-        netSpend = int("netSpend") ?? 0
-        currency = json["currency"]?.stringValue
-        categories = strings("categories")
-        visits = Int(int("visits") ?? 0)
-        lastVisitAt = int("lastVisitAt")
-        lastPurchaseAt = int("lastPurchaseAt")
-        firstPurchaseAt = int("firstPurchaseAt")
-        points = int("points") ?? 0
-        if case .object(let m)? = json["pointsByReceipt"] { for (k, v) in m { pointsByReceipt[k] = v.int64Value ?? 0 } }
-        reversedReceipts = strings("reversedReceipts")
-        openComplaints = strings("openComplaints")
-        if case .object(let m)? = json["unresolvedComplaintSince"] { for (k, v) in m { unresolvedComplaintSince[k] = v.int64Value ?? 0 } }
-        badlyResolvedComplaints = Int(int("badlyResolvedComplaints") ?? 0)
-        marketingChannels = strings("marketingChannels")
-        membership = json["membership"] == .bool(true)
-        erased = json["erased"] == .bool(true)
-        if case .array(let a)? = json["recentReceipts"] {
-            recentReceipts = a.compactMap { r in
-                guard let id = r["receipt"]?.stringValue, let at = r["at"]?.int64Value, let total = r["total"]?.int64Value else { return nil }
-                return RecentReceipt(receipt: id, at: at, total: total)
-            }
+    public init?(stored r: inout RecordReader) {
+        registeredAt = r.optionalInt()
+        homeStore = r.optionalString()
+        offsetMinutes = Int16(clamping: r.int())
+        purchaseDays = r.ints()
+        receipts = Int(r.int())
+        returns = Int(r.int())
+        netSpend = r.int()
+        currency = r.optionalString()
+        categories = r.strings()
+        visits = Int(r.int())
+        lastVisitAt = r.optionalInt()
+        lastPurchaseAt = r.optionalInt()
+        firstPurchaseAt = r.optionalInt()
+        openComplaints = r.strings()
+        unresolvedComplaintSince = r.map()
+        badlyResolvedComplaints = Int(r.int())
+        marketingChannels = r.strings()
+        membership = r.bool()
+        erased = r.bool()
+        let n = r.count()
+        for _ in 0..<n where !r.failed {
+            let id = r.string(), at = r.int(), total = r.int()
+            recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total))
         }
+        if r.failed { return nil }
     }
 
+    public func encode(to w: inout RecordWriter) {
+        w.int(registeredAt)
+        w.string(homeStore)
+        w.int(Int64(offsetMinutes))
+        w.ints(purchaseDays)
+        w.int(receipts)
+        w.int(returns)
+        w.int(netSpend)
+        w.string(currency)
+        w.strings(categories)
+        w.int(visits)
+        w.int(lastVisitAt)
+        w.int(lastPurchaseAt)
+        w.int(firstPurchaseAt)
+        w.strings(openComplaints)
+        w.map(unresolvedComplaintSince)
+        w.int(badlyResolvedComplaints)
+        w.strings(marketingChannels)
+        w.bool(membership)
+        w.bool(erased)
+        w.unsigned(UInt64(recentReceipts.count))
+        for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total) }
+    }
+
+    /// The record as JSON, for `--format json` (stored records are binary).
     public var json: JSONValue {
         func n(_ v: Int64) -> JSONValue { .number(String(v)) }
         var m: [(String, JSONValue)] = []
@@ -91,9 +113,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         if let lastVisitAt { m.append(("lastVisitAt", n(lastVisitAt))) }
         if let lastPurchaseAt { m.append(("lastPurchaseAt", n(lastPurchaseAt))) }
         if let firstPurchaseAt { m.append(("firstPurchaseAt", n(firstPurchaseAt))) }
-        m.append(("points", n(points)))
-        m.append(("pointsByReceipt", .object(pointsByReceipt.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })))
-        m.append(("reversedReceipts", .array(reversedReceipts.map { .string($0) })))
         m.append(("openComplaints", .array(openComplaints.map { .string($0) })))
         m.append(("unresolvedComplaintSince", .object(unresolvedComplaintSince.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })))
         m.append(("badlyResolvedComplaints", n(Int64(badlyResolvedComplaints))))
@@ -109,92 +128,85 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 }
 
 /// Folds every customer's events into their `CustomerSummary`.
+/// Version 4: records stored in binary (`RecordWriter`), folded from the stored bytes.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 3
+    public static let version = 4
     public init() {}
 
-    public var eventTypes: Set<String>? {
-        ["CustomerRegistered", "PurchaseRecorded", "ReturnRecorded", "PointsEarned", "PointsRedeemed", "PointsExpired", "PointsAdjusted",
-         "VisitRecorded", "ComplaintFiled", "ComplaintReopened", "ComplaintResolved", "ComplaintFeedbackReceived", "ComplaintClosed",
-         "ConsentGranted", "ConsentWithdrawn", "CustomerErased"]
+    public var eventKinds: EventKind.Set {
+        EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved, .complaintFeedbackReceived, .complaintClosed,
+                       .consentGranted, .consentWithdrawn, .customerErased])
     }
 
-    public func keys(for event: CatalogEvent) -> [String] { [event.recorded.customer] }
+    public func key(for event: borrowing FoldEvent) -> String? { event.customer }
 
     public func initial(key: String) -> CustomerSummary { CustomerSummary() }
 
-    public func apply(_ s: inout CustomerSummary, _ event: CatalogEvent) {
-        let at = event.recorded.occurredAt
+    public func apply(_ s: inout CustomerSummary, _ event: borrowing FoldEvent) {
+        let at = event.occurredAt
         let p = event.payload
         // System events (access records, erasures) are stamped in UTC; the store's own events tell its zone.
-        if event.recorded.channel != "system" { s.offsetMinutes = at.offsetMinutes }
-        switch event.type {
-        case "CustomerRegistered":
+        if !event.isSystemChannel { s.offsetMinutes = at.offsetMinutes }
+        switch event.kind {
+        case .customerRegistered:
             s.registeredAt = s.registeredAt ?? at.microseconds
-            s.homeStore = s.homeStore ?? event.recorded.store
-        case "PurchaseRecorded":
+            if s.homeStore == nil { s.homeStore = event.store }
+        case .purchaseRecorded:
             let day = (at.microseconds + Int64(at.offsetMinutes) * 60_000_000) / 86_400_000_000
-            if s.purchaseDays.last != day && !s.purchaseDays.contains(day) {
+            // Kept sorted: usually a new last day; otherwise a binary search for its place.
+            if let last = s.purchaseDays.last, day <= last {
+                if day != last {
+                    var lo = 0, hi = s.purchaseDays.count
+                    while lo < hi { let mid = (lo + hi) / 2; if s.purchaseDays[mid] < day { lo = mid + 1 } else { hi = mid } }
+                    if s.purchaseDays[lo] != day { s.purchaseDays.insert(day, at: lo) }
+                }
+            } else {
                 s.purchaseDays.append(day)
-                s.purchaseDays.sort()
             }
             s.receipts += 1
-            let total = p["total"]?["minor"]?.int64Value ?? 0
-            s.netSpend += total
-            s.currency = s.currency ?? p["total"]?["currency"]?.stringValue
-            if case .array(let lines)? = p["lines"] {
-                for line in lines {
-                    if let c = line["category"]?.stringValue, c != Upcasters.uncategorized, !s.categories.contains(c) { s.categories.append(c) }
-                }
+            let r = event.receipt
+            let minor = r.amount
+            s.netSpend += minor
+            if s.currency == nil { s.currency = r.currency?.string }
+            r.lines?.forEachElement { line in
+                if let c = line["category"], c.isString, !c.equals(Upcasters.uncategorized),
+                   !s.categories.contains(where: { c.equals($0) }), let name = c.string { s.categories.append(name) }
+                return true
             }
             s.firstPurchaseAt = min(s.firstPurchaseAt ?? at.microseconds, at.microseconds)
             s.lastPurchaseAt = max(s.lastPurchaseAt ?? at.microseconds, at.microseconds)
-            s.homeStore = s.homeStore ?? event.recorded.store
-            if let receipt = p["receipt"]?.stringValue {
-                s.recentReceipts.append(.init(receipt: receipt, at: at.microseconds, total: total))
-                if s.recentReceipts.count > 5 { s.recentReceipts.removeFirst(s.recentReceipts.count - 5) }
+            if s.homeStore == nil { s.homeStore = event.store }
+            if let receipt = r.receipt?.string {
+                if s.recentReceipts.count >= 5 { s.recentReceipts.removeFirst(s.recentReceipts.count - 4) }
+                s.recentReceipts.append(.init(receipt: receipt, at: at.microseconds, total: minor))
             }
-        case "ReturnRecorded":
+        case .returnRecorded:
             s.returns += 1
-            s.netSpend -= p["refund"]?["minor"]?.int64Value ?? 0
-            // Reverse the points the original receipt earned, once, never below zero.
-            if let original = p["originalReceipt"]?.stringValue, !s.reversedReceipts.contains(original),
-               let earned = s.pointsByReceipt[original] {
-                s.reversedReceipts.append(original)
-                s.points = max(0, s.points - earned)
-            }
-        case "PointsEarned":
-            let n = p["points"]?.int64Value ?? 0
-            s.points += n
-            if let r = p["receipt"]?.stringValue { s.pointsByReceipt[r, default: 0] += n }
-        case "PointsRedeemed", "PointsExpired":
-            s.points = max(0, s.points - (p["points"]?.int64Value ?? 0))
-        case "PointsAdjusted":
-            s.points = max(0, s.points + (p["points"]?.int64Value ?? 0))
-        case "VisitRecorded":
+            s.netSpend -= event.receipt.amount
+        case .visitRecorded:
             s.visits += 1
             s.lastVisitAt = max(s.lastVisitAt ?? at.microseconds, at.microseconds)
-        case "ComplaintFiled", "ComplaintReopened":
-            if let id = p["complaint"]?.stringValue {
+        case .complaintFiled, .complaintReopened:
+            if let id = p["complaint"]?.string {
                 if !s.openComplaints.contains(id) { s.openComplaints.append(id) }
                 s.unresolvedComplaintSince[id] = s.unresolvedComplaintSince[id] ?? at.microseconds
             }
-        case "ComplaintResolved":
-            if let id = p["complaint"]?.stringValue { s.unresolvedComplaintSince[id] = nil }
-        case "ComplaintFeedbackReceived":
-            if p["satisfied"] == .bool(false) { s.badlyResolvedComplaints += 1 }
-        case "ComplaintClosed":
-            if let id = p["complaint"]?.stringValue {
+        case .complaintResolved:
+            if let id = p["complaint"]?.string { s.unresolvedComplaintSince[id] = nil }
+        case .complaintFeedbackReceived:
+            if p["satisfied"]?.bool == false { s.badlyResolvedComplaints += 1 }
+        case .complaintClosed:
+            if let id = p["complaint"]?.string {
                 s.openComplaints.removeAll { $0 == id }
                 s.unresolvedComplaintSince[id] = nil
             }
-        case "ConsentGranted", "ConsentWithdrawn":
-            let granted = event.type == "ConsentGranted"
-            let purpose = p["purpose"]?.stringValue
-            if purpose == "membership" { s.membership = granted }
-            if purpose == "marketing" {
-                let channel = p["channel"]?.stringValue ?? "*"
+        case .consentGranted, .consentWithdrawn:
+            let granted = event.kind == .consentGranted
+            guard let purpose = p["purpose"] else { break }
+            if purpose.equals("membership") { s.membership = granted }
+            if purpose.equals("marketing") {
+                let channel = p["channel"]?.string ?? "*"
                 if granted {
                     if !s.marketingChannels.contains(channel) { s.marketingChannels.append(channel) }
                 } else if channel == "*" {
@@ -203,7 +215,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
                     s.marketingChannels.removeAll { $0 == channel }
                 }
             }
-        case "CustomerErased":
+        case .customerErased:
             s.erased = true
             s.marketingChannels.removeAll()
         default:

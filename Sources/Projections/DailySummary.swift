@@ -24,21 +24,24 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 
     public init() {}
 
-    public init?(json: JSONValue) {
-        func i(_ k: String) -> Int { Int(json[k]?.int64Value ?? 0) }
-        func counts(_ k: String) -> [String: Int] {
-            var out: [String: Int] = [:]
-            if case .object(let m)? = json[k] { for (key, v) in m { out[key] = Int(v.int64Value ?? 0) } }
-            return out
-        }
-        visits = i("visits"); purchases = i("purchases"); revenue = json["revenue"]?.int64Value ?? 0
-        currency = json["currency"]?.stringValue
-        returns = i("returns"); refunded = json["refunded"]?.int64Value ?? 0; returnReasons = counts("returnReasons")
-        complaintsOpened = i("complaintsOpened"); complaintsClosed = i("complaintsClosed"); complaintCategories = counts("complaintCategories")
-        if case .array(let a)? = json["openedComplaints"] { openedComplaints = a.compactMap(\.stringValue) }
-        callbacks = i("callbacks"); csatSum = json["csatSum"]?.int64Value ?? 0; csatCount = i("csatCount"); newCustomers = i("newCustomers")
+    public init?(stored r: inout RecordReader) {
+        visits = Int(r.int()); purchases = Int(r.int()); revenue = r.int(); currency = r.optionalString()
+        returns = Int(r.int()); refunded = r.int(); returnReasons = r.map().mapValues { Int($0) }
+        complaintsOpened = Int(r.int()); complaintsClosed = Int(r.int()); complaintCategories = r.map().mapValues { Int($0) }
+        openedComplaints = r.strings()
+        callbacks = Int(r.int()); csatSum = r.int(); csatCount = Int(r.int()); newCustomers = Int(r.int())
+        if r.failed { return nil }
     }
 
+    public func encode(to w: inout RecordWriter) {
+        w.int(visits); w.int(purchases); w.int(revenue); w.string(currency)
+        w.int(returns); w.int(refunded); w.map(returnReasons.mapValues { Int64($0) })
+        w.int(complaintsOpened); w.int(complaintsClosed); w.map(complaintCategories.mapValues { Int64($0) })
+        w.strings(openedComplaints)
+        w.int(callbacks); w.int(csatSum); w.int(csatCount); w.int(newCustomers)
+    }
+
+    /// The record as JSON, for `--format json` (stored records are binary).
     public var json: JSONValue {
         func n(_ v: Int) -> JSONValue { .number(String(v)) }
         func counts(_ d: [String: Int]) -> JSONValue { .object(d.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) }) }
@@ -56,55 +59,66 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 }
 
 /// Folds each event into its store's day.
+/// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 public struct DailySummaryProjector: KeyedProjector {
     public static let name = "daily-summary"
-    public static let version = 1
+    public static let version = 2
     public init() {}
+
+    /// A store's day in memory: the store and the local day number (formatted only when stored).
+    public struct StoreDay: Hashable, Sendable {
+        public var store: String
+        public var day: Int64
+    }
 
     /// The key of a store's day: `store|YYYY-MM-DD`.
     public static func key(store: String, at t: Timestamp) -> String {
+        key(StoreDay(store: store, day: localDay(t)))
+    }
+
+    static func localDay(_ t: Timestamp) -> Int64 {
         let local = t.microseconds + Int64(t.offsetMinutes) * 60_000_000
-        let day = local >= 0 ? local / 86_400_000_000 : (local - 86_399_999_999) / 86_400_000_000
-        let (y, m, d) = Timestamp.civil(fromDays: day)
-        return "\(store)|\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
+        return local >= 0 ? local / 86_400_000_000 : (local - 86_399_999_999) / 86_400_000_000
     }
 
-    public var eventTypes: Set<String>? {
-        ["VisitRecorded", "PurchaseRecorded", "ReturnRecorded", "ComplaintFiled", "ComplaintClosed", "CallbackLogged", "CustomerRegistered"]
+    static func key(_ k: StoreDay) -> String {
+        let (y, m, d) = Timestamp.civil(fromDays: k.day)
+        return "\(k.store)|\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 
-    public func keys(for event: CatalogEvent) -> [String] {
-        switch event.type {
-        case "VisitRecorded", "PurchaseRecorded", "ReturnRecorded", "ComplaintFiled", "ComplaintClosed", "CallbackLogged", "CustomerRegistered":
-            return [DailySummaryProjector.key(store: event.recorded.store, at: event.recorded.occurredAt)]
-        default:
-            return []
-        }
+    public func storageKey(_ key: StoreDay) -> String { Self.key(key) }
+
+    public var eventKinds: EventKind.Set {
+        EventKind.Set([.visitRecorded, .purchaseRecorded, .returnRecorded, .complaintFiled, .complaintClosed, .callbackLogged, .customerRegistered])
     }
 
-    public func initial(key: String) -> DailySummary { DailySummary() }
+    public func key(for event: borrowing FoldEvent) -> StoreDay? {
+        StoreDay(store: event.store, day: Self.localDay(event.occurredAt))
+    }
 
-    public func apply(_ s: inout DailySummary, _ event: CatalogEvent) {
+    public func initial(key: StoreDay) -> DailySummary { DailySummary() }
+
+    public func apply(_ s: inout DailySummary, _ event: borrowing FoldEvent) {
         let p = event.payload
-        switch event.type {
-        case "VisitRecorded": s.visits += 1
-        case "CustomerRegistered": s.newCustomers += 1
-        case "PurchaseRecorded":
+        switch event.kind {
+        case .visitRecorded: s.visits += 1
+        case .customerRegistered: s.newCustomers += 1
+        case .purchaseRecorded:
             s.purchases += 1
-            s.revenue += p["total"]?["minor"]?.int64Value ?? 0
-            s.currency = s.currency ?? p["total"]?["currency"]?.stringValue
-        case "ReturnRecorded":
+            s.revenue += event.receipt.amount
+            if s.currency == nil { s.currency = event.receipt.currency?.string }
+        case .returnRecorded:
             s.returns += 1
-            s.refunded += p["refund"]?["minor"]?.int64Value ?? 0
-            s.returnReasons[p["reason"]?.stringValue ?? "(no reason given)", default: 0] += 1
-        case "ComplaintFiled":
+            s.refunded += event.receipt.amount
+            s.returnReasons[event.receipt.reason?.string ?? "(no reason given)", default: 0] += 1
+        case .complaintFiled:
             s.complaintsOpened += 1
-            s.complaintCategories[p["category"]?.stringValue ?? "other", default: 0] += 1
-            if let id = p["complaint"]?.stringValue { s.openedComplaints.append(id) }
-        case "ComplaintClosed": s.complaintsClosed += 1
-        case "CallbackLogged":
+            s.complaintCategories[p["category"]?.string ?? "other", default: 0] += 1
+            if let id = p["complaint"]?.string { s.openedComplaints.append(id) }
+        case .complaintClosed: s.complaintsClosed += 1
+        case .callbackLogged:
             s.callbacks += 1
-            if let c = p["csat"]?.int64Value { s.csatSum += c; s.csatCount += 1 }
+            if let c = p["csat"]?.int64 { s.csatSum += c; s.csatCount += 1 }
         default: break
         }
     }

@@ -5,35 +5,47 @@ import LedgerJSON
 /// A read model folded from the log, one record per key (a customer, a complaint, a store-day).
 ///
 /// `apply` is the whole projector: pure, total (it cannot fail), and it never writes events.
-/// Records are stored as JSON in the model's own LMDB database, with the last sequence number
-/// folded in and the projector's version; a new version rebuilds from the log by itself.
-/// Records hold no personal data: a reader unseals that from the log when it shows a record.
+/// It reads the event in place (`FoldEvent`: the stored bytes, no JSON values built), so a
+/// full rebuild of every model is one scan of the log. Records are stored in a compact binary
+/// form (`RecordWriter`) in the model's own LMDB database, with the last sequence number folded
+/// in and the projector's version; a new version rebuilds from the log by itself. Records hold
+/// no personal data: a reader unseals that from the log when it shows a record.
 public protocol KeyedProjector: Sendable {
     /// What is kept per key.
     associatedtype Record: ProjectionRecord
+    /// The key in memory (a struct is cheaper than formatting a string per event).
+    associatedtype Key: Hashable & Sendable = String
     /// A stable name, used as the database name (`rm:<name>`).
     static var name: String { get }
-    /// Bump it when `apply` or `Record` changes meaning: stored state of another version is rebuilt.
+    /// Bump it when `apply` or `Record`'s encoding changes meaning: stored state of another version is rebuilt.
     static var version: Int { get }
-    /// The keys an event touches (none for events this model ignores).
-    func keys(for event: CatalogEvent) -> [String]
-    /// The event types `apply` reads (nil: all); the others are skipped without being decoded.
-    var eventTypes: Set<String>? { get }
+    /// The event kinds `apply` reads; the others are skipped before their payload is looked at.
+    var eventKinds: EventKind.Set { get }
+    /// The key an event touches (nil for events this model ignores).
+    func key(for event: borrowing FoldEvent) -> Key?
+    /// The key as stored (and as readers ask for it).
+    func storageKey(_ key: Key) -> String
     /// A record for a key seen for the first time.
-    func initial(key: String) -> Record
+    func initial(key: Key) -> Record
     /// Folds one event into one record.
-    func apply(_ record: inout Record, _ event: CatalogEvent)
+    func apply(_ record: inout Record, _ event: borrowing FoldEvent)
+    /// A fingerprint of the parameters `apply` depends on (configuration), stored with the
+    /// checkpoint: a model folded with other parameters is rebuilt. 0 when there are none.
+    var parameters: UInt64 { get }
 }
 
-/// A record that can be stored: JSON in, JSON out (no Foundation).
+/// A record that can be stored: a compact binary form, written and read without Foundation or JSON.
 public protocol ProjectionRecord: Sendable {
-    init?(json: JSONValue)
-    var json: JSONValue { get }
+    /// Reads what `encode` wrote; nil when the bytes are not such a record.
+    init?(stored reader: inout RecordReader)
+    /// Writes the record.
+    func encode(to writer: inout RecordWriter)
 }
 
 extension KeyedProjector {
-    public var eventTypes: Set<String>? { nil }
+    public var parameters: UInt64 { 0 }
+}
 
-    /// `eventTypes` as UTF-8, to compare with stored bytes.
-    var eventTypeBytes: Set<[UInt8]>? { eventTypes.map { Set($0.map { Array($0.utf8) }) } }
+extension KeyedProjector where Key == String {
+    public func storageKey(_ key: String) -> String { key }
 }

@@ -53,6 +53,8 @@ public final class ProjectionStore: Sendable {
         var slot: String
         var version: Int
         var sequence: UInt64
+        /// The projector's parameters fingerprint (`KeyedProjector.parameters`).
+        var parameters: UInt64 = 0
     }
 
     func checkpoint(_ name: String) throws -> Checkpoint? {
@@ -61,18 +63,27 @@ public final class ProjectionStore: Sendable {
                 guard let v = try txn.get(meta, key: k),
                       let json = try? JSONParser.parse(UnsafeBufferPointer(start: v.baseAddress!.assumingMemoryBound(to: UInt8.self), count: v.count)),
                       let slot = json["slot"]?.stringValue, let version = json["version"]?.int64Value, let seq = json["sequence"]?.int64Value else { return nil }
-                return Checkpoint(slot: slot, version: Int(version), sequence: UInt64(seq))
+                let parameters = json["parameters"]?.stringValue.flatMap { UInt64($0) } ?? 0
+                return Checkpoint(slot: slot, version: Int(version), sequence: UInt64(seq), parameters: parameters)
             }
         }
     }
 
     func writeCheckpoint(_ name: String, _ c: Checkpoint, in txn: borrowing Transaction) throws {
         var w = JSONWriter()
-        w.write(.object([("slot", .string(c.slot)), ("version", .number(String(c.version))), ("sequence", .number(String(c.sequence)))]))
+        w.write(.object([("slot", .string(c.slot)), ("version", .number(String(c.version))), ("sequence", .number(String(c.sequence))),
+                          ("parameters", .string(String(c.parameters)))]))
         try Array(name.utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(meta, key: k, value: v) } }
     }
 
     func database(_ name: String, slot: String) throws -> Database {
         try environment.database("rm:\(name):\(slot)")
+    }
+}
+
+extension ProjectionStore {
+    /// The stored read models under `configuration`: what `clientele rebuild` rebuilds (in one scan).
+    public static func storedModels(_ configuration: ClienteleConfiguration = ClienteleConfiguration()) -> [any KeyedProjector] {
+        [CustomerSummaryProjector(), ComplaintStatusProjector(), DailySummaryProjector(), LoyaltyProjector(configuration: configuration)]
     }
 }

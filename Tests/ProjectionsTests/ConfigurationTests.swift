@@ -21,6 +21,8 @@ struct ConfigurationTests {
         #expect(c.sla.defaultHours == .init(opens: 600, closes: 1320, offsetMinutes: 480))
         #expect(c.sla.hours["SH-MALL-DESK"]?.opens == 570)
         #expect(c.churnHorizonDays == 90)
+        #expect(c.points.spendPerPoint == 100 && c.points.categoryMultipliers["cosmetics"] == 2 && c.points.birthdayWindowDays == 30)
+        #expect(c.tiers[2].pointsMultiplier == 1.5 && c.tiers[1].birthdayMultiplier == 2)
     }
 
     @Test("a bad value is refused naming its key", arguments: [
@@ -30,6 +32,10 @@ struct ConfigurationTests {
         (#"{"loyalty":{"tiers":[{"name":"gold"}]}}"#, "$.loyalty.tiers[0].minSpend"),
         (#"{"churn":{"lowBelow":0.8,"highAbove":0.5}}"#, "$.churn"),
         (#"{"colour":"blue"}"#, "$.colour"),
+        (#"{"loyalty":{"points":{"spendPerPoint":0}}}"#, "$.loyalty.points.spendPerPoint"),
+        (#"{"loyalty":{"points":{"categoryMultipliers":{"shoes":-1}}}}"#, "$.loyalty.points.categoryMultipliers.shoes"),
+        (#"{"loyalty":{"tiers":[{"name":"gold","minSpend":0,"pointsMultiplier":"double"}]}}"#, "$.loyalty.tiers[0].pointsMultiplier"),
+        (#"{"loyalty":{"tiers":[{"name":"gold","minSpend":0},{"name":"gold","minSpend":5}]}}"#, "$.loyalty.tiers[1].name"),
     ])
     func refused(text: String, key: String) throws {
         do {

@@ -45,19 +45,32 @@ extension Clientele {
                 case .time(let t)?: return e.recorded.occurredAt <= t
                 }
             }
+            let configuration = try settings.load()
+            let loyaltyModel = LoyaltyProjector(configuration: configuration)
             var summary: CustomerSummary
+            var account = loyaltyModel.initial(key: id)
             if point == nil {
                 guard let live = try models.record(CustomerSummaryProjector(), key: id) else {
                     throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
                 }
                 summary = live
+                account = try models.record(loyaltyModel, key: id) ?? account
             } else {
                 summary = CustomerSummary()
                 var any = false
-                var events: [CatalogEvent] = []
-                try ledger.scan(.customer(id)) { e in if included(e) { events.append(e) }; return true }
-                if case .time? = point { events.sort { ($0.recorded.occurredAt.microseconds, $0.recorded.sequence) < ($1.recorded.occurredAt.microseconds, $1.recorded.sequence) } }
-                for e in events { CustomerSummaryProjector().apply(&summary, e); any = true }
+                var events: [RecordedEvent] = []
+                try ledger.ledger.scan(.customer(id)) { e in
+                    switch point {
+                    case .sequence(let n)?: if e.sequence <= n { events.append(e) }
+                    case .time(let t)?: if e.occurredAt <= t { events.append(e) }
+                    case nil: events.append(e)
+                    }
+                    return true
+                }
+                if case .time? = point { events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) } }
+                any = !events.isEmpty
+                CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
+                loyaltyModel.fold(events, into: &account, catalog: ledger.catalog)
                 guard any else { throw CommandFailure("customer '\(id)' has no events as of \(asOf.text ?? "")") }
             }
             // A clerk sees the customers of their own store(s): those whose first store is one of them.
@@ -77,9 +90,8 @@ extension Clientele {
             }
             var (all, now) = try models.snapshot(CustomerSummaryProjector(), asOf: point)
             if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
-            let configuration = try settings.load()
             let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
-            let tier = configuration.tier(forSpend: summary.netSpend)
+            let tier = configuration.tiers.first { $0.name == account.tier } ?? configuration.tier(forSpend: summary.netSpend)
             var asOfTime: Timestamp?, asOfSequence: UInt64?
             if case .time(let t)? = point { asOfTime = t }
             if case .sequence(let n)? = point { asOfSequence = n }
@@ -97,6 +109,7 @@ extension Clientele {
                     if let s = segment.rfmSegment { m.append(("rfmSegment", .string(s))) }
                 }
                 m.append(("tier", .string(tier.name)))
+                m.append(("loyalty", account.json))
                 m.append(("consents", .object(decisions.map { ($0.0, .bool($0.1.allowed)) })))
                 var w = JSONWriter(); w.write(.object(m)); w.bytes.append(0x0A); Output.write(w.bytes)
             } else {
@@ -115,8 +128,11 @@ extension Clientele {
                 t.rows.append(["segment", segment.map { $0.kind.rawValue + ($0.rfmSegment.map { " · RFM \($0)" } ?? "") } ?? "—"])
                 t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) returned"])
                 t.rows.append(["net spend", Money(minor: summary.netSpend, currency: currency).description])
-                t.rows.append(["points", Format.grouped(Int(summary.points))])
+                t.rows.append(["points", Format.grouped(Int(account.points)) + " (earned \(Format.grouped(Int(account.earned))), redeemed \(Format.grouped(Int(account.redeemed))), expired \(Format.grouped(Int(account.expired))), returned \(Format.grouped(Int(account.reversed))))"])
                 t.rows.append(["tier", tier.name + (tier.benefits.isEmpty ? "" : " (" + tier.benefits.joined(separator: ", ") + ")")])
+                for change in account.tierHistory {
+                    t.rows.append(["tier change", "\(Timestamp(microseconds: change.at, offsetMinutes: change.offsetMinutes).iso8601.prefix(10)) \(change.from) → \(change.to)"])
+                }
                 t.rows.append(["visits", "\(summary.visits)" + (summary.lastVisitAt.map { ", last \(Timestamp(microseconds: $0, offsetMinutes: summary.offsetMinutes).iso8601.prefix(10))" } ?? "")])
                 t.rows.append(["open complaints", summary.openComplaints.isEmpty ? "none" : summary.openComplaints.joined(separator: ", ")])
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }

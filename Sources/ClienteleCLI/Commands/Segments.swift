@@ -121,8 +121,9 @@ extension Clientele {
             abstract: "Rebuild read models from the whole log (into a shadow, swapped in when complete).")
 
         @OptionGroup var options: DatabaseOptions
+        @OptionGroup var settings: ConfigOptions
 
-        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name, DailySummaryProjector.name]
+        static let known = [CustomerSummaryProjector.name, ComplaintStatusProjector.name, DailySummaryProjector.name, LoyaltyProjector.name]
 
         @Argument(help: "Models to rebuild (default: all): \(Rebuild.known.joined(separator: ", ")).")
         var models: [String] = []
@@ -140,14 +141,11 @@ extension Clientele {
             let store = try ProjectionStore(ledger: ledger)
             defer { store.close() }
             let chosen = models.isEmpty ? Rebuild.known : models
+            // The chosen models together, in one scan of the log.
+            let projectors = ProjectionStore.storedModels(try settings.load()).filter { chosen.contains(type(of: $0).name) }
+            let started = Clock.seconds()
+            let head = try store.rebuild(projectors)
             for name in chosen {
-                let started = Clock.seconds()
-                let head: UInt64
-                switch name {
-                case CustomerSummaryProjector.name: head = try store.rebuild(CustomerSummaryProjector())
-                case ComplaintStatusProjector.name: head = try store.rebuild(ComplaintStatusProjector())
-                default: head = try store.rebuild(DailySummaryProjector())
-                }
                 Output.line("rebuilt \(name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
         }

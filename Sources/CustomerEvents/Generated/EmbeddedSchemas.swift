@@ -2415,7 +2415,43 @@ enum EmbeddedSchemas {
                   "minLength": 1,
                   "maxLength": 100
                 }
+              },
+              "pointsMultiplier": {
+                "type": "number",
+                "minimum": 0,
+                "description": "Points earned by a purchase are multiplied by this while the customer holds the tier (default 1)."
+              },
+              "birthdayMultiplier": {
+                "type": "number",
+                "minimum": 0,
+                "description": "Multiplier for purchases within loyalty.points.birthdayWindowDays after a birthday greeting (a CareContactMade of kind birthday-greeting), on top of pointsMultiplier (default 1)."
               }
+            }
+          }
+        },
+        "points": {
+          "type": "object",
+          "additionalProperties": false,
+          "description": "How purchases earn points when the ledger has no PointsEarned for their receipt (POS imports). A recorded PointsEarned for a receipt replaces what the rule gave it, so a receipt never earns twice.",
+          "properties": {
+            "spendPerPoint": {
+              "type": "integer",
+              "minimum": 1,
+              "description": "Minor units of a receipt's total that earn one point (default 100: one point per yuan)."
+            },
+            "categoryMultipliers": {
+              "type": "object",
+              "description": "Per product category; a receipt earns with the highest multiplier among its lines' categories (default 1).",
+              "additionalProperties": {
+                "type": "number",
+                "minimum": 0
+              }
+            },
+            "birthdayWindowDays": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 366,
+              "description": "Days after a birthday greeting during which the tier's birthdayMultiplier applies (default 30)."
             }
           }
         }

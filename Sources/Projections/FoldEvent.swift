@@ -1,0 +1,174 @@
+import CustomerEvents
+import Ledger
+import LedgerJSON
+
+/// The event types the read models fold, told apart once per event from the stored type bytes
+/// (every projector then switches on this instead of comparing strings).
+public enum EventKind: UInt8, Sendable, CaseIterable {
+    case other
+    case customerRegistered, customerErased, consentGranted, consentWithdrawn
+    case visitRecorded, purchaseRecorded, returnRecorded
+    case pointsEarned, pointsRedeemed, pointsExpired, pointsAdjusted, tierChanged
+    case complaintFiled, complaintAcknowledged, complaintVerified, complaintPlanProposed, complaintActionTaken
+    case complaintEscalated, complaintAwaitingCustomer, complaintResumed, complaintResolved
+    case complaintFeedbackReceived, complaintReopened, complaintClosed
+    case callbackLogged
+    case careContactMade
+
+    /// The catalog's name of the type.
+    public var typeName: String {
+        switch self {
+        case .other: return ""
+        default:
+            let s = String(describing: self)
+            return s.prefix(1).uppercased() + s.dropFirst()
+        }
+    }
+
+    /// The kinds, by FNV-1a hash of their type name (checked byte for byte after the lookup).
+    static let table: [UInt64: (EventKind, [UInt8])] = {
+        var t: [UInt64: (EventKind, [UInt8])] = [:]
+        for k in EventKind.allCases where k != .other {
+            let bytes = Array(k.typeName.utf8)
+            bytes.withUnsafeBytes { t[fnv1a($0)] = (k, bytes) }
+        }
+        return t
+    }()
+
+    @inline(__always)
+    static func fnv1a(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    /// The kind of a stored type name (`.other` for types no read model folds).
+    @inline(__always)
+    public init(typeBytes: UnsafeRawBufferPointer) {
+        guard let (kind, name) = EventKind.table[EventKind.fnv1a(typeBytes)], name.count == typeBytes.count,
+              name.withUnsafeBytes({ $0.elementsEqual(typeBytes) }) else { self = .other; return }
+        self = kind
+    }
+
+    /// A set of kinds as one bit mask.
+    public struct Set: Sendable, Equatable {
+        public var bits: UInt64
+        /// Every kind, `.other` included (a model of all events).
+        public static let all = Set(EventKind.allCases)
+        /// The set of `kinds`.
+        public init(_ kinds: [EventKind]) { bits = kinds.reduce(0) { $0 | 1 << UInt64($1.rawValue) } }
+        /// True when `k` is in the set.
+        @inline(__always) public func contains(_ k: EventKind) -> Bool { bits & (1 << UInt64(k.rawValue)) != 0 }
+        /// Both sets' kinds.
+        public func union(_ o: Set) -> Set { var s = self; s.bits |= o.bits; return s }
+    }
+}
+
+/// One event as a fold sees it: a zero-copy view of the stored envelope and payload, valid only
+/// inside the scan that lends it. Payload fields are read straight from the stored bytes
+/// (`JSONSpan`) — no `JSONValue`, no copies — and personal fields stay sealed (read models keep
+/// none). An event stored in an old schema version is upcast first (the slow path, allocating),
+/// so a fold always sees the current shape.
+public struct FoldEvent {
+    /// The stored event.
+    public let record: EventRecord
+    /// Its type, told apart once.
+    public let kind: EventKind
+    /// The payload, in the current schema version's shape.
+    public let payload: JSONSpan
+    /// A purchase's or return's fields, found in one pass over the payload (several models
+    /// read them; the lines array is the bulk of the payload and is skipped once).
+    public let receipt: ReceiptFields
+
+    init(record: EventRecord, kind: EventKind, payload: JSONSpan) {
+        self.record = record
+        self.kind = kind
+        self.payload = payload
+        receipt = kind == .purchaseRecorded || kind == .returnRecorded ? ReceiptFields(payload) : ReceiptFields()
+    }
+
+    /// The members of a `PurchaseRecorded` or `ReturnRecorded` payload the read models use.
+    public struct ReceiptFields {
+        /// `receipt`.
+        public var receipt: JSONSpan?
+        /// `originalReceipt` (returns).
+        public var originalReceipt: JSONSpan?
+        /// `lines`.
+        public var lines: JSONSpan?
+        /// `total.minor` of a purchase, `refund.minor` of a return (0 when absent).
+        public var amount: Int64 = 0
+        /// Its currency.
+        public var currency: JSONSpan?
+        /// `reason` (returns).
+        public var reason: JSONSpan?
+
+        init() {}
+
+        init(_ p: JSONSpan) {
+            p.forEachMember { k, v in
+                switch k.count {
+                case 5 where k.elementsEqual("lines".utf8): lines = v
+                case 5 where k.elementsEqual("total".utf8), 6 where k.elementsEqual("refund".utf8):
+                    v.forEachMember { k2, v2 in
+                        if k2.count == 5 && k2.elementsEqual("minor".utf8) { amount = v2.int64 ?? 0 } else if k2.count == 8 && k2.elementsEqual("currency".utf8) { currency = v2 }
+                        return true
+                    }
+                case 7 where k.elementsEqual("receipt".utf8): receipt = v
+                case 6 where k.elementsEqual("reason".utf8): reason = v
+                case 15 where k.elementsEqual("originalReceipt".utf8): originalReceipt = v
+                default: break
+                }
+                return true
+            }
+        }
+    }
+
+    /// Business time.
+    @inline(__always) public var occurredAt: Timestamp { record.occurredAt }
+    /// The event's sequence number in the log.
+    @inline(__always) public var sequence: UInt64 { record.sequence }
+    /// The customer id (a small string for the usual ids: no allocation up to 15 bytes).
+    @inline(__always) public var customer: String { String(decoding: record.customerBytes, as: UTF8.self) }
+    /// The store (a new String; compare `record.storeBytes` to avoid it).
+    @inline(__always) public var store: String { String(decoding: record.storeBytes, as: UTF8.self) }
+    /// The staff member or system that acted.
+    @inline(__always) public var actor: String { String(decoding: record.actorBytes, as: UTF8.self) }
+    /// True for events the system stamped (access records, erasures), whose zone says nothing of the store's.
+    @inline(__always) public var isSystemChannel: Bool {
+        let c = record.channelBytes
+        return c.count == 6 && c.elementsEqual("system".utf8)
+    }
+}
+
+/// Turns stored events into `FoldEvent`s: the kind, and the payload upcast when it was written in
+/// an older schema version than the catalog's current one.
+struct FoldEventReader {
+    let current: [UInt16]
+    var scratch: [UInt8] = []
+
+    init(catalog: SchemaCatalog) {
+        var current = [UInt16](repeating: 0, count: EventKind.allCases.count)
+        for k in EventKind.allCases where k != .other { current[Int(k.rawValue)] = catalog.currentVersions[k.typeName] ?? 0 }
+        self.current = current
+    }
+
+    /// Calls `body` with the event when its kind is in `kinds`.
+    @inline(__always)
+    mutating func visit(_ record: EventRecord, kinds: EventKind.Set, _ body: (borrowing FoldEvent) throws -> Void) rethrows {
+        let kind = EventKind(typeBytes: record.typeBytes)
+        guard kinds.contains(kind) else { return }
+        let stored = record.schemaVersion, target = current[Int(kind.rawValue)]
+        if stored >= target {
+            try body(FoldEvent(record: record, kind: kind, payload: JSONSpan(record.payloadBytes)))
+            return
+        }
+        // An old version: upcast through JSON values, as readers see it.
+        let parsed = (try? JSONParser.parse(record.payloadBytes.bindMemory(to: UInt8.self))) ?? .object([])
+        var w = JSONWriter()
+        w.write(Upcasters.upcast(parsed, type: kind.typeName, from: stored, to: target))
+        scratch = w.bytes
+        try scratch.withUnsafeBytes { p in
+            try body(FoldEvent(record: record, kind: kind, payload: JSONSpan(p)))
+        }
+    }
+}

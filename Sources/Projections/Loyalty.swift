@@ -1,0 +1,234 @@
+import CustomerEvents
+import Ledger
+import LedgerJSON
+
+/// One customer's loyalty account: the points balance, what each receipt earned and gave back,
+/// the tier their net spend reaches now, and every tier change (when, from which, to which).
+/// No personal data: the birthday bonus is keyed to birthday greetings the store recorded,
+/// never to the (sealed) birthday itself.
+public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
+    /// What one receipt earned and how much of it a return gave back.
+    public struct ReceiptPoints: Sendable, Equatable {
+        /// Points credited for the receipt.
+        public var earned: Int64
+        /// True while `earned` came from the configured rule (a recorded PointsEarned replaces it).
+        public var byRule: Bool
+        /// The receipt's total (minor units), to reverse points in proportion to a refund.
+        public var total: Int64
+        /// Points already taken back by returns (never more than `earned`).
+        public var reversed: Int64
+    }
+
+    /// A move from one tier to another.
+    public struct TierChange: Sendable, Equatable {
+        /// When (business time, µs since the epoch) and in which zone (minutes).
+        public var at: Int64
+        public var offsetMinutes: Int16
+        public var from: String
+        public var to: String
+    }
+
+    /// The balance now (never below zero).
+    public var points: Int64 = 0
+    public var earned: Int64 = 0
+    public var redeemed: Int64 = 0
+    public var expired: Int64 = 0
+    public var reversed: Int64 = 0
+    public var netSpend: Int64 = 0
+    /// The tier now (the lowest tier until a purchase says otherwise).
+    public var tier: String
+    public var tierHistory: [TierChange] = []
+    public var receipts: [String: ReceiptPoints] = [:]
+    /// The last birthday greeting (µs), which opens the birthday window.
+    public var birthdayGreetingAt: Int64?
+
+    /// An empty account in `tier` (the lowest).
+    public init(tier: String) { self.tier = tier }
+
+    /// Reads a stored account.
+    public init?(stored r: inout RecordReader) {
+        points = r.int(); earned = r.int(); redeemed = r.int(); expired = r.int(); reversed = r.int(); netSpend = r.int()
+        tier = r.string()
+        let n = r.count()
+        for _ in 0..<n where !r.failed {
+            tierHistory.append(TierChange(at: r.int(), offsetMinutes: Int16(clamping: r.int()), from: r.string(), to: r.string()))
+        }
+        let m = r.count()
+        receipts.reserveCapacity(m)
+        for _ in 0..<m where !r.failed {
+            let id = r.string()
+            receipts[id] = ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int())
+        }
+        birthdayGreetingAt = r.optionalInt()
+        if r.failed { return nil }
+    }
+
+    /// Writes the account (receipts in key order, so equal accounts give equal bytes).
+    public func encode(to w: inout RecordWriter) {
+        w.int(points); w.int(earned); w.int(redeemed); w.int(expired); w.int(reversed); w.int(netSpend)
+        w.string(tier)
+        w.unsigned(UInt64(tierHistory.count))
+        for c in tierHistory { w.int(c.at); w.int(Int64(c.offsetMinutes)); w.string(c.from); w.string(c.to) }
+        w.unsigned(UInt64(receipts.count))
+        for k in receipts.keys.sorted() {
+            let p = receipts[k]!
+            w.string(k); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed)
+        }
+        w.int(birthdayGreetingAt)
+    }
+
+    /// The account as JSON, for `--format json`.
+    public var json: JSONValue {
+        func n(_ v: Int64) -> JSONValue { .number(String(v)) }
+        return .object([
+            ("points", n(points)), ("earned", n(earned)), ("redeemed", n(redeemed)), ("expired", n(expired)), ("reversed", n(reversed)),
+            ("tier", .string(tier)),
+            ("tierHistory", .array(tierHistory.map {
+                .object([("at", .string(Timestamp(microseconds: $0.at, offsetMinutes: $0.offsetMinutes).iso8601)), ("from", .string($0.from)), ("to", .string($0.to))])
+            })),
+        ])
+    }
+}
+
+/// Folds purchases, returns and loyalty events into each customer's `LoyaltyAccount`, by the
+/// configured point rules and tiers.
+///
+/// - A receipt earns once. A `PointsEarned` naming a receipt is what the store (or its POS)
+///   decided: it replaces whatever the rule gave that receipt, whichever came first. A purchase
+///   whose receipt has no `PointsEarned` (POS imports) earns by the rule: `total / spendPerPoint`
+///   points, times the tier's multiplier (the tier held before this purchase), the highest
+///   category multiplier among its lines, and the tier's birthday multiplier within the birthday
+///   window, rounded down.
+/// - A return takes back points in proportion to its refund over the original receipt's total
+///   (rounded up), never more than that receipt earned in all (so never twice), and the balance
+///   never goes below zero. A return without a known original receipt takes back nothing.
+/// - Redeemed and expired points (`PointsRedeemed`, `PointsExpired`) come off the balance, floored
+///   at zero; `PointsAdjusted` adds or removes.
+/// - The tier follows net spend (purchases less refunds) through the configured thresholds; every
+///   change, up or down, is kept with its business time. Recorded `TierChanged` notifications
+///   are not needed: tiers are derived.
+///
+/// The configuration is part of the model: its fingerprint (`parameters`) is stored with the
+/// checkpoint, and a model folded under other rules is rebuilt.
+public struct LoyaltyProjector: KeyedProjector {
+    public static let name = "loyalty"
+    public static let version = 1
+    public let tiers: [LoyaltyTier]
+    public let rules: PointRules
+
+    /// The model under `configuration`'s tiers and point rules.
+    public init(configuration: ClienteleConfiguration = ClienteleConfiguration()) {
+        tiers = configuration.tiers
+        rules = configuration.points
+    }
+
+    public var parameters: UInt64 {
+        // FNV-1a over a canonical text of the rules and tiers.
+        var text = "spp=\(rules.spendPerPoint);bw=\(rules.birthdayWindowDays);"
+        for k in rules.categoryMultipliers.keys.sorted() { text += "c:\(k)=\(rules.categoryMultipliers[k]!);" }
+        for t in tiers { text += "t:\(t.name)=\(t.minSpend),\(t.pointsMultiplier),\(t.birthdayMultiplier);" }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    public var eventKinds: EventKind.Set {
+        EventKind.Set([.purchaseRecorded, .returnRecorded, .pointsEarned, .pointsRedeemed, .pointsExpired, .pointsAdjusted, .careContactMade])
+    }
+
+    public func key(for event: borrowing FoldEvent) -> String? {
+        if event.kind == .careContactMade, event.payload["kind"]?.equals("birthday-greeting") != true { return nil }
+        return event.customer
+    }
+
+    public func initial(key: String) -> LoyaltyAccount { LoyaltyAccount(tier: tiers.first?.name ?? "member") }
+
+    func tier(forSpend spend: Int64) -> LoyaltyTier? { tiers.last { spend >= $0.minSpend } ?? tiers.first }
+
+    public func apply(_ a: inout LoyaltyAccount, _ event: borrowing FoldEvent) {
+        let p = event.payload
+        let at = event.occurredAt
+        switch event.kind {
+        case .purchaseRecorded:
+            let r = event.receipt
+            let total = r.amount
+            let id = r.receipt?.string
+            if let id, let known = a.receipts[id], !known.byRule {
+                a.receipts[id]!.total += total // its PointsEarned came first: nothing more to earn
+            } else {
+                let current = tier(forSpend: a.netSpend)
+                var multiplier = current?.pointsMultiplier ?? 1
+                if !rules.categoryMultipliers.isEmpty {
+                    var best: Double?
+                    r.lines?.forEachElement { line in
+                        if let c = line["category"]?.string, let m = rules.categoryMultipliers[c] { best = max(best ?? m, m) }
+                        return true
+                    }
+                    multiplier *= best ?? 1
+                }
+                if let g = a.birthdayGreetingAt, at.microseconds >= g, at.microseconds - g <= Int64(rules.birthdayWindowDays) * 86_400_000_000 {
+                    multiplier *= current?.birthdayMultiplier ?? 1
+                }
+                let points = total > 0 ? Int64((Double(total / rules.spendPerPoint) * multiplier).rounded(.down)) : 0
+                a.points += points
+                a.earned += points
+                if let id { a.receipts[id, default: .init(earned: 0, byRule: true, total: 0, reversed: 0)].earned += points; a.receipts[id]!.total += total }
+            }
+            spend(&a, by: total, at: at)
+        case .pointsEarned:
+            let n = p["points"]?.int64 ?? 0
+            if let id = p["receipt"]?.string {
+                if let known = a.receipts[id], known.byRule {
+                    // The recorded points replace the rule's.
+                    a.points = max(0, a.points + n - known.earned)
+                    a.earned += n - known.earned
+                    a.receipts[id]!.earned = n
+                    a.receipts[id]!.byRule = false
+                } else {
+                    a.receipts[id, default: .init(earned: 0, byRule: false, total: 0, reversed: 0)].earned += n
+                    a.points += n
+                    a.earned += n
+                }
+            } else {
+                a.points += n
+                a.earned += n
+            }
+        case .returnRecorded:
+            let refund = event.receipt.amount
+            if let original = event.receipt.originalReceipt?.string, let r = a.receipts[original] {
+                let left = r.earned - r.reversed
+                var back = left
+                if r.total > 0 && refund < r.total {
+                    back = min(left, (r.earned * max(0, refund) + r.total - 1) / r.total)
+                }
+                if back > 0 {
+                    a.receipts[original]!.reversed += back
+                    a.reversed += back
+                    a.points = max(0, a.points - back)
+                }
+            }
+            spend(&a, by: -refund, at: at)
+        case .pointsRedeemed:
+            let n = p["points"]?.int64 ?? 0
+            a.redeemed += n
+            a.points = max(0, a.points - n)
+        case .pointsExpired:
+            let n = p["points"]?.int64 ?? 0
+            a.expired += n
+            a.points = max(0, a.points - n)
+        case .pointsAdjusted:
+            a.points = max(0, a.points + (p["points"]?.int64 ?? 0))
+        case .careContactMade:
+            a.birthdayGreetingAt = at.microseconds
+        default:
+            break
+        }
+    }
+
+    private func spend(_ a: inout LoyaltyAccount, by amount: Int64, at: Timestamp) {
+        a.netSpend += amount
+        guard let now = tier(forSpend: a.netSpend), now.name != a.tier else { return }
+        a.tierHistory.append(.init(at: at.microseconds, offsetMinutes: at.offsetMinutes, from: a.tier, to: now.name))
+        a.tier = now.name
+    }
+}

@@ -1,0 +1,159 @@
+/// Writes a read model's stored record: a compact binary form (LEB128 varints, zigzag for signed
+/// numbers, length-prefixed UTF-8), much cheaper to write and read than JSON. The layout is the
+/// record type's own `encode` order; a change to it is a new projector version (the stored model
+/// is then rebuilt), so no field tags or versions are kept in the bytes.
+public struct RecordWriter {
+    /// The bytes so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// An empty writer.
+    public init() { bytes.reserveCapacity(256) }
+
+    /// Forgets the bytes, keeping the capacity.
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    /// An unsigned LEB128 varint.
+    public mutating func unsigned(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// A signed number (zigzag, then varint).
+    public mutating func int(_ v: Int64) { unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    /// A signed number.
+    public mutating func int(_ v: Int) { int(Int64(v)) }
+    /// One byte, 1 or 0.
+    public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+
+    /// A presence byte, then the number if present.
+    public mutating func int(_ v: Int64?) {
+        if let v { bytes.append(1); int(v) } else { bytes.append(0) }
+    }
+
+    /// The UTF-8 length, then the bytes.
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            unsigned(UInt64(u.count))
+            bytes.append(contentsOf: u)
+        }
+    }
+
+    /// A presence byte, then the string if present.
+    public mutating func string(_ s: String?) {
+        if let s { bytes.append(1); string(s) } else { bytes.append(0) }
+    }
+
+    /// The count, then each string.
+    public mutating func strings(_ a: [String]) {
+        unsigned(UInt64(a.count))
+        for s in a { string(s) }
+    }
+
+    /// The count, then each number.
+    public mutating func ints(_ a: [Int64]) {
+        unsigned(UInt64(a.count))
+        for v in a { int(v) }
+    }
+
+    /// A string-keyed map, in key order so the bytes do not depend on hashing.
+    public mutating func map(_ m: [String: Int64]) {
+        unsigned(UInt64(m.count))
+        for k in m.keys.sorted() { string(k); int(m[k]!) }
+    }
+}
+
+/// Reads what `RecordWriter` wrote; any read past the end or malformed value makes `failed` true
+/// (the record is then reported damaged, and `clientele rebuild` fixes it).
+public struct RecordReader {
+    let bytes: UnsafeRawBufferPointer
+    var at = 0
+    /// True once a read went past the end or found a malformed value.
+    public private(set) var failed = false
+
+    /// A reader at the start of `bytes` (valid while they are).
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// True when every byte was read and nothing failed.
+    public var isComplete: Bool { !failed && at == bytes.count }
+
+    /// An unsigned varint.
+    public mutating func unsigned() -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while at < bytes.count, shift < 64 {
+            let b = bytes[at]
+            at += 1
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+        failed = true
+        return 0
+    }
+
+    /// A signed number.
+    public mutating func int() -> Int64 {
+        let u = unsigned()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    /// A count or length, refused (failed) when more than the bytes left could hold.
+    public mutating func count() -> Int {
+        let n = unsigned()
+        guard n <= UInt64(bytes.count - at) else { failed = true; return 0 }
+        return Int(n)
+    }
+
+    /// One byte as a Bool.
+    public mutating func bool() -> Bool {
+        guard at < bytes.count else { failed = true; return false }
+        at += 1
+        return bytes[at - 1] != 0
+    }
+
+    /// What `int(_: Int64?)` wrote.
+    public mutating func optionalInt() -> Int64? { bool() ? int() : nil }
+
+    /// A length-prefixed string.
+    public mutating func string() -> String {
+        let n = count()
+        guard !failed else { return "" }
+        defer { at += n }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)]), as: UTF8.self)
+    }
+
+    /// What `string(_: String?)` wrote.
+    public mutating func optionalString() -> String? { bool() ? string() : nil }
+
+    /// What `strings(_:)` wrote.
+    public mutating func strings() -> [String] {
+        let n = count()
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n where !failed { out.append(string()) }
+        return out
+    }
+
+    /// What `ints(_:)` wrote.
+    public mutating func ints() -> [Int64] {
+        let n = count()
+        var out: [Int64] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n where !failed { out.append(int()) }
+        return out
+    }
+
+    /// What `map(_:)` wrote.
+    public mutating func map() -> [String: Int64] {
+        let n = count()
+        var out: [String: Int64] = [:]
+        out.reserveCapacity(n)
+        for _ in 0..<n where !failed { let k = string(); out[k] = int() }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+import Testing
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Projections
+
+/// Loyalty: points by rule or as recorded, returns, redemptions, expiry, tiers and their history.
+@Suite("Loyalty")
+struct LoyaltyTests {
+    static func event(_ type: String, _ payload: String, at: String, customer: String = "C1", id: String) throws -> JSONValue {
+        try JSONParser.parse(#"{"type":"\#(type)","customer":"\#(customer)","store":"S1","actor":"pos-import","channel":"pos","occurredAt":"\#(at)","source":"t","externalId":"\#(id)","payload":\#(payload)}"#)
+    }
+    static func purchase(_ receipt: String, minor: Int, category: String = "apparel", at: String) throws -> JSONValue {
+        try event("PurchaseRecorded", #"{"receipt":"\#(receipt)","lines":[{"sku":"A","category":"\#(category)","quantity":1,"unitPrice":{"minor":\#(minor),"currency":"CNY"}}],"total":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
+    }
+    static func refund(_ receipt: String, of original: String, minor: Int, at: String) throws -> JSONValue {
+        try event("ReturnRecorded", #"{"receipt":"\#(receipt)","originalReceipt":"\#(original)","lines":[{"sku":"A","quantity":1,"refund":{"minor":\#(minor),"currency":"CNY"}}],"refund":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
+    }
+
+    @Test("a POS purchase earns by the rule; a recorded PointsEarned replaces it, before or after; a receipt never earns twice")
+    func ruleAndRecordedPoints() throws {
+        let f = try Fixture("loyalty-rule"); defer { f.remove() }
+        var config = ClienteleConfiguration()
+        config.points.categoryMultipliers = ["cosmetics": 2]
+        try f.append([
+            try Self.purchase("R1", minor: 12_345, at: "2026-01-05T10:00:00+08:00"),                        // rule: 123
+            try Self.purchase("R2", minor: 10_000, category: "cosmetics", at: "2026-01-06T10:00:00+08:00"), // rule: 100 × 2
+            try Self.event("PointsEarned", #"{"points":150,"receipt":"R2"}"#, at: "2026-01-06T10:00:01+08:00", id: "R2/points"), // replaces 200
+            try Self.event("PointsEarned", #"{"points":40,"receipt":"R3"}"#, at: "2026-01-07T09:59:00+08:00", id: "R3/points"),  // before its purchase
+            try Self.purchase("R3", minor: 50_000, at: "2026-01-07T10:00:00+08:00"),                        // earns nothing more
+            try Self.event("PointsEarned", #"{"points":5,"reason":"survey"}"#, at: "2026-01-08T10:00:00+08:00", id: "bonus"),
+            try Self.event("PointsRedeemed", #"{"points":18}"#, at: "2026-01-09T10:00:00+08:00", id: "redeem"),
+            try Self.event("PointsExpired", #"{"points":10}"#, at: "2026-01-10T10:00:00+08:00", id: "expire"),
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(configuration: config), key: "C1"))
+        #expect(a.receipts["R1"]?.earned == 123 && a.receipts["R1"]?.byRule == true)
+        #expect(a.receipts["R2"]?.earned == 150 && a.receipts["R2"]?.byRule == false)
+        #expect(a.receipts["R3"]?.earned == 40 && a.receipts["R3"]?.total == 50_000)
+        #expect(a.earned == 123 + 150 + 40 + 5)
+        #expect(a.points == 123 + 150 + 40 + 5 - 18 - 10)
+        #expect(a.redeemed == 18 && a.expired == 10)
+        // The same log under other rules is another model: rebuilt by itself.
+        var plain = ClienteleConfiguration()
+        plain.points.spendPerPoint = 1000
+        let b = try #require(try f.models.record(LoyaltyProjector(configuration: plain), key: "C1"))
+        #expect(b.receipts["R1"]?.earned == 12)
+    }
+
+    @Test("returns take points back in proportion, never more than the receipt earned, never below zero")
+    func returns() throws {
+        let f = try Fixture("loyalty-returns"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 30_000, at: "2026-02-01T10:00:00+08:00"),      // 300 points
+            try Self.refund("R1-a", of: "R1", minor: 10_000, at: "2026-02-02T10:00:00+08:00"), // a third: 100
+            try Self.refund("R1-b", of: "R1", minor: 30_000, at: "2026-02-03T10:00:00+08:00"), // claims all: only 200 left
+            try Self.refund("R1-c", of: "R1", minor: 30_000, at: "2026-02-04T10:00:00+08:00"), // nothing left
+            try Self.refund("X-1", of: "UNKNOWN", minor: 500, at: "2026-02-04T11:00:00+08:00"),
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(a.receipts["R1"]?.reversed == 300)
+        #expect(a.reversed == 300)
+        #expect(a.points == 0)
+        #expect(a.netSpend == 30_000 - 70_500)
+        // Redeemed first, then returned: the balance floors at zero.
+        let g = try Fixture("loyalty-floor"); defer { g.remove() }
+        try g.append([
+            try Self.purchase("R9", minor: 20_000, at: "2026-02-01T10:00:00+08:00"),
+            try Self.event("PointsRedeemed", #"{"points":150}"#, at: "2026-02-01T11:00:00+08:00", id: "redeem"),
+            try Self.refund("R9-r", of: "R9", minor: 20_000, at: "2026-02-02T10:00:00+08:00"),
+        ])
+        let b = try #require(try g.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(b.points == 0 && b.reversed == 200)
+    }
+
+    @Test("tiers follow net spend and every change is kept; a birthday greeting doubles points for silver")
+    func tiersAndHistory() throws {
+        let f = try Fixture("loyalty-tiers"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 150_000, at: "2026-03-01T10:00:00+08:00"),                 // member: 1500
+            try Self.purchase("R2", minor: 100_000, at: "2026-03-05T10:00:00+08:00"),                 // member before: 1000 → silver
+            try Self.event("CareContactMade", #"{"kind":"birthday-greeting","channel":"sms"}"#, at: "2026-03-10T09:00:00+08:00", id: "bday"),
+            try Self.purchase("R3", minor: 10_000, at: "2026-03-12T10:00:00+08:00"),                  // silver, birthday: 100 × 2
+            try Self.purchase("R4", minor: 10_000, at: "2026-05-12T10:00:00+08:00"),                  // window closed: 100
+            try Self.refund("R2-r", of: "R2", minor: 100_000, at: "2026-05-20T10:00:00+08:00"),      // back to member
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(a.receipts["R3"]?.earned == 200)
+        #expect(a.receipts["R4"]?.earned == 100)
+        #expect(a.tier == "member")
+        #expect(a.tierHistory.map { "\($0.from)→\($0.to)" } == ["member→silver", "silver→member"])
+        #expect(a.tierHistory.first.map { Timestamp(microseconds: $0.at, offsetMinutes: $0.offsetMinutes).iso8601.hasPrefix("2026-03-05") } == true)
+        // As of a moment before the return, the customer was silver.
+        let asOf = try f.models.fold(LoyaltyProjector(), asOf: .time(Timestamp(iso8601: "2026-05-19T00:00:00+08:00")!))
+        #expect(asOf["C1"]?.tier == "silver" && asOf["C1"]?.tierHistory.count == 1)
+    }
+}
