@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,7 @@ public struct EnvironmentOptions: Sendable {
 /// and serialized by LMDB's writer lock, and the caller keeps each on one thread.
 public final class Environment: @unchecked Sendable {
     // @unchecked Sendable: the MDB_env handle is thread-safe for concurrent transactions
-    // (opened with MDB_NOTLS); the map-size field is guarded by `resizeLock`.
+    // (opened with MDB_NOTLS); the map-size field is guarded by `resizeLock`, the map's address by a Mutex.
     let handle: OpaquePointer
     /// The folder holding `data.mdb` and `lock.mdb`.
     public let path: String
@@ -41,6 +42,9 @@ public final class Environment: @unchecked Sendable {
     private let closeLock = ReadWriteLock()
     private var mapSize: Int
     private var isClosed = false
+    /// Where the map is in this process, once `releaseMappedPages` has looked it up; forgotten
+    /// (under the resize lock's write side) whenever the map moves.
+    private let map = Mutex<(address: UInt, size: Int)?>(nil)
     /// Names already opened, so that a database is opened (and its handle made) only once.
     private let databases = DatabaseRegistry()
 
@@ -112,18 +116,20 @@ public final class Environment: @unchecked Sendable {
     ///
     /// Buffers handed out inside point into the map and are valid only inside `body`.
     public func read<R, E: Error>(_ body: (borrowing Transaction) throws(E) -> R) throws -> R {
-        try resizeLock.withReadLock { () throws -> R in
-            var txn: OpaquePointer?
-            var rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
-            if rc == MDB_MAP_RESIZED {
-                // lmdb.h: another process grew the map; adopt its size (0 = keep the file's).
-                rc = mdb_env_set_mapsize(handle, 0)
-                if rc == 0 { rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn) }
+        while true {
+            do {
+                return try resizeLock.withReadLock { () throws -> R in
+                    var txn: OpaquePointer?
+                    let rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
+                    if rc == MDB_MAP_RESIZED { throw MapResized() }
+                    try check(rc, "beginning read transaction at \(path)")
+                    let transaction = Transaction(txn!, environment: self)
+                    defer { mdb_txn_abort(txn) }
+                    return try body(transaction)
+                }
+            } catch is MapResized {
+                try adoptResizedMap()
             }
-            try check(rc, "beginning read transaction at \(path)")
-            let transaction = Transaction(txn!, environment: self)
-            defer { mdb_txn_abort(txn) }
-            return try body(transaction)
         }
     }
 
@@ -138,11 +144,8 @@ public final class Environment: @unchecked Sendable {
             do {
                 return try resizeLock.withReadLock { () throws -> R in
                     var txn: OpaquePointer?
-                    var rc = mdb_txn_begin(handle, nil, 0, &txn)
-                    if rc == MDB_MAP_RESIZED {
-                        rc = mdb_env_set_mapsize(handle, 0)
-                        if rc == 0 { rc = mdb_txn_begin(handle, nil, 0, &txn) }
-                    }
+                    let rc = mdb_txn_begin(handle, nil, 0, &txn)
+                    if rc == MDB_MAP_RESIZED { throw MapResized() }
                     try check(rc, "beginning write transaction at \(path)")
                     let transaction = Transaction(txn!, environment: self)
                     let result: R
@@ -157,7 +160,25 @@ public final class Environment: @unchecked Sendable {
                 }
             } catch LMDBError.mapFull {
                 try grow()
+            } catch is MapResized {
+                try adoptResizedMap()
             }
+        }
+    }
+
+    /// Thrown inside a transaction's lock when another process grew the map, to adopt its size outside it.
+    private struct MapResized: Error {}
+
+    /// Adopts the map size another process gave the file (lmdb.h, MDB_MAP_RESIZED: "call
+    /// mdb_env_set_mapsize() with a size of zero"), waiting until no transaction of this process
+    /// is running: it moves the map, which must not happen under a reader or a `madvise`.
+    private func adoptResizedMap() throws(LMDBError) {
+        try resizeLock.withWriteLock { () throws(LMDBError) in
+            map.withLock { $0 = nil }
+            try check(mdb_env_set_mapsize(handle, 0), "adopting the map size another process set at \(path)")
+            var info = MDB_envinfo()
+            try check(mdb_env_info(handle, &info), "reading environment info at \(path)")
+            mapSize = max(mapSize, info.me_mapsize)
         }
     }
 
@@ -169,10 +190,92 @@ public final class Environment: @unchecked Sendable {
             guard next <= options.maximumMapSize else {
                 throw LMDBError(code: MDB_MAP_FULL, context: "growing the map past its limit of \(options.maximumMapSize) bytes at \(path)")
             }
+            map.withLock { $0 = nil }
             try check(mdb_env_set_mapsize(handle, next), "growing the map to \(next) bytes at \(path)")
             mapSize = next
         }
     }
+
+    /// Drops this process's page-table entries for the map, so that the pages it has read stop
+    /// counting in its resident size; they stay in the kernel's page cache, and the next read of
+    /// one maps it again from there (a minor fault, no I/O).
+    ///
+    /// Safe at any time, even while transactions run: LMDB writes through `write(2)`, never
+    /// through the map (this wrapper does not use MDB_WRITEMAP), so the map is a read-only shared
+    /// file mapping whose contents the page cache always holds. The map is not moved meanwhile
+    /// (the resize lock is held), so the advice never lands on memory that is not LMDB's.
+    ///
+    /// Does nothing when the map cannot be found (no /proc) or the advice fails: it only saves memory.
+    /// - Complexity: O(pages mapped); the next read of each costs a minor fault.
+    public func releaseMappedPages() {
+        closeLock.withReadLock {
+            guard !isClosed else { return }
+            resizeLock.withReadLock { releaseMappedPagesHoldingLock() }
+        }
+    }
+
+    /// `releaseMappedPages` for a caller that holds the resize lock already (a transaction).
+    func releaseMappedPagesHoldingLock() {
+        guard let (address, size) = map.withLock({ $0 }) ?? locateMap(),
+              let base = UnsafeMutableRawPointer(bitPattern: address) else { return }
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        guard mdb_env_info(handle, &info) == 0, mdb_env_stat(handle, &stat) == 0 else { return }
+        // Only the pages in use: the rest of the map was never touched.
+        let used = min(size, (info.me_last_pgno + 1) * Int(stat.ms_psize))
+        _ = madvise(base, used, MADV_DONTNEED)
+    }
+
+    /// Finds the map (see `mappedRange`) and remembers it until it moves.
+    private func locateMap() -> (address: UInt, size: Int)? {
+        guard let (base, size) = mappedRange() else { return nil }
+        let found = (address: UInt(bitPattern: base), size: size)
+        map.withLock { $0 = found }
+        return found
+    }
+
+    /// Where LMDB mapped the data file in this process: the shared mapping of its inode at offset 0,
+    /// from /proc/self/maps (lmdb.h gives the address only for MDB_FIXEDMAP). Call it with the
+    /// resize lock held, so that the map cannot move before the address is used.
+    private func mappedRange() -> (UnsafeMutableRawPointer, Int)? {
+        var fd: mdb_filehandle_t = -1
+        guard mdb_env_get_fd(handle, &fd) == 0, fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let maps = open("/proc/self/maps", O_RDONLY)
+        guard maps >= 0 else { return nil }
+        defer { Glibc.close(maps) }
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = Glibc.read(maps, &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[0..<n]
+        }
+        // "start-end perms offset major:minor inode path"
+        for line in text.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x20, maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count >= 5, fields[1].count == 4, fields[1].last == UInt8(ascii: "s"),
+                  UInt64(String(decoding: fields[4], as: UTF8.self)) == UInt64(st.st_ino),
+                  UInt64(String(decoding: fields[2], as: UTF8.self), radix: 16) == 0 else { continue }
+            let device = fields[3].split(separator: UInt8(ascii: ":"))
+            guard device.count == 2,
+                  let major = UInt64(String(decoding: device[0], as: UTF8.self), radix: 16),
+                  let minor = UInt64(String(decoding: device[1], as: UTF8.self), radix: 16),
+                  major == Self.major(UInt64(st.st_dev)), minor == Self.minor(UInt64(st.st_dev)) else { continue }
+            let bounds = fields[0].split(separator: UInt8(ascii: "-"))
+            guard bounds.count == 2,
+                  let start = UInt(String(decoding: bounds[0], as: UTF8.self), radix: 16),
+                  let end = UInt(String(decoding: bounds[1], as: UTF8.self), radix: 16), end > start,
+                  let base = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            return (base, Int(end - start))
+        }
+        return nil
+    }
+
+    /// glibc's encoding of a device number (sys/sysmacros.h, which Swift does not import).
+    private static func major(_ dev: UInt64) -> UInt64 { ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff) }
+    private static func minor(_ dev: UInt64) -> UInt64 { (dev & 0xff) | ((dev >> 12) & ~0xff) }
 
     /// The current map size in bytes.
     public var currentMapSize: Int { resizeLock.withReadLock { mapSize } }

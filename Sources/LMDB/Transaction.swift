@@ -96,6 +96,13 @@ public struct Transaction: ~Copyable {
                             leafPages: s.ms_leaf_pages, overflowPages: s.ms_overflow_pages, pageSize: Int(s.ms_psize))
     }
 
+    /// Drops this process's page-table entries for the map, as `Environment.releaseMappedPages`
+    /// does, from inside a transaction (which already keeps the map from moving). Pages this
+    /// transaction changed are unaffected: LMDB keeps them in memory of its own until the commit.
+    public func releaseMappedPages() {
+        environment.releaseMappedPagesHoldingLock()
+    }
+
     /// The id of this transaction (grows by one with every committed write).
     public var id: Int { mdb_txn_id(handle) }
 

@@ -23,13 +23,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var running = false
     private var thread = pthread_t()
     private let maxEventsPerTransaction: Int
+    private let releaseAfterCommit: Bool
     // unowned(unsafe): the ledger owns this writer and stops it (joins the thread) before it goes away.
     private unowned(unsafe) var ledger: Ledger?
     private var committedTransactions = 0
     private var committedEvents = 0
 
-    init(maxEventsPerTransaction: Int) {
+    init(maxEventsPerTransaction: Int, releaseAfterCommit: Bool = false) {
         self.maxEventsPerTransaction = max(1, maxEventsPerTransaction)
+        self.releaseAfterCommit = releaseAfterCommit
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
     }
@@ -101,10 +103,18 @@ final class GroupCommitWriter: @unchecked Sendable {
             queue.removeFirst(taken)
             pthread_mutex_unlock(mutex)
 
-            var events: [NewEvent] = []
-            events.reserveCapacity(count)
-            for submission in batch { events.append(contentsOf: submission.events) }
+            // One submission (a bulk load's transaction) goes as it is, not copied.
+            var events: [NewEvent]
+            if batch.count == 1 {
+                events = batch[0].events
+            } else {
+                events = []
+                events.reserveCapacity(count)
+                for submission in batch { events.append(contentsOf: submission.events) }
+            }
             let results = ledger!.commit(events)
+            events = []
+            if releaseAfterCommit { ledger!.releaseMappedPages() }
             pthread_mutex_lock(mutex)
             committedTransactions += 1
             committedEvents += count

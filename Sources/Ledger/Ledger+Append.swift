@@ -98,7 +98,9 @@ extension Ledger {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
 
         try txn.withCursor(byCustomer) { (customers: inout Cursor) throws in
-            for event in events {
+            for (i, event) in events.enumerated() {
+                // Keep this process's share of the map small during a long transaction (see LedgerOptions).
+                if releaseEvery > 0 && i > 0 && i % releaseEvery == 0 { txn.releaseMappedPages() }
                 let sequence = lastSequence + 1
                 var sequenceBE = sequence.bigEndian
                 // Idempotency first: a retried append whose original went through must come back

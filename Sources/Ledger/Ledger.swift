@@ -11,6 +11,16 @@ public struct LedgerOptions: Sendable {
     public var maxEventsPerTransaction = 100_000
     /// Create the folder and the databases when they do not exist.
     public var create = false
+    /// While writing a transaction, unmap the ledger's pages this process has read after every
+    /// this many events (0: never), and once more after each commit.
+    ///
+    /// For bulk loads into a large ledger: every event inserts into two indexes with random keys
+    /// (by_source, by_customer), so a long load reads pages all over the file through LMDB's map,
+    /// and Linux maps 16 neighbouring pages (64 KiB) around each one it faults in. Those pages are
+    /// page cache, not the process's own memory, but they count in its resident size (RSS) until
+    /// unmapped — the whole file, sooner or later. Unmapping costs a minor fault when a page is read
+    /// again; no I/O (see `Environment.releaseMappedPages`).
+    public var releaseMappedPagesEvery = 0
 
     /// The defaults: durable, open an existing ledger only.
     public init() {}
@@ -34,6 +44,7 @@ public final class Ledger: Sendable {
     let bySource: Database
     let meta: Database
     let writer: GroupCommitWriter
+    let releaseEvery: Int
 
     /// What this build writes in the `meta` database under `format`.
     public static let formatTag = "clientele-ledger/1"
@@ -64,6 +75,7 @@ public final class Ledger: Sendable {
             throw .storage(error)
         }
         self.path = path
+        releaseEvery = max(0, options.releaseMappedPagesEvery)
         let tag = Array(Ledger.formatTag.utf8)
         let key = Array("format".utf8)
         let meta = self.meta
@@ -85,7 +97,7 @@ public final class Ledger: Sendable {
             environment.close()
             throw .notALedger(path: path, reason: "its format is '\(found)', this build reads '\(Ledger.formatTag)'")
         }
-        writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction)
+        writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction, releaseAfterCommit: releaseEvery > 0)
         writer.start(ledger: self)
     }
 
@@ -107,6 +119,12 @@ public final class Ledger: Sendable {
     public func close() {
         writer.stop()
         environment.close()
+    }
+
+    /// Unmaps the ledger's pages this process has read (they stay in the page cache), so that its
+    /// resident size stops counting them. Safe at any time; see `LedgerOptions.releaseMappedPagesEvery`.
+    public func releaseMappedPages() {
+        environment.releaseMappedPages()
     }
 
     /// The LMDB environment, for tools that look beneath the log (backup, statistics).

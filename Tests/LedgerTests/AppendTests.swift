@@ -23,6 +23,29 @@ struct AppendTests {
         #expect(try ledger.event(4) == nil)
     }
 
+    @Test("unmapping the map's pages every few events while writing changes nothing written")
+    func releaseWhileWriting() throws {
+        let dir = Scratch("release"); defer { dir.remove() }
+        var options = LedgerOptions()
+        options.create = true
+        options.releaseMappedPagesEvery = 3
+        let ledger = try Ledger(path: dir.path, options: options); defer { ledger.close() }
+        for round in 0..<3 {
+            let events = (0..<200).map { i in
+                Controls.visit("C\((i * 7919 + round) % 37)", minute: Int64(round * 200 + i),
+                               source: SourceReference(source: "pos", externalId: "r\(round)-\(i)"))
+            }
+            let results = ledger.appendAndWait(events + events.prefix(5))   // the last five are duplicates
+            #expect(results.allSatisfy { (try? $0.get()) != nil })
+            #expect(results.suffix(5).allSatisfy { (try? $0.get().duplicate) == true })
+        }
+        let report = try ledger.verify()
+        #expect(report.isSound)
+        #expect(report.events == 600)
+        #expect(try ledger.event(600)?.payload == Array("{\"minute\":599}".utf8))
+        #expect(try ledger.sequence(of: SourceReference(source: "pos", externalId: "r1-17")) == 218)
+    }
+
     @Test("a wrong expected version is a conflict and writes nothing")
     func versionConflict() async throws {
         let dir = Scratch("conflict"); defer { dir.remove() }

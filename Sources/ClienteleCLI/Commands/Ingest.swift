@@ -109,7 +109,11 @@ extension Clientele {
                 if case .missing = error {} else { throw stop(error.description) }
             }
             let ledger: CustomerLedger
-            do { ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile) } catch { throw stop("\(error)") }
+            // A bulk load reads index pages all over the ledger file through LMDB's map: unmapping
+            // them every 256 events keeps them out of this process's resident size (BENCHMARKS.md).
+            var open = LedgerOptions()
+            open.releaseMappedPagesEvery = 256
+            do { ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile, options: open) } catch { throw stop("\(error)") }
             defer { ledger.close() }
             var rejectsFile: RejectsFile?
             if let rejects {
