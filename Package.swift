@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
-// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Access (roles, tokens) → CustomerEvents
+// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Backup, Access (roles, tokens) → CustomerEvents
 // (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
 // Ingest (receipts → events in the ledger) → Projections (read models) → ClienteleCLI →
 // clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure math, no
@@ -32,6 +32,8 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "LedgerJSON", dependencies: ["Ledger"]),
+        // Hot compacted copies of a ledger and its key and access stores, and their verified restore.
+        .target(name: "Backup", dependencies: ["LMDB", "Ledger", "LedgerJSON"]),
         .target(
             name: "Ledger",
             dependencies: [
@@ -59,6 +61,7 @@ let package = Package(
             name: "ClienteleCLI",
             dependencies: [
                 "Access",
+                "Backup",
                 "Ledger",
                 "LedgerJSON",
                 "CustomerEvents",
