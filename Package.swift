@@ -2,7 +2,7 @@
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
 // CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Backup, Access (roles, tokens) → CustomerEvents
-// (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
+// (catalog, schemas, sealing) → Audit, SyntheticChain, POSImport (POS export files → receipts) →
 // Ingest (receipts → events in the ledger) → Projections (read models) → ClienteleCLI →
 // clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure math, no
 // dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
@@ -55,12 +55,15 @@ let package = Package(
             name: "Access",
             dependencies: ["Ledger", "LedgerJSON", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Compliance: the audit questions asked of the log, and the subject-access export.
+        .target(name: "Audit", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
         .target(
             name: "ClienteleCLI",
             dependencies: [
                 "Access",
+                "Audit",
                 "Backup",
                 "Ledger",
                 "LedgerJSON",
