@@ -8,20 +8,34 @@ public struct AuditRow: Sendable {
     public var kind: String
     /// The event's envelope.
     public var recorded: RecordedEvent
-    /// The payload as shown (unsealed for a customer audit; personal fields left out otherwise).
-    public var payload: JSONValue
-    /// The event in a few words, for people.
-    public var detail: String
+    /// The payload as shown, compact JSON text (unsealed for a customer audit; personal fields left out otherwise).
+    public var payloadJSON: [UInt8]
+    /// Personal fields the payload held but the row does not show (JSON Pointers).
+    public var personalPaths: [String]
     /// A finding the auditor must look at (e.g. a contact after a consent withdrawal); nil when none.
     public var flag: String?
 
-    public init(kind: String, recorded: RecordedEvent, payload: JSONValue, detail: String, flag: String? = nil) {
+    public init(kind: String, recorded: RecordedEvent, payloadJSON: [UInt8], personalPaths: [String] = [], flag: String? = nil) {
         self.kind = kind
         self.recorded = recorded
-        self.payload = payload
-        self.detail = detail
+        self.payloadJSON = payloadJSON
+        self.personalPaths = personalPaths
         self.flag = flag
     }
+
+    public init(kind: String, recorded: RecordedEvent, payload: JSONValue, personalPaths: [String] = [], flag: String? = nil) {
+        var w = JSONWriter(capacity: 256)
+        w.write(payload)
+        self.init(kind: kind, recorded: recorded, payloadJSON: w.bytes, personalPaths: personalPaths, flag: flag)
+    }
+
+    /// The payload as a JSON value.
+    public var payload: JSONValue {
+        (try? payloadJSON.withUnsafeBufferPointer { try JSONParser.parse($0) }) ?? .object([])
+    }
+
+    /// The event in a few words, for people.
+    public var detail: String { Payloads.detail(type: recorded.type, payloadJSON: payloadJSON, personalPaths: personalPaths) }
 
     /// The columns of the table and CSV forms.
     public static let columns = ["sequence", "occurredAt", "recordedAt", "type", "customer", "store", "actor", "channel", "kind", "flag", "detail", "payload"]
@@ -29,32 +43,35 @@ public struct AuditRow: Sendable {
     /// The row's cells, in `columns` order.
     public var cells: [String] {
         let r = recorded
-        var w = JSONWriter(capacity: 128)
-        w.write(payload)
         return [String(r.sequence), r.occurredAt.iso8601, r.recordedAt.iso8601, r.type, r.customer, r.store, r.actor, r.channel,
-                kind, flag ?? "", detail, w.text]
+                kind, flag ?? "", detail, String(decoding: payloadJSON, as: UTF8.self)]
     }
 
     /// The row as one JSON object: the event's read form (schemas/envelope.schema.json) under
     /// `event`, with `kind`, `detail` and `flag` beside it.
     public func write(into w: inout JSONWriter) {
-        let r = recorded
         w.raw("{\"kind\":"); w.string(kind)
         w.raw(",\"flag\":"); if let flag { w.string(flag) } else { w.raw("null") }
         w.raw(",\"detail\":"); w.string(detail)
-        w.raw(",\"event\":{\"sequence\":"); w.number(r.sequence)
-        w.raw(",\"streamVersion\":"); w.number(UInt64(r.streamVersion))
-        w.raw(",\"type\":"); w.string(r.type)
-        w.raw(",\"schemaVersion\":"); w.number(UInt64(r.schemaVersion))
-        w.raw(",\"customer\":"); w.string(r.customer)
-        w.raw(",\"store\":"); w.string(r.store)
-        w.raw(",\"actor\":"); w.string(r.actor)
-        w.raw(",\"channel\":"); w.string(r.channel)
-        w.raw(",\"occurredAt\":\""); r.occurredAt.writeISO8601(into: &w.bytes)
-        w.raw("\",\"recordedAt\":\""); r.recordedAt.writeISO8601(into: &w.bytes); w.raw("\"")
-        if let s = r.source { w.raw(",\"source\":"); w.string(s.source); w.raw(",\"externalId\":"); w.string(s.externalId) }
-        w.raw(",\"payload\":"); w.write(payload)
-        w.raw(",\"hash\":\""); w.raw(r.chainHash.description.utf8); w.raw("\"}}")
+        // The envelope straight from the stored bytes; the payload as shown.
+        recorded.withRecord { r in
+            w.raw(",\"event\":{\"sequence\":"); w.number(r.sequence)
+            w.raw(",\"streamVersion\":"); w.number(UInt64(r.streamVersion))
+            w.raw(",\"type\":"); w.string(utf8: r.typeBytes)
+            w.raw(",\"schemaVersion\":"); w.number(UInt64(r.schemaVersion))
+            w.raw(",\"customer\":"); w.string(utf8: r.customerBytes)
+            w.raw(",\"store\":"); w.string(utf8: r.storeBytes)
+            w.raw(",\"actor\":"); w.string(utf8: r.actorBytes)
+            w.raw(",\"channel\":"); w.string(utf8: r.channelBytes)
+            w.raw(",\"occurredAt\":\""); r.occurredAt.writeISO8601(into: &w.bytes)
+            w.raw("\",\"recordedAt\":\""); r.recordedAt.writeISO8601(into: &w.bytes); w.raw("\"")
+            if r.hasSource {
+                w.raw(",\"source\":"); w.string(utf8: r.sourceBytes)
+                w.raw(",\"externalId\":"); w.string(utf8: r.externalIdBytes)
+            }
+            w.raw(",\"payload\":"); w.raw(payloadJSON)
+            w.raw(",\"hash\":\""); r.chainHash.writeHex(into: &w.bytes); w.raw("\"}}")
+        }
     }
 }
 
@@ -69,30 +86,41 @@ enum Payloads {
         return (.object(members), paths)
     }
 
-    /// A few words on what an event says.
-    static func detail(type: String, payload: JSONValue, personalPaths: [String] = []) -> String {
-        func s(_ key: String) -> String? { payload[key]?.stringValue }
+    static let summarised: Set<String> = ["PersonalDataAccessed", "ConsentGranted", "ConsentWithdrawn", "CareContactMade",
+                                          "ErasureRequested", "CustomerErased"]
+
+    /// A few words on what an event says: a sentence for the types audits ask about, else the
+    /// payload's JSON cut to 80 bytes (at a character boundary).
+    static func detail(type: String, payloadJSON: [UInt8], personalPaths: [String] = []) -> String {
         var text: String
+        if summarised.contains(type), let payload = try? payloadJSON.withUnsafeBufferPointer({ try JSONParser.parse($0) }) {
+            text = summary(type: type, payload: payload)
+        } else if payloadJSON.count <= 80 {
+            text = String(decoding: payloadJSON, as: UTF8.self)
+        } else {
+            var end = 77
+            while end > 0 && payloadJSON[end] & 0xC0 == 0x80 { end -= 1 }
+            text = String(decoding: payloadJSON[0..<end], as: UTF8.self) + "..."
+        }
+        if !personalPaths.isEmpty { text += " [personal fields not shown: " + personalPaths.map { String($0.dropFirst()) }.joined(separator: ", ") + "]" }
+        return text
+    }
+
+    static func summary(type: String, payload: JSONValue) -> String {
+        func s(_ key: String) -> String? { payload[key]?.stringValue }
         switch type {
         case "PersonalDataAccessed":
             var fields: [String] = []
             if case .array(let a)? = payload["fields"] { fields = a.compactMap(\.stringValue) }
-            text = "read " + (fields.isEmpty ? "personal data" : fields.joined(separator: ", ")) + " for \(s("purpose") ?? "?")"
+            return "read " + (fields.isEmpty ? "personal data" : fields.joined(separator: ", ")) + " for \(s("purpose") ?? "?")"
                 + (s("endpoint").map { " via \($0)" } ?? "")
         case "ConsentGranted", "ConsentWithdrawn":
-            text = (type == "ConsentGranted" ? "granted " : "withdrew ") + (s("purpose") ?? "?")
+            return (type == "ConsentGranted" ? "granted " : "withdrew ") + (s("purpose") ?? "?")
                 + (s("channel").map { " by \($0)" } ?? " (every channel)") + " under policy \(s("policyVersion") ?? "?")"
         case "CareContactMade":
-            text = "\(s("kind") ?? "contact") by \(s("channel") ?? "?")" + (s("outcome").map { ", \($0)" } ?? "")
-        case "ErasureRequested", "CustomerErased":
-            text = (type == "ErasureRequested" ? "erasure requested: " : "erased: ") + (s("reason") ?? "")
+            return "\(s("kind") ?? "contact") by \(s("channel") ?? "?")" + (s("outcome").map { ", \($0)" } ?? "")
         default:
-            var w = JSONWriter(capacity: 128)
-            w.write(payload)
-            text = w.text
-            if text.count > 80 { text = String(text.prefix(77)) + "..." }
+            return (type == "ErasureRequested" ? "erasure requested: " : "erased: ") + (s("reason") ?? "")
         }
-        if !personalPaths.isEmpty { text += " [personal fields not shown: " + personalPaths.map { String($0.dropFirst()) }.joined(separator: ", ") + "]" }
-        return text
     }
 }

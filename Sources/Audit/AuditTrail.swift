@@ -18,12 +18,25 @@ public struct AuditTrail: Sendable {
     public func customer(_ id: String, period: AuditPeriod = .all) throws -> [AuditRow] {
         var rows: [AuditRow] = []
         guard !period.isEmpty else { return rows }
-        try ledger.scan(EventQuery(.customer(id), sequences: period.sequences)) { e in
-            let r = e.recorded
-            guard period.contains(sequence: r.sequence, occurredAt: r.occurredAt) else { return true }
-            let (payload, sealed) = Payloads.withoutSealed(e.payload)
-            rows.append(AuditRow(kind: AuditTrail.kind(of: e.type), recorded: r, payload: payload,
-                                 detail: Payloads.detail(type: e.type, payload: payload, personalPaths: sealed)))
+        // The customer's key, looked up once; events are unsealed from their stored bytes when
+        // they can be (current schema version, personal fields at the top level), else read
+        // through the catalog (upcast, erased, no key).
+        var key: DataKey?
+        if case .active(let k)? = try? ledger.keys.key(for: id) { key = k }
+        let current = ledger.catalog.currentVersions
+        try ledger.ledger.scanRecords(EventQuery(.customer(id), sequences: period.sequences)) { record in
+            guard period.contains(sequence: record.sequence, occurredAt: record.occurredAt) else { return true }
+            let recorded = record.decode()
+            let type = recorded.type
+            let fast: [UInt8]? = record.schemaVersion >= (current[type] ?? 0)
+                ? SealedPayload.unsealed(record.payloadBytes, key: key, customer: id) : nil
+            if let fast {
+                rows.append(AuditRow(kind: AuditTrail.kind(of: type), recorded: recorded, payloadJSON: fast))
+            } else {
+                let e = ledger.read(recorded)
+                let (payload, sealed) = Payloads.withoutSealed(e.payload)
+                rows.append(AuditRow(kind: AuditTrail.kind(of: type), recorded: recorded, payload: payload, personalPaths: sealed))
+            }
             return true
         }
         return rows
@@ -65,7 +78,7 @@ public struct AuditTrail: Sendable {
                 let (payload, sealed) = Payloads.withoutSealed(e.payload)
                 if e.type == "ConsentWithdrawn" && period.contains(sequence: r.sequence, occurredAt: r.occurredAt) {
                     if firstWithdrawal == nil { firstWithdrawal = r.sequence }
-                    rows.append(AuditRow(kind: "consent", recorded: r, payload: payload, detail: Payloads.detail(type: e.type, payload: payload)))
+                    rows.append(AuditRow(kind: "consent", recorded: r, payload: payload))
                 } else if e.type == "CareContactMade", firstWithdrawal != nil {
                     let channel = payload["channel"]?.stringValue
                     var flag: String?
@@ -73,8 +86,7 @@ public struct AuditTrail: Sendable {
                         let decision = state.decide(.marketing, channel: c)
                         if !decision.allowed { flag = "CONTACT AFTER WITHDRAWAL: " + decision.reason }
                     }
-                    rows.append(AuditRow(kind: "contact", recorded: r, payload: payload,
-                                         detail: Payloads.detail(type: e.type, payload: payload, personalPaths: sealed), flag: flag))
+                    rows.append(AuditRow(kind: "contact", recorded: r, payload: payload, personalPaths: sealed, flag: flag))
                 }
                 state.apply(e)
                 return true
@@ -90,8 +102,7 @@ public struct AuditTrail: Sendable {
             let r = e.recorded
             guard period.contains(sequence: r.sequence, occurredAt: r.occurredAt) else { return true }
             let (payload, sealed) = Payloads.withoutSealed(e.payload)
-            rows.append(AuditRow(kind: AuditTrail.kind(of: e.type), recorded: r, payload: payload,
-                                 detail: Payloads.detail(type: e.type, payload: payload, personalPaths: sealed)))
+            rows.append(AuditRow(kind: AuditTrail.kind(of: e.type), recorded: r, payload: payload, personalPaths: sealed))
             return true
         }
         return rows

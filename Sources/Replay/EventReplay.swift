@@ -39,149 +39,167 @@ public struct EventReplay {
         public var identifiedCustomers: [(id: String, store: String)]
     }
 
-    /// Streams the events: `sink` gets about 1 MiB of text at a time and returns false to stop;
-    /// `progress` is told the events written so far every 65,536 events.
-    public mutating func run(sink: ([UInt8]) -> Bool, progress: ((Int) -> Void)? = nil) throws -> Outcome {
+    /// Streams the events: `sink` gets about 1 MiB of text at a time (valid only during the call)
+    /// and returns false to stop; `progress` is told the events written so far every 65,536 events.
+    public mutating func run(sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)? = nil) throws -> Outcome {
+        let filter = self.filter
+        guard !filter.isEmpty else {
+            if format == .csv { _ = EventReplay.csvColumns.utf8CString.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0.dropLast())) } }
+            return Outcome(events: 0, identifiedCustomers: [])
+        }
+        if let pseudonyms {
+            let table = PseudonymTable(pseudonyms)
+            defer { self.pseudonyms = table.made }
+            return try runPseudonymous(filter, table: table, sink: sink, progress: progress)
+        }
+        return try runIdentified(filter, sink: sink, progress: progress)
+    }
+
+    private func runPseudonymous(_ filter: ReplayFilter, table: PseudonymTable, sink: (UnsafeRawBufferPointer) -> Bool,
+                                 progress: ((Int) -> Void)?) throws -> Outcome {
+        let out = LineBuffer(capacity: 1 << 20 + 1 << 16)
+        if format == .csv { out.raw("sequence,occurredAt,recordedAt,type,schemaVersion,customer,store,actor,channel,source,externalId,payload\r\n") }
+        var count = 0
+        var stopped = false
+        let jsonl = format == .jsonl
+        try ledger.ledger.scanRecords(filter.query) { record in
+            guard filter.admits(record) else { return true }
+            if jsonl {
+                EventReplay.writePseudonymousJSON(record, table: table, into: out)
+            } else {
+                EventReplay.writePseudonymousCSV(record, table: table, into: out)
+            }
+            count += 1
+            if out.count >= 1 << 20 {
+                if !sink(out.written) { stopped = true; return false }
+                out.reset()
+            }
+            if count & 0xFFFF == 0 { progress?(count) }
+            return true
+        }
+        if !stopped && out.count > 0 { _ = sink(out.written) }
+        return Outcome(events: count, identifiedCustomers: [])
+    }
+
+    private func runIdentified(_ filter: ReplayFilter, sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)?) throws -> Outcome {
         var w = JSONWriter(capacity: 1 << 20 + 1 << 16)
         if format == .csv { w.raw(EventReplay.csvColumns.utf8) }
         var count = 0
         var stopped = false
         var shown: [String: String] = [:]
-        let filter = self.filter
-        guard !filter.isEmpty else { _ = sink(w.bytes); return Outcome(events: 0, identifiedCustomers: []) }
-        if var pseudonyms {
-            defer { self.pseudonyms = pseudonyms }
-            let format = self.format
-            try ledger.ledger.scanRecords(filter.query) { record in
-                guard filter.admits(record) else { return true }
-                let alias = pseudonyms.pseudonym(utf8: record.customerBytes)
-                if format == .jsonl {
-                    EventReplay.writePseudonymousJSON(record, customer: alias, pseudonyms: &pseudonyms, into: &w)
-                    w.bytes.append(0x0A)
-                } else {
-                    EventReplay.writePseudonymousCSV(record, customer: alias, pseudonyms: &pseudonyms, into: &w)
-                }
-                count += 1
-                if w.bytes.count >= 1 << 20 {
-                    if !sink(w.bytes) { stopped = true; return false }
-                    w.bytes.removeAll(keepingCapacity: true)
-                }
-                if count & 0xFFFF == 0 { progress?(count) }
-                return true
+        let format = self.format
+        try ledger.scan(filter.query) { event in
+            guard event.recorded.withRecord({ filter.admits($0) }) else { return true }
+            if event.personalData == .unsealed && shown[event.recorded.customer] == nil { shown[event.recorded.customer] = event.recorded.store }
+            if format == .jsonl {
+                w.write(event.json)
+                w.bytes.append(0x0A)
+            } else {
+                EventReplay.writeIdentifiedCSV(event, into: &w)
             }
-        } else {
-            try ledger.scan(filter.query) { event in
-                let ok = event.recorded.withRecord { filter.admits($0) }
-                guard ok else { return true }
-                if event.personalData == .unsealed && shown[event.recorded.customer] == nil { shown[event.recorded.customer] = event.recorded.store }
-                if format == .jsonl {
-                    w.write(event.json)
-                    w.bytes.append(0x0A)
-                } else {
-                    EventReplay.writeIdentifiedCSV(event, into: &w)
-                }
-                count += 1
-                if w.bytes.count >= 1 << 20 {
-                    if !sink(w.bytes) { stopped = true; return false }
-                    w.bytes.removeAll(keepingCapacity: true)
-                }
-                if count & 0xFFFF == 0 { progress?(count) }
-                return true
+            count += 1
+            if w.bytes.count >= 1 << 20 {
+                if !w.bytes.withUnsafeBytes({ sink($0) }) { stopped = true; return false }
+                w.bytes.removeAll(keepingCapacity: true)
             }
+            if count & 0xFFFF == 0 { progress?(count) }
+            return true
         }
-        if !stopped && !w.bytes.isEmpty { _ = sink(w.bytes) }
+        if !stopped && !w.bytes.isEmpty { _ = w.bytes.withUnsafeBytes { sink($0) } }
         return Outcome(events: count, identifiedCustomers: shown.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     // MARK: Pseudonymous, from the stored bytes
 
-    /// One event as JSON, pseudonymous, straight from its stored bytes.
+    /// One event as a JSON line, pseudonymous, straight from its stored bytes.
     @inline(__always)
-    static func writePseudonymousJSON(_ r: EventRecord, customer: [UInt8], pseudonyms: inout CustomerPseudonyms, into w: inout JSONWriter) {
-        w.raw("{\"sequence\":"); w.number(r.sequence)
-        w.raw(",\"streamVersion\":"); w.number(UInt64(r.streamVersion))
-        w.raw(",\"type\":"); w.string(utf8: r.typeBytes)
-        w.raw(",\"schemaVersion\":"); w.number(UInt64(r.schemaVersion))
-        w.raw(",\"customer\":\""); w.raw(customer)
-        w.raw("\",\"store\":"); w.string(utf8: r.storeBytes)
-        w.raw(",\"actor\":"); w.string(utf8: r.actorBytes)
-        w.raw(",\"channel\":"); w.string(utf8: r.channelBytes)
-        w.raw(",\"occurredAt\":\""); r.occurredAt.writeISO8601(into: &w.bytes)
-        w.raw("\",\"recordedAt\":\""); r.recordedAt.writeISO8601(into: &w.bytes)
-        w.raw("\",\"payload\":")
-        writePayload(r, pseudonyms: &pseudonyms, into: &w.bytes)
-        w.raw(",\"hash\":\""); r.chainHash.writeHex(into: &w.bytes); w.raw("\"}")
+    static func writePseudonymousJSON(_ r: EventRecord, table: PseudonymTable, into out: LineBuffer) {
+        out.raw("{\"sequence\":"); out.decimal(r.sequence)
+        out.raw(",\"streamVersion\":"); out.decimal(UInt64(r.streamVersion))
+        out.raw(",\"type\":"); out.jsonString(r.typeBytes)
+        out.raw(",\"schemaVersion\":"); out.decimal(UInt64(r.schemaVersion))
+        out.raw(",\"customer\":\""); table.write(r.customerBytes, into: out)
+        out.raw("\",\"store\":"); out.jsonString(r.storeBytes)
+        out.raw(",\"actor\":"); out.jsonString(r.actorBytes)
+        out.raw(",\"channel\":"); out.jsonString(r.channelBytes)
+        out.raw(",\"occurredAt\":\""); out.iso8601(r.occurredAt)
+        out.raw("\",\"recordedAt\":\""); out.iso8601(r.recordedAt)
+        out.raw("\",\"payload\":")
+        writePayload(r, table: table, into: out)
+        out.raw(",\"hash\":\""); out.hex(r.chainHash); out.raw("\"}\n")
     }
 
     /// One event as a CSV row, pseudonymous, straight from its stored bytes.
-    static func writePseudonymousCSV(_ r: EventRecord, customer: [UInt8], pseudonyms: inout CustomerPseudonyms, into w: inout JSONWriter) {
-        w.number(r.sequence); w.bytes.append(0x2C)
-        r.occurredAt.writeISO8601(into: &w.bytes); w.bytes.append(0x2C)
-        r.recordedAt.writeISO8601(into: &w.bytes); w.bytes.append(0x2C)
-        csvCell(r.typeBytes, into: &w.bytes); w.bytes.append(0x2C)
-        w.number(UInt64(r.schemaVersion)); w.bytes.append(0x2C)
-        w.raw(customer); w.bytes.append(0x2C)
-        csvCell(r.storeBytes, into: &w.bytes); w.bytes.append(0x2C)
-        csvCell(r.actorBytes, into: &w.bytes); w.bytes.append(0x2C)
-        csvCell(r.channelBytes, into: &w.bytes)
-        w.raw(",,,")
-        var payload: [UInt8] = []
-        payload.reserveCapacity(r.payloadBytes.count)
-        writePayload(r, pseudonyms: &pseudonyms, into: &payload)
-        payload.withUnsafeBytes { csvCell($0, into: &w.bytes) }
-        w.raw("\r\n")
+    static func writePseudonymousCSV(_ r: EventRecord, table: PseudonymTable, into out: LineBuffer) {
+        out.decimal(r.sequence); out.byte(0x2C)
+        out.iso8601(r.occurredAt); out.byte(0x2C)
+        out.iso8601(r.recordedAt); out.byte(0x2C)
+        csvCell(r.typeBytes, into: out); out.byte(0x2C)
+        out.decimal(UInt64(r.schemaVersion)); out.byte(0x2C)
+        table.write(r.customerBytes, into: out); out.byte(0x2C)
+        csvCell(r.storeBytes, into: out); out.byte(0x2C)
+        csvCell(r.actorBytes, into: out); out.byte(0x2C)
+        csvCell(r.channelBytes, into: out)
+        out.raw(",,,")
+        let payload = LineBuffer(capacity: r.payloadBytes.count + 2)
+        writePayload(r, table: table, into: payload)
+        csvCell(payload.written, into: out)
+        out.raw("\r\n")
     }
 
-    static let sealedMember = Array("\"_sealed\":".utf8)
-    static let mergedTypes: Set<[UInt8]> = [Array("CustomersMerged".utf8), Array("CustomersUnmerged".utf8)]
+    static let merged = Array("CustomersMerged".utf8), unmerged = Array("CustomersUnmerged".utf8)
+
+    /// Whether the type is one of the two whose payload names another customer.
+    @inline(__always)
+    static func isMerge(_ type: UnsafeRawBufferPointer) -> Bool {
+        guard type.count == 15 || type.count == 17, type[0] == 0x43, type[1] == 0x75 else { return false } // "Cu"
+        let name = type.count == 15 ? merged : unmerged
+        return name.withUnsafeBytes { memcmp($0.baseAddress!, type.baseAddress!, type.count) == 0 }
+    }
 
     /// The stored payload without its sealed box; for merges, the other customer's id pseudonymised.
     @inline(__always)
-    static func writePayload(_ r: EventRecord, pseudonyms: inout CustomerPseudonyms, into out: inout [UInt8]) {
+    static func writePayload(_ r: EventRecord, table: PseudonymTable, into out: LineBuffer) {
         let p = r.payloadBytes
-        if p.isEmpty { out.append(contentsOf: [0x7B, 0x7D]); return }
-        if r.typeBytes.count >= 15 && mergedTypes.contains(Array(r.typeBytes)) {
-            writeMerged(p, pseudonyms: &pseudonyms, into: &out)
+        if p.isEmpty { out.raw("{}"); return }
+        if isMerge(r.typeBytes) {
+            writeMerged(p, table: table, into: out)
             return
         }
-        guard let keep = sealedBoxStart(p) else { out.append(contentsOf: p); return }
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0..<keep]))
-        out.append(0x7D)
+        guard let keep = sealedBoxStart(p) else { out.bytes(p); return }
+        out.bytes(UnsafeRawBufferPointer(rebasing: p[0..<keep]))
+        out.byte(0x7D)
     }
 
     /// Where the sealed box begins in a stored payload (its comma, or just after the opening brace
     /// when it is the only member), or nil when there is none. The sealer writes it last; a quote
     /// after a comma or a brace is never inside a string (there a quote is escaped), so the match is
     /// structural.
-    static func sealedBoxStart(_ p: UnsafeRawBufferPointer) -> Int? {
-        let n = sealedMember.count
-        guard p.count > n + 1 else { return nil }
-        var i = p.count - n - 1
-        while i >= 1 {
-            if p[i] == 0x22 && p[i + 1] == 0x5F, sealedMember.withUnsafeBytes({ memcmp($0.baseAddress!, p.baseAddress! + i, n) == 0 }) {
-                let before = p[i - 1]
-                if before == 0x2C { return i - 1 }
-                if before == 0x7B { return i }
-            }
-            i -= 1
-        }
-        return nil
-    }
+    static func sealedBoxStart(_ p: UnsafeRawBufferPointer) -> Int? { PersonalDataSealer.storedBoxStart(p) }
 
-    private static func writeMerged(_ p: UnsafeRawBufferPointer, pseudonyms: inout CustomerPseudonyms, into out: inout [UInt8]) {
+    private static func writeMerged(_ p: UnsafeRawBufferPointer, table: PseudonymTable, into out: LineBuffer) {
         guard var value = try? JSONParser.parse(UnsafeBufferPointer(start: p.baseAddress?.assumingMemoryBound(to: UInt8.self), count: p.count)),
-              case .object(var members) = value else { out.append(contentsOf: p); return }
+              case .object(var members) = value else { out.bytes(p); return }
         members.removeAll { $0.0 == PersonalDataSealer.member }
         for i in members.indices where members[i].0 == "mergedCustomer" {
-            if let id = members[i].1.stringValue { members[i].1 = .string(pseudonyms.pseudonym(id)) }
+            if let id = members[i].1.stringValue { members[i].1 = .string(table.pseudonym(id)) }
         }
         value = .object(members)
         var w = JSONWriter()
         w.write(value)
-        out.append(contentsOf: w.bytes)
+        out.bytes(w.bytes)
     }
 
     /// A CSV cell: as is, or quoted with its quotes doubled when it holds a comma, quote or line break.
+    static func csvCell(_ b: UnsafeRawBufferPointer, into out: LineBuffer) {
+        var needs = false
+        for c in b where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break }
+        guard needs else { out.bytes(b); return }
+        out.byte(0x22)
+        for c in b { if c == 0x22 { out.byte(0x22) }; out.byte(c) }
+        out.byte(0x22)
+    }
+
     static func csvCell(_ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         var needs = false
         for c in b where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break }

@@ -43,6 +43,12 @@ struct AuditCommandTests {
         let trail = try ClienteleBinary.run(["audit", "customer", "C0000003", "--db", db, "--format", "jsonl"], environment: env.merging(compliance) { $1 })
         #expect(trail.status == 0, "\(trail.stderr)")
         #expect(try Self.jsonLines(trail.stdout).allSatisfy { (($0["event"] as? [String: Any])?["customer"] as? String) == "C0000003" })
+        // The trail shows what `events` shows (unsealed from the stored bytes, the same text).
+        let sorted = { (x: Any) in try JSONSerialization.data(withJSONObject: x, options: .sortedKeys) }
+        let shown = try Self.jsonLines(try ClienteleBinary.run(["events", "--db", db, "--customer", "C0000003"], environment: env).stdout)
+        let trailed = try Self.jsonLines(trail.stdout).map { $0["event"] as! [String: Any] }
+        #expect(trailed.count + 1 == shown.count) // `events` shows the access the trail recorded
+        for (a, b) in zip(trailed, shown) { #expect(try sorted(a["payload"]!) == sorted(b["payload"]!), "\(a["sequence"]!)") }
         let before = try ClienteleBinary.run(["events", "--db", db, "--customer", "C0000004"], environment: env)
         let out = dir.path + "/sar-C0000004"
         let export = try ClienteleBinary.run(["audit", "export", "--customer", "C0000004", "--out", out, "--db", db], environment: env.merging(compliance) { $1 })
@@ -55,7 +61,7 @@ struct AuditCommandTests {
             return "\(e["customer"]!) \(e["actor"]!) \(p["endpoint"]!)"
         })
         let me = "os:" + NSUserName()
-        #expect(found == ["C0000001 \(me) clientele customer", "C0000002 \(me) clientele events", "C0000004 \(me) clientele events",
+        #expect(found == ["C0000001 \(me) clientele customer", "C0000002 \(me) clientele events", "C0000003 \(me) clientele events", "C0000004 \(me) clientele events",
                           "C0000003 token:qian clientele audit customer", "C0000004 token:qian clientele audit export"], "\(found)")
 
         // One staff member: everything they did, and whose data they read.
@@ -73,7 +79,6 @@ struct AuditCommandTests {
         for b in original {
             let a = try #require(bySequence[b["sequence"] as! Int], "event \(b["sequence"]!) is missing from the export")
             #expect(a["hash"] as? String == b["hash"] as? String && a["type"] as? String == b["type"] as? String)
-            let sorted = { (x: Any) in try JSONSerialization.data(withJSONObject: x, options: .sortedKeys) }
             #expect(try sorted(a["payload"]!) == sorted(b["payload"]!))
         }
         #expect(exported.last?["type"] as? String == "PersonalDataAccessed")

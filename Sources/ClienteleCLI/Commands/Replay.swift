@@ -124,7 +124,7 @@ extension Clientele {
             var replay = EventReplay(ledger: ledger, filter: filter, format: format == .csv ? .csv : .jsonl, pseudonyms: pseudonyms)
             let showProgress = Output.stderrIsTerminal
             let started = Clock.seconds()
-            let outcome = try replay.run(sink: { sink.write($0) }, progress: showProgress ? { n in
+            let outcome = try replay.run(sink: { sink.write(raw: $0) }, progress: showProgress ? { n in
                 let rate = Double(n) / max(1e-9, Clock.seconds() - started)
                 Output.write(Array("\r  replayed \(Format.grouped(n)) events, \(Format.grouped(Int(rate))) events/s\u{1B}[K".utf8), to: STDERR_FILENO)
             } : nil)
@@ -315,6 +315,17 @@ final class ReplaySink {
 
     @discardableResult
     func write(_ bytes: [UInt8]) -> Bool { Output.write(bytes, to: fd) }
+
+    /// Writes raw bytes, retrying short writes; false when the reader went away.
+    func write(raw: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            offset += n
+        }
+        return true
+    }
 
     func close() { if owned { Glibc.close(fd) } }
 }
