@@ -15,13 +15,10 @@ public struct CustomerPseudonyms {
         hash = Pseudonymizer(masterKey: masterKey, purpose: CustomerPseudonyms.purpose)
     }
 
-    /// The pseudonym of the customer whose id is these UTF-8 bytes, as UTF-8 bytes.
-    public mutating func pseudonym(utf8 id: UnsafeRawBufferPointer) -> [UInt8] {
-        let key = String(decoding: id, as: UTF8.self)
-        if let p = made[key] { return p }
-        let p = Array(hash(key).utf8)
-        made[key] = p
-        return p
+    /// The pseudonym of the customer whose id is these UTF-8 bytes, as UTF-8 bytes (not
+    /// remembered: the caller keeps its own table).
+    public func pseudonym(utf8 id: UnsafeRawBufferPointer) -> [UInt8] {
+        hash.hex(utf8: id)
     }
 
     /// The pseudonym of `id`.
