@@ -130,6 +130,12 @@ struct BackupCommandTests {
         #expect(forced.status == 0 && forced.stdout.contains(".before-restore-"), "\(forced.stderr)")
         #expect(!forced.stderr.contains(".swift:"))
 
+        // LMDB's plain copy (--no-compact) restores and verifies too.
+        let plain = dir.path + "/backup-plain"
+        #expect(try ClienteleBinary.run(["backup", "--db", db, "--to", plain, "--no-compact"]).status == 0)
+        let fromPlain = try ClienteleBinary.run(["restore", "--from", plain, "--db", dir.path + "/restored-plain"])
+        #expect(fromPlain.status == 0 && fromPlain.stdout.contains("verify: sound"), "\(fromPlain.stderr)")
+
         // Not a backup, or a destination in use: clear refusals naming the folder.
         let notBackup = try ClienteleBinary.run(["restore", "--from", dir.path, "--db", dir.path + "/x"])
         #expect(notBackup.status != 0 && notBackup.stderr.contains("is not a Clientele backup: it has no BACKUP.json"))
