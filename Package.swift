@@ -1,9 +1,9 @@
 // swift-tools-version:6.2
 // Clientele: the customer ledger of a physical store or chain.
 // Targets, left to right, each depending only on those before it:
-// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Access (roles, tokens) → CustomerEvents
-// (catalog, schemas, sealing) → SyntheticChain, POSImport (POS export files → receipts) →
-// Ingest (receipts → events in the ledger) → Projections (read models) → ClienteleCLI →
+// CLMDB (C) → LMDB (safe wrapper) → Ledger (append-only log) → LedgerJSON → Backup, Access (roles, tokens) → CustomerEvents
+// (catalog, schemas, sealing) → Audit, SyntheticChain, POSImport (POS export files → receipts) →
+// Ingest (receipts → events in the ledger) → Projections (read models) → Replay → ClienteleCLI →
 // clientele (@main). CustomerBase (BG/NBD churn model) stands alone: pure math, no
 // dependencies; bgnbd-fit is its CSV-in, JSON-out front for tools/validate-bgnbd.py.
 import PackageDescription
@@ -32,6 +32,8 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "LedgerJSON", dependencies: ["Ledger"]),
+        // Hot compacted copies of a ledger and its key and access stores, and their verified restore.
+        .target(name: "Backup", dependencies: ["LMDB", "Ledger", "LedgerJSON"]),
         .target(
             name: "Ledger",
             dependencies: [
@@ -53,12 +55,19 @@ let package = Package(
             name: "Access",
             dependencies: ["Ledger", "LedgerJSON", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Compliance: the audit questions asked of the log, and the subject-access export.
+        .target(name: "Audit", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
+        // Replay for analysts: the events (pseudonymous by default) and read models rebuilt as of a point.
+        .target(name: "Replay", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents", "CustomerBase", "Projections"]),
         .target(
             name: "ClienteleCLI",
             dependencies: [
                 "Access",
+                "Audit",
+                "Backup",
+                "Replay",
                 "Ledger",
                 "LedgerJSON",
                 "CustomerEvents",
@@ -97,10 +106,10 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger", "LMDB"]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["TestSupport", "POSImport", "Ledger"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Replay", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
         .testTarget(name: "CustomerBaseTests", dependencies: ["TestSupport", "CustomerBase"]),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
-        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "CustomerEvents", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,8 @@
 1. every schema is valid against the 2020-12 meta-schema;
 2. every example in schemas/examples validates (envelope and payload);
 3. the JSON the project itself emits validates: `clientele generate --jsonl` (the input form),
-   and `clientele events` over a generated ledger before and after an erasure (the read form).
+   and `clientele events` over a generated ledger before and after an erasure (the read form), and
+   `clientele replay --events`, pseudonymous and identified.
 
     tools/test-schemas.py --clientele PATH/TO/clientele
 """
@@ -109,6 +110,12 @@ def main():
             erased += doc.get("erased", False)
             validate_event(f"events line {i + 1}", doc, envelope, payloads, current)
         check("the erased customer's events read as erased", erased > 0, "no event marked erased")
+        for form in (["--events"], ["--events", "--identified"]):
+            out = subprocess.run([args.clientele, "replay", "--db", db] + form, check=True, capture_output=True, text=True, env=env).stdout
+            lines = out.splitlines()
+            for i, line in enumerate(lines):
+                validate_event(f"replay {' '.join(form)} line {i + 1}", json.loads(line), envelope, payloads, current)
+            check(f"replay {' '.join(form)} wrote the whole log", len(lines) > 1000, f"{len(lines)} lines")
         check("the emitted JSON covers most of the catalog", len(types) >= 20, f"only {sorted(types)}")
     print(f"schemas: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

@@ -41,6 +41,19 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
         out.storeBytes(of: w3, toByteOffset: 24, as: UInt64.self)
     }
 
+    /// Appends the lower-case hex to `out`, with no String made (for writers of many events).
+    @inline(__always)
+    public func writeHex(into out: inout [UInt8]) {
+        withUnsafeBytes(of: self) { raw in
+            for b in raw {
+                out.append(ChainHash.hexDigits[Int(b >> 4)])
+                out.append(ChainHash.hexDigits[Int(b & 15)])
+            }
+        }
+    }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// Lower-case hex, as `sha256sum` prints it.
     public var description: String {
         var out: [UInt8] = []

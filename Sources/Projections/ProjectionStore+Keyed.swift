@@ -305,23 +305,7 @@ public enum AsOf: Sendable, Equatable {
 extension ProjectionStore {
     /// The model as of a past point, folded in memory from the log; stored state is not touched.
     public func fold<P: KeyedProjector>(_ projector: P, asOf point: AsOf) throws -> [String: P.Record] {
-        let query: EventQuery
-        switch point {
-        case .sequence(0): return [:]
-        case .sequence(let n): query = .all(from: 1, through: n)
-        // Business time: the events that occurred by then, in the order they occurred.
-        case .time(let t): query = .occurred(from: Timestamp(microseconds: .min / 2), until: Timestamp(microseconds: t.microseconds + 1))
-        }
-        let fold = Folding(projector)
-        var reader = FoldEventReader(catalog: ledger.catalog)
-        try ledger.ledger.scanRecords(query) { record in
-            reader.visit(record, kinds: fold.kinds) { e in fold.accept(e) }
-            return true
-        }
-        var out: [String: P.Record] = [:]
-        out.reserveCapacity(fold.records.count)
-        for (k, v) in fold.records { out[projector.storageKey(k)] = v }
-        return out
+        try InMemoryFold.fold(projector, ledger: ledger, asOf: point)
     }
 }
 

@@ -25,10 +25,12 @@ extension Clientele {
                 child's peak memory (getrusage ru_maxrss), with the peaks of its private memory \
                 and of its file-backed pages (code, and the ledger's pages mapped by LMDB). tools/bench-ingest-postgres runs it beside \
                 PostgreSQL's COPY of the same file.
+
+                replay writes a filled ledger (--events, default 1M) as pseudonymous JSON Lines to                 /dev/null. audit-customer reads one customer's 1,000 sealed events (among 100,000                 others) as `audit customer` does, median of 51. backup times `clientele backup` of                 the filled ledger beside `cp` + fsync of the same files, alternated --runs times                 (tools/bench-backup builds a larger ledger for it).
                 """)
 
         static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed", "ingest",
-                          "rebuild", "catchup", "customer360", "bgnbd-fit"]
+                          "rebuild", "catchup", "customer360", "bgnbd-fit", "replay", "audit-customer", "backup"]
 
         @Argument(help: ArgumentHelp("Measurements to run (default: all).", valueName: "name"))
         var names: [String] = []
@@ -171,6 +173,27 @@ extension Clientele {
                 if reads.contains("scan-decode") { report(try median { try bench.scanDecode(ledger, events: n) }) }
                 if reads.contains("scan-copy") { report(try median { try bench.scanCopy(ledger, events: n) }) }
                 if reads.contains("verify") { report(try median { try bench.verify(ledger, events: n) }) }
+            }
+            let analyst = selected.filter { ["replay", "audit-customer", "backup"].contains($0) }
+            if !analyst.isEmpty {
+                let key = MasterKey.generate()
+                let a = AnalystBenchmarks(ledgers: bench)
+                if analyst.contains("replay") || analyst.contains("backup") {
+                    let n = events ?? 1_000_000
+                    let ledger = try bench.filledLedger(events: n)
+                    defer { removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    if analyst.contains("replay") {
+                        let customers = try a.customerLedger(ledger, key: key)
+                        defer { customers.keys.close() }
+                        report(try median { try a.replay(customers, events: n, key: key) })
+                    }
+                    if analyst.contains("backup") { report(try a.backup(ledger, events: n, runs: runs)) }
+                }
+                if analyst.contains("audit-customer") {
+                    let (ledger, customers) = try a.auditLedger(others: 100_000, key: key)
+                    defer { customers.keys.close(); removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    report(try a.auditCustomer(customers, samples: 51))
+                }
             }
             if selected.contains("ingest") {
                 let ingest = IngestBenchmark(folder: dir, keep: keep)

@@ -1,4 +1,7 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 import LedgerJSON
 
 /// Moves the personal fields of a payload (those its schema marks `x-pii`) into one AES-GCM box
@@ -71,6 +74,26 @@ public enum PersonalDataSealer {
         case locked
     }
 
+    /// Where the box begins in a payload as stored (compact JSON, the box its last member): the
+    /// index of the comma before `"_sealed"`, or of its quote when it is the only member; nil
+    /// when there is no box. A quote right after a comma or a brace is never inside a string
+    /// (there a quote is escaped), so the match is structural. Reads only the payload's tail.
+    public static func storedBoxStart(_ p: UnsafeRawBufferPointer) -> Int? {
+        let name: StaticString = "\"_sealed\":"
+        let n = name.utf8CodeUnitCount
+        // The box ends its payload with `"}}`: its base64 text, its object, the payload.
+        guard p.count > n + 3, p[p.count - 1] == 0x7D, p[p.count - 2] == 0x7D, p[p.count - 3] == 0x22 else { return nil }
+        var i = p.count - n - 1
+        while i >= 1 {
+            if p[i] == 0x22 && p[i + 1] == 0x5F && memcmp(name.utf8Start, p.baseAddress! + i, n) == 0 {
+                if p[i - 1] == 0x2C { return i - 1 }
+                if p[i - 1] == 0x7B { return i }
+            }
+            i -= 1
+        }
+        return nil
+    }
+
     /// The payload with its personal fields restored, or set to null when `key` is nil.
     public static func unseal(_ payload: JSONValue, key: DataKey?, erased: Bool, customer: String) -> (JSONValue, Outcome) {
         guard case .object(var members) = payload, let index = members.firstIndex(where: { $0.0 == member }) else { return (payload, .none) }
@@ -96,7 +119,8 @@ public enum PersonalDataSealer {
     }
 
     private static func unescape(_ token: Substring) -> String {
-        String(token).split(separator: "~1", omittingEmptySubsequences: false).joined(separator: "/").split(separator: "~0", omittingEmptySubsequences: false).joined(separator: "~")
+        guard token.utf8.contains(0x7E) else { return String(token) } // no "~": nothing escaped
+        return String(token).split(separator: "~1", omittingEmptySubsequences: false).joined(separator: "/").split(separator: "~0", omittingEmptySubsequences: false).joined(separator: "~")
     }
 
     /// Sets the value at a JSON Pointer, adding an object member when it is missing.

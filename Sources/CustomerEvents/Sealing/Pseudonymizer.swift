@@ -16,14 +16,22 @@ public struct Pseudonymizer: Sendable {
 
     /// The pseudonym of `value`: 32 lower-case hex digits (the first 128 bits of the HMAC).
     public func callAsFunction(_ value: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(value.utf8), using: SymmetricKey(data: keyBytes))
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for byte in mac.prefix(16) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 15)])
+        var value = value
+        return String(decoding: value.withUTF8 { hex(utf8: UnsafeRawBufferPointer($0)) }, as: UTF8.self)
+    }
+
+    /// The pseudonym of the UTF-8 text `value`, as its 32 hex digits (for writers of many events).
+    public func hex(utf8 value: UnsafeRawBufferPointer) -> [UInt8] {
+        let mac = HMAC<SHA256>.authenticationCode(for: value, using: SymmetricKey(data: keyBytes))
+        let digits: StaticString = "0123456789abcdef"
+        return [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            mac.withUnsafeBytes { bytes in
+                for i in 0..<16 {
+                    out[2 * i] = digits.utf8Start[Int(bytes[i] >> 4)]
+                    out[2 * i + 1] = digits.utf8Start[Int(bytes[i] & 15)]
+                }
+            }
+            count = 32
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
