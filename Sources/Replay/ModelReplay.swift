@@ -12,6 +12,12 @@ public enum ReplayModelName: String, Sendable, CaseIterable {
     case tiers
     /// BG/NBD churn risk, banded (the class is the band).
     case churn
+    /// Complaints against their SLA targets (one row per complaint; the class is its worst clock:
+    /// on time, due soon, breached): "how many would have breached under a 2-hour response target?"
+    case complaints
+
+    /// What one row is about.
+    public var rowSubject: String { self == .complaints ? "complaint" : "customer" }
 }
 
 /// One customer in a replayed model: their id as shown, the class, and the model's fields.
@@ -48,12 +54,14 @@ public struct ModelReplay {
                     "Can't Lose Them", "Hibernating", "Lost", "potential"]
         case .tiers: return configuration.tiers.map(\.name).reversed()
         case .churn: return ChurnRiskBand.allCases.map(\.rawValue)
+        case .complaints: return ["on time", "due soon", "breached"]
         }
     }
 
     /// Every customer's row as of `point` (the whole log when nil), with `display` turning a
     /// customer id into what is shown (a pseudonym, or the id itself); sorted by what is shown.
     public func rows(asOf point: AsOf?, display: (String) -> String) throws -> (rows: [ModelRow], now: Timestamp) {
+        if model == .complaints { return try complaintRows(asOf: point, display: display) }
         let folded = try ReplayFold.fold(CustomerSummaryProjector(), ledger: ledger, asOf: point)
         let summaries = folded.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var now = try ReplayFold.moment(of: point, in: ledger)
@@ -86,6 +94,8 @@ public struct ModelReplay {
                                     fields: [("tier", .string(tier.name)), ("netSpend", .number(String(s.netSpend))),
                                              ("currency", s.currency.map { .string($0) } ?? .null), ("homeStore", s.homeStore.map { .string($0) } ?? .null)]))
             }
+        case .complaints:
+            throw ModelReplayError("complaints are replayed from their own model, not from customer summaries: use rows(asOf:)")
         case .churn:
             let result: ChurnModel.Result
             do { result = try ChurnModel.assess(summaries, now: now, configuration: configuration) } catch {
@@ -104,6 +114,35 @@ public struct ModelReplay {
         }
         out.sort { $0.customer < $1.customer }
         return out
+    }
+}
+
+extension ModelReplay {
+    /// Every complaint as of `point`, judged by this configuration's SLA targets and opening hours
+    /// at that moment; the customer is shown through `display` (a pseudonym by default).
+    func complaintRows(asOf point: AsOf?, display: (String) -> String) throws -> (rows: [ModelRow], now: Timestamp) {
+        let folded = try InMemoryFold.fold(ComplaintStatusProjector(), ledger: ledger, asOf: point)
+        let now = try ReplayFold.moment(of: point, in: ledger)
+        var out: [ModelRow] = []
+        out.reserveCapacity(folded.count)
+        for (id, r) in folded {
+            let clocks = ComplaintSLA.clocks(r, at: now.microseconds, configuration: configuration.sla)
+            let worst: String
+            if clocks.contains(where: { $0.state == .breached || $0.state == .missed }) { worst = "breached" }
+            else if clocks.contains(where: { $0.state == .warning }) { worst = "due soon" }
+            else { worst = "on time" }
+            var fields: [(String, JSONValue)] = [
+                ("sla", .string(worst)), ("status", .string(r.status)), ("customer", .string(display(r.customer))),
+                ("store", .string(r.store)), ("homeStore", .string(r.store)), ("category", .string(r.category)), ("severity", .string(r.severity)),
+            ]
+            for c in clocks {
+                fields.append((c.step + "Minutes", .number(String(c.usedMinutes))))
+                fields.append((c.step + "Target", .number(String(c.targetMinutes))))
+            }
+            out.append(ModelRow(customer: id, className: worst, fields: fields))
+        }
+        out.sort { $0.customer < $1.customer }
+        return (out, now)
     }
 }
 

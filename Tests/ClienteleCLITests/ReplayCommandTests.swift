@@ -34,6 +34,7 @@ struct ReplayCommandTests {
             ["replay", "--model", "segments", "--db", db],
             ["replay", "--model", "tiers", "--db", db, "--format", "csv", "--until", "2025-09-30T23:59:59+08:00"],
             ["replay", "--model", "segments", "--db", db, "--compare", "--from", "2025-06-30T23:59:59+08:00", "--until", "2025-12-31T23:59:59+08:00"],
+            ["replay", "--model", "complaints", "--db", db, "--format", "jsonl"],
         ]
         for args in runs {
             let first = try ClienteleBinary.run(args, environment: analyst)
@@ -75,6 +76,21 @@ struct ReplayCommandTests {
         #expect(lowVIP.status == 0 && lowVIP.stdout.components(separatedBy: "\"segment\":\"VIP\"").count > standard.stdout.components(separatedBy: "\"segment\":\"VIP\"").count)
         let bad = try ClienteleBinary.run(["replay", "--model", "segments", "--db", db, "--param", "segments.vipSpend=lots"], environment: analyst)
         #expect(bad.status != 0 && bad.stderr.contains("vipSpend"), "\(bad.stderr)")
+
+        // Complaints against other SLA targets: generous targets breach none, a 1-minute response target no fewer than the default.
+        func breached(_ params: [String]) throws -> (count: Int, rows: Int) {
+            let r = try ClienteleBinary.run(["replay", "--model", "complaints", "--db", db] + params.flatMap { ["--param", $0] }, environment: analyst)
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n")
+            return (lines.filter { $0.contains("\"sla\":\"breached\"") }.count, lines.count)
+        }
+        let defaults = try breached([])
+        let generous = try breached(["sla.targets.respondMinutes=1000000", "sla.targets.planMinutes=1000000", "sla.targets.closeMinutes=1000000"])
+        let strict = try breached(["sla.targets.respondMinutes=1"])
+        #expect(defaults.rows > 5 && generous.rows == defaults.rows && strict.rows == defaults.rows)
+        #expect(generous.count == 0 && defaults.count > 0 && strict.count >= defaults.count, "\(generous) \(defaults) \(strict)")
+        let table = try ClienteleBinary.run(["replay", "--model", "complaints", "--db", db, "--format", "table"], environment: analyst)
+        #expect(table.stdout.contains("complaints as of") && table.stdout.contains("SLA"), "\(table.stdout)")
 
         // The plot: an SVG naming the segments.
         let svg = dir.path + "/segments.svg"

@@ -21,11 +21,13 @@ extension Clientele {
             abstract: "Replay the log for analysis: the events, or a read model rebuilt as of a point with other parameters.",
             discussion: """
                 --events streams the events (JSON Lines valid against schemas/, or flat CSV). \
-                --model NAME rebuilds segments, tiers or churn in memory as of --until, with \
-                --param KEY=VALUE overriding the configuration (e.g. segments.vipSpend=500000, \
-                churn.highAbove=0.5, loyalty.tiers='[{"name":"gold","minSpend":0}]'); stored state \
-                is not touched. --compare shows how customers moved between --from and --until (a \
-                transition matrix); --plot FILE draws segment sizes over time as SVG.
+                --model NAME rebuilds segments, tiers, churn or complaints (against their SLA \
+                targets) in memory as of --until, with --param KEY=VALUE overriding the \
+                configuration (e.g. segments.vipSpend=500000, churn.highAbove=0.5, \
+                sla.targets.respondMinutes=120, loyalty.tiers='[{"name":"gold","minSpend":0}]'); \
+                stored state is not touched. --compare shows how customers (or complaints) moved \
+                between --from and --until (a transition matrix); --plot FILE draws segment sizes \
+                over time as SVG.
 
                 Pseudonymous by default: customer ids become a keyed hash (stable across runs with \
                 the same master key, which is needed), personal fields and POS references are left \
@@ -82,6 +84,9 @@ extension Clientele {
 
         func validate() throws {
             guard events != (model != nil) else { throw ValidationError("give exactly one of --events and --model NAME") }
+            if model == ReplayModelName.complaints.rawValue && plot != nil {
+                throw ValidationError("--plot draws customer classes over time (segments, tiers, churn); complaints have no plot")
+            }
             if let model, ReplayModelName(rawValue: model) == nil {
                 throw ValidationError("--model '\(model)' is not one of: \(ReplayModelName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -184,7 +189,7 @@ extension Clientele {
             let wanted = customer.map(display)
             func keep(_ rows: [ModelRow]) -> [ModelRow] {
                 rows.filter { r in
-                    (wanted == nil || r.customer == wanted) &&
+                    (wanted == nil || (name == .complaints ? r.fields.first { $0.0 == "customer" }?.1.stringValue : r.customer) == wanted) &&
                         (store == nil || r.fields.first { $0.0 == "homeStore" }?.1.stringValue == store)
                 }
             }
@@ -212,11 +217,11 @@ extension Clientele {
             switch format {
             case .jsonl:
                 var w = JSONWriter(capacity: rows.count * 128)
-                for r in rows { w.write(.object([("customer", .string(r.customer))] + r.fields)); w.bytes.append(0x0A) }
+                for r in rows { w.write(.object([(name.rowSubject, .string(r.customer))] + r.fields.filter { $0.0 != name.rowSubject })); w.bytes.append(0x0A) }
                 return w.text
             case .csv:
-                guard let first = rows.first else { return "customer\r\n" }
-                var text = csvLine(["customer"] + first.fields.map(\.0))
+                guard let first = rows.first else { return name.rowSubject + "\r\n" }
+                var text = csvLine([name.rowSubject] + first.fields.map(\.0))
                 for r in rows {
                     text += csvLine([r.customer] + first.fields.map { key in
                         let v = r.fields.first { $0.0 == key.0 }?.1 ?? .null
@@ -232,12 +237,13 @@ extension Clientele {
             case .table:
                 var counts: [String: Int] = [:]
                 for r in rows { counts[r.className, default: 0] += 1 }
-                var t = TextTable(header: [name == .churn ? "band" : name == .tiers ? "tier" : "segment", "customers", "share"], rightAligned: [1, 2])
+                let classHeader = name == .churn ? "band" : name == .tiers ? "tier" : name == .complaints ? "SLA" : "segment"
+                var t = TextTable(header: [classHeader, name.rowSubject + "s", "share"], rightAligned: [1, 2])
                 let classes = order + counts.keys.filter { !order.contains($0) }.sorted()
                 for c in classes where counts[c] != nil {
                     t.rows.append([c, Format.grouped(counts[c]!), Format.fixed(100 * Double(counts[c]!) / Double(max(1, rows.count)), 1) + " %"])
                 }
-                return "\(name.rawValue) as of \(now.iso8601): \(Format.grouped(rows.count)) customers\n" + t.render() + "\n"
+                return "\(name.rawValue) as of \(now.iso8601): \(Format.grouped(rows.count)) \(name.rowSubject)s\n" + t.render() + "\n"
             }
         }
 
