@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,9 +60,27 @@ let package = Package(
         ),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
+        // The HTTP service: Hummingbird application, routes, auth, problem documents, metrics.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Access",
+                "Ledger",
+                "LedgerJSON",
+                "CustomerEvents",
+                "Projections",
+                "CustomerBase",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "ClienteleCLI",
             dependencies: [
+                "Service",
                 "Access",
                 "Ledger",
                 "LedgerJSON",
@@ -100,6 +123,15 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
         .testTarget(name: "CustomerBaseTests", dependencies: ["TestSupport", "CustomerBase"]),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "TestSupport", "Service", "Access", "Ledger", "LedgerJSON", "CustomerEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
     ],
     swiftLanguageModes: [.v6]
