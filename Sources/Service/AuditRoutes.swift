@@ -29,7 +29,7 @@ struct AuditRoutes {
     /// Every event of one customer, unsealed (the compliance role sees personal data; the read is recorded).
     func customerEvents(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.audit)
-        let id = try context.parameters.require("customer")
+        let id = try context.identifier("customer", limit: EventLimits.customer)
         let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
         var events: [JSONValue] = []
         var personal = false
@@ -51,7 +51,7 @@ struct AuditRoutes {
     /// Who read the customer's personal data, when, where and why.
     func accesses(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
         _ = try context.require(.audit)
-        let id = try context.parameters.require("customer")
+        let id = try context.identifier("customer", limit: EventLimits.customer)
         var out: [JSONValue] = []
         try backend.ledger.scan(EventQuery(.customer(id), sequences: try Self.range(request))) { e in
             guard e.type == "PersonalDataAccessed" else { return true }
@@ -66,7 +66,7 @@ struct AuditRoutes {
     /// What one actor recorded or read: the envelopes (payloads left out: they may hold many customers' personal data).
     func actorEvents(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
         _ = try context.require(.audit)
-        let actor = try context.parameters.require("actor")
+        let actor = try context.identifier("actor", limit: EventLimits.actor)
         let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
         var out: [JSONValue] = []
         try backend.ledger.ledger.scan(EventQuery(.actor(actor), sequences: try Self.range(request))) { r in

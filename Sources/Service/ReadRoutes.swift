@@ -52,7 +52,7 @@ struct ReadRoutes {
 
     func customer(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.readCustomers)
-        let id = try context.parameters.require("customer")
+        let id = try context.identifier("customer", limit: EventLimits.customer)
         let point = try request.asOf()
         if point == nil { try backend.ensureModelsSeeWrites() }
         let backend = self.backend
@@ -206,7 +206,9 @@ struct ReadRoutes {
 
     func daily(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
         let principal = try context.require(.readReports)
-        guard let store = request.query("store"), !store.isEmpty else { throw Problem.badParameter("store", "is required") }
+        guard let store = request.query("store"), EventLimits.store.contains(store.utf8.count) else {
+            throw Problem.badParameter("store", "is required, 1 to \(EventLimits.store.upperBound) bytes")
+        }
         try principal.requireStore(store)
         let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }

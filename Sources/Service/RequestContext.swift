@@ -1,5 +1,6 @@
 import Access
 import Hummingbird
+import Ledger
 
 /// What the service knows about one request as it passes through middleware and routes.
 public struct ClienteleRequestContext: RequestContext {
@@ -26,5 +27,15 @@ extension Principal {
     /// Refuses (403) unless this principal may act on data of `store`.
     func requireStore(_ store: String?) throws(Problem) {
         do { try authorize(store: store) } catch { throw Problem.forbidden(error.description) }
+    }
+}
+
+extension ClienteleRequestContext {
+    /// A path parameter within the ledger's limits for that field (`EventLimits`): a longer one
+    /// names nothing that can exist, so it is a 404, and it never reaches an index lookup.
+    func identifier(_ name: String, limit: ClosedRange<Int>) throws -> String {
+        let value = try parameters.require(name)
+        guard limit.contains(value.utf8.count) else { throw Problem.notFound("no \(name) '\(value.prefix(40))…': ids are at most \(limit.upperBound) bytes") }
+        return value
     }
 }

@@ -29,17 +29,17 @@ struct WriteRoutes {
         router.post("/v1/events") { request, context in try await postEvents(request, context) }
         router.post("/v1/customers") { request, context in try await registerCustomer(request, context) }
         router.post("/v1/customers/:customer/visits") { request, context in
-            try await task(request, context, type: "VisitRecorded", customer: try context.parameters.require("customer"))
+            try await task(request, context, type: "VisitRecorded", customer: try context.identifier("customer", limit: EventLimits.customer))
         }
         router.post("/v1/customers/:customer/complaints") { request, context in
-            try await task(request, context, type: "ComplaintFiled", customer: try context.parameters.require("customer"),
+            try await task(request, context, type: "ComplaintFiled", customer: try context.identifier("customer", limit: EventLimits.customer),
                            generated: [("complaint", "CP-")])
         }
         router.post("/v1/customers/:customer/callbacks") { request, context in
-            try await task(request, context, type: "CallbackLogged", customer: try context.parameters.require("customer"))
+            try await task(request, context, type: "CallbackLogged", customer: try context.identifier("customer", limit: EventLimits.customer))
         }
         router.post("/v1/customers/:customer/care-contacts") { request, context in
-            try await task(request, context, type: "CareContactMade", customer: try context.parameters.require("customer"), consentCheck: true)
+            try await task(request, context, type: "CareContactMade", customer: try context.identifier("customer", limit: EventLimits.customer), consentCheck: true)
         }
         router.post("/v1/complaints/:complaint/:step") { request, context in try await complaintStep(request, context) }
     }
@@ -144,7 +144,7 @@ struct WriteRoutes {
     /// `POST /v1/complaints/{complaint}/{step}`: moves a complaint through its loop.
     func complaintStep(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         _ = try context.require(.recordEvents)
-        let complaint = try context.parameters.require("complaint")
+        let complaint = try context.identifier("complaint", limit: 1...128)
         let step = try context.parameters.require("step")
         guard let type = Self.complaintSteps[step] else {
             throw Problem.notFound("no complaint step '\(step)'; steps are \(Self.complaintSteps.keys.sorted().joined(separator: ", "))")

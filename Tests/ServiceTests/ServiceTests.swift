@@ -139,6 +139,15 @@ struct ServiceTests {
             let wrongType = try await c.request(.post, "/v1/events", as: "manager", body: "x", headers: [.contentType: "text/plain"])
             #expect(wrongType.status == .unsupportedMediaType)
             #expect(try c.head() == 0)
+            // Ids longer than the ledger's limits never reach an index lookup (the fuzzer found this one).
+            let long = String(repeating: "x", count: 600)
+            for uri in ["/v1/customers/\(long)", "/v1/audit/customers/\(long)/accesses", "/v1/audit/customers/\(long)/events",
+                        "/v1/audit/actors/\(long)/events"] {
+                let r = try await c.get(uri, as: "admin")
+                #expect(r.status == .notFound && r.isProblem, "\(uri.prefix(30)): \(r.status)")
+            }
+            #expect(try await c.post("/v1/customers/\(long)/visits", as: "admin", #"{"kind":"walk-in","store":"S1"}"#).status == .notFound)
+            #expect(try await c.get("/v1/reports/daily?store=\(long)", as: "admin").status == .badRequest)
             let unknown = try await c.get("/v1/nowhere", as: "manager")
             #expect(unknown.status == .notFound && unknown.isProblem)
         }
