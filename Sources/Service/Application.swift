@@ -62,7 +62,10 @@ struct ModelCatchUp: ServiceLifecycle.Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             if Task.isShuttingDownGracefully { return }
-            do { try backend.catchUpModels() } catch {
+            do {
+                try backend.catchUpModels()
+                try backend.refreshRankings()
+            } catch {
                 logger.error("catching the read models up failed", metadata: ["error": "\(error)"])
             }
         }

@@ -27,14 +27,23 @@ public final class ClienteleBackend: Sendable {
     /// The highest sequence appended through this service that a read model folds (not access
     /// records): reads catch up to it first, so a client reads its own writes.
     let lastModelWrite = Atomic<UInt64>(0)
-    private let segmentCache = Mutex<RankingCache<[String: SegmentAssignment]>?>(nil)
-    private let churnCache = Mutex<RankingCache<[String: ChurnAssessment]>?>(nil)
+    private let segmentCache = RankingSlot<[String: SegmentAssignment]>()
+    private let churnCache = RankingSlot<[String: ChurnAssessment]>()
     private let closed = Atomic<Bool>(false)
+    /// One background recomputation of the rankings at a time.
+    private let rankingLock = Mutex<Void>(())
 
     struct RankingCache<Value: Sendable>: Sendable {
         var value: Value
         var head: UInt64
         var computedAt: ContinuousClock.Instant
+    }
+
+    /// One cached ranking.
+    final class RankingSlot<Value: Sendable>: Sendable {
+        let state = Mutex<RankingCache<Value>?>(nil)
+        var current: RankingCache<Value>? { state.withLock { $0 } }
+        func set(_ value: RankingCache<Value>) { state.withLock { $0 = value } }
     }
 
     /// Opens the ledger at `settings.databasePath` with its read models and tokens.
@@ -104,30 +113,56 @@ public final class ClienteleBackend: Sendable {
         return out
     }
 
-    /// Segments of every customer now; reused for `settings.rankingTTL` (they are ranks over
-    /// all customers: recomputing them per request would cost O(customers)).
+    /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
+    /// so requests read the last computation and `refreshRankings` (the background catch-up)
+    /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the
+    /// first request computes it, once. A TTL of zero computes it whenever the log has moved.
     func segments() throws -> [String: SegmentAssignment] {
-        try cached(segmentCache) { () throws -> [String: SegmentAssignment] in
-            Segmentation.assign(try summaries(), now: Timestamp.now(), rules: configuration.segments)
-        }
+        try cached(segmentCache, computeSegments)
     }
 
-    /// Churn assessments of every customer now, reused like `segments()`; empty when the model cannot be fitted yet.
+    /// Churn assessments of every customer now, cached like `segments()`; empty when the model cannot be fitted yet.
     func churn() throws -> [String: ChurnAssessment] {
-        try cached(churnCache) { () throws -> [String: ChurnAssessment] in
-            let result = (try? ChurnModel.assess(try summaries(), now: Timestamp.now(), configuration: configuration))?.assessments ?? []
-            var byCustomer: [String: ChurnAssessment] = [:]
-            for a in result { byCustomer[a.customer] = a }
-            return byCustomer
-        }
+        try cached(churnCache, computeChurn)
     }
 
-    private func cached<V: Sendable>(_ cache: borrowing Mutex<RankingCache<V>?>, _ compute: () throws -> V) throws -> V {
+    /// Recomputes the cached rankings that are older than the TTL while the log has moved (background
+    /// work: requests keep reading the previous value meanwhile).
+    func refreshRankings() throws {
+        try refresh(segmentCache, computeSegments)
+        try refresh(churnCache, computeChurn)
+    }
+
+    private func refresh<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws {
         let head = try head()
-        let now = ContinuousClock.now
-        if let c = cache.withLock({ $0 }), c.head == head || now - c.computedAt < settings.rankingTTL { return c.value }
+        let started = ContinuousClock.now
+        guard let c = slot.current, c.head != head, started - c.computedAt >= settings.rankingTTL else { return }
         let value = try compute()
-        cache.withLock { $0 = RankingCache(value: value, head: head, computedAt: now) }
-        return value
+        slot.set(RankingCache(value: value, head: head, computedAt: started))
+    }
+
+    private func computeSegments() throws -> [String: SegmentAssignment] {
+        Segmentation.assign(try summaries(), now: Timestamp.now(), rules: configuration.segments)
+    }
+
+    private func computeChurn() throws -> [String: ChurnAssessment] {
+        let result = (try? ChurnModel.assess(try summaries(), now: Timestamp.now(), configuration: configuration))?.assessments ?? []
+        var byCustomer: [String: ChurnAssessment] = [:]
+        for a in result { byCustomer[a.customer] = a }
+        return byCustomer
+    }
+
+    private func cached<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws -> V {
+        if settings.rankingTTL > .zero, let c = slot.current { return c.value }
+        let head = try head()
+        if let c = slot.current, c.head == head { return c.value }
+        // One computation at a time: concurrent first requests wait for it rather than repeat it.
+        return try rankingLock.withLock { _ throws -> V in
+            if let c = slot.current, c.head == head || settings.rankingTTL > .zero { return c.value }
+            let started = ContinuousClock.now
+            let value = try compute()
+            slot.set(RankingCache(value: value, head: head, computedAt: started))
+            return value
+        }
     }
 }
