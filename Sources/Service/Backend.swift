@@ -36,6 +36,8 @@ public final class ClienteleBackend: Sendable {
     struct RankingCache<Value: Sendable>: Sendable {
         var value: Value
         var head: UInt64
+        /// `lastModelWrite` when it was computed.
+        var modelWrite: UInt64 = 0
         var computedAt: ContinuousClock.Instant
     }
 
@@ -135,10 +137,16 @@ public final class ClienteleBackend: Sendable {
 
     private func refresh<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws {
         let head = try head()
+        let written = lastModelWrite.load(ordering: .acquiring)
         let started = ContinuousClock.now
-        guard let c = slot.current, c.head != head, started - c.computedAt >= settings.rankingTTL else { return }
+        guard let c = slot.current, c.head != head else { return }
+        // Writes through this service that a model folds: recompute after the TTL. Anything else
+        // moving the head (access records, which change no ranking; another process's ingest)
+        // is picked up only every ten TTLs, so a busy 360 endpoint does not keep recomputing.
+        let age = started - c.computedAt
+        guard (c.modelWrite != written && age >= settings.rankingTTL) || age >= settings.rankingTTL * 10 else { return }
         let value = try compute()
-        slot.set(RankingCache(value: value, head: head, computedAt: started))
+        slot.set(RankingCache(value: value, head: head, modelWrite: written, computedAt: started))
     }
 
     private func computeSegments() throws -> [String: SegmentAssignment] {
@@ -160,8 +168,9 @@ public final class ClienteleBackend: Sendable {
         return try rankingLock.withLock { _ throws -> V in
             if let c = slot.current, c.head == head || settings.rankingTTL > .zero { return c.value }
             let started = ContinuousClock.now
+            let written = lastModelWrite.load(ordering: .acquiring)
             let value = try compute()
-            slot.set(RankingCache(value: value, head: head, computedAt: started))
+            slot.set(RankingCache(value: value, head: head, modelWrite: written, computedAt: started))
             return value
         }
     }
