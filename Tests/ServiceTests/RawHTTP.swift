@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import HTTPTypes
 #if canImport(Glibc)
 import Glibc
@@ -7,13 +7,15 @@ import Glibc
 enum HTTPTestError: Error { case noPort, connect(Int32), io(String) }
 
 /// A minimal HTTP/1.1 client for tests: one request per connection (`Connection: close`), read to EOF.
-/// Blocking socket calls run on a dispatch thread, off Swift's cooperative pool.
+/// Blocking socket calls run on a thread of their own: not on a dispatch queue, whose threads
+/// Swift's concurrency shares on Linux (blocking them starves the server under test).
 enum RawHTTP {
     static func send(port: Int, method: String, uri: String, headers: [(String, String)], body: [UInt8]) async throws -> Reply {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result { try exchange(port: port, method: method, uri: uri, headers: headers, body: body) })
             }
+            thread.start()
         }
     }
 
@@ -41,19 +43,29 @@ enum RawHTTP {
         }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
+        // Read until the body announced by Content-Length is complete (or EOF): the server need
+        // not close the connection for the answer to be whole.
+        var expected: Int?
+        while expected == nil || data.count < expected! {
             let n = read(fd, &buffer, buffer.count)
             if n <= 0 { break }
             data += buffer[0..<n]
+            if expected == nil, let end = find(data, [13, 10, 13, 10]) {
+                let head = String(decoding: data[0..<end], as: UTF8.self).lowercased()
+                if let r = head.firstRange(of: "\r\ncontent-length:") {
+                    let digits = head[r.upperBound...].prefix { $0 == " " || $0.isNumber }.filter(\.isNumber)
+                    if let length = Int(String(digits)) { expected = end + 4 + length }
+                }
+            }
         }
         guard let split = find(data, [13, 10, 13, 10]) else { throw HTTPTestError.io("no response head in \(data.count) bytes") }
-        let lines = String(decoding: data[0..<split], as: UTF8.self).components(separatedBy: "\r\n")
+        let lines = String(decoding: data[0..<split], as: UTF8.self).splitting(by: "\r\n")
         let statusCode = Int(lines[0].split(separator: " ")[1]) ?? 0
         var fields = HTTPFields()
         var chunked = false
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = String(line[..<colon]), value = String(line[line.index(after: colon)...]).trimmingCharacters(in: " ")
+            let name = String(line[..<colon]), value = String(line[line.index(after: colon)...]).trimming(" ")
             if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
             if name.lowercased() == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
         }
@@ -83,7 +95,7 @@ enum RawHTTP {
 }
 
 extension String {
-    func components(separatedBy separator: String) -> [String] {
+    func splitting(by separator: String) -> [String] {
         var parts: [String] = []
         var rest = Substring(self)
         while let r = rest.firstRange(of: separator) {
@@ -93,7 +105,7 @@ extension String {
         parts.append(String(rest))
         return parts
     }
-    func trimmingCharacters(in set: String) -> String {
+    func trimming(_ set: String) -> String {
         var s = Substring(self)
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }

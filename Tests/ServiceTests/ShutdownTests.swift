@@ -26,7 +26,9 @@ struct ShutdownTests {
                     var sequences: [UInt64] = []
                     for i in 0..<25 {
                         let body = eventJSON(type: "VisitRecorded", customer: "S-\(worker)-\(i)", payload: #"{"kind":"walk-in"}"#)
-                        guard let reply = try? await client.post("/v1/events", as: "manager", body) else { break }
+                        let r: Result<Reply, any Error>
+                        do { r = .success(try await client.post("/v1/events", as: "manager", body)) } catch { r = .failure(error) }
+                        guard let reply = try? r.get() else { break }
                         if reply.status == .created, let n = reply.json["sequence"]?.int64Value { sequences.append(UInt64(n)) }
                         #expect(reply.status == .created || reply.status == .serviceUnavailable, "\(reply.status) \(reply.text)")
                     }
