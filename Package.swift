@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -61,9 +66,27 @@ let package = Package(
         .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
         // Replay for analysts: the events (pseudonymous by default) and read models rebuilt as of a point.
         .target(name: "Replay", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents", "CustomerBase", "Projections"]),
+        // The HTTP service: Hummingbird application, routes, auth, problem documents, metrics.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Access",
+                "Ledger",
+                "LedgerJSON",
+                "CustomerEvents",
+                "Projections",
+                "CustomerBase",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "ClienteleCLI",
             dependencies: [
+                "Service",
                 "Access",
                 "Audit",
                 "Backup",
@@ -110,6 +133,15 @@ let package = Package(
         .testTarget(name: "CustomerBaseTests", dependencies: ["TestSupport", "CustomerBase"]),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
         .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "CustomerEvents", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: [
+                "TestSupport", "Service", "Access", "Ledger", "LedgerJSON", "CustomerEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,7 @@ public struct Clientele: AsyncParsableCommand {
             """,
         subcommands: [Init.self, Token.self, Append.self, Ingest.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
                       Customer.self, Segments.self, Churn.self, Complaints.self, Report.self, Satisfaction.self, Staff.self,
-                      CareAgenda.self, Rebuild.self, Generate.self, Replay.self, Audit.self, Backup.self, Restore.self, Bench.self]
+                      CareAgenda.self, Rebuild.self, Generate.self, Serve.self, Replay.self, Audit.self, Backup.self, Restore.self, Bench.self]
     )
 
     public init() {}

@@ -133,9 +133,14 @@ extension ProjectionStore {
     /// Brings `projector`'s stored model up to the head of the log (on demand), rebuilding it
     /// first when it was never built or was built by another projector version or parameters.
     /// - Returns: the last sequence number folded in.
+    ///
+    /// Safe to call from many threads at once: one catch-up runs at a time (two folding the same
+    /// range would count its events twice); a model already at the head is answered without waiting.
     @discardableResult
     public func catchUp<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
-        try catchUp([projector])
+        let head = try ledger.ledger.head().sequence
+        if let c = try checkpoint(P.name), c.version == P.version, c.parameters == projector.parameters, c.sequence >= head { return c.sequence }
+        return try catchUp([projector])
     }
 
     /// Brings every model in `projectors` up to the head of the log, in one pass over the new
@@ -144,6 +149,10 @@ extension ProjectionStore {
     /// - Returns: the last sequence number folded in.
     @discardableResult
     public func catchUp(_ projectors: [any KeyedProjector]) throws -> UInt64 {
+        try catchUpLock.withLock { _ throws -> UInt64 in try catchUpAlone(projectors) }
+    }
+
+    private func catchUpAlone(_ projectors: [any KeyedProjector]) throws -> UInt64 {
         let head = try ledger.ledger.head().sequence
         var stale: [any KeyedProjector] = []
         var live: [(fold: ModelFold, name: String, checkpoint: Checkpoint, db: Database)] = []
@@ -264,6 +273,11 @@ extension ProjectionStore {
     /// One record of the live model, after catching it up.
     public func record<P: KeyedProjector>(_ projector: P, key: String) throws -> P.Record? {
         try catchUp(projector)
+        return try storedRecord(projector, key: key)
+    }
+
+    /// One record of the model as stored, without catching up first (see `checkpointSequence`).
+    public func storedRecord<P: KeyedProjector>(_ projector: P, key: String) throws -> P.Record? {
         guard let c = try checkpoint(P.name) else { return nil }
         let db = try database(P.name, slot: c.slot)
         return try environment.read { (txn: borrowing Transaction) throws -> P.Record? in
@@ -271,9 +285,21 @@ extension ProjectionStore {
         }
     }
 
+    /// The last sequence number folded into `projector`'s stored model; nil when it was never built
+    /// (or was built by another projector version).
+    public func checkpointSequence<P: KeyedProjector>(_ projector: P) throws -> UInt64? {
+        guard let c = try checkpoint(P.name), c.version == P.version else { return nil }
+        return c.sequence
+    }
+
     /// Every record of the live model, after catching it up; `body` returns false to stop.
     public func records<P: KeyedProjector>(_ projector: P, _ body: (String, P.Record) throws -> Bool) throws {
         try catchUp(projector)
+        try storedRecords(projector, body)
+    }
+
+    /// Every record of the model as stored, without catching up first; `body` returns false to stop.
+    public func storedRecords<P: KeyedProjector>(_ projector: P, _ body: (String, P.Record) throws -> Bool) throws {
         guard let c = try checkpoint(P.name) else { return }
         let db = try database(P.name, slot: c.slot)
         try environment.read { (txn: borrowing Transaction) throws in
@@ -286,6 +312,21 @@ extension ProjectionStore {
                     entry = try cursor.next()
                 }
             }
+        }
+    }
+
+    /// Every record of `projector`'s model — live, or folded as of `point` — and the moment it
+    /// describes (now, the given time, or when the given event was recorded).
+    public func snapshot<P: KeyedProjector>(_ projector: P, asOf point: AsOf?) throws -> (records: [(String, P.Record)], now: Timestamp) {
+        guard let point else {
+            var out: [(String, P.Record)] = []
+            try records(projector) { k, r in out.append((k, r)); return true }
+            return (out, Timestamp.now())
+        }
+        let folded = try fold(projector, asOf: point).map { ($0.key, $0.value) }
+        switch point {
+        case .time(let t): return (folded, t)
+        case .sequence(let n): return (folded, try ledger.ledger.event(n)?.recordedAt ?? Timestamp.now())
         }
     }
 }

@@ -2,6 +2,7 @@ import CustomerEvents
 import LMDB
 import Ledger
 import LedgerJSON
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +32,8 @@ public final class ProjectionStore: Sendable {
     public let ledger: CustomerLedger
     /// Events folded per write transaction during catch-up and rebuild.
     public let batch = 100_000
+    /// Serializes catch-ups and rebuilds within this process (see `catchUp`).
+    let catchUpLock = Mutex<Void>(())
 
     public init(ledger: CustomerLedger) throws(ProjectionError) {
         self.ledger = ledger

@@ -36,82 +36,25 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            // As of a past point: this customer's events up to then, folded apart from the stored model.
             let point = asOf.point
-            func included(_ e: CatalogEvent) -> Bool {
-                switch point {
-                case nil: return true
-                case .sequence(let n)?: return e.recorded.sequence <= n
-                case .time(let t)?: return e.recorded.occurredAt <= t
-                }
-            }
             let configuration = try settings.load()
-            let loyaltyModel = LoyaltyProjector(configuration: configuration)
-            var summary: CustomerSummary
-            var account = loyaltyModel.initial(key: id)
-            if point == nil {
-                guard let live = try models.record(CustomerSummaryProjector(), key: id) else {
-                    throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
-                }
-                summary = live
-                account = try models.record(loyaltyModel, key: id) ?? account
-            } else {
-                summary = CustomerSummary()
-                var any = false
-                var events: [RecordedEvent] = []
-                try ledger.ledger.scan(.customer(id)) { e in
-                    switch point {
-                    case .sequence(let n)?: if e.sequence <= n { events.append(e) }
-                    case .time(let t)?: if e.occurredAt <= t { events.append(e) }
-                    case nil: events.append(e)
-                    }
-                    return true
-                }
-                if case .time? = point { events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) } }
-                any = !events.isEmpty
-                CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
-                loyaltyModel.fold(events, into: &account, catalog: ledger.catalog)
-                guard any else { throw CommandFailure("customer '\(id)' has no events as of \(asOf.text ?? "")") }
+            guard let view = try models.customerView(id, asOf: point, configuration: configuration, segmentOf: { _, _ in nil }) else {
+                throw CommandFailure(point == nil ? "no customer '\(id)' in the ledger at \(options.db)" : "customer '\(id)' has no events as of \(asOf.text ?? "")")
             }
+            let summary = view.summary
             // A clerk sees the customers of their own store(s): those whose first store is one of them.
             do { try principal.authorize(store: summary.homeStore) } catch { throw CommandFailure("\(error)") }
-            // The profile: the registration, then every profile update, unsealed now.
-            var profile: [(String, JSONValue)] = []
-            var personal = PersonalDataSealer.Outcome.none
-            try ledger.scan(.customer(id)) { event in
-                guard included(event) else { return true }
-                guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
-                      case .object(let members) = event.payload else { return true }
-                if event.personalData != .none { personal = event.personalData }
-                for (k, v) in members {
-                    if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
-                }
-                return true
-            }
+            // Segments are ranks over every customer: the whole model, as of the same point.
             var (all, now) = try models.snapshot(CustomerSummaryProjector(), asOf: point)
             if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
             let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
-            let tier = configuration.tiers.first { $0.name == account.tier } ?? configuration.tier(forSpend: summary.netSpend)
-            var asOfTime: Timestamp?, asOfSequence: UInt64?
-            if case .time(let t)? = point { asOfTime = t }
-            if case .sequence(let n)? = point { asOfSequence = n }
-            let consents = try ledger.consents(of: id, asOf: asOfTime, sequence: asOfSequence)
+            let profile = view.profile, personal = view.personalData, tier = view.tier, decisions = view.consents, account = view.loyalty
             let currency = summary.currency ?? "CNY"
-            let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
-                + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
 
             if format == .json {
-                var m: [(String, JSONValue)] = [("customer", .string(id)), ("profile", .object(profile)),
-                                                ("personalData", .string(String(describing: personal))),
-                                                ("summary", summary.json)]
-                if let segment {
-                    m.append(("segment", .string(segment.kind.rawValue)))
-                    if let s = segment.rfmSegment { m.append(("rfmSegment", .string(s))) }
-                }
-                m.append(("tier", .string(tier.name)))
-                m.append(("loyalty", account.json))
-                m.append(("consents", .object(decisions.map { ($0.0, .bool($0.1.allowed)) })))
-                var w = JSONWriter(); w.write(.object(m)); w.bytes.append(0x0A); Output.write(w.bytes)
+                var v = view
+                v.segment = segment
+                var w = JSONWriter(); w.write(v.json()); w.bytes.append(0x0A); Output.write(w.bytes)
             } else {
                 var t = TextTable(header: ["customer", id])
                 for (k, v) in profile {

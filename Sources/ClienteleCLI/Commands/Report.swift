@@ -41,15 +41,8 @@ extension Clientele {
                 defer { models.close() }
                 let day = try models.record(DailySummaryProjector(), key: "\(store)|\(date)") ?? DailySummary()
                 // Breaches: the day's complaints whose clocks broke, as of the end of that day (or now, if sooner).
-                var breached: [String] = []
                 let config = try settings.load().sla
-                for id in day.openedComplaints {
-                    guard let r = try models.record(ComplaintStatusProjector(), key: id) else { continue }
-                    let zone = Int64((config.hours[store] ?? config.defaultHours).offsetMinutes) * 60_000_000
-                    let endOfDay = Timestamp(iso8601: date + "T23:59:59Z")!.microseconds - zone
-                    let clocks = ComplaintSLA.clocks(r, at: min(endOfDay, Timestamp.now().microseconds), configuration: config)
-                    if clocks.contains(where: { $0.state == .breached || $0.state == .missed }) { breached.append(id) }
-                }
+                let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: models, sla: config)
                 let currency = day.currency ?? "CNY"
                 if format == .json {
                     var json = day.json

@@ -119,58 +119,17 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var summaries: [String: CustomerSummary] = [:]
-            try models.records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
             var now = asOf.flatMap { Timestamp(iso8601: $0) } ?? Timestamp.now()
             if asOf == nil { now.offsetMinutes = Int16(config.sla.defaultHours.offsetMinutes) }
-            let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
-            let week = (0..<7).map { d -> String in
-                let (_, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
-                return "\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"
-            }
-            // Birthdays: unsealed from registrations and profile updates, for customers who may be contacted.
-            var birthdays: [(String, String, String)] = []
-            var read = Set<String>()
-            for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
-                try ledger.scan(.type(type)) { e in
-                    let c = e.recorded.customer
-                    guard let s = summaries[c], !s.erased, let channel = s.marketingChannels.first,
-                          let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
-                    read.insert(c)
-                    birthdays.removeAll { $0.0 == c }
-                    birthdays.append((c, String(b.suffix(5)), channel == "*" ? "sms" : channel))
-                    return true
-                }
-            }
-            var callbacks: [(String, String)] = []
-            try models.records(ComplaintStatusProjector()) { _, r in
-                if r.resolvedAt != nil && r.closedAt == nil { callbacks.append((r.customer, r.complaint)) }
-                return true
-            }
-            // Win-back candidates need the churn model; a ledger too small to fit it still gets its agenda.
-            var assessments: [ChurnAssessment] = []
-            do {
-                assessments = try ChurnModel.assess(summaries.map { ($0.key, $0.value) }, now: now, configuration: config).assessments
-            } catch {
-                Output.error("no win-back candidates: the churn model cannot be fitted on this ledger yet (\(error))")
-            }
-            let winBack = assessments.filter { $0.band == .high && !(summaries[$0.customer]?.marketingChannels.isEmpty ?? true) }
-                .sorted { $0.risk > $1.risk }.prefix(50)
-
-            let sortedBirthdays = birthdays.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
-            let sortedCallbacks = callbacks.sorted { $0.1 < $1.1 }
+            let agenda = try models.careAgenda(now: now, configuration: config)
+            if let why = agenda.winBackUnavailable { Output.error("no win-back candidates: \(why)") }
+            let sortedBirthdays = agenda.birthdays.map { ($0.customer, $0.day, $0.channel) }
+            let sortedCallbacks = agenda.callbacks.map { ($0.customer, $0.complaint) }
+            let winBack = agenda.winBack
             switch format {
             case .json:
                 var w = JSONWriter()
-                for (c, day, channel) in sortedBirthdays {
-                    w.write(.object([("task", .string("birthday-greeting")), ("customer", .string(c)), ("birthday", .string(day)), ("channel", .string(channel))])); w.bytes.append(0x0A)
-                }
-                for (c, complaint) in sortedCallbacks {
-                    w.write(.object([("task", .string("callback")), ("customer", .string(c)), ("complaint", .string(complaint))])); w.bytes.append(0x0A)
-                }
-                for a in winBack {
-                    w.write(.object([("task", .string("win-back")), ("customer", .string(a.customer)), ("risk", .number(Format.fixed(a.risk, 4))), ("action", .string(a.action))])); w.bytes.append(0x0A)
-                }
+                for task in agenda.tasks { w.write(task); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
             case .csv:
                 Output.line("task,customer,detail,action")
@@ -182,10 +141,10 @@ extension Clientele {
             }
             recordAccesses()
             func recordAccesses() {
-                guard !read.isEmpty else { return }
+                guard !agenda.personalDataRead.isEmpty else { return }
                 let stamp = Timestamp.now().iso8601
-                let accesses: [JSONValue] = read.sorted().map { c in
-                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(summaries[c]?.homeStore ?? "unknown")),
+                let accesses: [JSONValue] = agenda.personalDataRead.map { c in
+                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(agenda.homeStores[c] ?? "unknown")),
                              ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
                              ("payload", .object([("purpose", .string("care agenda")), ("fields", .array([.string("birthday")])),
                                                   ("endpoint", .string("clientele care-agenda"))]))])

@@ -1,0 +1,79 @@
+import CustomerEvents
+import Ledger
+import LedgerJSON
+
+/// The care agenda: birthdays in the coming week, callbacks due, win-back candidates — only
+/// customers whose marketing consent allows a channel.
+public struct CareAgenda: Sendable {
+    /// A birthday greeting to send: customer, "MM-DD", channel.
+    public struct Birthday: Sendable { public let customer: String; public let day: String; public let channel: String }
+    /// A callback due on a resolved complaint.
+    public struct Callback: Sendable { public let customer: String; public let complaint: String }
+
+    public var birthdays: [Birthday] = []
+    public var callbacks: [Callback] = []
+    public var winBack: [ChurnAssessment] = []
+    /// Customers whose personal data (birthday) was read to build it: each read must be recorded.
+    public var personalDataRead: [String] = []
+    /// Why there are no win-back candidates when the churn model could not be fitted.
+    public var winBackUnavailable: String?
+    /// The summaries it was built from (for the home store of each access).
+    public var homeStores: [String: String] = [:]
+
+    /// Every task as JSON lines' objects (`task`, `customer`, …).
+    public var tasks: [JSONValue] {
+        birthdays.map { .object([("task", .string("birthday-greeting")), ("customer", .string($0.customer)), ("birthday", .string($0.day)), ("channel", .string($0.channel))]) }
+            + callbacks.map { .object([("task", .string("callback")), ("customer", .string($0.customer)), ("complaint", .string($0.complaint))]) }
+            + winBack.map { .object([("task", .string("win-back")), ("customer", .string($0.customer)), ("risk", .number(String(Double(Int(($0.risk * 10_000).rounded())) / 10_000))), ("action", .string($0.action))]) }
+    }
+}
+
+extension ProjectionStore {
+    /// The care agenda from `now` (the start of its week), keeping only customers `include` accepts.
+    /// - Complexity: O(customers + registrations and profile updates + complaints), plus fitting the churn model.
+    public func careAgenda(now: Timestamp, configuration config: ClienteleConfiguration,
+                           include: (String, CustomerSummary) -> Bool = { _, _ in true }) throws -> CareAgenda {
+        var summaries: [String: CustomerSummary] = [:]
+        try records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
+        var agenda = CareAgenda()
+        let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
+        let week = (0..<7).map { d -> String in
+            let (_, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
+            return "\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"
+        }
+        // Birthdays: unsealed from registrations and profile updates, for customers who may be contacted.
+        var birthdays: [String: CareAgenda.Birthday] = [:]
+        var read = Set<String>()
+        for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
+            try ledger.scan(.type(type)) { e in
+                let c = e.recorded.customer
+                guard let s = summaries[c], include(c, s), !s.erased, let channel = s.marketingChannels.first,
+                      let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
+                read.insert(c)
+                birthdays[c] = CareAgenda.Birthday(customer: c, day: String(b.suffix(5)), channel: channel == "*" ? "sms" : channel)
+                return true
+            }
+        }
+        agenda.birthdays = birthdays.values.sorted { ($0.day, $0.customer) < ($1.day, $1.customer) }
+        agenda.personalDataRead = read.sorted()
+        try records(ComplaintStatusProjector()) { _, r in
+            if r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
+                agenda.callbacks.append(CareAgenda.Callback(customer: r.customer, complaint: r.complaint))
+            }
+            return true
+        }
+        agenda.callbacks.sort { $0.complaint < $1.complaint }
+        // Win-back candidates need the churn model; a ledger too small to fit it still gets its agenda.
+        do {
+            let assessments = try ChurnModel.assess(summaries.map { ($0.key, $0.value) }, now: now, configuration: config).assessments
+            agenda.winBack = Array(assessments.filter {
+                guard let s = summaries[$0.customer] else { return false }
+                return $0.band == .high && !s.marketingChannels.isEmpty && include($0.customer, s)
+            }.sorted { $0.risk > $1.risk }.prefix(50))
+        } catch {
+            agenda.winBackUnavailable = "the churn model cannot be fitted on this ledger yet (\(error))"
+        }
+        for c in read { agenda.homeStores[c] = summaries[c]?.homeStore }
+        return agenda
+    }
+}

@@ -1,0 +1,114 @@
+import CustomerEvents
+import Ledger
+import LedgerJSON
+
+/// One customer's 360 view: profile (unsealed where the key allows), the summary model, segment,
+/// loyalty tier and consents now — what `clientele customer` prints and the service returns.
+public struct CustomerView: Sendable {
+    /// The customer id.
+    public var customer: String
+    /// Registration and profile updates folded, newest value per field (personal fields unsealed or null).
+    public var profile: [(String, JSONValue)]
+    /// Whether personal fields were restored, erased, or left sealed.
+    public var personalData: PersonalDataSealer.Outcome
+    /// The summary read model.
+    public var summary: CustomerSummary
+    /// The segment, when one could be assigned.
+    public var segment: SegmentAssignment?
+    /// The loyalty tier (as the loyalty model keeps it, with its benefits).
+    public var tier: LoyaltyTier
+    /// Points earned, redeemed, expired and reversed, and the tier changes.
+    public var loyalty: LoyaltyAccount
+    /// Membership and marketing-by-channel decisions, in a fixed order.
+    public var consents: [(String, ConsentDecision)]
+
+    /// The view as JSON; without the profile when `includeProfile` is false (pseudonymous readers).
+    public func json(includeProfile: Bool = true) -> JSONValue {
+        var m: [(String, JSONValue)] = [("customer", .string(customer))]
+        if includeProfile {
+            m.append(("profile", .object(profile)))
+            m.append(("personalData", .string(String(describing: personalData))))
+        }
+        m.append(("summary", summary.json))
+        if let segment {
+            m.append(("segment", .string(segment.kind.rawValue)))
+            if let s = segment.rfmSegment { m.append(("rfmSegment", .string(s))) }
+        }
+        m.append(("tier", .string(tier.name)))
+        m.append(("loyalty", loyalty.json))
+        m.append(("consents", .object(consents.map { ($0.0, .bool($0.1.allowed)) })))
+        return .object(m)
+    }
+}
+
+extension ProjectionStore {
+    /// The 360 view of `id`, live or as of `point`; nil when the customer has no events (by then).
+    ///
+    /// - Parameters:
+    ///   - segmentOf: the customer's segment given their summary and the moment the view describes
+    ///     (segments are ranks over every customer: the caller decides how fresh they must be).
+    /// - Complexity: O(the customer's events) plus `segmentOf`.
+    ///   - catchingUp: catch the summary model up with the log first (false: read it as stored).
+    public func customerView(_ id: String, asOf point: AsOf?, configuration: ClienteleConfiguration, catchingUp: Bool = true,
+                             segmentOf: (CustomerSummary, Timestamp) throws -> SegmentAssignment?) throws -> CustomerView? {
+        func included(_ e: CatalogEvent) -> Bool {
+            switch point {
+            case nil: return true
+            case .sequence(let n)?: return e.recorded.sequence <= n
+            case .time(let t)?: return e.recorded.occurredAt <= t
+            }
+        }
+        let loyaltyModel = LoyaltyProjector(configuration: configuration)
+        var account = loyaltyModel.initial(key: id)
+        var summary: CustomerSummary
+        var now = Timestamp.now()
+        if point == nil {
+            guard let live = try (catchingUp ? record(CustomerSummaryProjector(), key: id) : storedRecord(CustomerSummaryProjector(), key: id)) else { return nil }
+            summary = live
+            account = try (catchingUp ? record(loyaltyModel, key: id) : storedRecord(loyaltyModel, key: id)) ?? account
+        } else {
+            // As of a past point: this customer's events up to then, folded apart from the stored models.
+            var events: [RecordedEvent] = []
+            try ledger.ledger.scan(.customer(id)) { e in
+                switch point {
+                case .sequence(let n)?: if e.sequence <= n { events.append(e) }
+                case .time(let t)?: if e.occurredAt <= t { events.append(e) }
+                case nil: events.append(e)
+                }
+                return true
+            }
+            guard !events.isEmpty else { return nil }
+            if case .time(let t)? = point {
+                now = t
+                events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) }
+            }
+            if case .sequence(let n)? = point { now = try ledger.ledger.event(n)?.recordedAt ?? now }
+            summary = CustomerSummary()
+            CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
+            loyaltyModel.fold(events, into: &account, catalog: ledger.catalog)
+        }
+        // The profile: the registration, then every profile update, unsealed now.
+        var profile: [(String, JSONValue)] = []
+        var personal = PersonalDataSealer.Outcome.none
+        try ledger.scan(.customer(id)) { event in
+            guard included(event) else { return true }
+            guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
+                  case .object(let members) = event.payload else { return true }
+            if event.personalData != .none { personal = event.personalData }
+            for (k, v) in members {
+                if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
+            }
+            return true
+        }
+        var asOfTime: Timestamp?, asOfSequence: UInt64?
+        if case .time(let t)? = point { asOfTime = t }
+        if case .sequence(let n)? = point { asOfSequence = n }
+        let consents = try ledger.consents(of: id, asOf: asOfTime, sequence: asOfSequence)
+        let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
+            + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
+        return CustomerView(customer: id, profile: profile, personalData: personal, summary: summary,
+                            segment: try segmentOf(summary, now),
+                            tier: configuration.tiers.first { $0.name == account.tier } ?? configuration.tier(forSpend: summary.netSpend),
+                            loyalty: account, consents: decisions)
+    }
+}

@@ -1,0 +1,79 @@
+import Access
+import CustomerEvents
+import Hummingbird
+import Ledger
+import LedgerJSON
+import Projections
+
+/// The compliance role's audit endpoints: one customer's events, who read their personal data,
+/// and what one staff member did. (`clientele audit` is the full tool; these are the service's
+/// small mirror of it.)
+struct AuditRoutes {
+    let backend: ClienteleBackend
+    let reads: ReadRoutes
+
+    func add(to router: Router<ClienteleRequestContext>) {
+        router.get("/v1/audit/customers/:customer/events") { request, context in try await customerEvents(request, context) }
+        router.get("/v1/audit/customers/:customer/accesses") { request, context in try accesses(request, context) }
+        router.get("/v1/audit/actors/:actor/events") { request, context in try actorEvents(request, context) }
+    }
+
+    static func range(_ request: Request) throws(Problem) -> ClosedRange<UInt64> {
+        switch try request.asOf() {
+        case nil: return 1...UInt64.max
+        case .sequence(let n): return 1...max(1, n)
+        case .time: throw Problem.badParameter("asOf", "audit reads take a sequence number (what the ledger knew then)")
+        }
+    }
+
+    /// Every event of one customer, unsealed (the compliance role sees personal data; the read is recorded).
+    func customerEvents(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
+        let principal = try context.require(.audit)
+        let id = try context.identifier("customer", limit: EventLimits.customer)
+        let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
+        var events: [JSONValue] = []
+        var personal = false
+        var store: String?
+        try backend.ledger.scan(EventQuery(.customer(id), sequences: try Self.range(request))) { e in
+            if store == nil { store = e.recorded.store }
+            if e.personalData == .unsealed { personal = true }
+            events.append(e.json)
+            return events.count < limit
+        }
+        guard !events.isEmpty else { throw Problem.notFound("no events of customer '\(id)'") }
+        if personal {
+            try await reads.recordAccess(principal: principal, customers: [(id, store)], fields: ["events"],
+                                         endpoint: "GET /v1/audit/customers/{customer}/events", purpose: request.query("purpose") ?? "audit", context: context)
+        }
+        return jsonResponse(.object([("customer", .string(id)), ("events", .array(events))]), headers: [.cacheControl: "no-store"])
+    }
+
+    /// Who read the customer's personal data, when, where and why.
+    func accesses(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        _ = try context.require(.audit)
+        let id = try context.identifier("customer", limit: EventLimits.customer)
+        var out: [JSONValue] = []
+        try backend.ledger.scan(EventQuery(.customer(id), sequences: try Self.range(request))) { e in
+            guard e.type == "PersonalDataAccessed" else { return true }
+            out.append(.object([("sequence", .number(String(e.recorded.sequence))), ("actor", .string(e.recorded.actor)),
+                                ("at", .string(e.recorded.occurredAt.iso8601)), ("endpoint", e.payload["endpoint"] ?? .null),
+                                ("purpose", e.payload["purpose"] ?? .null), ("fields", e.payload["fields"] ?? .array([]))]))
+            return true
+        }
+        return jsonResponse(.object([("customer", .string(id)), ("accesses", .array(out))]))
+    }
+
+    /// What one actor recorded or read: the envelopes (payloads left out: they may hold many customers' personal data).
+    func actorEvents(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        _ = try context.require(.audit)
+        let actor = try context.identifier("actor", limit: EventLimits.actor)
+        let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
+        var out: [JSONValue] = []
+        try backend.ledger.ledger.scan(EventQuery(.actor(actor), sequences: try Self.range(request))) { r in
+            out.append(.object([("sequence", .number(String(r.sequence))), ("type", .string(r.type)), ("customer", .string(r.customer)),
+                                ("store", .string(r.store)), ("occurredAt", .string(r.occurredAt.iso8601)), ("recordedAt", .string(r.recordedAt.iso8601))]))
+            return out.count < limit
+        }
+        return jsonResponse(.object([("actor", .string(actor)), ("events", .array(out))]))
+    }
+}

@@ -1,0 +1,177 @@
+import Access
+import CustomerEvents
+import Ledger
+import LedgerJSON
+import Logging
+import Projections
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the routes read and write: the ledger (through group commit), the read models,
+/// the token store, the configuration, the metrics, and the ranking caches.
+public final class ClienteleBackend: Sendable {
+    /// The ledger, with the catalog's checks and sealing.
+    public let ledger: CustomerLedger
+    /// The read models.
+    public let models: ProjectionStore
+    /// Bearer tokens.
+    public let tokens: TokenStore
+    /// Tiers, segments, SLA targets, churn bands.
+    public let configuration: ClienteleConfiguration
+    /// The service's limits.
+    public let settings: ServiceConfiguration
+    /// Prometheus metrics.
+    public let metrics = ServiceMetrics()
+    /// The highest sequence appended through this service that a read model folds (not access
+    /// records): reads catch up to it first, so a client reads its own writes.
+    let lastModelWrite = Atomic<UInt64>(0)
+    private let segmentCache = RankingSlot<[String: SegmentAssignment]>()
+    private let churnCache = RankingSlot<[String: ChurnAssessment]>()
+    private let closed = Atomic<Bool>(false)
+    /// One background recomputation of the rankings at a time.
+    private let rankingLock = Mutex<Void>(())
+
+    struct RankingCache<Value: Sendable>: Sendable {
+        var value: Value
+        var head: UInt64
+        /// `lastModelWrite` when it was computed.
+        var modelWrite: UInt64 = 0
+        var computedAt: ContinuousClock.Instant
+    }
+
+    /// One cached ranking.
+    final class RankingSlot<Value: Sendable>: Sendable {
+        let state = Mutex<RankingCache<Value>?>(nil)
+        var current: RankingCache<Value>? { state.withLock { $0 } }
+        func set(_ value: RankingCache<Value>) { state.withLock { $0 = value } }
+    }
+
+    /// Opens the ledger at `settings.databasePath` with its read models and tokens.
+    /// - Throws: the ledger's, key store's or configuration's error, with what to fix.
+    public init(settings: ServiceConfiguration) throws {
+        self.settings = settings
+        var path = settings.configurationFile
+        if path == nil, access(settings.databasePath + "/config.json", F_OK) == 0 { path = settings.databasePath + "/config.json" }
+        configuration = try path.map { try ClienteleConfiguration.load(path: $0) } ?? ClienteleConfiguration()
+        let ledger = try CustomerLedger.open(path: settings.databasePath, masterKeyFile: settings.masterKeyFile)
+        do {
+            models = try ProjectionStore(ledger: ledger)
+            tokens = try TokenStore(ledgerPath: settings.databasePath)
+        } catch {
+            ledger.close()
+            throw error
+        }
+        self.ledger = ledger
+    }
+
+    /// Flushes pending appends (the group-commit writer commits what it holds) and closes everything.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        models.close()
+        ledger.close()
+    }
+
+    /// The sequence number of the last event in the log.
+    func head() throws -> UInt64 { try ledger.ledger.head().sequence }
+
+    /// Brings the read models up to the head; the background catch-up and reads that must see a write call it.
+    func catchUpModels() throws {
+        try models.catchUp(CustomerSummaryProjector())
+        try models.catchUp(ComplaintStatusProjector())
+        try models.catchUp(DailySummaryProjector())
+    }
+
+    /// Catches the models up when a write made through this service is not folded yet.
+    func ensureModelsSeeWrites() throws {
+        let wanted = lastModelWrite.load(ordering: .acquiring)
+        guard wanted > 0 else { return }
+        if let at = try models.checkpointSequence(CustomerSummaryProjector()), at >= wanted,
+           let c = try models.checkpointSequence(ComplaintStatusProjector()), c >= wanted,
+           let d = try models.checkpointSequence(DailySummaryProjector()), d >= wanted { return }
+        try catchUpModels()
+    }
+
+    /// Notes appends that a read model folds, so that the next read sees them.
+    func noteModelWrite(_ sequence: UInt64) {
+        var current = lastModelWrite.load(ordering: .relaxed)
+        while current < sequence {
+            let (exchanged, now) = lastModelWrite.compareExchange(expected: current, desired: sequence, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = now
+        }
+    }
+
+    /// The live summaries (models caught up to this service's writes first).
+    func summaries() throws -> [(String, CustomerSummary)] {
+        try ensureModelsSeeWrites()
+        var out: [(String, CustomerSummary)] = []
+        try models.storedRecords(CustomerSummaryProjector()) { k, r in out.append((k, r)); return true }
+        if out.isEmpty, try models.checkpointSequence(CustomerSummaryProjector()) == nil {
+            try models.catchUp(CustomerSummaryProjector())
+            try models.storedRecords(CustomerSummaryProjector()) { k, r in out.append((k, r)); return true }
+        }
+        return out
+    }
+
+    /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
+    /// so requests read the last computation and `refreshRankings` (the background catch-up)
+    /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the
+    /// first request computes it, once. A TTL of zero computes it whenever the log has moved.
+    func segments() throws -> [String: SegmentAssignment] {
+        try cached(segmentCache, computeSegments)
+    }
+
+    /// Churn assessments of every customer now, cached like `segments()`; empty when the model cannot be fitted yet.
+    func churn() throws -> [String: ChurnAssessment] {
+        try cached(churnCache, computeChurn)
+    }
+
+    /// Recomputes the cached rankings that are older than the TTL while the log has moved (background
+    /// work: requests keep reading the previous value meanwhile).
+    func refreshRankings() throws {
+        try refresh(segmentCache, computeSegments)
+        try refresh(churnCache, computeChurn)
+    }
+
+    private func refresh<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws {
+        let head = try head()
+        let written = lastModelWrite.load(ordering: .acquiring)
+        let started = ContinuousClock.now
+        guard let c = slot.current, c.head != head else { return }
+        // Writes through this service that a model folds: recompute after the TTL. Anything else
+        // moving the head (access records, which change no ranking; another process's ingest)
+        // is picked up only every ten TTLs, so a busy 360 endpoint does not keep recomputing.
+        let age = started - c.computedAt
+        guard (c.modelWrite != written && age >= settings.rankingTTL) || age >= settings.rankingTTL * 10 else { return }
+        let value = try compute()
+        slot.set(RankingCache(value: value, head: head, modelWrite: written, computedAt: started))
+    }
+
+    private func computeSegments() throws -> [String: SegmentAssignment] {
+        Segmentation.assign(try summaries(), now: Timestamp.now(), rules: configuration.segments)
+    }
+
+    private func computeChurn() throws -> [String: ChurnAssessment] {
+        let result = (try? ChurnModel.assess(try summaries(), now: Timestamp.now(), configuration: configuration))?.assessments ?? []
+        var byCustomer: [String: ChurnAssessment] = [:]
+        for a in result { byCustomer[a.customer] = a }
+        return byCustomer
+    }
+
+    private func cached<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws -> V {
+        if settings.rankingTTL > .zero, let c = slot.current { return c.value }
+        let head = try head()
+        if let c = slot.current, c.head == head { return c.value }
+        // One computation at a time: concurrent first requests wait for it rather than repeat it.
+        return try rankingLock.withLock { _ throws -> V in
+            if let c = slot.current, c.head == head || settings.rankingTTL > .zero { return c.value }
+            let started = ContinuousClock.now
+            let written = lastModelWrite.load(ordering: .acquiring)
+            let value = try compute()
+            slot.set(RankingCache(value: value, head: head, modelWrite: written, computedAt: started))
+            return value
+        }
+    }
+}

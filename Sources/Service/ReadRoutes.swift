@@ -1,0 +1,274 @@
+import Access
+import CustomerBase
+import CustomerEvents
+import Hummingbird
+import Ledger
+import LedgerJSON
+import Logging
+import Projections
+
+/// The read endpoints: customer 360 and search, and the reports — each with `asOf`.
+struct ReadRoutes {
+    let backend: ClienteleBackend
+
+    func add(to router: Router<ClienteleRequestContext>) {
+        router.get("/v1/customers/:customer") { request, context in try await customer(request, context) }
+        router.get("/v1/customers") { request, context in try search(request, context) }
+        router.get("/v1/complaints") { request, context in try complaints(request, context) }
+        router.get("/v1/reports/segments") { request, context in try segments(request, context) }
+        router.get("/v1/reports/churn") { request, context in try churn(request, context) }
+        router.get("/v1/reports/daily") { request, context in try daily(request, context) }
+        router.get("/v1/reports/care-agenda") { request, context in try await careAgenda(request, context) }
+        router.get("/v1/reports/staff") { request, context in try staff(request, context) }
+        router.get("/v1/reports/satisfaction") { request, context in try satisfaction(request, context) }
+    }
+
+    /// Summaries live (caught up to this service's writes) or as of a past point, and the moment they describe.
+    func summaries(asOf point: AsOf?) throws -> ([(String, CustomerSummary)], Timestamp) {
+        if let point { return try backend.models.snapshot(CustomerSummaryProjector(), asOf: point) }
+        return (try backend.summaries(), Timestamp.now())
+    }
+
+    func complaintRecords(asOf point: AsOf?) throws -> ([ComplaintRecord], Timestamp) {
+        if let point {
+            let (records, now) = try backend.models.snapshot(ComplaintStatusProjector(), asOf: point)
+            return (records.map(\.1), now)
+        }
+        try backend.ensureModelsSeeWrites()
+        var out: [ComplaintRecord] = []
+        try backend.models.storedRecords(ComplaintStatusProjector()) { _, r in out.append(r); return true }
+        return (out, Timestamp.now())
+    }
+
+    /// The moment a point describes, for the `asOf` member of responses.
+    func asOfMember(_ point: AsOf?, _ now: Timestamp) -> (String, JSONValue) {
+        switch point {
+        case .sequence(let n)?: return ("asOf", .object([("sequence", .number(String(n))), ("time", .string(now.iso8601))]))
+        default: return ("asOf", .object([("time", .string(now.iso8601))]))
+        }
+    }
+
+    // MARK: Customer 360
+
+    func customer(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
+        let principal = try context.require(.readCustomers)
+        let id = try context.identifier("customer", limit: EventLimits.customer)
+        let point = try request.asOf()
+        if point == nil { try backend.ensureModelsSeeWrites() }
+        let backend = self.backend
+        let view = try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
+            guard let point else { return try backend.segments()[id] }
+            var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
+            if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
+            return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
+        }
+        guard let view else { throw Problem.notFound("no customer '\(id)'" + (point == nil ? "" : " as of that point")) }
+        // A clerk sees the customers of their own store(s): those whose first store is one of them.
+        try principal.requireStore(view.summary.homeStore)
+        let showsPersonal = principal.seesPersonalData && view.personalData == .unsealed
+        if showsPersonal {
+            try await recordAccess(principal: principal, customers: [(id, view.summary.homeStore)], fields: view.profile.map(\.0),
+                                   endpoint: "GET /v1/customers/{customer}", purpose: request.query("purpose") ?? "customer view", context: context)
+        }
+        var json = view.json(includeProfile: principal.seesPersonalData)
+        if case .object(var m) = json {
+            m.append(asOfMember(point, Timestamp.now()))
+            if let churn = point == nil ? try backend.churn()[id] : nil { m.append(("churn", churn.json)) }
+            json = .object(m)
+        }
+        return jsonResponse(json, headers: [.cacheControl: "no-store"])
+    }
+
+    /// Appends one PersonalDataAccessed event per customer and waits until they are durable:
+    /// personal data leaves the service only once its reading is on record.
+    func recordAccess(principal: Principal, customers: [(String, String?)], fields: [String], endpoint: String,
+                      purpose: String, context: ClienteleRequestContext) async throws {
+        guard !customers.isEmpty else { return }
+        let stamp = Timestamp.now().iso8601
+        let purposeText = String(purpose.prefix(200))
+        let docs: [JSONValue] = customers.map { c in
+            .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c.0)), ("store", .string(c.1 ?? "unknown")),
+                     ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
+                     ("payload", .object([("purpose", .string(purposeText.isEmpty ? "customer view" : purposeText)),
+                                          ("fields", .array(fields.map { .string($0) })), ("endpoint", .string(endpoint))]))])
+        }
+        let results = await backend.ledger.append(docs)
+        for r in results {
+            if case .failure(let e) = r {
+                context.logger.error("could not record a personal-data access", metadata: ["error": .string(e.description)])
+                throw Problem.unavailable("the access to personal data could not be recorded, so it is not shown")
+            }
+        }
+        backend.metrics.personalDataAccesses.increment(by: Int64(customers.count))
+    }
+
+    // MARK: Search
+
+    func search(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        let principal = try context.require(.readCustomers)
+        let point = try request.asOf()
+        let store = request.query("store")
+        if let store { try principal.requireStore(store) }
+        let segment = request.query("segment")
+        let risk = try request.choice("risk", ChurnRiskBand.allCases.map(\.rawValue))
+        let tier = request.query("tier")
+        let limit = try request.intQuery("limit", in: 1...1000, default: 100)
+        let offset = try request.intQuery("offset", in: 0...Int(Int32.max), default: 0)
+        let (all, now) = try summaries(asOf: point)
+        let segments = segment == nil ? [:] : (point == nil ? try backend.segments() : Segmentation.assign(all, now: now, rules: backend.configuration.segments))
+        var churn: [String: ChurnAssessment] = [:]
+        if risk != nil {
+            if point == nil { churn = try backend.churn() } else {
+                for a in (try? ChurnModel.assess(all, now: now, configuration: backend.configuration))?.assessments ?? [] { churn[a.customer] = a }
+            }
+        }
+        var matches: [JSONValue] = []
+        var total = 0
+        for (id, s) in all.sorted(by: { $0.0 < $1.0 }) {
+            if let store, s.homeStore != store { continue }
+            if store == nil, !principal.mayAct(inStore: s.homeStore) { continue }
+            if let segment {
+                guard let a = segments[id], a.kind.rawValue.lowercased() == segment.lowercased() || a.rfmSegment?.lowercased() == segment.lowercased() else { continue }
+            }
+            if let risk, churn[id]?.band.rawValue != risk { continue }
+            let t = backend.configuration.tier(forSpend: s.netSpend)
+            if let tier, t.name.lowercased() != tier.lowercased() { continue }
+            total += 1
+            guard total > offset, matches.count < limit else { continue }
+            var m: [(String, JSONValue)] = [("customer", .string(id)), ("homeStore", s.homeStore.map { .string($0) } ?? .null),
+                                            ("tier", .string(t.name)), ("netSpend", .number(String(s.netSpend))),
+                                            ("currency", .string(s.currency ?? "CNY")), ("receipts", .number(String(s.receipts)))]
+            if let a = segments[id] { m.append(("segment", .string(a.kind.rawValue))) }
+            if let c = churn[id] { m.append(("risk", .string(c.band.rawValue))) }
+            matches.append(.object(m))
+        }
+        return jsonResponse(.object([("customers", .array(matches)), ("total", .number(String(total))),
+                                     ("limit", .number(String(limit))), ("offset", .number(String(offset))), asOfMember(point, now)]))
+    }
+
+    // MARK: Reports
+
+    func complaints(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        let principal = try context.require(.readReports)
+        let point = try request.asOf()
+        let status = ComplaintQueue.StatusFilter(rawValue: try request.choice("status", ComplaintQueue.StatusFilter.allCases.map(\.rawValue), default: "open")!)!
+        let breached = try request.choice("breached", ["true", "false"], default: "false") == "true"
+        let store = request.query("store")
+        if let store { try principal.requireStore(store) }
+        let limit = try request.intQuery("limit", in: 1...10_000, default: 500)
+        let (records, now) = try complaintRecords(asOf: point)
+        let visible = records.filter { r in (store == nil || r.store == store) && principal.mayAct(inStore: r.store) }
+        let rows = ComplaintQueue.rows(visible, now: now, sla: backend.configuration.sla, status: status, breachedOnly: breached)
+        return jsonResponse(.object([("complaints", .array(rows.prefix(limit).map(\.json))), ("total", .number(String(rows.count))), asOfMember(point, now)]))
+    }
+
+    func segments(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        _ = try context.require(.readReports)
+        let point = try request.asOf()
+        let (all, now) = try summaries(asOf: point)
+        let assigned = point == nil ? try backend.segments() : Segmentation.assign(all, now: now, rules: backend.configuration.segments)
+        var byKind: [String: Int] = [:], byRFM: [String: Int] = [:]
+        for a in assigned.values {
+            byKind[a.kind.rawValue, default: 0] += 1
+            if let s = a.rfmSegment { byRFM[s, default: 0] += 1 }
+        }
+        let kinds = SegmentAssignment.Kind.allCases.map { k -> JSONValue in
+            .object([("segment", .string(k.rawValue)), ("customers", .number(String(byKind[k.rawValue] ?? 0)))])
+        }
+        let rfm = Segmentation.rfmTable.keys.sorted().map { k -> JSONValue in
+            .object([("segment", .string(k)), ("customers", .number(String(byRFM[k] ?? 0)))])
+        }
+        return jsonResponse(.object([("customers", .number(String(assigned.count))), ("segments", .array(kinds)), ("rfm", .array(rfm)), asOfMember(point, now)]))
+    }
+
+    func churn(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        let principal = try context.require(.readReports)
+        let point = try request.asOf()
+        let risk = try request.choice("risk", ChurnRiskBand.allCases.map(\.rawValue))
+        let limit = try request.intQuery("limit", in: 1...10_000, default: 100)
+        let (all, now) = try summaries(asOf: point)
+        var assessments: [ChurnAssessment]
+        var unavailable: String?
+        if point == nil { assessments = Array(try backend.churn().values) } else {
+            do { assessments = try ChurnModel.assess(all, now: now, configuration: backend.configuration).assessments } catch {
+                assessments = []; unavailable = "\(error)"
+            }
+        }
+        if assessments.isEmpty && all.count > 0 && unavailable == nil { unavailable = "the churn model cannot be fitted on this ledger yet" }
+        var homes: [String: String] = [:]
+        if principal.role == .clerk { for (k, s) in all { homes[k] = s.homeStore } }
+        let rows = assessments.filter { a in (risk == nil || a.band.rawValue == risk) && (principal.role != .clerk || principal.mayAct(inStore: homes[a.customer])) }
+            .sorted { ($0.risk, $1.customer) > ($1.risk, $0.customer) }
+        var m: [(String, JSONValue)] = [("customers", .array(rows.prefix(limit).map(\.json))), ("total", .number(String(rows.count))), asOfMember(point, now)]
+        if let unavailable { m.append(("modelUnavailable", .string(unavailable))) }
+        return jsonResponse(.object(m))
+    }
+
+    func daily(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        let principal = try context.require(.readReports)
+        guard let store = request.query("store"), EventLimits.store.contains(store.utf8.count) else {
+            throw Problem.badParameter("store", "is required, 1 to \(EventLimits.store.upperBound) bytes")
+        }
+        try principal.requireStore(store)
+        let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
+        guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
+        let point = try request.asOf()
+        let key = "\(store)|\(date)"
+        let day: DailySummary
+        if let point { day = try backend.models.fold(DailySummaryProjector(), asOf: point)[key] ?? DailySummary() } else {
+            try backend.ensureModelsSeeWrites()
+            day = try backend.models.storedRecord(DailySummaryProjector(), key: key) ?? DailySummary()
+        }
+        let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: backend.models,
+                                                   sla: backend.configuration.sla, catchingUp: false)
+        var json = day.json
+        if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
+        return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), asOfMember(point, Timestamp.now())]))
+    }
+
+    func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
+        let principal = try context.require(.readCustomers)
+        var now = Timestamp.now()
+        now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes)
+        if let text = request.query("asOf") {
+            guard let t = Timestamp(iso8601: text) else { throw Problem.badParameter("asOf", "expected an RFC 3339 time with a zone (the day to plan from)") }
+            now = t
+        }
+        try backend.ensureModelsSeeWrites()
+        let agenda = try backend.models.careAgenda(now: now, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+        try await recordAccess(principal: principal, customers: agenda.personalDataRead.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
+                               endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
+        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(nil, now)]
+        if let why = agenda.winBackUnavailable { m.append(("winBackUnavailable", .string(why))) }
+        return jsonResponse(.object(m), headers: [.cacheControl: "no-store"])
+    }
+
+    func staff(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        _ = try context.require(.readReports)
+        let month = try Self.month(request)
+        let point = try request.asOf()
+        let (records, now) = try complaintRecords(asOf: point)
+        let staff = ServiceReports.staff(complaints: records, period: month, at: now.microseconds, sla: backend.configuration.sla)
+        var m: [(String, JSONValue)] = [("staff", .array(staff.map(\.json))), asOfMember(point, now)]
+        if let star = staff.first { m.append(("serviceStar", .string(star.staff))) }
+        return jsonResponse(.object(m))
+    }
+
+    func satisfaction(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+        _ = try context.require(.readReports)
+        let month = try Self.month(request)
+        let by = try request.choice("by", ["store", "staff", "category", "month"], default: "store")!
+        let point = try request.asOf()
+        let (records, now) = try complaintRecords(asOf: point)
+        var byId: [String: ComplaintRecord] = [:]
+        for r in records { byId[r.complaint] = r }
+        let groups = try ServiceReports.satisfaction(ledger: backend.ledger, complaints: byId, by: by, period: month)
+        return jsonResponse(.object([("by", .string(by)), ("groups", .array(groups.map { $0.1.json(dimension: by, key: $0.0) })), asOfMember(point, now)]))
+    }
+
+    static func month(_ request: Request) throws(Problem) -> String? {
+        guard let m = request.query("month") else { return nil }
+        guard m.utf8.count == 7, Timestamp(iso8601: m + "-01T00:00:00Z") != nil else { throw Problem.badParameter("month", "expected YYYY-MM") }
+        return m
+    }
+}

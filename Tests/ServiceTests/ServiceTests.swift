@@ -1,0 +1,296 @@
+import HTTPTypes
+import LedgerJSON
+import Service
+import Testing
+import Ledger
+
+let registerBody = #"{"customer":"C-1","store":"S1","name":"王芳","phone":"13800138001","birthday":"1991-03-14"}"#
+
+@Suite("The HTTP service, against a live server on 127.0.0.1", .serialized)
+struct ServiceTests {
+    @Test("health and metrics answer without a token")
+    func operations() async throws {
+        try await ServerFixture.withServer { c in
+            let health = try await c.get("/healthz")
+            #expect(health.status == .ok)
+            #expect(health.json["status"] == .string("ok"))
+            _ = try await c.post("/v1/customers", as: "clerk", registerBody)
+            let metrics = try await c.get("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("http_requests_total"))
+            #expect(metrics.text.contains("clientele_events_appended_total 1"))
+            #expect(metrics.text.contains("clientele_group_commit_mean_batch_size"))
+            #expect(metrics.text.contains("clientele_projection_lag_events"))
+            #expect(health.headers[HTTPField.Name("X-Request-Id")!] != nil)
+        }
+    }
+
+    @Test("no token, a bad token or a revoked one: 401 problem documents")
+    func unauthenticated() async throws {
+        try await ServerFixture.withServer { c in
+            let none = try await c.get("/v1/customers/C-1")
+            #expect(none.status == .unauthorized && none.isProblem)
+            #expect(none.headers[.wwwAuthenticate] != nil)
+            let bad = try await c.request(.get, "/v1/customers/C-1", token: "clt_" + String(repeating: "0", count: 64))
+            #expect(bad.status == .unauthorized && bad.isProblem)
+            let malformed = try await c.request(.get, "/v1/reports/segments", headers: [.authorization: "Basic abc"])
+            #expect(malformed.status == .unauthorized)
+            let before = try c.head()
+            let write = try await c.post("/v1/customers", registerBody)
+            #expect(write.status == .unauthorized)
+            #expect(try c.head() == before)
+        }
+    }
+
+    @Test("register a customer, read the 360 view, and the read is on record")
+    func customer360() async throws {
+        try await ServerFixture.withServer { c in
+            let created = try await c.post("/v1/customers", as: "clerk", registerBody)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.json["streamVersion"] == .number("1"))
+            #expect(created.headers[.location] == "/v1/customers/C-1")
+            let again = try await c.post("/v1/customers", as: "clerk", registerBody)
+            #expect(again.status == .conflict && again.isProblem)
+
+            let view = try await c.get("/v1/customers/C-1", as: "clerk")
+            #expect(view.status == .ok, "\(view.text)")
+            #expect(view.json["profile"]?["name"] == .string("王芳"))
+            #expect(view.json["summary"] != nil && view.json["tier"] != nil && view.json["asOf"] != nil)
+
+            // Another store's clerk and the analyst may not see it.
+            #expect(try await c.get("/v1/customers/C-1", as: "clerk2").status == .forbidden)
+            #expect(try await c.get("/v1/customers/C-1", as: "analyst").status == .forbidden)
+            #expect(try await c.get("/v1/customers/C-404", as: "manager").status == .notFound)
+
+            // The read was recorded: who, which customer, which endpoint.
+            let accesses = try await c.get("/v1/audit/customers/C-1/accesses", as: "compliance")
+            #expect(accesses.status == .ok)
+            guard case .array(let list)? = accesses.json["accesses"] else { Issue.record("no accesses"); return }
+            #expect(list.count == 1)
+            #expect(list.first?["actor"] == .string("token:clerk"))
+            #expect(list.first?["endpoint"] == .string("GET /v1/customers/{customer}"))
+
+            // As of sequence 1 (the registration only).
+            let past = try await c.get("/v1/customers/C-1?asOf=1", as: "manager")
+            #expect(past.status == .ok)
+            #expect(try await c.get("/v1/customers/C-1?asOf=yesterday", as: "manager").status == .badRequest)
+        }
+    }
+
+    @Test("POST /v1/events: one event, a batch, Idempotency-Key retries and If-Match conflicts")
+    func events() async throws {
+        try await ServerFixture.withServer { c in
+            let visit = eventJSON(type: "VisitRecorded", customer: "C-2", payload: #"{"kind":"walk-in"}"#)
+            let first = try await c.post("/v1/events", as: "manager", visit, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            #expect(first.status == .created, "\(first.text)")
+            let retry = try await c.post("/v1/events", as: "manager", visit, headers: [HTTPField.Name("Idempotency-Key")!: "k-1"])
+            #expect(retry.status == .ok)
+            #expect(retry.json["sequence"] == first.json["sequence"])
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try c.head() == 1)
+
+            // If-Match: the stream is at version 1.
+            let stale = try await c.post("/v1/events", as: "manager", visit, headers: [.ifMatch: "\"5\""])
+            #expect(stale.status == .conflict && stale.isProblem)
+            let fresh = try await c.post("/v1/events", as: "manager", visit, headers: [.ifMatch: "\"1\""])
+            #expect(fresh.status == .created)
+            #expect(fresh.headers[.eTag] == "\"2\"")
+
+            let batch = "[" + visit + "," + eventJSON(type: "VisitRecorded", customer: "C-3", payload: #"{"kind":"served-at-desk"}"#) + "]"
+            let both = try await c.post("/v1/events", as: "manager", batch)
+            #expect(both.status == .created)
+            if case .array(let items)? = both.json["events"] { #expect(items.count == 2) } else { Issue.record("no events array") }
+            #expect(try c.head() == 4)
+
+            // A clerk writes in their own store only, and only as themselves.
+            let other = eventJSON(type: "VisitRecorded", customer: "C-2", store: "S2", actor: "token:clerk", payload: #"{"kind":"walk-in"}"#)
+            #expect(try await c.post("/v1/events", as: "clerk", other).status == .forbidden)
+            let spoof = eventJSON(type: "VisitRecorded", customer: "C-2", store: "S1", actor: "staff-zhang", payload: #"{"kind":"walk-in"}"#)
+            #expect(try await c.post("/v1/events", as: "clerk", spoof).status == .forbidden)
+            #expect(try await c.post("/v1/events", as: "analyst", visit).status == .forbidden)
+            #expect(try c.head() == 4)
+        }
+    }
+
+    @Test("malformed JSON, wrong types, unknown fields and oversized bodies: 4xx problems, nothing written")
+    func badInput() async throws {
+        try await ServerFixture.withServer(maxBodyBytes: 4096) { c in
+            let cases: [(String, String, HTTPResponse.Status, String?)] = [
+                ("/v1/events", "{not json", .badRequest, "$"),
+                ("/v1/events", "42", .unprocessableContent, "$"),
+                ("/v1/events", eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":7}"#), .unprocessableContent, "$.payload.kind"),
+                ("/v1/events", eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"walk-in","shoeSize":42}"#), .unprocessableContent, "$.payload.shoeSize"),
+                ("/v1/events", eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"walk-in"}"#, extra: #","color":"red""#), .unprocessableContent, "$.color"),
+                ("/v1/events", eventJSON(type: "NoSuchEvent", customer: "C-1", payload: "{}"), .unprocessableContent, "$.type"),
+                ("/v1/events", "[" + eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"walk-in"}"#) + ","
+                    + eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"sleepwalk"}"#) + "]", .unprocessableContent, "$[1].payload.kind"),
+                ("/v1/customers", #"{"customer":"C-9","store":"S1","phone":12345}"#, .unprocessableContent, "$.phone"),
+                ("/v1/customers", #"{"customer":"C-9","store":"S1","favouriteColour":"red"}"#, .unprocessableContent, "$.favouriteColour"),
+                ("/v1/customers/C-9/visits", #"{"store":"S1"}"#, .unprocessableContent, nil),
+                ("/v1/events", "[" + String(repeating: eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"walk-in"}"#) + ",", count: 40) + "{}]", .contentTooLarge, nil),
+            ]
+            for (uri, body, status, path) in cases {
+                let reply = try await c.post(uri, as: "manager", body)
+                #expect(reply.status == status, "\(uri) \(body.prefix(80)): \(reply.status) \(reply.text)")
+                #expect(reply.isProblem, "\(reply.text)")
+                if let path { #expect(reply.json["path"] == .string(path), "\(reply.text)") }
+                #expect(!reply.text.contains("/work/") && !reply.text.contains(".swift"))
+            }
+            let wrongType = try await c.request(.post, "/v1/events", as: "manager", body: "x", headers: [.contentType: "text/plain"])
+            #expect(wrongType.status == .unsupportedMediaType)
+            #expect(try c.head() == 0)
+            // Ids longer than the ledger's limits never reach an index lookup (the fuzzer found this one).
+            let long = String(repeating: "x", count: 600)
+            for uri in ["/v1/customers/\(long)", "/v1/audit/customers/\(long)/accesses", "/v1/audit/customers/\(long)/events",
+                        "/v1/audit/actors/\(long)/events"] {
+                let r = try await c.get(uri, as: "admin")
+                #expect(r.status == .notFound && r.isProblem, "\(uri.prefix(30)): \(r.status)")
+            }
+            #expect(try await c.post("/v1/customers/\(long)/visits", as: "admin", #"{"kind":"walk-in","store":"S1"}"#).status == .notFound)
+            #expect(try await c.get("/v1/reports/daily?store=\(long)", as: "admin").status == .badRequest)
+            let unknown = try await c.get("/v1/nowhere", as: "manager")
+            #expect(unknown.status == .notFound && unknown.isProblem)
+        }
+    }
+
+    @Test("a care contact is refused with the reason when consent does not allow the channel")
+    func consent() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
+            let sms = #"{"kind":"birthday-greeting","channel":"sms","outcome":"sent"}"#
+            let before = try c.head()
+            let refused = try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", sms)
+            #expect(refused.status == .unprocessableContent && refused.isProblem)
+            #expect(refused.json["type"] == .string("/problems/consent-refused"))
+            #expect(refused.json["detail"]?.stringValue?.contains("no marketing consent") == true, "\(refused.text)")
+            #expect(try c.head() == before)
+            let grant = eventJSON(type: "ConsentGranted", customer: "C-1", actor: "token:clerk",
+                                  payload: #"{"purpose":"marketing","channel":"sms","policyVersion":"2026-01"}"#)
+            #expect(try await c.post("/v1/events", as: "clerk", grant).status == .created)
+            let sent = try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", sms)
+            #expect(sent.status == .created, "\(sent.text)")
+            // In person at the counter needs no marketing consent.
+            #expect(try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", #"{"kind":"invitation","channel":"counter"}"#).status == .created)
+        }
+    }
+
+    @Test("a complaint moves through its steps and shows in the queue and the reports")
+    func complaintLoop() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
+            let visit = try await c.post("/v1/customers/C-1/visits", as: "clerk", #"{"kind":"walk-in"}"#)
+            #expect(visit.status == .created, "\(visit.text)")
+            let filed = try await c.post("/v1/customers/C-1/complaints", as: "clerk",
+                                         #"{"complaint":"CP-1","category":"product-quality","severity":"medium","description":"Seam opened"}"#)
+            #expect(filed.status == .created, "\(filed.text)")
+            #expect(filed.headers[.location] == "/v1/complaints/CP-1")
+            for (step, body) in [("acknowledge", #"{"note":"sorry"}"#), ("verify", "{}"), ("action", #"{"action":"replace"}"#),
+                                 ("resolve", #"{"resolution":"replaced"}"#)] {
+                let r = try await c.post("/v1/complaints/CP-1/\(step)", as: "clerk", body)
+                #expect(r.status == .created, "\(step): \(r.text)")
+            }
+            #expect(try await c.post("/v1/complaints/CP-1/teleport", as: "clerk", "{}").status == .notFound)
+            #expect(try await c.post("/v1/complaints/CP-404/acknowledge", as: "clerk", "{}").status == .notFound)
+            #expect(try await c.post("/v1/complaints/CP-1/close", as: "clerk2", "{}").status == .forbidden)
+            let callback = try await c.post("/v1/customers/C-1/callbacks", as: "clerk", #"{"reached":true,"csat":5,"nps":9,"complaint":"CP-1","purpose":"complaint"}"#)
+            #expect(callback.status == .created, "\(callback.text)")
+
+            let queue = try await c.get("/v1/complaints?status=all", as: "manager")
+            #expect(queue.status == .ok)
+            guard case .array(let rows)? = queue.json["complaints"] else { Issue.record("no rows: \(queue.text)"); return }
+            #expect(rows.first?["complaint"] == .string("CP-1"))
+            #expect(rows.first?["status"] != nil)
+            #expect(try await c.get("/v1/complaints?status=all", as: "clerk2").json["total"] == .number("0"))
+            #expect(try await c.get("/v1/complaints?status=sideways", as: "manager").status == .badRequest)
+
+            let agenda = try await c.get("/v1/reports/care-agenda", as: "clerk")
+            #expect(agenda.status == .ok, "\(agenda.text)")
+            if case .array(let tasks)? = agenda.json["tasks"] { #expect(tasks.contains { $0["task"] == .string("callback") }) }
+            let closed = try await c.post("/v1/complaints/CP-1/close", as: "clerk", #"{"note":"callback done"}"#)
+            #expect(closed.status == .created)
+
+            let staff = try await c.get("/v1/reports/staff", as: "manager")
+            #expect(staff.status == .ok && staff.json["serviceStar"] == .string("token:clerk"), "\(staff.text)")
+            let satisfaction = try await c.get("/v1/reports/satisfaction?by=store", as: "analyst")
+            #expect(satisfaction.status == .ok)
+            if case .array(let groups)? = satisfaction.json["groups"] { #expect(groups.first?["csat"] == .number("5.000")) }
+            let daily = try await c.get("/v1/reports/daily?store=S1&date=" + String(Timestamp.today.prefix(10)), as: "clerk")
+            #expect(daily.status == .ok)
+            #expect(daily.json["summary"]?["complaintsOpened"] == .number("1"), "\(daily.text)")
+        }
+    }
+
+    @Test("reads and search: segments, churn, search with filters, asOf")
+    func reports() async throws {
+        try await ServerFixture.withServer { c in
+            for i in 1...5 {
+                let body = "{\"customer\":\"C-\(i)\",\"store\":\"\(i % 2 == 0 ? "S2" : "S1")\"}"
+                #expect(try await c.post("/v1/customers", as: "manager", body).status == .created)
+            }
+            let segments = try await c.get("/v1/reports/segments", as: "analyst")
+            #expect(segments.status == .ok && segments.json["customers"] == .number("5"), "\(segments.text)")
+            let pastSegments = try await c.get("/v1/reports/segments?asOf=2", as: "analyst")
+            #expect(pastSegments.json["customers"] == .number("2"), "\(pastSegments.text)")
+            let churn = try await c.get("/v1/reports/churn", as: "manager")
+            #expect(churn.status == .ok)
+            let all = try await c.get("/v1/customers?limit=2", as: "manager")
+            #expect(all.json["total"] == .number("5"))
+            if case .array(let page)? = all.json["customers"] { #expect(page.count == 2) }
+            let s1 = try await c.get("/v1/customers", as: "clerk")
+            #expect(s1.json["total"] == .number("3"), "\(s1.text)")
+            #expect(try await c.get("/v1/customers?store=S2", as: "clerk").status == .forbidden)
+            let potential = try await c.get("/v1/customers?segment=potential&tier=" + "none", as: "manager")
+            #expect(potential.status == .ok)
+            #expect(try await c.get("/v1/customers?risk=extreme", as: "manager").status == .badRequest)
+        }
+    }
+
+    @Test("the auth matrix: each role on each endpoint")
+    func authMatrix() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "manager", registerBody).status == .created)
+            #expect(try await c.post("/v1/customers/C-1/complaints", as: "manager", #"{"complaint":"CP-1","category":"price","severity":"low","description":"x"}"#).status == .created)
+            // Roles in order: clerk (S1), clerk2 (S2), manager, analyst, compliance, admin; true = allowed.
+            let reads: [(String, [Bool])] = [
+                ("/v1/customers/C-1", [true, false, true, false, true, true]),
+                ("/v1/customers", [true, true, true, false, true, true]),
+                ("/v1/complaints", [true, true, true, true, true, true]),
+                ("/v1/reports/segments", [true, true, true, true, true, true]),
+                ("/v1/reports/churn", [true, true, true, true, true, true]),
+                ("/v1/reports/daily?store=S1", [true, false, true, true, true, true]),
+                ("/v1/reports/care-agenda", [true, true, true, false, true, true]),
+                ("/v1/reports/staff", [true, true, true, true, true, true]),
+                ("/v1/reports/satisfaction", [true, true, true, true, true, true]),
+                ("/v1/audit/customers/C-1/events", [false, false, false, false, true, true]),
+                ("/v1/audit/customers/C-1/accesses", [false, false, false, false, true, true]),
+                ("/v1/audit/actors/token:manager/events", [false, false, false, false, true, true]),
+            ]
+            let roles = ["clerk", "clerk2", "manager", "analyst", "compliance", "admin"]
+            for (uri, allowed) in reads {
+                #expect(try await c.get(uri).status == .unauthorized, "\(uri) without a token")
+                for (role, ok) in zip(roles, allowed) {
+                    let r = try await c.get(uri, as: role)
+                    #expect(ok ? r.status == .ok : r.status == .forbidden, "\(uri) as \(role): \(r.status) \(r.text)")
+                    if !ok { #expect(r.isProblem && r.json["detail"]?.stringValue?.isEmpty == false) }
+                }
+            }
+            let writes: [(String, String, [Bool])] = [
+                ("/v1/customers/C-1/visits", #"{"kind":"walk-in","store":"S1"}"#, [true, false, true, false, false, true]),
+                ("/v1/customers/C-1/callbacks", #"{"reached":false,"store":"S1"}"#, [true, false, true, false, false, true]),
+                ("/v1/complaints/CP-1/acknowledge", "{}", [true, false, true, false, false, true]),
+                ("/v1/events", eventJSON(type: "VisitRecorded", customer: "C-1", actor: "token:admin", payload: #"{"kind":"walk-in"}"#), [false, false, true, false, false, true]),
+            ]
+            for (uri, body, allowed) in writes {
+                #expect(try await c.post(uri, body).status == .unauthorized)
+                for (role, ok) in zip(roles, allowed) {
+                    let r = try await c.post(uri, as: role, body)
+                    #expect(ok ? r.status == .created : r.status == .forbidden, "POST \(uri) as \(role): \(r.status) \(r.text)")
+                }
+            }
+        }
+    }
+}
+
+extension Timestamp {
+    static var today: String { Timestamp.now().iso8601 }
+}
