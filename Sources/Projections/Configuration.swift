@@ -111,6 +111,24 @@ public struct ClienteleConfiguration: Sendable {
             if let v = s["vipSpend"]?.int64Value { c.segments.vipSpend = v }
             if let v = s["vipFrequency"]?.int64Value { c.segments.vipFrequency = Int(v) }
             if let v = s["vipCategories"]?.int64Value { c.segments.vipCategories = Int(v) }
+            if let v = s["rfmLevels"]?.int64Value { c.segments.rfmLevels = Int(v) }
+            if case .object(let names)? = s["rfmNames"] {
+                var table: [String: String] = [:]
+                for (segment, codes) in names {
+                    guard case .array(let list) = codes else { continue }
+                    for code in list.compactMap(\.stringValue) {
+                        let valid = code.count == 3 && code.allSatisfy { ch in ch.wholeNumberValue.map { (1...c.segments.rfmLevels).contains($0) } ?? false }
+                        guard valid else {
+                            throw LoadError(file: file, reason: "$.segments.rfmNames.\(segment): '\(code)' is not an R, F, M score code of levels 1–\(c.segments.rfmLevels)")
+                        }
+                        if let other = table[code], other != segment {
+                            throw LoadError(file: file, reason: "$.segments.rfmNames.\(segment): '\(code)' is already in \(other)")
+                        }
+                        table[code] = segment
+                    }
+                }
+                c.segments.rfmNames = table
+            }
         }
         func targets(_ j: JSONValue, base: SLAConfiguration.Targets) -> SLAConfiguration.Targets {
             var t = base

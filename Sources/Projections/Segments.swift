@@ -8,14 +8,25 @@ public struct SegmentRules: Sendable, Equatable {
     /// Purchase days and product categories that together also make a VIP.
     public var vipFrequency = 6
     public var vipCategories = 3
+    /// How many score levels R, F and M each take (5: quintiles, the standard; 3: Klaviyo-style tertiles).
+    public var rfmLevels = 5
+    /// Segment names by score code ("543" → "Loyal"); nil uses the standard 11-segment table of
+    /// domain.md, which is defined for 5 levels. A code the table lacks is named by the code itself.
+    public var rfmNames: [String: String]?
     public init() {}
+
+    /// The segment name of an R, F, M score code under this scheme.
+    public func rfmSegment(_ code: String) -> String? {
+        if let rfmNames { return rfmNames[code] ?? code }
+        return rfmLevels == 5 ? Segmentation.segmentOf[code] : code
+    }
 }
 
 /// A customer's segment and RFM scores.
 public struct SegmentAssignment: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable { case vip = "VIP", regular = "regular", potential = "potential" }
     public var kind: Kind
-    /// R, F, M scores 1–5 (nil for customers who never bought).
+    /// R, F, M scores 1–5 (1–levels under another scheme; nil for customers who never bought).
     public var rfm: (r: Int, f: Int, m: Int)?
     /// The named RFM segment (Champions … Lost).
     public var rfmSegment: String?
@@ -52,15 +63,21 @@ public enum Segmentation {
 
     /// Quintile scores 1–5 of values ranked by (value, then position): pandas' qcut over rank(method="first").
     public static func quintiles(_ values: [Double], higherIsBetter: Bool = true) -> [Int] {
+        scores(values, levels: 5, higherIsBetter: higherIsBetter)
+    }
+
+    /// Scores 1…`levels` by equal-count bins of values ranked by (value, then position): pandas'
+    /// `qcut(x.rank(method="first"), levels)`.
+    public static func scores(_ values: [Double], levels: Int, higherIsBetter: Bool = true) -> [Int] {
         let n = values.count
-        guard n > 0 else { return [] }
+        guard n > 0, levels >= 1 else { return [] }
         let order = values.indices.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
         var scores = [Int](repeating: 0, count: n)
         for (position, index) in order.enumerated() {
             let rank = Double(position + 1)
-            var score = 5
-            for k in 1...5 where rank <= 1 + Double(n - 1) * Double(k) / 5 { score = k; break }
-            scores[index] = higherIsBetter ? score : 6 - score
+            var score = levels
+            for k in 1...levels where rank <= 1 + Double(n - 1) * Double(k) / Double(levels) { score = k; break }
+            scores[index] = higherIsBetter ? score : levels + 1 - score
         }
         return scores
     }
@@ -70,14 +87,15 @@ public enum Segmentation {
         let sorted = summaries.sorted { $0.0 < $1.0 }
         let buyers = sorted.filter { $0.1.receipts > 0 }
         let recency = buyers.map { Double(now.microseconds - ($0.1.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
-        let r = quintiles(recency, higherIsBetter: false)
-        let f = quintiles(buyers.map { Double($0.1.purchaseDays.count) })
-        let m = quintiles(buyers.map { Double($0.1.netSpend) })
+        let levels = rules.rfmLevels
+        let r = scores(recency, levels: levels, higherIsBetter: false)
+        let f = scores(buyers.map { Double($0.1.purchaseDays.count) }, levels: levels)
+        let m = scores(buyers.map { Double($0.1.netSpend) }, levels: levels)
         var out: [String: SegmentAssignment] = [:]
         for (i, (id, s)) in buyers.enumerated() {
             let code = "\(r[i])\(f[i])\(m[i])"
             let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
-            out[id] = SegmentAssignment(kind: vip ? .vip : .regular, rfm: (r[i], f[i], m[i]), rfmSegment: segmentOf[code])
+            out[id] = SegmentAssignment(kind: vip ? .vip : .regular, rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
         }
         for (id, s) in sorted where s.receipts == 0 {
             out[id] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)

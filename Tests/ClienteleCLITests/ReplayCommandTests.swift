@@ -74,6 +74,11 @@ struct ReplayCommandTests {
                                               "--param", "segments.vipCategories=1"], environment: analyst)
         let standard = try ClienteleBinary.run(["replay", "--model", "segments", "--db", db], environment: analyst)
         #expect(lowVIP.status == 0 && lowVIP.stdout.components(separatedBy: "\"segment\":\"VIP\"").count > standard.stdout.components(separatedBy: "\"segment\":\"VIP\"").count)
+        // Another RFM scheme: three levels, the analyst's names.
+        let tertiles = try ClienteleBinary.run(["replay", "--model", "segments", "--db", db, "--param", "segments.rfmLevels=3",
+                                                "--param", #"segments.rfmNames={"Best":["333"],"Gone":["111"]}"#], environment: analyst)
+        #expect(tertiles.status == 0, "\(tertiles.stderr)")
+        #expect(!tertiles.stdout.contains("\"r\":4") && !tertiles.stdout.contains("\"m\":5") && tertiles.stdout.contains("\"rfmSegment\":\"Best\""))
         let bad = try ClienteleBinary.run(["replay", "--model", "segments", "--db", db, "--param", "segments.vipSpend=lots"], environment: analyst)
         #expect(bad.status != 0 && bad.stderr.contains("vipSpend"), "\(bad.stderr)")
 

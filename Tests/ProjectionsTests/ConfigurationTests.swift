@@ -36,6 +36,9 @@ struct ConfigurationTests {
         (#"{"loyalty":{"points":{"categoryMultipliers":{"shoes":-1}}}}"#, "$.loyalty.points.categoryMultipliers.shoes"),
         (#"{"loyalty":{"tiers":[{"name":"gold","minSpend":0,"pointsMultiplier":"double"}]}}"#, "$.loyalty.tiers[0].pointsMultiplier"),
         (#"{"loyalty":{"tiers":[{"name":"gold","minSpend":0},{"name":"gold","minSpend":5}]}}"#, "$.loyalty.tiers[1].name"),
+        (#"{"segments":{"rfmLevels":3,"rfmNames":{"Champions":["335"]}}}"#, "$.segments.rfmNames.Champions"),
+        (#"{"segments":{"rfmNames":{"Champions":["555"],"Loyal":["555"]}}}"#, "$.segments.rfmNames.Loyal"),
+        (#"{"segments":{"rfmLevels":1}}"#, "$.segments.rfmLevels"),
     ])
     func refused(text: String, key: String) throws {
         do {
@@ -44,6 +47,49 @@ struct ConfigurationTests {
         } catch let error as ClienteleConfiguration.LoadError {
             #expect(error.reason.hasPrefix(key), "\(error)")
         }
+    }
+}
+
+@Suite("RFM schemes")
+struct RFMSchemeTests {
+    /// Customers 0…n-1: customer i bought i+1 days, spent (i+1)·1000, last bought i days before `now`.
+    static func summaries(_ n: Int, now: Int64) -> [(String, CustomerSummary)] {
+        (0..<n).map { i in
+            var s = CustomerSummary()
+            s.purchaseDays = (0...i).map { Int64($0) }
+            s.receipts = i + 1
+            s.netSpend = Int64(i + 1) * 1000
+            s.lastPurchaseAt = now - Int64(i) * 86_400_000_000
+            return (String(format: "C%03d", i), s)
+        }
+    }
+
+    @Test("the standard scheme: quintiles named by domain.md's table")
+    func standard() {
+        let now: Int64 = 1_800_000_000_000_000
+        let a = Segmentation.assign(Self.summaries(10, now: now), now: Timestamp(microseconds: now))
+        // The newest, most frequent and biggest spender is … the biggest spender last bought longest ago.
+        #expect(a["C000"]?.rfm?.r == 5 && a["C000"]?.rfm?.f == 1 && a["C000"]?.rfm?.m == 1)
+        #expect(a["C000"]?.rfmSegment == "New")
+        #expect(a["C009"]?.rfm?.r == 1 && a["C009"]?.rfmSegment == "Can't Lose Them")
+    }
+
+    @Test("another scheme: three levels and the analyst's own names; codes it lacks are named by the code")
+    func tertiles() throws {
+        let now: Int64 = 1_800_000_000_000_000
+        let c = try ClienteleConfiguration.parse(try JSONParser.parse(
+            #"{"segments":{"rfmLevels":3,"rfmNames":{"Recent":["311","322"],"At risk":["133"]}}}"#))
+        #expect(c.segments.rfmLevels == 3)
+        let a = Segmentation.assign(Self.summaries(9, now: now), now: Timestamp(microseconds: now), rules: c.segments)
+        let scores = a.values.compactMap(\.rfm)
+        #expect(scores.count == 9 && scores.allSatisfy { (1...3).contains($0.r) && (1...3).contains($0.f) && (1...3).contains($0.m) })
+        #expect(Set(scores.map(\.r)) == [1, 2, 3])
+        #expect(a["C000"]?.rfmSegment == "Recent" && a["C008"]?.rfmSegment == "At risk")
+        #expect(a["C004"]?.rfmSegment == "222")
+        // Three levels without names: the code is the name.
+        var plain = SegmentRules()
+        plain.rfmLevels = 3
+        #expect(Segmentation.assign(Self.summaries(9, now: now), now: Timestamp(microseconds: now), rules: plain)["C004"]?.rfmSegment == "222")
     }
 }
 

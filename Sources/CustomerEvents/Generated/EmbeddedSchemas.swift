@@ -2472,6 +2472,21 @@ enum EmbeddedSchemas {
         "vipCategories": {
           "type": "integer",
           "minimum": 1
+        },
+        "rfmLevels": {
+          "description": "Score levels of R, F and M each: 5 (quintiles, the standard 11-segment table) or another number such as 3 (Klaviyo-style).",
+          "type": "integer",
+          "minimum": 2,
+          "maximum": 9
+        },
+        "rfmNames": {
+          "description": "The RFM scheme: segment name to the score codes (\"543\") it covers. Without it, 5 levels use domain.md's 11 segments and other levels name a customer by the code.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[1-9]{3}$"},
+            "minItems": 1
+          }
         }
       }
     },
