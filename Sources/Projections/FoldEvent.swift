@@ -1,6 +1,9 @@
 import CustomerEvents
 import Ledger
 import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The event types the read models fold, told apart once per event from the stored type bytes
 /// (every projector then switches on this instead of comparing strings).
@@ -25,12 +28,17 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
         }
     }
 
-    /// The kinds, by FNV-1a hash of their type name (checked byte for byte after the lookup).
-    static let table: [UInt64: (EventKind, [UInt8])] = {
-        var t: [UInt64: (EventKind, [UInt8])] = [:]
+    /// The kinds in an open-addressing table of 128 entries, by FNV-1a hash of their type name
+    /// (checked byte for byte after the lookup): a masked index and a compare, no `Dictionary`
+    /// hashing, once per event and per folding thread.
+    static let table: [(hash: UInt64, kind: EventKind, name: [UInt8])] = {
+        var t = [(hash: UInt64, kind: EventKind, name: [UInt8])](repeating: (0, .other, []), count: 128)
         for k in EventKind.allCases where k != .other {
             let bytes = Array(k.typeName.utf8)
-            bytes.withUnsafeBytes { t[fnv1a($0)] = (k, bytes) }
+            let h = bytes.withUnsafeBytes { fnv1a($0) }
+            var i = Int(truncatingIfNeeded: h) & 127
+            while t[i].kind != .other { i = (i + 1) & 127 }
+            t[i] = (h, k, bytes)
         }
         return t
     }()
@@ -45,9 +53,22 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     /// The kind of a stored type name (`.other` for types no read model folds).
     @inline(__always)
     public init(typeBytes: UnsafeRawBufferPointer) {
-        guard let (kind, name) = EventKind.table[EventKind.fnv1a(typeBytes)], name.count == typeBytes.count,
-              name.withUnsafeBytes({ $0.elementsEqual(typeBytes) }) else { self = .other; return }
-        self = kind
+        let h = EventKind.fnv1a(typeBytes)
+        var found = EventKind.other
+        EventKind.table.withUnsafeBufferPointer { t in
+            var i = Int(truncatingIfNeeded: h) & 127
+            while t[i].kind != .other {
+                if t[i].hash == h {
+                    if t[i].name.count == typeBytes.count,
+                       t[i].name.withUnsafeBytes({ typeBytes.count == 0 || sameBytes($0.baseAddress!, typeBytes.baseAddress!, count: typeBytes.count) }) {
+                        found = t[i].kind
+                    }
+                    return
+                }
+                i = (i + 1) & 127
+            }
+        }
+        self = found
     }
 
     /// A set of kinds as one bit mask.
