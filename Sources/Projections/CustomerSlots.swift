@@ -6,13 +6,23 @@ import Glibc
 /// shared by every customer-keyed model folded on the same thread, which then keep their
 /// records in arrays indexed by slot instead of hashing the id again in a dictionary of their own.
 ///
-/// An open-addressing table (linear probing, load ≤ 1/2) of 64-bit entries: the hash's high
-/// 32 bits as a tag beside slot + 1, so a probe compares the id's bytes only when the tags match.
-/// The ids' bytes are kept in one arena, in slot order; they are the records' storage keys.
-/// Manual buffers (not arrays): the lookup runs once per event and needs neither bounds nor
-/// exclusivity checks. Not thread-safe: one thread owns it.
+/// An open-addressing table (linear probing, load ≤ 1/2) of 32-byte entries, one cache line
+/// each: the hash's high 32 bits as a tag beside slot + 1, the id's length, and ids of up to 16
+/// bytes inline (zero-padded), so the usual lookup is one cache miss — with 1 million customers
+/// the table is far bigger than the caches, and the id's bytes kept elsewhere were two misses
+/// more per event. Longer ids are compared against the arena that keeps every id's bytes in slot
+/// order (the records' storage keys). Manual buffers (not arrays): the lookup runs once per event
+/// and needs neither bounds nor exclusivity checks. Not thread-safe: one thread owns it.
 final class CustomerSlots {
-    private var table: UnsafeMutablePointer<UInt64>
+    struct Entry {
+        /// tag (high 32 bits) | slot + 1 (low 32 bits); 0 = empty.
+        var meta: UInt64
+        var length: UInt64
+        var k0: UInt64
+        var k1: UInt64
+    }
+
+    private var table: UnsafeMutablePointer<Entry>
     private var mask: Int
     private var arena: UnsafeMutableRawPointer
     private var arenaCount = 0
@@ -27,7 +37,7 @@ final class CustomerSlots {
         var size = 1 << 10
         while size < capacity * 2 { size <<= 1 }
         table = .allocate(capacity: size)
-        table.initialize(repeating: 0, count: size)
+        table.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         mask = size - 1
         arenaCapacity = 16 * capacity
         arena = .allocate(byteCount: arenaCapacity, alignment: 8)
@@ -55,6 +65,15 @@ final class CustomerSlots {
         return h
     }
 
+    /// The first 16 bytes of `b`, zero-padded, as two words.
+    @inline(__always)
+    static func words(_ b: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        var w: (UInt64, UInt64) = (0, 0)
+        let n = min(16, b.count)
+        if n > 0 { withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: n) } }
+        return w
+    }
+
     /// The bytes of the id in `slot` (valid until the next new id is interned).
     @inline(__always)
     func bytes(_ slot: Int32) -> UnsafeRawBufferPointer {
@@ -70,21 +89,23 @@ final class CustomerSlots {
     func slot(_ b: UnsafeRawBufferPointer) -> Int32 {
         let h = CustomerSlots.hash(b)
         let tag = h & 0xFFFF_FFFF_0000_0000
+        let (k0, k1) = CustomerSlots.words(b)
+        let length = UInt64(b.count)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let e = table[i]
-            if e == 0 { break }
-            if e & 0xFFFF_FFFF_0000_0000 == tag {
-                let s = Int32(truncatingIfNeeded: (e & 0xFFFF_FFFF) &- 1)
-                let known = bytes(s)
-                if known.count == b.count && (b.count == 0 || sameBytes(known.baseAddress!, b.baseAddress!, count: b.count)) { return s }
+            if e.meta == 0 { break }
+            if e.meta & 0xFFFF_FFFF_0000_0000 == tag && e.length == length && e.k0 == k0 && e.k1 == k1 {
+                let s = Int32(truncatingIfNeeded: (e.meta & 0xFFFF_FFFF) &- 1)
+                if length <= 16 { return s }
+                if sameBytes(bytes(s).baseAddress!, b.baseAddress!, count: b.count) { return s }
             }
             i = (i &+ 1) & mask
         }
-        return insert(b, tag: tag, at: i)
+        return insert(b, entry: Entry(meta: tag, length: length, k0: k0, k1: k1), at: i)
     }
 
-    private func insert(_ b: UnsafeRawBufferPointer, tag: UInt64, at i: Int) -> Int32 {
+    private func insert(_ b: UnsafeRawBufferPointer, entry: Entry, at i: Int) -> Int32 {
         let s = count
         if arenaCount + b.count > arenaCapacity {
             let capacity = max(arenaCapacity * 2, arenaCount + b.count)
@@ -105,21 +126,24 @@ final class CustomerSlots {
         spans[s] = UInt64(arenaCount) << 32 | UInt64(b.count)
         arenaCount += b.count
         count += 1
-        table[i] = tag | UInt64(s + 1)
+        var e = entry
+        e.meta |= UInt64(s + 1)
+        table[i] = e
         if count * 2 > mask + 1 { grow() }
         return Int32(s)
     }
 
     private func grow() {
         let size = (mask + 1) * 2
-        let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
-        grown.initialize(repeating: 0, count: size)
+        let grown = UnsafeMutablePointer<Entry>.allocate(capacity: size)
+        grown.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         let newMask = size - 1
-        for s in 0..<count {
-            let h = CustomerSlots.hash(bytes(Int32(s)))
+        for j in 0...mask where table[j].meta != 0 {
+            let e = table[j]
+            let h = CustomerSlots.hash(bytes(Int32(truncatingIfNeeded: (e.meta & 0xFFFF_FFFF) - 1)))
             var i = Int(truncatingIfNeeded: h) & newMask
-            while grown[i] != 0 { i = (i &+ 1) & newMask }
-            grown[i] = h & 0xFFFF_FFFF_0000_0000 | UInt64(s + 1)
+            while grown[i].meta != 0 { i = (i &+ 1) & newMask }
+            grown[i] = e
         }
         table.deallocate()
         table = grown

@@ -128,15 +128,15 @@ public struct FoldEvent {
         init(_ p: JSONSpan) {
             p.forEachMember { k, v in
                 switch k.count {
-                case 5 where k.elementsEqual("lines".utf8): lines = v
-                case 5 where k.elementsEqual("total".utf8), 6 where k.elementsEqual("refund".utf8):
+                case 5 where named(k, "lines"): lines = v
+                case 5 where named(k, "total"), 6 where named(k, "refund"):
                     v.forEachMember { k2, v2 in
-                        if k2.count == 5 && k2.elementsEqual("minor".utf8) { amount = v2.int64 ?? 0 } else if k2.count == 8 && k2.elementsEqual("currency".utf8) { currency = v2 }
+                        if k2.count == 5 && named(k2, "minor") { amount = v2.int64 ?? 0 } else if k2.count == 8 && named(k2, "currency") { currency = v2 }
                         return true
                     }
-                case 7 where k.elementsEqual("receipt".utf8): receipt = v
-                case 6 where k.elementsEqual("reason".utf8): reason = v
-                case 15 where k.elementsEqual("originalReceipt".utf8): originalReceipt = v
+                case 7 where named(k, "receipt"): receipt = v
+                case 6 where named(k, "reason"): reason = v
+                case 15 where named(k, "originalReceipt"): originalReceipt = v
                 default: break
                 }
                 return true
@@ -157,8 +157,15 @@ public struct FoldEvent {
     /// True for events the system stamped (access records, erasures), whose zone says nothing of the store's.
     @inline(__always) public var isSystemChannel: Bool {
         let c = record.channelBytes
-        return c.count == 6 && c.elementsEqual("system".utf8)
+        return c.count == 6 && named(c, "system")
     }
+}
+
+/// True when the bytes `k` (a JSON member name) are `name`'s: a word compare, not
+/// `elementsEqual` over a `String.UTF8View` (a generic loop, per member of every receipt).
+@inline(__always)
+func named(_ k: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+    k.count == name.utf8CodeUnitCount && (k.count == 0 || sameBytes(k.baseAddress!, UnsafeRawPointer(name.utf8Start), count: k.count))
 }
 
 /// Turns stored events into `FoldEvent`s: the kind, and the payload upcast when it was written in
