@@ -1,6 +1,9 @@
 import CustomerEvents
 import Ledger
 import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The event types the read models fold, told apart once per event from the stored type bytes
 /// (every projector then switches on this instead of comparing strings).
@@ -25,12 +28,17 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
         }
     }
 
-    /// The kinds, by FNV-1a hash of their type name (checked byte for byte after the lookup).
-    static let table: [UInt64: (EventKind, [UInt8])] = {
-        var t: [UInt64: (EventKind, [UInt8])] = [:]
+    /// The kinds in an open-addressing table of 128 entries, by FNV-1a hash of their type name
+    /// (checked byte for byte after the lookup): a masked index and a compare, no `Dictionary`
+    /// hashing, once per event and per folding thread.
+    static let table: [(hash: UInt64, kind: EventKind, name: [UInt8])] = {
+        var t = [(hash: UInt64, kind: EventKind, name: [UInt8])](repeating: (0, .other, []), count: 128)
         for k in EventKind.allCases where k != .other {
             let bytes = Array(k.typeName.utf8)
-            bytes.withUnsafeBytes { t[fnv1a($0)] = (k, bytes) }
+            let h = bytes.withUnsafeBytes { fnv1a($0) }
+            var i = Int(truncatingIfNeeded: h) & 127
+            while t[i].kind != .other { i = (i + 1) & 127 }
+            t[i] = (h, k, bytes)
         }
         return t
     }()
@@ -45,9 +53,22 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     /// The kind of a stored type name (`.other` for types no read model folds).
     @inline(__always)
     public init(typeBytes: UnsafeRawBufferPointer) {
-        guard let (kind, name) = EventKind.table[EventKind.fnv1a(typeBytes)], name.count == typeBytes.count,
-              name.withUnsafeBytes({ $0.elementsEqual(typeBytes) }) else { self = .other; return }
-        self = kind
+        let h = EventKind.fnv1a(typeBytes)
+        var found = EventKind.other
+        EventKind.table.withUnsafeBufferPointer { t in
+            var i = Int(truncatingIfNeeded: h) & 127
+            while t[i].kind != .other {
+                if t[i].hash == h {
+                    if t[i].name.count == typeBytes.count,
+                       t[i].name.withUnsafeBytes({ typeBytes.count == 0 || sameBytes($0.baseAddress!, typeBytes.baseAddress!, count: typeBytes.count) }) {
+                        found = t[i].kind
+                    }
+                    return
+                }
+                i = (i + 1) & 127
+            }
+        }
+        self = found
     }
 
     /// A set of kinds as one bit mask.
@@ -107,15 +128,15 @@ public struct FoldEvent {
         init(_ p: JSONSpan) {
             p.forEachMember { k, v in
                 switch k.count {
-                case 5 where k.elementsEqual("lines".utf8): lines = v
-                case 5 where k.elementsEqual("total".utf8), 6 where k.elementsEqual("refund".utf8):
+                case 5 where named(k, "lines"): lines = v
+                case 5 where named(k, "total"), 6 where named(k, "refund"):
                     v.forEachMember { k2, v2 in
-                        if k2.count == 5 && k2.elementsEqual("minor".utf8) { amount = v2.int64 ?? 0 } else if k2.count == 8 && k2.elementsEqual("currency".utf8) { currency = v2 }
+                        if k2.count == 5 && named(k2, "minor") { amount = v2.int64 ?? 0 } else if k2.count == 8 && named(k2, "currency") { currency = v2 }
                         return true
                     }
-                case 7 where k.elementsEqual("receipt".utf8): receipt = v
-                case 6 where k.elementsEqual("reason".utf8): reason = v
-                case 15 where k.elementsEqual("originalReceipt".utf8): originalReceipt = v
+                case 7 where named(k, "receipt"): receipt = v
+                case 6 where named(k, "reason"): reason = v
+                case 15 where named(k, "originalReceipt"): originalReceipt = v
                 default: break
                 }
                 return true
@@ -136,8 +157,15 @@ public struct FoldEvent {
     /// True for events the system stamped (access records, erasures), whose zone says nothing of the store's.
     @inline(__always) public var isSystemChannel: Bool {
         let c = record.channelBytes
-        return c.count == 6 && c.elementsEqual("system".utf8)
+        return c.count == 6 && named(c, "system")
     }
+}
+
+/// True when the bytes `k` (a JSON member name) are `name`'s: a word compare, not
+/// `elementsEqual` over a `String.UTF8View` (a generic loop, per member of every receipt).
+@inline(__always)
+func named(_ k: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+    k.count == name.utf8CodeUnitCount && (k.count == 0 || sameBytes(k.baseAddress!, UnsafeRawPointer(name.utf8Start), count: k.count))
 }
 
 /// Turns stored events into `FoldEvent`s: the kind, and the payload upcast when it was written in

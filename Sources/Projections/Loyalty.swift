@@ -172,7 +172,7 @@ public struct LoyaltyProjector: KeyedProjector {
                 let points = total > 0 ? Int64((Double(total / rules.spendPerPoint) * multiplier).rounded(.down)) : 0
                 a.points += points
                 a.earned += points
-                if let id { a.receipts[id, default: .init(earned: 0, byRule: true, total: 0, reversed: 0)].earned += points; a.receipts[id]!.total += total }
+                if let id { Self.credit(&a.receipts[id, default: .init(earned: 0, byRule: true, total: 0, reversed: 0)], points: points, total: total) }
             }
             spend(&a, by: total, at: at)
         case .pointsEarned:
@@ -223,6 +223,13 @@ public struct LoyaltyProjector: KeyedProjector {
         default:
             break
         }
+    }
+
+    /// One dictionary access for a receipt's points and total (was two lookups, one hash each).
+    @inline(__always)
+    private static func credit(_ r: inout LoyaltyAccount.ReceiptPoints, points: Int64, total: Int64) {
+        r.earned += points
+        r.total += total
     }
 
     private func spend(_ a: inout LoyaltyAccount, by amount: Int64, at: Timestamp) {

@@ -2,6 +2,7 @@ import CustomerEvents
 import LMDB
 import Ledger
 import LedgerJSON
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +13,20 @@ class ModelFold {
     let kinds: EventKind.Set
     /// Events before this sequence number are already in the model (its checkpoint + 1).
     var from: UInt64 = 1
+    /// The fold's rough cost per event relative to the others, to share models between threads.
+    var weight = 2
+    /// True when the fold keeps its records by customer slot (`CustomerSlots`).
+    var bySlot: Bool { false }
     init(kinds: EventKind.Set) { self.kinds = kinds }
     func accept(_ event: borrowing FoldEvent) {}
+    /// Folds an event whose customer is interned in `slot` (-1 when no slotted fold reads it).
+    func accept(_ event: borrowing FoldEvent, slot: Int32) { accept(event) }
+    /// Makes the fold find customers in `slots`, shared with the other folds of its thread.
+    func share(_ slots: CustomerSlots) {}
+    /// Where a rebuild writes the model: its name, new checkpoint and idle slot's database.
+    var target: (name: String, checkpoint: ProjectionStore.Checkpoint, db: Database)?
+    /// Frees the records once written.
+    func release() {}
     /// Notes the key an event touches, to load its stored record before folding (catch-up).
     func note(_ event: borrowing FoldEvent) {}
     func loadNoted(db: Database, txn: borrowing Transaction) throws {}
@@ -54,6 +67,15 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
     @_specialize(where P == LoyaltyProjector)
+    override func accept(_ event: borrowing FoldEvent, slot: Int32) {
+        guard event.sequence >= from, let key = projector.key(for: event) else { return }
+        projector.apply(&records[key, default: projector.initial(key: key)], event)
+    }
+
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == ComplaintStatusProjector)
+    @_specialize(where P == DailySummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
     override func note(_ event: borrowing FoldEvent) {
         guard event.sequence >= from, let key = projector.key(for: event) else { return }
         noted.insert(key)
@@ -71,6 +93,14 @@ final class Folding<P: KeyedProjector>: ModelFold {
     }
 
     override var count: Int { order.count }
+
+    override func release() {
+        records = [:]
+        list = []
+        arena = []
+        spans = []
+        order = []
+    }
 
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == ComplaintStatusProjector)
@@ -127,6 +157,150 @@ final class Folding<P: KeyedProjector>: ModelFold {
             records.removeAll(keepingCapacity: true)
         }
     }
+}
+
+/// A customer-keyed projector whose rebuild keeps records by customer slot (`DenseFolding`).
+protocol CustomerKeyed: KeyedProjector where Key == String {
+    /// True when `key(for:)` would give the event's customer (false when it gives nil).
+    func accepts(_ event: borrowing FoldEvent) -> Bool
+}
+
+extension CustomerSummaryProjector: CustomerKeyed {
+    @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool { true }
+}
+
+extension LoyaltyProjector: CustomerKeyed {
+    @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool {
+        if event.kind != .careContactMade { return true }
+        return event.payload["kind"]?.equals("birthday-greeting") == true
+    }
+}
+
+/// A rebuild's fold of a customer-keyed model: records in an array, found through the customer's
+/// slot (interned once per event by the scan, shared with the other customer-keyed models on the
+/// same thread) instead of a dictionary of its own. Records are appended as customers first
+/// appear and never moved after the fold; they are written in key order through a sorted index.
+final class DenseFolding<P: CustomerKeyed>: ModelFold {
+    let projector: P
+    var slots: CustomerSlots
+    /// Record index by customer slot (-1: none yet).
+    var index: [Int32] = []
+    /// The records, in a buffer of our own: folding into `records[i]` needs no uniqueness,
+    /// bounds or exclusivity check (a class's array property would have all three per event).
+    var records: UnsafeMutablePointer<P.Record>
+    var recordCount = 0
+    var recordCapacity = 1024
+    /// The customer slot of each record.
+    var listSlots: [Int32] = []
+    var order: [Int32] = []
+
+    init(_ projector: P) {
+        self.projector = projector
+        slots = CustomerSlots(capacity: 1024)
+        records = .allocate(capacity: recordCapacity)
+        super.init(kinds: projector.eventKinds)
+    }
+
+    deinit {
+        records.deinitialize(count: recordCount)
+        records.deallocate()
+    }
+
+    override func release() {
+        records.deinitialize(count: recordCount)
+        records.deallocate()
+        recordCapacity = 1
+        records = .allocate(capacity: recordCapacity)
+        recordCount = 0
+        order = []
+        listSlots = []
+    }
+
+    override var bySlot: Bool { true }
+    override func share(_ slots: CustomerSlots) {
+        precondition(recordCount == 0, "customer slots are shared before folding")
+        self.slots = slots
+    }
+    override var count: Int { order.count }
+
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
+    override func accept(_ event: borrowing FoldEvent) {
+        accept(event, slot: slots.slot(event.record.customerBytes))
+    }
+
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
+    override func accept(_ event: borrowing FoldEvent, slot: Int32) {
+        guard event.sequence >= from, projector.accepts(event) else { return }
+        let s = Int(slot)
+        if s >= index.count { index.append(contentsOf: repeatElement(-1, count: max(s + 1, 2 * index.count, 1024) - index.count)) }
+        var i = Int(index[s])
+        if i < 0 {
+            i = recordCount
+            if i == recordCapacity {
+                let grown = UnsafeMutablePointer<P.Record>.allocate(capacity: recordCapacity * 2)
+                grown.moveInitialize(from: records, count: recordCount)
+                records.deallocate()
+                records = grown
+                recordCapacity *= 2
+            }
+            (records + i).initialize(to: projector.initial(key: slots.string(slot)))
+            recordCount += 1
+            index[s] = Int32(i)
+            listSlots.append(slot)
+        }
+        projector.apply(&records[i], event)
+    }
+
+    override func sortForAppend() {
+        index = []
+        let slots = self.slots
+        // Sorted by each key's first 8 bytes as a big-endian integer (zero-padded) first, the
+        // same order as comparing the bytes: one integer compare decides most pairs (memcmp
+        // calls were most of the sort's time with a million keys).
+        var keyed: [(prefix: UInt64, record: Int32)] = []
+        keyed.reserveCapacity(recordCount)
+        for r in 0..<recordCount {
+            let b = slots.bytes(listSlots[r])
+            var w: UInt64 = 0
+            withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: min(8, b.count)) }
+            keyed.append((UInt64(bigEndian: w), Int32(r)))
+        }
+        listSlots.withUnsafeBufferPointer { ls in
+            keyed.sort { i, j in
+                if i.prefix != j.prefix { return i.prefix < j.prefix }
+                let x = slots.bytes(ls[Int(i.record)]), y = slots.bytes(ls[Int(j.record)])
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+        order = keyed.map(\.record)
+    }
+
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
+    override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
+        var w = RecordWriter()
+        let records = UnsafeBufferPointer(start: self.records, count: recordCount)
+        for i in range {
+            let r = Int(order[i])
+            w.reset()
+            records[r].encode(to: &w) // borrowed in place: no copy of the record's arrays
+            let k = slots.bytes(listSlots[r])
+            try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: append ? .append : []) }
+        }
+    }
+}
+
+/// The folds one thread runs during a rebuild, over its own scan of the same snapshot.
+/// `@unchecked Sendable`: a group is handed to exactly one worker and read back only after
+/// every worker has returned (`DispatchQueue.concurrentPerform` joins them).
+final class FoldGroup: @unchecked Sendable {
+    var folds: [ModelFold] = []
+    var error: Error?
+    var weight: Int { folds.reduce(0) { $0 + $1.weight } }
 }
 
 extension ProjectionStore {
@@ -203,6 +377,20 @@ extension ProjectionStore {
 
     static func makeFold<P: KeyedProjector>(_ p: P) -> ModelFold { Folding(p) }
 
+    /// A rebuild's fold: customer-keyed stored models by customer slot, the others by key;
+    /// weighted by their measured share of the fold's time.
+    static func makeRebuildFold<P: KeyedProjector>(_ p: P) -> ModelFold {
+        let fold: ModelFold
+        switch p {
+        case let p as CustomerSummaryProjector: fold = DenseFolding(p); fold.weight = 4
+        case let p as LoyaltyProjector: fold = DenseFolding(p); fold.weight = 3
+        case let p as DailySummaryProjector: fold = Folding(p); fold.weight = 2
+        case let p as ComplaintStatusProjector: fold = Folding(p); fold.weight = 1
+        default: fold = Folding(p)
+        }
+        return fold
+    }
+
     /// Rebuilds `projector`'s model from the whole log into the idle slot, then makes it live.
     @discardableResult
     public func rebuild<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
@@ -224,36 +412,87 @@ extension ProjectionStore {
         for p in projectors {
             let name = type(of: p).name
             let slot = try checkpoint(name)?.slot == "a" ? "b" : "a"
-            models.append((Self.makeFold(p), name, Checkpoint(slot: slot, version: type(of: p).version, sequence: head, parameters: p.parameters),
+            models.append((Self.makeRebuildFold(p), name, Checkpoint(slot: slot, version: type(of: p).version, sequence: head, parameters: p.parameters),
                            try database(name, slot: slot)))
         }
-        let folds = models.map(\.fold)
+        for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
+        let groups = Self.share(models.map(\.fold), threads: Self.foldThreads)
+        if groups.count == 1 {
+            try fold(groups[0], through: head)
+        } else {
+            // Each group folds over its own read transaction (MDB_NOTLS: one per thread), all on
+            // the same snapshot up to `head`; the log is append-only, so they see the same events.
+            DispatchQueue.concurrentPerform(iterations: groups.count) { i in
+                do { try self.fold(groups[i], through: head) } catch { groups[i].error = error }
+            }
+            if let error = groups.lazy.compactMap(\.error).first { throw error }
+        }
+        try environment.sync()
+        return head
+    }
+
+    /// Threads a rebuild of the stored models folds on (for reports such as `clientele bench`).
+    public static var rebuildThreads: Int { min(foldThreads, storedModels().count) }
+
+    /// Threads a rebuild folds on: the processors online, at most 2 (two groups of models);
+    /// `CLIENTELE_FOLD_THREADS` overrides it (1 folds every model on the calling thread).
+    static var foldThreads: Int {
+        if let v = getenv("CLIENTELE_FOLD_THREADS"), let n = Int(String(cString: v)), n > 0 { return n }
+        return max(1, min(2, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// The folds shared into at most `threads` groups of about equal weight (heaviest first,
+    /// each into the lightest group); customer-keyed folds of a group share one `CustomerSlots`.
+    static func share(_ folds: [ModelFold], threads: Int) -> [FoldGroup] {
+        let groups = (0..<max(1, min(threads, folds.count))).map { _ in FoldGroup() }
+        for f in folds.sorted(by: { $0.weight > $1.weight }) {
+            groups.min { $0.weight < $1.weight }!.folds.append(f)
+        }
+        return groups
+    }
+
+    /// One group's fold over its own scan of the log up to `head`, then its records put in key order.
+    func fold(_ group: FoldGroup, through head: UInt64) throws {
+        let slots = CustomerSlots(capacity: 1 << 16)
+        let folds = group.folds
+        for f in folds { f.share(slots) }
         let kinds = folds.reduce(EventKind.Set([])) { $0.union($1.kinds) }
+        let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
         var reader = FoldEventReader(catalog: ledger.catalog)
         if head > 0 {
             try ledger.ledger.scanRecords(.all(through: head)) { record in
                 reader.visit(record, kinds: kinds) { e in
-                    for f in folds where f.kinds.contains(e.kind) { f.accept(e) }
+                    // One hash per event for every customer-keyed model of the group.
+                    let slot = slotKinds.contains(e.kind) ? slots.slot(e.record.customerBytes) : -1
+                    for f in folds where f.kinds.contains(e.kind) { f.accept(e, slot: slot) }
                 }
                 return true
             }
         }
-        for m in models {
-            m.fold.sortForAppend()
-            try environment.write { (txn: borrowing Transaction) throws in try txn.clear(m.db) }
-            var i = 0
-            repeat {
-                let end = min(m.fold.count, i + batch)
-                try environment.write { (txn: borrowing Transaction) throws in
-                    // Sorted keys: each put lands at the end of the tree.
-                    try m.fold.write(db: m.db, txn: txn, append: true, range: i..<end)
-                    if end == m.fold.count { try self.writeCheckpoint(m.name, m.checkpoint, in: txn) }
-                }
-                i = end
-            } while i < m.fold.count
+        // Each model written as soon as its group is folded: one group's writes overlap the
+        // other's fold (write transactions take turns on LMDB's writer lock).
+        for f in folds {
+            f.sortForAppend()
+            try store(f)
+            f.release()
         }
-        try environment.sync()
-        return head
+    }
+
+    /// Writes a rebuilt model into its idle slot in key order, in batches, flipping its
+    /// checkpoint in the same transaction as its last records.
+    func store(_ fold: ModelFold) throws {
+        guard let (name, checkpoint, db) = fold.target else { return }
+        try environment.write { (txn: borrowing Transaction) throws in try txn.clear(db) }
+        var i = 0
+        repeat {
+            let end = min(fold.count, i + batch)
+            try environment.write { (txn: borrowing Transaction) throws in
+                // Sorted keys: each put lands at the end of the tree.
+                try fold.write(db: db, txn: txn, append: true, range: i..<end)
+                if end == fold.count { try self.writeCheckpoint(name, checkpoint, in: txn) }
+            }
+            i = end
+        } while i < fold.count
     }
 
     static func decode<R: ProjectionRecord>(_ bytes: UnsafeRawBufferPointer, as: R.Type) -> R? {

@@ -51,7 +51,7 @@ struct ModelBenchmarks {
         try store.rebuild(ProjectionStore.storedModels())
         let seconds = Clock.seconds() - start
         return Measurement(name: "rebuild", events: events, batch: 0, seconds: seconds,
-                           detail: "4 models in one scan, peak RSS \(Format.fixed(ModelBenchmarks.peakMemoryMB(), 0)) MB")
+                           detail: "4 models on \(ProjectionStore.rebuildThreads) fold threads, peak RSS \(Format.fixed(ModelBenchmarks.peakMemoryMB(), 0)) MB")
     }
 
     /// Catching every model up after `count` new events.
