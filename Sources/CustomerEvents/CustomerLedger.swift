@@ -162,6 +162,14 @@ public final class CustomerLedger: Sendable {
         try ledger.scanRecords(query) { record in try body(self.read(record)) }
     }
 
+    /// Like `scan`, decoding (and unsealing) only events whose type is in `types`.
+    public func scan(_ query: EventQuery, types: Set<[UInt8]>, _ body: (CatalogEvent) throws -> Bool) throws {
+        try ledger.scanRecords(query) { record in
+            if !types.contains(Array(record.typeBytes)) { return true }
+            return try body(self.read(record))
+        }
+    }
+
     /// Like `scan`, for folds: only events whose type is in `types` (all when nil) are decoded,
     /// and personal fields are left sealed (read models keep no personal data).
     public func scanForFold(_ query: EventQuery, types: Set<[UInt8]>?, _ body: (CatalogEvent) throws -> Bool) throws {

@@ -41,6 +41,11 @@ public struct CustomerView: Sendable {
     }
 }
 
+extension CustomerView {
+    /// The events the profile is folded from.
+    static let profileTypes: Set<[UInt8]> = Set(["CustomerRegistered", "CustomerProfileUpdated"].map { Array($0.utf8) })
+}
+
 extension ProjectionStore {
     /// The 360 view of `id`, live or as of `point`; nil when the customer has no events (by then).
     ///
@@ -90,7 +95,7 @@ extension ProjectionStore {
         // The profile: the registration, then every profile update, unsealed now.
         var profile: [(String, JSONValue)] = []
         var personal = PersonalDataSealer.Outcome.none
-        try ledger.scan(.customer(id)) { event in
+        try ledger.scan(.customer(id), types: CustomerView.profileTypes) { event in
             guard included(event) else { return true }
             guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
                   case .object(let members) = event.payload else { return true }

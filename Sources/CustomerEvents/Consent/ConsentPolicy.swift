@@ -36,6 +36,9 @@ public struct ConsentState: Sendable, Equatable {
     public init() {}
 
     /// Folds one event in (events of other types change nothing).
+    /// The event types `apply` reads.
+    public static let eventTypes: Set<[UInt8]> = Set(["CustomerErased", "ConsentGranted", "ConsentWithdrawn"].map { Array($0.utf8) })
+
     public mutating func apply(_ event: CatalogEvent) {
         let t = event.type
         if t == "CustomerErased" { erasedAt = event.recorded.occurredAt; return }
@@ -75,7 +78,8 @@ extension CustomerLedger {
     /// knew then); by default from every event in the log.
     public func consents(of customer: String, asOf time: Timestamp? = nil, sequence: UInt64? = nil) throws -> ConsentState {
         var state = ConsentState()
-        try scan(EventQuery(.customer(customer), sequences: 1...(sequence ?? .max))) { event in
+        // Only the events consent depends on are decoded; none of them carries personal fields.
+        try scanForFold(EventQuery(.customer(customer), sequences: 1...(sequence ?? .max)), types: ConsentState.eventTypes) { event in
             if let time, event.recorded.occurredAt > time { return true }
             state.apply(event)
             return true
