@@ -1,3 +1,4 @@
+import Replay
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,13 +77,7 @@ enum Format {
     /// A decimal with `places` digits after the point.
     static func fixed(_ x: Double, _ places: Int) -> String {
         guard x.isFinite else { return "\(x)" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let r = (abs(x) * scale).rounded()
-        let whole = Int(r / scale)
-        var frac = String(Int(r.truncatingRemainder(dividingBy: scale)))
-        while frac.count < places { frac = "0" + frac }
-        return (x < 0 && r != 0 ? "-" : "") + String(whole) + (places > 0 ? "." + frac : "")
+        return Decimals.fixed(x, places)
     }
 
     /// Bytes for people, in binary units: "12.3 MiB".
