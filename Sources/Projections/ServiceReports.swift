@@ -63,10 +63,15 @@ public enum ServiceReports {
     /// CSAT and NPS of callbacks grouped by `dimension` (store, staff, category, month),
     /// optionally only in `period` (`YYYY-MM`).
     public static func satisfaction(ledger: CustomerLedger, complaints: [String: ComplaintRecord], by dimension: String,
-                                    period: String? = nil) throws -> [(String, SatisfactionScore)] {
+                                    period: String? = nil, asOf point: AsOf? = nil) throws -> [(String, SatisfactionScore)] {
         var groups: [String: SatisfactionScore] = [:]
         try ledger.scan(.type("CallbackLogged")) { e in
             let at = e.recorded.occurredAt
+            switch point {
+            case .sequence(let n)?: if e.recorded.sequence > n { return true }
+            case .time(let t)?: if at > t { return true }
+            case nil: break
+            }
             if let period, month(at) != period { return true }
             let key: String
             switch dimension {

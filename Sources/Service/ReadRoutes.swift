@@ -262,7 +262,7 @@ struct ReadRoutes {
         let (records, now) = try complaintRecords(asOf: point)
         var byId: [String: ComplaintRecord] = [:]
         for r in records { byId[r.complaint] = r }
-        let groups = try ServiceReports.satisfaction(ledger: backend.ledger, complaints: byId, by: by, period: month)
+        let groups = try ServiceReports.satisfaction(ledger: backend.ledger, complaints: byId, by: by, period: month, asOf: point)
         return jsonResponse(.object([("by", .string(by)), ("groups", .array(groups.map { $0.1.json(dimension: by, key: $0.0) })), asOfMember(point, now)]))
     }
 

@@ -214,6 +214,9 @@ struct ServiceTests {
             let satisfaction = try await c.get("/v1/reports/satisfaction?by=store", as: "analyst")
             #expect(satisfaction.status == .ok)
             if case .array(let groups)? = satisfaction.json["groups"] { #expect(groups.first?["csat"] == .number("5.000")) }
+            // As of the sequence before the callback, there was no satisfaction to report yet.
+            let before = try await c.get("/v1/reports/satisfaction?by=store&asOf=3", as: "analyst")
+            #expect(before.status == .ok && before.json["groups"] == .array([]), "\(before.text)")
             let daily = try await c.get("/v1/reports/daily?store=S1&date=" + String(Timestamp.today.prefix(10)), as: "clerk")
             #expect(daily.status == .ok)
             #expect(daily.json["summary"]?["complaintsOpened"] == .number("1"), "\(daily.text)")
