@@ -54,24 +54,9 @@ public struct AuditRow: Sendable {
         w.raw(",\"flag\":"); if let flag { w.string(flag) } else { w.raw("null") }
         w.raw(",\"detail\":"); w.string(detail)
         // The envelope straight from the stored bytes; the payload as shown.
-        recorded.withRecord { r in
-            w.raw(",\"event\":{\"sequence\":"); w.number(r.sequence)
-            w.raw(",\"streamVersion\":"); w.number(UInt64(r.streamVersion))
-            w.raw(",\"type\":"); w.string(utf8: r.typeBytes)
-            w.raw(",\"schemaVersion\":"); w.number(UInt64(r.schemaVersion))
-            w.raw(",\"customer\":"); w.string(utf8: r.customerBytes)
-            w.raw(",\"store\":"); w.string(utf8: r.storeBytes)
-            w.raw(",\"actor\":"); w.string(utf8: r.actorBytes)
-            w.raw(",\"channel\":"); w.string(utf8: r.channelBytes)
-            w.raw(",\"occurredAt\":\""); r.occurredAt.writeISO8601(into: &w.bytes)
-            w.raw("\",\"recordedAt\":\""); r.recordedAt.writeISO8601(into: &w.bytes); w.raw("\"")
-            if r.hasSource {
-                w.raw(",\"source\":"); w.string(utf8: r.sourceBytes)
-                w.raw(",\"externalId\":"); w.string(utf8: r.externalIdBytes)
-            }
-            w.raw(",\"payload\":"); w.raw(payloadJSON)
-            w.raw(",\"hash\":\""); r.chainHash.writeHex(into: &w.bytes); w.raw("\"}}")
-        }
+        w.raw(",\"event\":")
+        recorded.withRecord { r in EventJSON.write(r, payload: payloadJSON, into: &w) }
+        w.raw("}")
     }
 }
 

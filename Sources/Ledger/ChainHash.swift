@@ -58,10 +58,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        let digits = Array("0123456789abcdef".utf8)
-        withUnsafeBytes(of: self) { raw in
-            for b in raw { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        }
+        writeHex(into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

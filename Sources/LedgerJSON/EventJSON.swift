@@ -123,8 +123,9 @@ public enum EventJSON {
         }
     }
 
-    /// Writes a stored event as one line of JSON (no newline), straight from its stored bytes.
-    public static func write(_ record: EventRecord, into w: inout JSONWriter) {
+    /// Writes a stored event as one line of JSON (no newline), straight from its stored bytes;
+    /// `payload`, when given, is the JSON shown instead of the stored payload (unsealed, say).
+    public static func write(_ record: EventRecord, payload shown: [UInt8]? = nil, into w: inout JSONWriter) {
         w.raw("{\"sequence\":"); w.number(record.sequence)
         w.raw(",\"streamVersion\":"); w.number(UInt64(record.streamVersion))
         w.raw(",\"type\":"); w.string(utf8: record.typeBytes)
@@ -141,8 +142,7 @@ public enum EventJSON {
             w.raw(",\"externalId\":"); w.string(utf8: record.externalIdBytes)
         }
         w.raw(",\"payload\":")
-        let payload = record.payloadBytes
-        if payload.isEmpty { w.raw("{}") } else { w.raw(payload) }
-        w.raw(",\"hash\":\""); w.raw(record.chainHash.description.utf8); w.raw("\"}")
+        if let shown { w.raw(shown) } else if record.payloadBytes.isEmpty { w.raw("{}") } else { w.raw(record.payloadBytes) }
+        w.raw(",\"hash\":\""); record.chainHash.writeHex(into: &w.bytes); w.raw("\"}")
     }
 }
