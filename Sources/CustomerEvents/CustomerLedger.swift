@@ -170,6 +170,17 @@ public final class CustomerLedger: Sendable {
         }
     }
 
+    /// Like `scan`, decoding only events whose type is in `types`, and unsealing only those whose
+    /// type is also in `unsealing` (one pass for a reader that needs a few types' personal fields
+    /// and a few others' plain fields, such as the 360 view's profile and consents).
+    public func scan(_ query: EventQuery, types: Set<[UInt8]>, unsealing: Set<[UInt8]>, _ body: (CatalogEvent) throws -> Bool) throws {
+        try ledger.scanRecords(query) { record in
+            let type = Array(record.typeBytes)
+            if !types.contains(type) { return true }
+            return try body(self.read(record, unseal: unsealing.contains(type)))
+        }
+    }
+
     /// Like `scan`, for folds: only events whose type is in `types` (all when nil) are decoded,
     /// and personal fields are left sealed (read models keep no personal data).
     public func scanForFold(_ query: EventQuery, types: Set<[UInt8]>?, _ body: (CatalogEvent) throws -> Bool) throws {

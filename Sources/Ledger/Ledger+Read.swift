@@ -25,6 +25,25 @@ extension Ledger {
         }
     }
 
+    /// Like `scanRecords`, for a scan of much of the log: every `releaseEvery` events it drops
+    /// this process's page-table entries for the map (`Environment.releaseMappedPages`), so that a
+    /// scan of a log larger than memory does not count the whole file in the process's resident
+    /// size. The pages stay in the kernel's page cache; an event read again is mapped again.
+    public func scanRecords(_ query: EventQuery, releasingMappedPagesEvery releaseEvery: Int,
+                            _ body: (EventRecord) throws -> Bool) throws(LedgerError) {
+        try reading { txn, keys in
+            var sinceRelease = 0
+            try self.scan(query, in: txn, keys: keys) { record in
+                sinceRelease += 1
+                if sinceRelease == releaseEvery {
+                    sinceRelease = 0
+                    txn.releaseMappedPages()
+                }
+                return try body(record)
+            }
+        }
+    }
+
     /// Runs `body` in a read transaction, turning storage failures into `LedgerError`.
     func reading<R>(_ body: (borrowing Transaction, borrowing KeyBuffer) throws -> R) throws(LedgerError) -> R {
         let keys = KeyBuffer()

@@ -44,6 +44,8 @@ public struct CustomerView: Sendable {
 extension CustomerView {
     /// The events the profile is folded from.
     static let profileTypes: Set<[UInt8]> = Set(["CustomerRegistered", "CustomerProfileUpdated"].map { Array($0.utf8) })
+    /// The events the view reads from the customer's stream: the profile's and the consents'.
+    static let readTypes = profileTypes.union(ConsentState.eventTypes)
 }
 
 extension ProjectionStore {
@@ -92,23 +94,26 @@ extension ProjectionStore {
             CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
             loyaltyModel.fold(events, into: &account, catalog: ledger.catalog)
         }
-        // The profile: the registration, then every profile update, unsealed now.
+        // The profile (the registration, then every profile update, unsealed now) and the
+        // consents, in one pass over the customer's stream.
         var profile: [(String, JSONValue)] = []
         var personal = PersonalDataSealer.Outcome.none
-        try ledger.scan(.customer(id), types: CustomerView.profileTypes) { event in
+        var consents = ConsentState()
+        var asOfSequence: UInt64 = .max
+        if case .sequence(let n)? = point { asOfSequence = n }
+        try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes, unsealing: CustomerView.profileTypes) { event in
             guard included(event) else { return true }
-            guard event.type == "CustomerRegistered" || event.type == "CustomerProfileUpdated",
-                  case .object(let members) = event.payload else { return true }
+            if ConsentState.eventTypes.contains(Array(event.type.utf8)) {
+                consents.apply(event)
+                return true
+            }
+            guard case .object(let members) = event.payload else { return true }
             if event.personalData != .none { personal = event.personalData }
             for (k, v) in members {
                 if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
             }
             return true
         }
-        var asOfTime: Timestamp?, asOfSequence: UInt64?
-        if case .time(let t)? = point { asOfTime = t }
-        if case .sequence(let n)? = point { asOfSequence = n }
-        let consents = try ledger.consents(of: id, asOf: asOfTime, sequence: asOfSequence)
         let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
             + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
         return CustomerView(customer: id, profile: profile, personalData: personal, summary: summary,

@@ -431,6 +431,10 @@ extension ProjectionStore {
         return head
     }
 
+    /// Events a rebuild's scan reads between two releases of the ledger's mapped pages (about
+    /// 170 MB of a log of receipts).
+    static let releaseMappedPagesEvery = 1 << 18
+
     /// Threads a rebuild of the stored models folds on (for reports such as `clientele bench`).
     public static var rebuildThreads: Int { min(foldThreads, storedModels().count) }
 
@@ -460,7 +464,9 @@ extension ProjectionStore {
         let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
         var reader = FoldEventReader(catalog: ledger.catalog)
         if head > 0 {
-            try ledger.ledger.scanRecords(.all(through: head)) { record in
+            // The whole log passes through the map: its pages are let go as the scan moves on,
+            // so the rebuild's resident size is its records, not the ledger's file.
+            try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: Self.releaseMappedPagesEvery) { record in
                 reader.visit(record, kinds: kinds) { e in
                     // One hash per event for every customer-keyed model of the group.
                     let slot = slotKinds.contains(e.kind) ? slots.slot(e.record.customerBytes) : -1

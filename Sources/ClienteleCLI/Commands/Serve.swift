@@ -36,11 +36,7 @@ extension Clientele {
         func run() async throws {
             _ = try options.authorize(.administer, config: settings.path)
             let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level) }
             var logger = Logger(label: "clientele.serve")
             logger.logLevel = level
             var configuration = ServiceConfiguration(databasePath: options.db)
