@@ -431,9 +431,14 @@ extension ProjectionStore {
         return head
     }
 
-    /// Events a rebuild's scan reads between two releases of the ledger's mapped pages (about
-    /// 170 MB of a log of receipts).
-    static let releaseMappedPagesEvery = 1 << 18
+    /// Events a rebuild's scan reads between two releases of the ledger's mapped pages: 65,536
+    /// (about 40 MB of a log of receipts; the kernel maps neighbouring pages with each fault, so
+    /// the map holds several times that). `CLIENTELE_RELEASE_MAPPED_EVERY` overrides it (0 never
+    /// releases: faster by the kernel's time, but the whole file counts in the resident size).
+    static var releaseMappedPagesEvery: Int {
+        if let v = getenv("CLIENTELE_RELEASE_MAPPED_EVERY"), let n = Int(String(cString: v)), n >= 0 { return n == 0 ? .max : n }
+        return 1 << 16
+    }
 
     /// Threads a rebuild of the stored models folds on (for reports such as `clientele bench`).
     public static var rebuildThreads: Int { min(foldThreads, storedModels().count) }
