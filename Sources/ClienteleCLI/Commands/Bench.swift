@@ -181,7 +181,7 @@ extension Clientele {
                 if analyst.contains("replay") || analyst.contains("backup") {
                     let n = events ?? 1_000_000
                     let ledger = try bench.filledLedger(events: n)
-                    defer { removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    defer { bench.dispose(ledger) }
                     if analyst.contains("replay") {
                         let customers = try a.customerLedger(ledger, key: key)
                         defer { customers.keys.close() }
@@ -191,7 +191,7 @@ extension Clientele {
                 }
                 if analyst.contains("audit-customer") {
                     let (ledger, customers) = try a.auditLedger(others: 100_000, key: key)
-                    defer { customers.keys.close(); removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    defer { customers.keys.close(); bench.dispose(ledger) }
                     report(try a.auditCustomer(customers, samples: 51))
                 }
             }
