@@ -30,11 +30,23 @@ public struct CareAgenda: Sendable {
 
 extension ProjectionStore {
     /// The care agenda from `now` (the start of its week), keeping only customers `include` accepts.
-    /// - Complexity: O(customers + registrations and profile updates + complaints), plus fitting the churn model.
-    public func careAgenda(now: Timestamp, configuration config: ClienteleConfiguration,
+    /// - Parameters:
+    ///   - point: plan from what the ledger held at this point (`AsOf`): the customers, consents,
+    ///     birthdays and complaints folded in memory from the events it includes; nil for the live models.
+    ///   - now: the day the week starts, in its own zone (for a past point, usually `moment(of:)`).
+    /// - Complexity: O(customers + registrations and profile updates + complaints), plus fitting the
+    ///   churn model; with a point, plus a scan of the log up to it.
+    public func careAgenda(asOf point: AsOf? = nil, now: Timestamp, configuration config: ClienteleConfiguration,
                            include: (String, CustomerSummary) -> Bool = { _, _ in true }) throws -> CareAgenda {
         var summaries: [String: CustomerSummary] = [:]
-        try records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
+        var complaints: [ComplaintRecord] = []
+        if let point {
+            summaries = try fold(CustomerSummaryProjector(), asOf: point)
+            complaints = Array(try fold(ComplaintStatusProjector(), asOf: point).values)
+        } else {
+            try records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
+            try records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
+        }
         var agenda = CareAgenda()
         let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
         let week = (0..<7).map { d -> String in
@@ -45,7 +57,8 @@ extension ProjectionStore {
         var birthdays: [String: CareAgenda.Birthday] = [:]
         var read = Set<String>()
         for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
-            try ledger.scan(.type(type)) { e in
+            try ledger.scan(EventQuery(.type(type), sequences: point?.sequences ?? 1...UInt64.max)) { e in
+                if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
                 let c = e.recorded.customer
                 guard let s = summaries[c], include(c, s), !s.erased, let channel = s.marketingChannels.first,
                       let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
@@ -56,11 +69,10 @@ extension ProjectionStore {
         }
         agenda.birthdays = birthdays.values.sorted { ($0.day, $0.customer) < ($1.day, $1.customer) }
         agenda.personalDataRead = read.sorted()
-        try records(ComplaintStatusProjector()) { _, r in
+        for r in complaints {
             if r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
                 agenda.callbacks.append(CareAgenda.Callback(customer: r.customer, complaint: r.complaint))
             }
-            return true
         }
         agenda.callbacks.sort { $0.complaint < $1.complaint }
         // Win-back candidates need the churn model; a ledger too small to fit it still gets its agenda.

@@ -574,22 +574,16 @@ extension ProjectionStore {
             return (out, Timestamp.now())
         }
         let folded = try fold(projector, asOf: point).map { ($0.key, $0.value) }
-        switch point {
-        case .time(let t): return (folded, t)
-        case .sequence(let n): return (folded, try ledger.ledger.event(n)?.recordedAt ?? Timestamp.now())
-        }
+        return (folded, try moment(of: point))
     }
-}
 
-/// A point in the past: what the ledger knew at a sequence number (recorded order), or what the
-/// world looked like at a time (business time: events that occurred by then).
-public enum AsOf: Sendable, Equatable {
-    case sequence(UInt64)
-    case time(Timestamp)
-
-    /// Reads `2026-03-31T23:59:59+08:00` as a time and `12345` as a sequence number.
-    public init?(_ text: String) {
-        if let n = UInt64(text) { self = .sequence(n) } else if let t = Timestamp(iso8601: text) { self = .time(t) } else { return nil }
+    /// The moment a past point describes: the time itself, or when event N was recorded (now when
+    /// the log has no event N yet).
+    public func moment(of point: AsOf) throws -> Timestamp {
+        switch point {
+        case .time(let t): return t
+        case .sequence(let n): return try ledger.ledger.event(n)?.recordedAt ?? Timestamp.now()
+        }
     }
 }
 

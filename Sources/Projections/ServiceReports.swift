@@ -65,13 +65,9 @@ public enum ServiceReports {
     public static func satisfaction(ledger: CustomerLedger, complaints: [String: ComplaintRecord], by dimension: String,
                                     period: String? = nil, asOf point: AsOf? = nil) throws -> [(String, SatisfactionScore)] {
         var groups: [String: SatisfactionScore] = [:]
-        try ledger.scan(.type("CallbackLogged")) { e in
+        try ledger.scan(EventQuery(.type("CallbackLogged"), sequences: point?.sequences ?? 1...UInt64.max)) { e in
             let at = e.recorded.occurredAt
-            switch point {
-            case .sequence(let n)?: if e.recorded.sequence > n { return true }
-            case .time(let t)?: if at > t { return true }
-            case nil: break
-            }
+            if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: at) { return true }
             if let period, month(at) != period { return true }
             let key: String
             switch dimension {

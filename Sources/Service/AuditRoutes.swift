@@ -18,12 +18,10 @@ struct AuditRoutes {
         router.get("/v1/audit/actors/:actor/events") { request, context in try actorEvents(request, context) }
     }
 
-    static func range(_ request: Request) throws(Problem) -> ClosedRange<UInt64> {
-        switch try request.asOf() {
-        case nil: return 1...UInt64.max
-        case .sequence(let n): return 1...max(1, n)
-        case .time: throw Problem.badParameter("asOf", "audit reads take a sequence number (what the ledger knew then)")
-        }
+    /// The index query for `index` as of `point` (the whole log when nil); a scan then keeps only
+    /// the events `point` includes (a time: those that occurred by then; a sequence: those recorded by then).
+    static func query(_ index: EventQuery.Index, asOf point: AsOf?) -> EventQuery {
+        EventQuery(index, sequences: point?.sequences ?? 1...UInt64.max)
     }
 
     /// Every event of one customer, unsealed (the compliance role sees personal data; the read is recorded).
@@ -31,16 +29,18 @@ struct AuditRoutes {
         let principal = try context.require(.audit)
         let id = try context.identifier("customer", limit: EventLimits.customer)
         let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
+        let point = try request.asOf()
         var events: [JSONValue] = []
         var personal = false
         var store: String?
-        try backend.ledger.scan(EventQuery(.customer(id), sequences: try Self.range(request))) { e in
+        try backend.ledger.scan(Self.query(.customer(id), asOf: point)) { e in
+            if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
             if store == nil { store = e.recorded.store }
             if e.personalData == .unsealed { personal = true }
             events.append(e.json)
             return events.count < limit
         }
-        guard !events.isEmpty else { throw Problem.notFound("no events of customer '\(id)'") }
+        guard !events.isEmpty else { throw Problem.notFound("no events of customer '\(id)'" + (point == nil ? "" : " as of that point")) }
         if personal {
             try await reads.recordAccess(principal: principal, customers: [(id, store)], fields: ["events"],
                                          endpoint: "GET /v1/audit/customers/{customer}/events", purpose: request.query("purpose") ?? "audit", context: context)
@@ -52,9 +52,11 @@ struct AuditRoutes {
     func accesses(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
         _ = try context.require(.audit)
         let id = try context.identifier("customer", limit: EventLimits.customer)
+        let point = try request.asOf()
         var out: [JSONValue] = []
-        try backend.ledger.scan(EventQuery(.customer(id), sequences: try Self.range(request))) { e in
+        try backend.ledger.scan(Self.query(.customer(id), asOf: point)) { e in
             guard e.type == "PersonalDataAccessed" else { return true }
+            if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
             out.append(.object([("sequence", .number(String(e.recorded.sequence))), ("actor", .string(e.recorded.actor)),
                                 ("at", .string(e.recorded.occurredAt.iso8601)), ("endpoint", e.payload["endpoint"] ?? .null),
                                 ("purpose", e.payload["purpose"] ?? .null), ("fields", e.payload["fields"] ?? .array([]))]))
@@ -68,8 +70,10 @@ struct AuditRoutes {
         _ = try context.require(.audit)
         let actor = try context.identifier("actor", limit: EventLimits.actor)
         let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
+        let point = try request.asOf()
         var out: [JSONValue] = []
-        try backend.ledger.ledger.scan(EventQuery(.actor(actor), sequences: try Self.range(request))) { r in
+        try backend.ledger.ledger.scan(Self.query(.actor(actor), asOf: point)) { r in
+            if let point, !point.includes(sequence: r.sequence, occurredAt: r.occurredAt) { return true }
             out.append(.object([("sequence", .number(String(r.sequence))), ("type", .string(r.type)), ("customer", .string(r.customer)),
                                 ("store", .string(r.store)), ("occurredAt", .string(r.occurredAt.iso8601)), ("recordedAt", .string(r.recordedAt.iso8601))]))
             return out.count < limit

@@ -228,17 +228,16 @@ struct ReadRoutes {
 
     func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.readCustomers)
-        var now = Timestamp.now()
-        now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes)
-        if let text = request.query("asOf") {
-            guard let t = Timestamp(iso8601: text) else { throw Problem.badParameter("asOf", "expected an RFC 3339 time with a zone (the day to plan from)") }
-            now = t
-        }
-        try backend.ensureModelsSeeWrites()
-        let agenda = try backend.models.careAgenda(now: now, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+        let point = try request.asOf()
+        // The week starts on the day of the point: a time as given (in its own zone), otherwise now or
+        // when event N was recorded, in the stores' default zone.
+        var now = try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now()
+        if case .time? = point {} else { now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes) }
+        if point == nil { try backend.ensureModelsSeeWrites() }
+        let agenda = try backend.models.careAgenda(asOf: point, now: now, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
         try await recordAccess(principal: principal, customers: agenda.personalDataRead.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
                                endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
-        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(nil, now)]
+        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(point, now)]
         if let why = agenda.winBackUnavailable { m.append(("winBackUnavailable", .string(why))) }
         return jsonResponse(.object(m), headers: [.cacheControl: "no-store"])
     }

@@ -104,6 +104,6 @@ struct Client: Sendable {
 
 /// An event envelope for `POST /v1/events`.
 func eventJSON(type: String, customer: String, store: String = "S1", actor: String = "token:manager", channel: String = "counter",
-               payload: String, extra: String = "") -> String {
-    "{\"type\":\"\(type)\",\"customer\":\"\(customer)\",\"store\":\"\(store)\",\"actor\":\"\(actor)\",\"channel\":\"\(channel)\",\"occurredAt\":\"2026-11-20T10:00:00+08:00\"\(extra),\"payload\":\(payload)}"
+               occurredAt: String = "2026-11-20T10:00:00+08:00", payload: String, extra: String = "") -> String {
+    "{\"type\":\"\(type)\",\"customer\":\"\(customer)\",\"store\":\"\(store)\",\"actor\":\"\(actor)\",\"channel\":\"\(channel)\",\"occurredAt\":\"\(occurredAt)\"\(extra),\"payload\":\(payload)}"
 }

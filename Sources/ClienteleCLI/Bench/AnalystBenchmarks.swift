@@ -42,7 +42,17 @@ struct AnalystBenchmarks {
     /// their personal fields sealed as in production.
     func auditLedger(others: Int, key: MasterKey) throws -> (Ledger, CustomerLedger) {
         let ledger = try ledgers.filledLedger(events: others)
-        let customers = try customerLedger(ledger, key: key)
+        return try ledgers.disposing(ledger) {
+            let customers = try customerLedger(ledger, key: key)
+            do { return (ledger, try auditedCustomer(customers)) } catch {
+                customers.keys.close()
+                throw error
+            }
+        }
+    }
+
+    /// Appends the audited customer's 1,000 events to `customers`.
+    private func auditedCustomer(_ customers: CustomerLedger) throws -> CustomerLedger {
         var docs: [JSONValue] = []
         var t: Int64 = 1_767_225_600_000_000
         func doc(_ type: String, _ payload: [(String, JSONValue)]) -> JSONValue {
@@ -68,7 +78,7 @@ struct AnalystBenchmarks {
         for r in customers.appendAndWait(docs) {
             if case .failure(let e) = r { throw BenchFailure("cannot append the audited customer's events: \(e)") }
         }
-        return (ledger, customers)
+        return customers
     }
 
     /// `audit customer`: one customer's 1,000 events read through the customer index, unsealed,
@@ -107,28 +117,31 @@ struct AnalystBenchmarks {
     /// `clientele backup` of `ledger` beside `cp` of the same files (then fsync, as backup does),
     /// alternated `runs` times; the medians and their ratio.
     func backup(_ ledger: Ledger, events: Int, runs: Int) throws -> Measurement {
-        let files = [ledger.path + "/data.mdb"] + (access(ledger.path + "/keys/data.mdb", F_OK) == 0 ? [ledger.path + "/keys/data.mdb"] : [])
+        // The log, and the key store when replay (or anything else) made one: each copied to its own place,
+        // as the backup writes them (two files named data.mdb cannot share one folder).
+        let files = ["data.mdb"] + (access(ledger.path + "/keys/data.mdb", F_OK) == 0 ? ["keys/data.mdb"] : [])
         var size = 0
-        for f in files { var st = stat(); stat(f, &st); size += Int(st.st_size) }
+        for f in files { var st = stat(); stat(ledger.path + "/" + f, &st); size += Int(st.st_size) }
         var ours: [Double] = [], theirs: [Double] = []
         var written = 0
         for run in 0..<runs {
+            // Beside the ledger's folder, so that neither copy lands inside what it copies; removed whatever happens.
             let target = ledger.path + ".backup-\(run)"
+            let copy = ledger.path + ".cp-\(run)"
+            defer { removeTree(target); removeTree(copy) }
             let start = Clock.seconds()
             let manifest = try LedgerBackup.take(db: ledger.path, to: target)
             ours.append(Clock.seconds() - start)
             written = manifest.bytes
             precondition(manifest.headSequence >= UInt64(events))
-            removeTree(target + "/keys"); removeTree(target + "/access"); removeTree(target)
+            removeTree(target)
 
-            let copy = ledger.path + ".cp-\(run)"
             mkdir(copy, 0o700)
+            mkdir(copy + "/keys", 0o700)
             let cpStart = Clock.seconds()
-            try Self.run("/bin/cp", files + [copy + "/"])
-            for f in files { let fd = open(copy + "/" + String(f.split(separator: "/").last!), O_RDONLY); fsync(fd); close(fd) }
+            for f in files { try Self.run("/bin/cp", [ledger.path + "/" + f, copy + "/" + f]) }
+            for f in files { let fd = open(copy + "/" + f, O_RDONLY); fsync(fd); close(fd) }
             theirs.append(Clock.seconds() - cpStart)
-            for f in files { unlink(copy + "/" + String(f.split(separator: "/").last!)) }
-            rmdir(copy)
         }
         ours.sort(); theirs.sort()
         let b = ours[ours.count / 2], c = theirs[theirs.count / 2]

@@ -25,7 +25,11 @@ struct IngestBenchmark {
         let path = folder + "/clientele-bench-ingest-\(getpid()).csv"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw BenchFailure("cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        var written = false
+        defer {
+            close(fd)
+            if !written { unlink(path) }   // a half-written export is of no use to anyone
+        }
         var parameters = ChainParameters()
         parameters.customers = max(100, lines * 2 / 9)   // about 4.5 purchase and return lines per customer a year
         parameters.days = 365
@@ -46,13 +50,14 @@ struct IngestBenchmark {
         ok = ok && Output.write(buffer, to: fd)
         guard ok else { throw BenchFailure("writing \(path) failed: \(String(cString: strerror(errno)))") }
         guard rows >= lines else { throw BenchFailure("the synthetic chain gave only \(rows) lines of the \(lines) asked for") }
+        written = true
         return (path, rows)
     }
 
     /// Runs `clientele ingest ARGUMENTS FILE --json` in a child against a fresh ledger.
     func run(file: String, arguments: [String]) throws -> Measurement {
-        let db = try temporaryFolder("ingest")
-        defer { if !keep { removeTree(db + "/keys"); removeTree(db) } }
+        let db = try temporaryFolder(in: folder, label: "ingest")
+        defer { if !keep { removeTree(db) } }
         let me = Self.executable()
         _ = try Self.spawn(me, ["init", "--db", db])
         let started = Clock.seconds()
@@ -81,14 +86,6 @@ struct IngestBenchmark {
                    ("peak_file_mb", Format.fixed(mb(child.peakFile), 1)),
                    ("ledger_mb", Format.fixed(mb(ledgerBytes), 1))]
         return m
-    }
-
-    private func temporaryFolder(_ label: String) throws -> String {
-        var template = Array((folder + "/clientele-bench-\(label)-XXXXXX").utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw BenchFailure("cannot create a temporary folder in \(folder): \(String(cString: strerror(errno)))")
-        }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// This executable (the child runs the same build).

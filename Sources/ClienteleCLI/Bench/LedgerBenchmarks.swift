@@ -23,22 +23,32 @@ struct LedgerBenchmarks {
     /// Keep the ledgers instead of deleting them.
     let keep: Bool
 
-    /// A fresh ledger in a new folder under `folder`.
+    /// A fresh ledger in a new folder under `folder` (removed again when the ledger cannot be opened).
     func freshLedger(_ label: String, durable: Bool = true) throws -> Ledger {
-        var template = Array((folder + "/clientele-bench-\(label)-XXXXXX").utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw LedgerError.io(path: folder, reason: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
-        }
-        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = try temporaryFolder(in: folder, label: label)
         var options = LedgerOptions()
         options.create = true
         options.environment.durable = durable
-        return try Ledger(path: path, options: options)
+        do { return try Ledger(path: path, options: options) } catch {
+            if !keep { removeTree(path) }
+            throw error
+        }
     }
 
+    /// Closes `ledger` and removes its whole folder: the log and whatever was made beside it
+    /// (`keys/`, `models/`, `access/`). Close the key and projection stores opened on it first.
     func dispose(_ ledger: Ledger) {
         ledger.close()
         if !keep { removeTree(ledger.path) }
+    }
+
+    /// Runs `body`, disposing of `ledger` when it throws: for the functions that fill a fresh
+    /// ledger and hand it on, so that a failure half-way leaves no folder behind.
+    func disposing<T>(_ ledger: Ledger, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            dispose(ledger)
+            throw error
+        }
     }
 
     /// Durable appends in transactions of `batch` events, from one caller.
@@ -92,15 +102,17 @@ struct LedgerBenchmarks {
     /// Fills a ledger quickly (not durable per commit; synced at the end) for the read measurements.
     func filledLedger(events: Int) throws -> Ledger {
         let ledger = try freshLedger("read", durable: false)
-        var workload = BenchWorkload(payloadBytes: payloadBytes)
-        var left = events
-        while left > 0 {
-            let n = min(100_000, left)
-            for r in ledger.appendAndWait(workload.events(n)) { if case .failure(let e) = r { throw e } }
-            left -= n
+        return try disposing(ledger) {
+            var workload = BenchWorkload(payloadBytes: payloadBytes)
+            var left = events
+            while left > 0 {
+                let n = min(100_000, left)
+                for r in ledger.appendAndWait(workload.events(n)) { if case .failure(let e) = r { throw e } }
+                left -= n
+            }
+            try ledger.storage.sync()
+            return ledger
         }
-        try ledger.storage.sync()
-        return ledger
     }
 
     /// A full scan decoding every event in place: the envelope checked, every fixed field read,
@@ -154,16 +166,35 @@ struct LedgerBenchmarks {
     }
 }
 
-/// Removes a folder and the files in it (LMDB folders hold only files).
-func removeTree(_ path: String) {
-    guard let dir = opendir(path) else { return }
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-        }
-        if name == "." || name == ".." { continue }
-        unlink(path + "/" + name)
+/// A new, empty folder `clientele-bench-LABEL-XXXXXX` under `parent` (mkdtemp).
+/// - Throws: `BenchFailure` when it cannot be made.
+func temporaryFolder(in parent: String, label: String) throws -> String {
+    var template = Array((parent + "/clientele-bench-\(label)-XXXXXX").utf8CString)
+    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        throw BenchFailure("cannot create a temporary folder in \(parent): \(String(cString: strerror(errno)))")
     }
-    closedir(dir)
-    rmdir(path)
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Removes `path` and everything under it, as `rm -rf` does: a ledger's folder holds the log and
+/// the folders made beside it (`keys/`, `models/`, `access/`). Symbolic links are removed, never followed.
+/// - Returns: false when something could not be removed (it goes on with the rest).
+@discardableResult
+func removeTree(_ path: String) -> Bool {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return errno == ENOENT }
+    guard st.st_mode & S_IFMT == S_IFDIR else { return unlink(path) == 0 }
+    var removed = true
+    if let dir = opendir(path) {
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        for name in names { removed = removeTree(path + "/" + name) && removed }
+    }
+    return rmdir(path) == 0 && removed
 }

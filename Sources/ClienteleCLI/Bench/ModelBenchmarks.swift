@@ -15,28 +15,35 @@ struct ModelBenchmarks {
     /// A ledger with a generated chain of `customers` customers over a year.
     func chainLedger(customers: Int) throws -> (Ledger, CustomerLedger, ProjectionStore, Int) {
         let log = try ledgers.freshLedger("models", durable: false)
-        let keys = try KeyStore(ledgerPath: log.path, masterKey: .generate())
-        let ledger = CustomerLedger(ledger: log, keys: keys)
-        var p = ChainParameters()
-        p.customers = customers
-        p.days = 365
-        p.seed = 5
-        var batch: [JSONValue] = []
-        var count = 0
-        var failure: Error?
-        ChainGenerator(p).run { doc in
-            batch.append(doc)
-            if batch.count == 50_000 {
+        return try ledgers.disposing(log) {
+            let keys = try KeyStore(ledgerPath: log.path, masterKey: .generate())
+            do {
+                let ledger = CustomerLedger(ledger: log, keys: keys)
+                var p = ChainParameters()
+                p.customers = customers
+                p.days = 365
+                p.seed = 5
+                var batch: [JSONValue] = []
+                var count = 0
+                var failure: Error?
+                ChainGenerator(p).run { doc in
+                    batch.append(doc)
+                    if batch.count == 50_000 {
+                        for r in ledger.appendAndWait(batch) { if case .failure(let e) = r { failure = e } }
+                        count += batch.count
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
                 for r in ledger.appendAndWait(batch) { if case .failure(let e) = r { failure = e } }
                 count += batch.count
-                batch.removeAll(keepingCapacity: true)
+                if let failure { throw failure }
+                try log.storage.sync()
+                return (log, ledger, try ProjectionStore(ledger: ledger), count)
+            } catch {
+                keys.close()
+                throw error
             }
         }
-        for r in ledger.appendAndWait(batch) { if case .failure(let e) = r { failure = e } }
-        count += batch.count
-        if let failure { throw failure }
-        try log.storage.sync()
-        return (log, ledger, try ProjectionStore(ledger: ledger), count)
     }
 
     static func peakMemoryMB() -> Double {

@@ -26,7 +26,11 @@ extension Clientele {
                 and of its file-backed pages (code, and the ledger's pages mapped by LMDB). tools/bench-ingest-postgres runs it beside \
                 PostgreSQL's COPY of the same file.
 
-                replay writes a filled ledger (--events, default 1M) as pseudonymous JSON Lines to                 /dev/null. audit-customer reads one customer's 1,000 sealed events (among 100,000                 others) as `audit customer` does, median of 51. backup times `clientele backup` of                 the filled ledger beside `cp` + fsync of the same files, alternated --runs times                 (tools/bench-backup builds a larger ledger for it).
+                replay writes a filled ledger (--events, default 1M) as pseudonymous JSON Lines to \
+                /dev/null. audit-customer reads one customer's 1,000 sealed events (among 100,000 others) as \
+                `audit customer` does, median of 51. backup times `clientele backup` of the filled ledger \
+                beside `cp` + fsync of the same files, alternated --runs times (tools/bench-backup builds a \
+                larger ledger for it).
                 """)
 
         static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed", "ingest",
@@ -181,7 +185,7 @@ extension Clientele {
                 if analyst.contains("replay") || analyst.contains("backup") {
                     let n = events ?? 1_000_000
                     let ledger = try bench.filledLedger(events: n)
-                    defer { removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    defer { bench.dispose(ledger) }
                     if analyst.contains("replay") {
                         let customers = try a.customerLedger(ledger, key: key)
                         defer { customers.keys.close() }
@@ -191,7 +195,7 @@ extension Clientele {
                 }
                 if analyst.contains("audit-customer") {
                     let (ledger, customers) = try a.auditLedger(others: 100_000, key: key)
-                    defer { customers.keys.close(); removeTree(ledger.path + "/keys"); bench.dispose(ledger) }
+                    defer { customers.keys.close(); bench.dispose(ledger) }
                     report(try a.auditCustomer(customers, samples: 51))
                 }
             }

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import ClienteleCLI
+
+/// `clientele bench` leaves nothing behind in --dir: each measurement's folder goes with the
+/// key and model stores made inside it, also when a measurement fails.
+@Suite("bench cleans up its temporary folders")
+struct BenchCleanupTests {
+    @Test("the measurements that open key and model stores remove their whole folder")
+    func measurementsWithStores() throws {
+        let dir = try TempFolder("bench-clean"); defer { dir.remove() }
+        let r = try ClienteleBinary.run(["bench", "rebuild", "catchup", "customer360", "validate", "append-sealed", "replay", "backup",
+                                         "--events", "1100", "--runs", "1", "--dir", dir.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 8, "\(r.stdout)")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: dir.path)
+        #expect(left == [], "left behind: \(left.sorted())")
+    }
+
+    @Test("a measurement that fails removes its folder too")
+    func failure() throws {
+        let dir = try TempFolder("bench-fail"); defer { dir.remove() }
+        let r = try ClienteleBinary.run(["bench", "ingest", "--file", dir.path + "-no-such-export.csv", "--runs", "1", "--dir", dir.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("clientele ingest exited"), "\(r.stderr)")
+        let left = try FileManager.default.subpathsOfDirectory(atPath: dir.path)
+        #expect(left == [], "left behind: \(left.sorted())")
+    }
+
+    @Test("removeTree removes nested folders and files, and a symbolic link without following it")
+    func removeTreeNested() throws {
+        let dir = try TempFolder("remove-tree"); defer { dir.remove() }
+        let outside = try TempFolder("remove-tree-outside"); defer { outside.remove() }
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: outside.path + "/kept"))
+        let root = dir.path + "/clientele-bench-models-x"
+        for folder in ["", "/keys", "/models", "/models/deeper"] {
+            try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: URL(fileURLWithPath: root + folder + "/data.mdb"))
+        }
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outside.path)
+        #expect(removeTree(root))
+        #expect(!FileManager.default.fileExists(atPath: root))
+        #expect(FileManager.default.fileExists(atPath: outside.path + "/kept"))
+        #expect(removeTree(root), "a path that is already gone is removed")
+    }
+}
