@@ -78,19 +78,20 @@ public final class ClienteleBackend: Sendable {
 
     /// Brings the read models up to the head; the background catch-up and reads that must see a write call it.
     func catchUpModels() throws {
-        try models.catchUp(CustomerSummaryProjector())
-        try models.catchUp(ComplaintStatusProjector())
-        try models.catchUp(DailySummaryProjector())
+        // Every stored model in one pass over the new events: the 360 view reads the loyalty
+        // model as stored, so it must move with the others.
+        try models.catchUp(ProjectionStore.storedModels(configuration))
     }
 
     /// Catches the models up when a write made through this service is not folded yet.
     func ensureModelsSeeWrites() throws {
         let wanted = lastModelWrite.load(ordering: .acquiring)
         guard wanted > 0 else { return }
-        if let at = try models.checkpointSequence(CustomerSummaryProjector()), at >= wanted,
-           let c = try models.checkpointSequence(ComplaintStatusProjector()), c >= wanted,
-           let d = try models.checkpointSequence(DailySummaryProjector()), d >= wanted { return }
-        try catchUpModels()
+        func folded<P: KeyedProjector>(_ p: P) throws -> Bool { (try models.checkpointSequence(p) ?? 0) >= wanted }
+        for model in ProjectionStore.storedModels(configuration) where try !folded(model) {
+            try catchUpModels()
+            return
+        }
     }
 
     /// Notes appends that a read model folds, so that the next read sees them.

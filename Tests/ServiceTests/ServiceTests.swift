@@ -77,6 +77,27 @@ struct ServiceTests {
         }
     }
 
+    @Test("a purchase posted after the models were built shows in the 360 view's loyalty points at once")
+    func loyaltyFollowsWrites() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
+            // The first read builds every stored model; the loyalty model must then follow writes.
+            let before = try await c.get("/v1/customers/C-1", as: "manager")
+            #expect(before.json["loyalty"]?["points"] == .number("0"), "\(before.text)")
+            let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-1", payload: """
+                {"receipt":"R-1","lines":[{"sku":"TS-221-M","name":"Linen shirt","category":"apparel","quantity":1,\
+                "unitPrice":{"minor":29900,"currency":"CNY"},"discount":{"minor":0,"currency":"CNY"}}],\
+                "total":{"minor":29900,"currency":"CNY"},"payment":"wechat-pay","cashier":"staff-li"}
+                """)
+            let posted = try await c.post("/v1/events", as: "manager", purchase)
+            #expect(posted.status == .created, "\(posted.text)")
+            let after = try await c.get("/v1/customers/C-1", as: "manager")
+            #expect(after.json["summary"]?["netSpend"] == .number("29900"), "\(after.text)")
+            #expect(after.json["loyalty"]?["points"] == .number("299"), "\(after.text)")
+            #expect(after.json["loyalty"]?["earned"] == .number("299"))
+        }
+    }
+
     @Test("POST /v1/events: one event, a batch, Idempotency-Key retries and If-Match conflicts")
     func events() async throws {
         try await ServerFixture.withServer { c in
