@@ -181,6 +181,16 @@ public final class CustomerLedger: Sendable {
         }
     }
 
+    /// Like `scan`, decoding (and unsealing) only the events whose customer `wanted` accepts,
+    /// asked before anything is decrypted: a reader that needs few customers' personal fields
+    /// does not pay an unsealing for every event it passes.
+    public func scan(_ query: EventQuery, customers wanted: (String) -> Bool, _ body: (CatalogEvent) throws -> Bool) throws {
+        try ledger.scanRecords(query) { record in
+            guard wanted(String(decoding: record.customerBytes, as: UTF8.self)) else { return true }
+            return try body(self.read(record))
+        }
+    }
+
     /// Like `scan`, for folds: only events whose type is in `types` (all when nil) are decoded,
     /// and personal fields are left sealed (read models keep no personal data).
     public func scanForFold(_ query: EventQuery, types: Set<[UInt8]>?, _ body: (CatalogEvent) throws -> Bool) throws {

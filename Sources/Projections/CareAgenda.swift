@@ -57,10 +57,16 @@ extension ProjectionStore {
         var birthdays: [String: CareAgenda.Birthday] = [:]
         var read = Set<String>()
         for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
-            try ledger.scan(EventQuery(.type(type), sequences: point?.sequences ?? 1...UInt64.max)) { e in
+            // Only customers who may be contacted are unsealed (decrypting every registration
+            // was most of the agenda's time on a large ledger).
+            let contactable = { (c: String) -> Bool in
+                guard let s = summaries[c] else { return false }
+                return !s.erased && !s.marketingChannels.isEmpty && include(c, s)
+            }
+            try ledger.scan(EventQuery(.type(type), sequences: point?.sequences ?? 1...UInt64.max), customers: contactable) { e in
                 if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
                 let c = e.recorded.customer
-                guard let s = summaries[c], include(c, s), !s.erased, let channel = s.marketingChannels.first,
+                guard let s = summaries[c], let channel = s.marketingChannels.first,
                       let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
                 read.insert(c)
                 birthdays[c] = CareAgenda.Birthday(customer: c, day: String(b.suffix(5)), channel: channel == "*" ? "sms" : channel)
@@ -81,7 +87,7 @@ extension ProjectionStore {
             agenda.winBack = Array(assessments.filter {
                 guard let s = summaries[$0.customer] else { return false }
                 return $0.band == .high && !s.marketingChannels.isEmpty && include($0.customer, s)
-            }.sorted { $0.risk > $1.risk }.prefix(50))
+            }.sorted { $0.risk != $1.risk ? $0.risk > $1.risk : $0.customer < $1.customer }.prefix(50)) // ties by id: the same agenda every time
         } catch {
             agenda.winBackUnavailable = "the churn model cannot be fitted on this ledger yet (\(error))"
         }
