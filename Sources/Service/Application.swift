@@ -59,12 +59,19 @@ struct ModelCatchUp: ServiceLifecycle.Service {
     let logger: Logger
 
     func run() async throws {
+        var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            // The first round runs at once: it computes the rankings (segments, churn) that the
+            // first reads would otherwise wait for.
+            if !first { do { try await Task.sleep(for: interval) } catch { return } }
+            first = false
             if Task.isShuttingDownGracefully { return }
             do {
-                try backend.catchUpModels()
-                try backend.refreshRankings()
+                let backend = self.backend
+                try await offloaded {
+                    try backend.catchUpModels()
+                    try backend.refreshRankings()
+                }
             } catch {
                 logger.error("catching the read models up failed", metadata: ["error": "\(error)"])
             }

@@ -140,7 +140,13 @@ public final class ClienteleBackend: Sendable {
         let head = try head()
         let written = lastModelWrite.load(ordering: .acquiring)
         let started = ContinuousClock.now
-        guard let c = slot.current, c.head != head else { return }
+        guard let c = slot.current else {
+            // Never computed yet: compute it now, so that the first request does not wait for it
+            // (requests arriving meanwhile wait on the same computation instead of repeating it).
+            _ = try cached(slot, compute)
+            return
+        }
+        guard c.head != head else { return }
         // Writes through this service that a model folds: recompute after the TTL. Anything else
         // moving the head (access records, which change no ranking; another process's ingest)
         // is picked up only every ten TTLs, so a busy 360 endpoint does not keep recomputing.

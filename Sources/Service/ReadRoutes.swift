@@ -13,14 +13,14 @@ struct ReadRoutes {
 
     func add(to router: Router<ClienteleRequestContext>) {
         router.get("/v1/customers/:customer") { request, context in try await customer(request, context) }
-        router.get("/v1/customers") { request, context in try search(request, context) }
-        router.get("/v1/complaints") { request, context in try complaints(request, context) }
-        router.get("/v1/reports/segments") { request, context in try segments(request, context) }
-        router.get("/v1/reports/churn") { request, context in try churn(request, context) }
+        router.get("/v1/customers") { request, context in try await offloaded { try search(request, context) } }
+        router.get("/v1/complaints") { request, context in try await offloaded { try complaints(request, context) } }
+        router.get("/v1/reports/segments") { request, context in try await offloaded { try segments(request, context) } }
+        router.get("/v1/reports/churn") { request, context in try await offloaded { try churn(request, context) } }
         router.get("/v1/reports/daily") { request, context in try daily(request, context) }
         router.get("/v1/reports/care-agenda") { request, context in try await careAgenda(request, context) }
-        router.get("/v1/reports/staff") { request, context in try staff(request, context) }
-        router.get("/v1/reports/satisfaction") { request, context in try satisfaction(request, context) }
+        router.get("/v1/reports/staff") { request, context in try await offloaded { try staff(request, context) } }
+        router.get("/v1/reports/satisfaction") { request, context in try await offloaded { try satisfaction(request, context) } }
     }
 
     /// Summaries live (caught up to this service's writes) or as of a past point, and the moment they describe.
@@ -56,12 +56,16 @@ struct ReadRoutes {
         let point = try request.asOf()
         if point == nil { try backend.ensureModelsSeeWrites() }
         let backend = self.backend
-        let view = try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
-            guard let point else { return try backend.segments()[id] }
-            var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
-            if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
-            return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
+        let read = { @Sendable () throws -> CustomerView? in
+            try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
+                guard let point else { return try backend.segments()[id] }
+                var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
+                if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
+                return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
+            }
         }
+        // The live view is a few reads; as of a past point it folds the log (seconds on a large ledger).
+        let view = point == nil ? try read() : try await offloaded(read)
         guard let view else { throw Problem.notFound("no customer '\(id)'" + (point == nil ? "" : " as of that point")) }
         // A clerk sees the customers of their own store(s): those whose first store is one of them.
         try principal.requireStore(view.summary.homeStore)
@@ -234,7 +238,10 @@ struct ReadRoutes {
         var now = try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now()
         if case .time? = point {} else { now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes) }
         if point == nil { try backend.ensureModelsSeeWrites() }
-        let agenda = try backend.models.careAgenda(asOf: point, now: now, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+        let models = backend.models, configuration = backend.configuration, start = now
+        let agenda = try await offloaded {
+            try models.careAgenda(asOf: point, now: start, configuration: configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+        }
         try await recordAccess(principal: principal, customers: agenda.personalDataRead.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
                                endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
         var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(point, now)]
