@@ -233,6 +233,8 @@ struct ReadRoutes {
     func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.readCustomers)
         let point = try request.asOf()
+        let limit = try request.intQuery("limit", in: 1...10_000, default: 1_000)
+        let offset = try request.intQuery("offset", in: 0...Int(Int32.max), default: 0)
         // The week starts on the day of the point: a time as given (in its own zone), otherwise now or
         // when event N was recorded, in the stores' default zone.
         var now = try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now()
@@ -242,9 +244,15 @@ struct ReadRoutes {
         let agenda = try await offloaded {
             try models.careAgenda(asOf: point, now: start, configuration: configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
         }
-        try await recordAccess(principal: principal, customers: agenda.personalDataRead.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
+        // One page of the tasks (birthdays first, then callbacks, then win-back candidates); only the
+        // birthdays on the page leave the service, so only their reading is recorded.
+        let tasks = agenda.tasks
+        let page = min(offset, tasks.count)..<min(offset + limit, tasks.count)
+        let shown = agenda.birthdays.indices.clamped(to: page).map { agenda.birthdays[$0].customer }
+        try await recordAccess(principal: principal, customers: shown.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
                                endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
-        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(point, now)]
+        var m: [(String, JSONValue)] = [("tasks", .array(Array(tasks[page]))), ("total", .number(String(tasks.count))),
+                                        ("limit", .number(String(limit))), ("offset", .number(String(offset))), asOfMember(point, now)]
         if let why = agenda.winBackUnavailable { m.append(("winBackUnavailable", .string(why))) }
         return jsonResponse(.object(m), headers: [.cacheControl: "no-store"])
     }

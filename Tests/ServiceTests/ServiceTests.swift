@@ -244,6 +244,36 @@ struct ServiceTests {
         }
     }
 
+    @Test("the care agenda comes a page at a time, and only the birthdays on the page are recorded as read")
+    func careAgendaPages() async throws {
+        try await ServerFixture.withServer { c in
+            let inTwoDays = Timestamp(microseconds: Timestamp.now().microseconds + 2 * 86_400_000_000, offsetMinutes: 480).iso8601
+            let day = String(inTwoDays.dropFirst(5).prefix(5))
+            for i in 1...3 {
+                let register = "{\"customer\":\"C-\(i)\",\"store\":\"S1\",\"name\":\"王芳\",\"birthday\":\"1990-\(day)\"}"
+                #expect(try await c.post("/v1/customers", as: "manager", register).status == .created)
+                let consent = eventJSON(type: "ConsentGranted", customer: "C-\(i)", occurredAt: Timestamp.now().iso8601,
+                                        payload: #"{"purpose":"marketing","channel":"sms","policyVersion":"2026-01"}"#)
+                #expect(try await c.post("/v1/events", as: "manager", consent).status == .created)
+            }
+            let first = try await c.get("/v1/reports/care-agenda?limit=2", as: "clerk")
+            #expect(first.status == .ok, "\(first.text)")
+            #expect(first.json["total"] == .number("3") && first.json["limit"] == .number("2") && first.json["offset"] == .number("0"))
+            guard case .array(let page1)? = first.json["tasks"] else { Issue.record("no tasks: \(first.text)"); return }
+            #expect(page1.map { $0["customer"] } == [.string("C-1"), .string("C-2")])
+            let second = try await c.get("/v1/reports/care-agenda?limit=2&offset=2", as: "clerk")
+            guard case .array(let page2)? = second.json["tasks"] else { Issue.record("no tasks: \(second.text)"); return }
+            #expect(page2.map { $0["customer"] } == [.string("C-3")])
+            #expect(try await c.get("/v1/reports/care-agenda?limit=0", as: "clerk").status == .badRequest)
+            // C-1 and C-2 were shown once, C-3 once: one access record each.
+            for (customer, reads) in [("C-1", 1), ("C-2", 1), ("C-3", 1)] {
+                let accesses = try await c.get("/v1/audit/customers/\(customer)/accesses", as: "compliance")
+                guard case .array(let list)? = accesses.json["accesses"] else { Issue.record("no accesses: \(accesses.text)"); return }
+                #expect(list.count == reads, "\(customer): \(accesses.text)")
+            }
+        }
+    }
+
     @Test("reads and search: segments, churn, search with filters, asOf")
     func reports() async throws {
         try await ServerFixture.withServer { c in
