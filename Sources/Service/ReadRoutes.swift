@@ -229,15 +229,12 @@ struct ReadRoutes {
     func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.readCustomers)
         let point = try request.asOf()
-        // The week starts on the day of the point: a time as given (in its own zone), otherwise now or
-        // when event N was recorded, in the stores' default zone.
-        var now = try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now()
-        if case .time? = point {} else { now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes) }
         if point == nil { try backend.ensureModelsSeeWrites() }
-        let agenda = try backend.models.careAgenda(asOf: point, now: now, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+        // The week starts on the day of the point (`careAgendaStart`), as for `clientele care-agenda`.
+        let agenda = try backend.models.careAgenda(asOf: point, configuration: backend.configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
         try await recordAccess(principal: principal, customers: agenda.personalDataRead.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
                                endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
-        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(point, now)]
+        var m: [(String, JSONValue)] = [("tasks", .array(agenda.tasks)), asOfMember(point, agenda.start)]
         if let why = agenda.winBackUnavailable { m.append(("winBackUnavailable", .string(why))) }
         return jsonResponse(.object(m), headers: [.cacheControl: "no-store"])
     }
