@@ -213,12 +213,8 @@ struct ReadRoutes {
         let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
         let point = try request.asOf()
-        let key = "\(store)|\(date)"
-        let day: DailySummary
-        if let point { day = try backend.models.fold(DailySummaryProjector(), asOf: point)[key] ?? DailySummary() } else {
-            try backend.ensureModelsSeeWrites()
-            day = try backend.models.storedRecord(DailySummaryProjector(), key: key) ?? DailySummary()
-        }
+        if point == nil { try backend.ensureModelsSeeWrites() }
+        let day = try backend.models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
         let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: backend.models,
                                                    sla: backend.configuration.sla, catchingUp: false)
         var json = day.json

@@ -32,6 +32,43 @@ struct AsOfCommandTests {
         #expect(table.status == 0 && table.stdout.contains("Care agenda from 2026-01-10"), "\(table.stdout)")
     }
 
+    @Test("report daily, satisfaction and staff as of a time or a sequence number")
+    func reports() throws {
+        let dir = try TempFolder("as-of-reports"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        func run(_ args: [String]) throws -> [[String: Any]] {
+            let r = try ledger.run(args + ["--format", "json"])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try Self.lines(r.stdout)
+        }
+        func opened(_ asOf: String?) throws -> Int? {
+            let day = try run(["report", "daily", "--store", "S1", "--date", "2026-01-08"] + (asOf.map { ["--as-of", $0] } ?? []))
+            return (day.first?["summary"] as? [String: Any])?["complaintsOpened"] as? Int
+        }
+        #expect(try opened("2") == 0)
+        #expect(try opened("3") == 1)
+        #expect(try opened("2026-01-08T09:00:00+08:00") == 0)
+        #expect(try opened("2026-01-08T12:00:00+08:00") == 1)
+        #expect(try opened(nil) == 1)
+
+        func callbacks(_ asOf: String) throws -> [String] {
+            try run(["satisfaction", "--as-of", asOf]).map { "\($0["store"] as? String ?? "") \($0["callbacks"] as? Int ?? -1)" }
+        }
+        #expect(try callbacks("4") == [])
+        #expect(try callbacks("5") == ["S1 1"])
+        #expect(try callbacks("2026-01-13T09:00:00+08:00") == [])
+        #expect(try callbacks("2026-01-13T12:00:00+08:00") == ["S1 1"])
+
+        func staff(_ asOf: String) throws -> [String] {
+            try run(["staff", "--as-of", asOf]).map { "\($0["staff"] as? String ?? "") \($0["complaintsHandled"] as? Int ?? -1)" }
+        }
+        // Resolving the complaint (4, on the 12th) is the first step that makes staff-1 its handler.
+        #expect(try staff("3") == [])
+        #expect(try staff("4") == ["staff-1 1"])
+        #expect(try staff("2026-01-12T09:00:00+08:00") == [])
+        #expect(try staff("2026-01-12T12:00:00+08:00") == ["staff-1 1"])
+    }
+
     // MARK: Controls
 
     /// A ledger (with its master key) in `dir` holding C-1 of S1, born on 14 January: registered (1),

@@ -17,6 +17,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @Option(help: "Group by store, staff, category or month.") var by: Dimension = .store
         @Option(help: "Only this month (YYYY-MM).") var month: String?
+        @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
         func run() async throws {
@@ -25,9 +26,10 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
+            // As GET /v1/reports/satisfaction: the callbacks and complaints the point includes.
             var complaints: [String: ComplaintRecord] = [:]
-            try models.records(ComplaintStatusProjector()) { k, r in complaints[k] = r; return true }
-            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month)
+            for (k, r) in try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point).records { complaints[k] = r }
+            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month, asOf: asOf.point)
             switch format {
             case .json:
                 var w = JSONWriter()
@@ -59,6 +61,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var settings: ConfigOptions
         @Option(help: "Only complaints filed in this month (YYYY-MM).") var month: String?
+        @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table or json.") var format: OutputFormat = .table
 
         func run() async throws {
@@ -68,9 +71,9 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var complaints: [ComplaintRecord] = []
-            try models.records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
-            let staff = ServiceReports.staff(complaints: complaints, period: month, at: Timestamp.now().microseconds, sla: config.sla)
+            // As GET /v1/reports/staff: the complaint records of the point, their clocks at its moment.
+            let (records, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
+            let staff = ServiceReports.staff(complaints: records.map(\.1), period: month, at: now.microseconds, sla: config.sla)
             if format == .json {
                 var w = JSONWriter()
                 for p in staff {
