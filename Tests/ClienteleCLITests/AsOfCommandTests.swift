@@ -1,10 +1,48 @@
 import Foundation
 import Testing
 
-/// `--as-of TIME|SEQ` on the read commands: a time (business time: the events that occurred by
+/// `--as-of TIME|SEQ` on every read command: a time (business time: the events that occurred by
 /// then) or a sequence number (what the ledger knew then), read from the state at that point.
 @Suite("--as-of on the read commands")
 struct AsOfCommandTests {
+    @Test("every read command takes a time or a sequence number, and refuses anything else naming --as-of")
+    func everyCommand() throws {
+        let dir = try TempFolder("as-of-all"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        let commands: [[String]] = [
+            ["customer", "C-1"], ["segments"], ["churn"], ["complaints"], ["report", "daily", "--store", "S1", "--date", "2026-01-08"],
+            ["satisfaction"], ["staff"], ["care-agenda"], ["consent", "--customer", "C-1", "--purpose", "marketing", "--channel", "sms"],
+        ]
+        for command in commands {
+            for good in ["3", "2026-01-09T00:00:00+08:00", "2100-01-01T00:00:00Z"] {
+                let r = try ledger.run(command + ["--as-of", good])
+                // The churn model cannot be fitted on one customer: that is its answer, not a refusal of --as-of.
+                let answered = r.status == 0 || (command == ["churn"] && r.stderr.contains("cannot be fitted"))
+                #expect(answered && !r.stderr.contains("--as-of"), "\(command) --as-of \(good): \(r.status) \(r.stderr)")
+            }
+            for bad in ["yesterday", "2026-01-09", "2026-01-09T00:00:00", "-1", "1.5"] {
+                let r = try ledger.run(command + ["--as-of", bad])
+                #expect(r.status != 0 && r.stderr.contains("--as-of"), "\(command) --as-of \(bad): \(r.status) \(r.stderr)")
+            }
+        }
+    }
+
+    @Test("consent as of a time or a sequence number: the decisions recorded by then")
+    func consent() throws {
+        let dir = try TempFolder("as-of-consent"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        func allowed(_ asOf: String) throws -> Bool {
+            let r = try ledger.run(["consent", "--customer", "C-1", "--purpose", "marketing", "--channel", "sms", "--as-of", asOf])
+            #expect(r.status == 0 || r.status == 1, "--as-of \(asOf): \(r.status) \(r.stderr)")
+            return r.status == 0
+        }
+        #expect(try !allowed("0"), "sequence 0 holds nothing")
+        #expect(try !allowed("1"))
+        #expect(try allowed("2"))
+        #expect(try !allowed("2026-01-06T09:00:00+08:00"))
+        #expect(try allowed("2026-01-06T11:00:00+08:00"))
+    }
+
     @Test("care-agenda as of a time or a sequence number plans from the customers, consents and complaints of that point")
     func careAgenda() throws {
         let dir = try TempFolder("as-of-care"); defer { dir.remove() }
