@@ -48,6 +48,12 @@ struct ReadRoutes {
         }
     }
 
+    /// The `asOf` member of a response that has no moment of its own: the point's moment (the time
+    /// given, or when event N was recorded), or now.
+    func asOfMember(_ point: AsOf?) throws -> (String, JSONValue) {
+        asOfMember(point, try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now())
+    }
+
     // MARK: Customer 360
 
     func customer(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
@@ -72,7 +78,7 @@ struct ReadRoutes {
         }
         var json = view.json(includeProfile: principal.seesPersonalData)
         if case .object(var m) = json {
-            m.append(asOfMember(point, Timestamp.now()))
+            m.append(try asOfMember(point))
             if let churn = point == nil ? try backend.churn()[id] : nil { m.append(("churn", churn.json)) }
             json = .object(m)
         }
@@ -219,7 +225,7 @@ struct ReadRoutes {
                                                    sla: backend.configuration.sla, catchingUp: false)
         var json = day.json
         if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
-        return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), asOfMember(point, Timestamp.now())]))
+        return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), try asOfMember(point)]))
     }
 
     func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
