@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Replay", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),
         .testTarget(name: "CustomerBaseTests", dependencies: ["TestSupport", "CustomerBase"]),
         .testTarget(name: "IngestTests", dependencies: ["TestSupport", "Ingest", "POSImport", "CustomerEvents", "Ledger", "LedgerJSON"]),
-        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "CustomerEvents", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
+        .testTarget(name: "ClienteleCLITests", dependencies: ["ClienteleCLI", "Backup", "CustomerEvents", "LedgerJSON", "Ledger", "POSImport", "clientele"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [

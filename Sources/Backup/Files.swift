@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// The few file operations backup and restore need, on Glibc, each failing with the path.
-enum Files {
+/// `removeTree` is public: `clientele bench` removes its temporary ledgers with it too.
+public enum Files {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -27,10 +28,21 @@ enum Files {
         }
     }
 
+    /// Whether `path` is a symbolic link (not what it points to).
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
+    }
+
     /// The names in a folder, without `.` and `..`; empty when it cannot be read.
     static func entries(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
+        return names(in: dir)
+    }
+
+    /// The names `readdir` gives for an open folder, without `.` and `..`.
+    private static func names(in dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
@@ -39,13 +51,41 @@ enum Files {
         return names
     }
 
-    /// Removes a folder and everything in it.
-    static func removeTree(_ path: String) {
-        for name in entries(path) {
-            let child = path + "/" + name
-            if isDirectory(child) { removeTree(child) } else { unlink(child) }
+    /// Removes `path` and everything under it, as `rm -rf` does, never following a symbolic link:
+    /// a link, to a folder or to anything else, is removed itself and what it points to stays, so
+    /// nothing outside the tree is touched. Each folder is opened with `O_NOFOLLOW` and its entries
+    /// are looked at (`fstatat`, `AT_SYMLINK_NOFOLLOW`) and removed (`unlinkat`) relative to it, so
+    /// a folder swapped for a link meanwhile is not followed either.
+    ///
+    /// - Returns: false when something could not be removed (it goes on with the rest); true when
+    ///   `path` is gone, also when it was not there to begin with.
+    /// - Complexity: one open folder per level of depth.
+    @discardableResult
+    public static func removeTree(_ path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return errno == ENOENT }
+        guard st.st_mode & S_IFMT == S_IFDIR else { return unlink(path) == 0 || errno == ENOENT }
+        let emptied = removeEntries(ofFolder: open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
+        return rmdir(path) == 0 && emptied
+    }
+
+    /// Removes everything in the folder open as `fd` (closed when done), relative to it.
+    private static func removeEntries(ofFolder fd: Int32) -> Bool {
+        guard fd >= 0 else { return false }
+        guard let dir = fdopendir(fd) else { close(fd); return false }
+        defer { closedir(dir) }  // closes fd too
+        var removed = true
+        for name in names(in: dir) {
+            var st = stat()
+            guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { removed = removed && errno == ENOENT; continue }
+            if st.st_mode & S_IFMT == S_IFDIR {
+                let emptied = removeEntries(ofFolder: openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
+                removed = unlinkat(fd, name, AT_REMOVEDIR) == 0 && emptied && removed
+            } else if unlinkat(fd, name, 0) != 0 && errno != ENOENT {
+                removed = false
+            }
         }
-        rmdir(path)
+        return removed
     }
 
     /// Flushes a file (or folder) to disk.

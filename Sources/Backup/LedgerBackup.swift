@@ -39,7 +39,13 @@ public enum LedgerBackup {
         do {
             return try copy(db: db, to: destination, compact: compact)
         } catch {
-            Files.removeTree(destination)
+            // A destination named by a symbolic link to an empty folder keeps its link and folder:
+            // what was written through it goes (removeTree would remove only the link).
+            if Files.isSymbolicLink(destination) {
+                for name in Files.entries(destination) { Files.removeTree(destination + "/" + name) }
+            } else {
+                Files.removeTree(destination)
+            }
             throw error
         }
     }

@@ -10,6 +10,8 @@ public struct CareAgenda: Sendable {
     /// A callback due on a resolved complaint.
     public struct Callback: Sendable { public let customer: String; public let complaint: String }
 
+    /// The day the week starts (see `ProjectionStore.careAgendaStart(asOf:configuration:)`).
+    public var start: Timestamp
     public var birthdays: [Birthday] = []
     public var callbacks: [Callback] = []
     public var winBack: [ChurnAssessment] = []
@@ -29,15 +31,25 @@ public struct CareAgenda: Sendable {
 }
 
 extension ProjectionStore {
-    /// The care agenda from `now` (the start of its week), keeping only customers `include` accepts.
+    /// The day a care agenda as of `point` starts its week: a time as given, in its own zone;
+    /// otherwise now, or when event N was recorded, in the stores' default zone.
+    public func careAgendaStart(asOf point: AsOf?, configuration config: ClienteleConfiguration) throws -> Timestamp {
+        var start = try point.map { try moment(of: $0) } ?? Timestamp.now()
+        if case .time? = point {} else { start.offsetMinutes = Int16(config.sla.defaultHours.offsetMinutes) }
+        return start
+    }
+
+    /// The care agenda of the week from `now`, keeping only customers `include` accepts. The CLI's
+    /// `care-agenda` and the service's `GET /v1/reports/care-agenda` both ask it.
     /// - Parameters:
     ///   - point: plan from what the ledger held at this point (`AsOf`): the customers, consents,
     ///     birthdays and complaints folded in memory from the events it includes; nil for the live models.
-    ///   - now: the day the week starts, in its own zone (for a past point, usually `moment(of:)`).
+    ///   - now: the day the week starts, in its own zone; by default `careAgendaStart(asOf:configuration:)`.
     /// - Complexity: O(customers + registrations and profile updates + complaints), plus fitting the
     ///   churn model; with a point, plus a scan of the log up to it.
-    public func careAgenda(asOf point: AsOf? = nil, now: Timestamp, configuration config: ClienteleConfiguration,
+    public func careAgenda(asOf point: AsOf? = nil, now: Timestamp? = nil, configuration config: ClienteleConfiguration,
                            include: (String, CustomerSummary) -> Bool = { _, _ in true }) throws -> CareAgenda {
+        let now = try now ?? careAgendaStart(asOf: point, configuration: config)
         var summaries: [String: CustomerSummary] = [:]
         var complaints: [ComplaintRecord] = []
         if let point {
@@ -47,7 +59,7 @@ extension ProjectionStore {
             try records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
             try records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
         }
-        var agenda = CareAgenda()
+        var agenda = CareAgenda(start: now)
         let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
         let week = (0..<7).map { d -> String in
             let (_, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))

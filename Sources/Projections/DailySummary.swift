@@ -123,3 +123,15 @@ public struct DailySummaryProjector: KeyedProjector {
         }
     }
 }
+
+extension ProjectionStore {
+    /// One store's day (`store|date` of the daily summary model): live, or folded as of `point`;
+    /// empty when nothing happened. `clientele report daily` and `GET /v1/reports/daily` both ask it.
+    /// - Parameter catchingUp: catch the live model up first (false when the caller just did).
+    /// - Complexity: one record read when live; with a point, a fold of the log up to it.
+    public func dailySummary(store: String, date: String, asOf point: AsOf?, catchingUp: Bool = true) throws -> DailySummary {
+        let key = "\(store)|\(date)"
+        if let point { return try fold(DailySummaryProjector(), asOf: point)[key] ?? DailySummary() }
+        return try (catchingUp ? record(DailySummaryProjector(), key: key) : storedRecord(DailySummaryProjector(), key: key)) ?? DailySummary()
+    }
+}

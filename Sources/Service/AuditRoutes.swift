@@ -7,7 +7,7 @@ import Projections
 
 /// The compliance role's audit endpoints: one customer's events, who read their personal data,
 /// and what one staff member did. (`clientele audit` is the full tool; these are the service's
-/// small mirror of it.)
+/// small mirror of it.) Each answer names its point in `asOf`, as the other reads do.
 struct AuditRoutes {
     let backend: ClienteleBackend
     let reads: ReadRoutes
@@ -45,7 +45,7 @@ struct AuditRoutes {
             try await reads.recordAccess(principal: principal, customers: [(id, store)], fields: ["events"],
                                          endpoint: "GET /v1/audit/customers/{customer}/events", purpose: request.query("purpose") ?? "audit", context: context)
         }
-        return jsonResponse(.object([("customer", .string(id)), ("events", .array(events))]), headers: [.cacheControl: "no-store"])
+        return jsonResponse(.object([("customer", .string(id)), ("events", .array(events)), try reads.asOfMember(point)]), headers: [.cacheControl: "no-store"])
     }
 
     /// Who read the customer's personal data, when, where and why.
@@ -62,7 +62,7 @@ struct AuditRoutes {
                                 ("purpose", e.payload["purpose"] ?? .null), ("fields", e.payload["fields"] ?? .array([]))]))
             return true
         }
-        return jsonResponse(.object([("customer", .string(id)), ("accesses", .array(out))]))
+        return jsonResponse(.object([("customer", .string(id)), ("accesses", .array(out)), try reads.asOfMember(point)]))
     }
 
     /// What one actor recorded or read: the envelopes (payloads left out: they may hold many customers' personal data).
@@ -78,6 +78,6 @@ struct AuditRoutes {
                                 ("store", .string(r.store)), ("occurredAt", .string(r.occurredAt.iso8601)), ("recordedAt", .string(r.recordedAt.iso8601))]))
             return out.count < limit
         }
-        return jsonResponse(.object([("actor", .string(actor)), ("events", .array(out))]))
+        return jsonResponse(.object([("actor", .string(actor)), ("events", .array(out)), try reads.asOfMember(point)]))
     }
 }

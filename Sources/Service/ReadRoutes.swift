@@ -48,6 +48,12 @@ struct ReadRoutes {
         }
     }
 
+    /// The `asOf` member of a response that has no moment of its own: the point's moment (the time
+    /// given, or when event N was recorded), or now.
+    func asOfMember(_ point: AsOf?) throws -> (String, JSONValue) {
+        asOfMember(point, try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now())
+    }
+
     // MARK: Customer 360
 
     func customer(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
@@ -76,7 +82,7 @@ struct ReadRoutes {
         }
         var json = view.json(includeProfile: principal.seesPersonalData)
         if case .object(var m) = json {
-            m.append(asOfMember(point, Timestamp.now()))
+            m.append(try asOfMember(point))
             if let churn = point == nil ? try backend.churn()[id] : nil { m.append(("churn", churn.json)) }
             json = .object(m)
         }
@@ -217,17 +223,13 @@ struct ReadRoutes {
         let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
         let point = try request.asOf()
-        let key = "\(store)|\(date)"
-        let day: DailySummary
-        if let point { day = try backend.models.fold(DailySummaryProjector(), asOf: point)[key] ?? DailySummary() } else {
-            try backend.ensureModelsSeeWrites()
-            day = try backend.models.storedRecord(DailySummaryProjector(), key: key) ?? DailySummary()
-        }
+        if point == nil { try backend.ensureModelsSeeWrites() }
+        let day = try backend.models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
         let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: backend.models,
                                                    sla: backend.configuration.sla, catchingUp: false)
         var json = day.json
         if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
-        return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), asOfMember(point, Timestamp.now())]))
+        return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), try asOfMember(point)]))
     }
 
     func careAgenda(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
@@ -235,14 +237,11 @@ struct ReadRoutes {
         let point = try request.asOf()
         let limit = try request.intQuery("limit", in: 1...10_000, default: 1_000)
         let offset = try request.intQuery("offset", in: 0...Int(Int32.max), default: 0)
-        // The week starts on the day of the point: a time as given (in its own zone), otherwise now or
-        // when event N was recorded, in the stores' default zone.
-        var now = try point.map { try backend.models.moment(of: $0) } ?? Timestamp.now()
-        if case .time? = point {} else { now.offsetMinutes = Int16(backend.configuration.sla.defaultHours.offsetMinutes) }
         if point == nil { try backend.ensureModelsSeeWrites() }
-        let models = backend.models, configuration = backend.configuration, start = now
+        // The week starts on the day of the point (`careAgendaStart`), as for `clientele care-agenda`.
+        let models = backend.models, configuration = backend.configuration
         let agenda = try await offloaded {
-            try models.careAgenda(asOf: point, now: start, configuration: configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
+            try models.careAgenda(asOf: point, configuration: configuration) { _, s in principal.mayAct(inStore: s.homeStore) }
         }
         // One page of the tasks (birthdays first, then callbacks, then win-back candidates); only the
         // birthdays on the page leave the service, so only their reading is recorded.
@@ -252,7 +251,7 @@ struct ReadRoutes {
         try await recordAccess(principal: principal, customers: shown.map { ($0, agenda.homeStores[$0]) }, fields: ["birthday"],
                                endpoint: "GET /v1/reports/care-agenda", purpose: "care agenda", context: context)
         var m: [(String, JSONValue)] = [("tasks", .array(Array(tasks[page]))), ("total", .number(String(tasks.count))),
-                                        ("limit", .number(String(limit))), ("offset", .number(String(offset))), asOfMember(point, now)]
+                                        ("limit", .number(String(limit))), ("offset", .number(String(offset))), asOfMember(point, agenda.start)]
         if let why = agenda.winBackUnavailable { m.append(("winBackUnavailable", .string(why))) }
         return jsonResponse(.object(m), headers: [.cacheControl: "no-store"])
     }

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import ClienteleCLI
 
 /// `clientele bench` leaves nothing behind in --dir: each measurement's folder goes with the
 /// key and model stores made inside it, also when a measurement fails.
@@ -25,22 +24,5 @@ struct BenchCleanupTests {
         #expect(r.stderr.contains("clientele ingest exited"), "\(r.stderr)")
         let left = try FileManager.default.subpathsOfDirectory(atPath: dir.path)
         #expect(left == [], "left behind: \(left.sorted())")
-    }
-
-    @Test("removeTree removes nested folders and files, and a symbolic link without following it")
-    func removeTreeNested() throws {
-        let dir = try TempFolder("remove-tree"); defer { dir.remove() }
-        let outside = try TempFolder("remove-tree-outside"); defer { outside.remove() }
-        try Data("keep".utf8).write(to: URL(fileURLWithPath: outside.path + "/kept"))
-        let root = dir.path + "/clientele-bench-models-x"
-        for folder in ["", "/keys", "/models", "/models/deeper"] {
-            try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
-            try Data("x".utf8).write(to: URL(fileURLWithPath: root + folder + "/data.mdb"))
-        }
-        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outside.path)
-        #expect(removeTree(root))
-        #expect(!FileManager.default.fileExists(atPath: root))
-        #expect(FileManager.default.fileExists(atPath: outside.path + "/kept"))
-        #expect(removeTree(root), "a path that is already gone is removed")
     }
 }

@@ -14,15 +14,26 @@ struct AsOfTests {
         "/v1/audit/customers/C-1/events", "/v1/audit/customers/C-1/accesses", "/v1/audit/actors/token:manager/events",
     ]
 
-    @Test("every read endpoint takes a time or a sequence number, and names asOf when it is neither")
+    @Test("every read endpoint takes a time or a sequence number, echoes it as asOf, and names asOf when it is neither")
     func everyEndpoint() async throws {
         try await ServerFixture.withServer { c in
             #expect(try await c.post("/v1/customers", as: "manager", registerBody).status == .created)
             for uri in Self.readEndpoints {
                 let joiner = uri.contains("?") ? "&" : "?"
+                let live = try await c.get(uri, as: "admin")
+                #expect(live.status == .ok, "\(uri): \(live.status) \(live.text)")
+                #expect(Self.echoedTime(live) != nil && live.json["asOf"]?["sequence"] == nil, "\(uri): asOf \(live.json["asOf"].map { "\($0)" } ?? "missing")")
                 for good in ["1", "2100-01-01T00:00:00Z", "2100-01-01T08:00:00%2B08:00"] {
                     let r = try await c.get(uri + joiner + "asOf=" + good, as: "admin")
                     #expect(r.status == .ok, "\(uri) asOf=\(good): \(r.status) \(r.text)")
+                    // The answer names the point it describes: the time given, or the sequence and when it was recorded.
+                    let echo = r.json["asOf"].map { "\($0)" } ?? "missing"
+                    if good == "1" {
+                        #expect(r.json["asOf"]?["sequence"] == .number("1") && Self.echoedTime(r) != nil, "\(uri) asOf=1: asOf \(echo)")
+                    } else {
+                        let given = Timestamp(iso8601: good.replacing("%2B", with: "+"))?.microseconds
+                        #expect(Self.echoedTime(r) == given && r.json["asOf"]?["sequence"] == nil, "\(uri) asOf=\(good): asOf \(echo)")
+                    }
                 }
                 for bad in ["yesterday", "2026-11-20", "2026-11-20T10:00:00", "-1", "1.5", "18446744073709551616"] {
                     let r = try await c.get(uri + joiner + "asOf=" + bad, as: "admin")
@@ -135,6 +146,11 @@ struct AsOfTests {
             let detail = t["birthday"]?.stringValue ?? t["complaint"]?.stringValue ?? t["risk"].map { "\($0)" } ?? ""
             return "\(task) \(customer) \(detail)"
         }
+    }
+
+    /// The moment an answer's `asOf` member names (`asOf.time`), in microseconds.
+    static func echoedTime(_ r: Reply) -> Int64? {
+        r.json["asOf"]?["time"]?.stringValue.flatMap { Timestamp(iso8601: $0) }?.microseconds
     }
 
     /// The `sequence` of each item of `list` in the answer to `uri` as of `asOf`, as compliance.

@@ -128,13 +128,13 @@ struct AnalystBenchmarks {
             // Beside the ledger's folder, so that neither copy lands inside what it copies; removed whatever happens.
             let target = ledger.path + ".backup-\(run)"
             let copy = ledger.path + ".cp-\(run)"
-            defer { removeTree(target); removeTree(copy) }
+            defer { Files.removeTree(target); Files.removeTree(copy) }
             let start = Clock.seconds()
             let manifest = try LedgerBackup.take(db: ledger.path, to: target)
             ours.append(Clock.seconds() - start)
             written = manifest.bytes
             precondition(manifest.headSequence >= UInt64(events))
-            removeTree(target)
+            Files.removeTree(target)
 
             mkdir(copy, 0o700)
             mkdir(copy + "/keys", 0o700)

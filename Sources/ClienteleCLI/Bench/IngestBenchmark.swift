@@ -1,3 +1,4 @@
+import Backup
 import LedgerJSON
 import SyntheticChain
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ struct IngestBenchmark {
     /// Runs `clientele ingest ARGUMENTS FILE --json` in a child against a fresh ledger.
     func run(file: String, arguments: [String]) throws -> Measurement {
         let db = try temporaryFolder(in: folder, label: "ingest")
-        defer { if !keep { removeTree(db) } }
+        defer { if !keep { Files.removeTree(db) } }
         let me = Self.executable()
         _ = try Self.spawn(me, ["init", "--db", db])
         let started = Clock.seconds()

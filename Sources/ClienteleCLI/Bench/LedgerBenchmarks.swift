@@ -1,3 +1,4 @@
+import Backup
 import Ledger
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ struct LedgerBenchmarks {
         options.create = true
         options.environment.durable = durable
         do { return try Ledger(path: path, options: options) } catch {
-            if !keep { removeTree(path) }
+            if !keep { Files.removeTree(path) }
             throw error
         }
     }
@@ -39,7 +40,7 @@ struct LedgerBenchmarks {
     /// (`keys/`, `models/`, `access/`). Close the key and projection stores opened on it first.
     func dispose(_ ledger: Ledger) {
         ledger.close()
-        if !keep { removeTree(ledger.path) }
+        if !keep { Files.removeTree(ledger.path) }
     }
 
     /// Runs `body`, disposing of `ledger` when it throws: for the functions that fill a fresh
@@ -174,27 +175,4 @@ func temporaryFolder(in parent: String, label: String) throws -> String {
         throw BenchFailure("cannot create a temporary folder in \(parent): \(String(cString: strerror(errno)))")
     }
     return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-/// Removes `path` and everything under it, as `rm -rf` does: a ledger's folder holds the log and
-/// the folders made beside it (`keys/`, `models/`, `access/`). Symbolic links are removed, never followed.
-/// - Returns: false when something could not be removed (it goes on with the rest).
-@discardableResult
-func removeTree(_ path: String) -> Bool {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return errno == ENOENT }
-    guard st.st_mode & S_IFMT == S_IFDIR else { return unlink(path) == 0 }
-    var removed = true
-    if let dir = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for name in names { removed = removeTree(path + "/" + name) && removed }
-    }
-    return rmdir(path) == 0 && removed
 }

@@ -26,6 +26,8 @@ extension Clientele {
             @Option(help: "The day, YYYY-MM-DD (the store's local date).")
             var date: String
 
+            @OptionGroup var asOf: AsOfOptions
+
             @Option(help: "Output: table or json.")
             var format: OutputFormat = .table
 
@@ -39,7 +41,8 @@ extension Clientele {
                 defer { ledger.close() }
                 let models = try ProjectionStore(ledger: ledger)
                 defer { models.close() }
-                let day = try models.record(DailySummaryProjector(), key: "\(store)|\(date)") ?? DailySummary()
+                // As GET /v1/reports/daily: the day as folded by the point, or the live model.
+                let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)
                 // Breaches: the day's complaints whose clocks broke, as of the end of that day (or now, if sooner).
                 let config = try settings.load().sla
                 let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: models, sla: config)

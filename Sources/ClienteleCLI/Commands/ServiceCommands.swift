@@ -17,6 +17,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @Option(help: "Group by store, staff, category or month.") var by: Dimension = .store
         @Option(help: "Only this month (YYYY-MM).") var month: String?
+        @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
         func run() async throws {
@@ -25,9 +26,10 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
+            // As GET /v1/reports/satisfaction: the callbacks and complaints the point includes.
             var complaints: [String: ComplaintRecord] = [:]
-            try models.records(ComplaintStatusProjector()) { k, r in complaints[k] = r; return true }
-            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month)
+            for (k, r) in try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point).records { complaints[k] = r }
+            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month, asOf: asOf.point)
             switch format {
             case .json:
                 var w = JSONWriter()
@@ -59,6 +61,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var settings: ConfigOptions
         @Option(help: "Only complaints filed in this month (YYYY-MM).") var month: String?
+        @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table or json.") var format: OutputFormat = .table
 
         func run() async throws {
@@ -68,9 +71,9 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var complaints: [ComplaintRecord] = []
-            try models.records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
-            let staff = ServiceReports.staff(complaints: complaints, period: month, at: Timestamp.now().microseconds, sla: config.sla)
+            // As GET /v1/reports/staff: the complaint records of the point, their clocks at its moment.
+            let (records, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
+            let staff = ServiceReports.staff(complaints: records.map(\.1), period: month, at: now.microseconds, sla: config.sla)
             if format == .json {
                 var w = JSONWriter()
                 for p in staff {
@@ -100,17 +103,18 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             commandName: "care-agenda",
             abstract: "Birthdays in the coming week, callbacks due, win-back candidates — only customers whose consent allows the channel.",
-            discussion: "Birthdays are personal data: they are unsealed from the ledger with the master key, and the read is recorded.")
+            discussion: """
+                The week starts today, or on the day of --as-of (a time in its own zone; for a sequence \
+                number, the day that event was recorded), and is planned from the customers, consents and \
+                complaints of that point. Birthdays are personal data: they are unsealed from the ledger \
+                with the master key, and the read is recorded.
+                """)
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions
         @OptionGroup var settings: ConfigOptions
-        @Option(name: .customLong("as-of"), help: "The day to plan from (RFC 3339; default now).") var asOf: String?
+        @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
-
-        func validate() throws {
-            if let asOf, Timestamp(iso8601: asOf) == nil { throw ValidationError("--as-of must be an RFC 3339 time with a zone") }
-        }
 
         func run() async throws {
             let principal = try options.authorize(.readCustomers, config: settings.path)
@@ -119,9 +123,8 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            var now = asOf.flatMap { Timestamp(iso8601: $0) } ?? Timestamp.now()
-            if asOf == nil { now.offsetMinutes = Int16(config.sla.defaultHours.offsetMinutes) }
-            let agenda = try models.careAgenda(now: now, configuration: config)
+            // As GET /v1/reports/care-agenda: the week from the point's day, planned from the state at that point.
+            let agenda = try models.careAgenda(asOf: asOf.point, configuration: config)
             if let why = agenda.winBackUnavailable { Output.error("no win-back candidates: \(why)") }
             let sortedBirthdays = agenda.birthdays.map { ($0.customer, $0.day, $0.channel) }
             let sortedCallbacks = agenda.callbacks.map { ($0.customer, $0.complaint) }
@@ -137,7 +140,7 @@ extension Clientele {
                 for (c, complaint) in sortedCallbacks { Output.line("callback,\(c),\(complaint),") }
                 for a in winBack { Output.line("win-back,\(a.customer),\(Format.fixed(a.risk, 4)),\"\(a.action)\"") }
             case .table:
-                printTables(now: now, birthdays: sortedBirthdays, callbacks: sortedCallbacks, winBack: Array(winBack))
+                printTables(now: agenda.start, birthdays: sortedBirthdays, callbacks: sortedCallbacks, winBack: Array(winBack))
             }
             recordAccesses()
             func recordAccesses() {

@@ -75,9 +75,10 @@ public struct ConsentState: Sendable, Equatable {
 
 extension CustomerLedger {
     /// The customer's consents as of `time` (business time) and/or `sequence` (what the ledger
-    /// knew then); by default from every event in the log.
+    /// knew then; 0: nothing yet); by default from every event in the log.
     public func consents(of customer: String, asOf time: Timestamp? = nil, sequence: UInt64? = nil) throws -> ConsentState {
         var state = ConsentState()
+        if sequence == 0 { return state }
         // Only the events consent depends on are decoded; none of them carries personal fields.
         try scanForFold(EventQuery(.customer(customer), sequences: 1...(sequence ?? .max)), types: ConsentState.eventTypes) { event in
             if let time, event.recorded.occurredAt > time { return true }
