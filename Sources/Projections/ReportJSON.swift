@@ -56,17 +56,32 @@ extension ChurnAssessment {
 
 extension ComplaintQueue {
     /// The complaints filed at `store` on `date` (a `DailySummary`'s `openedComplaints`) whose SLA
-    /// clocks broke, as of the end of that day (or now, if sooner).
-    public static func breached(_ opened: [String], store: String, date: String, models: ProjectionStore, sla: SLAConfiguration,
-                                catchingUp: Bool = true) throws -> [String] {
+    /// clocks broke, judged at the end of that day or at `now`, whichever is sooner.
+    public static func breached(_ opened: [String], store: String, date: String, now: Int64, sla: SLAConfiguration,
+                                record: (String) throws -> ComplaintRecord?) rethrows -> [String] {
+        guard let end = Timestamp(iso8601: date + "T23:59:59Z") else { return [] }
+        let zone = Int64((sla.hours[store] ?? sla.defaultHours).offsetMinutes) * 60_000_000
         var breached: [String] = []
         for id in opened {
-            guard let r = try (catchingUp ? models.record(ComplaintStatusProjector(), key: id) : models.storedRecord(ComplaintStatusProjector(), key: id)) else { continue }
-            let zone = Int64((sla.hours[store] ?? sla.defaultHours).offsetMinutes) * 60_000_000
-            guard let end = Timestamp(iso8601: date + "T23:59:59Z") else { continue }
-            let clocks = ComplaintSLA.clocks(r, at: min(end.microseconds - zone, Timestamp.now().microseconds), configuration: sla)
+            guard let r = try record(id) else { continue }
+            let clocks = ComplaintSLA.clocks(r, at: min(end.microseconds - zone, now), configuration: sla)
             if clocks.contains(where: { $0.state == .breached || $0.state == .missed }) { breached.append(id) }
         }
         return breached
+    }
+}
+
+extension ProjectionStore {
+    /// The daily report's breached complaints (`ComplaintQueue.breached`): live, or as of `point` —
+    /// the complaints as the ledger held them then, judged no later than that moment.
+    public func breachedComplaints(_ opened: [String], store: String, date: String, asOf point: AsOf?, sla: SLAConfiguration,
+                                   catchingUp: Bool = true) throws -> [String] {
+        if let point {
+            let records = try fold(ComplaintStatusProjector(), asOf: point)
+            return ComplaintQueue.breached(opened, store: store, date: date, now: try moment(of: point).microseconds, sla: sla) { records[$0] }
+        }
+        return try ComplaintQueue.breached(opened, store: store, date: date, now: Timestamp.now().microseconds, sla: sla) { id in
+            try catchingUp ? record(ComplaintStatusProjector(), key: id) : storedRecord(ComplaintStatusProjector(), key: id)
+        }
     }
 }

@@ -225,8 +225,8 @@ struct ReadRoutes {
         let point = try request.asOf()
         if point == nil { try backend.ensureModelsSeeWrites() }
         let day = try backend.models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
-        let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: backend.models,
-                                                   sla: backend.configuration.sla, catchingUp: false)
+        let breached = try backend.models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: point,
+                                                             sla: backend.configuration.sla, catchingUp: false)
         var json = day.json
         if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
         return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), try asOfMember(point)]))

@@ -45,6 +45,26 @@ struct AsOfTests {
         }
     }
 
+    @Test("the daily report's breached complaints as of a time are judged at that time, not now")
+    func dailyBreachesAsOf() async throws {
+        try await ServerFixture.withServer { c in
+            let register = #"{"customer":"C-1","store":"S1","name":"王芳","occurredAt":"2026-01-05T09:00:00+08:00"}"#
+            #expect(try await c.post("/v1/customers", as: "manager", register).status == .created)
+            let filed = try await c.post("/v1/customers/C-1/complaints", as: "manager",
+                                         #"{"complaint":"CP-1","category":"price","severity":"low","occurredAt":"2026-01-05T10:00:00+08:00"}"#)
+            #expect(filed.status == .created, "\(filed.text)")
+            func breached(_ asOf: String?) async throws -> JSONValue? {
+                let r = try await c.get("/v1/reports/daily?store=S1&date=2026-01-05" + (asOf.map { "&asOf=" + $0 } ?? ""), as: "manager")
+                #expect(r.status == .ok, "\(r.text)")
+                return r.json["summary"]?["breachedComplaints"]
+            }
+            // By the end of the day the response clock has broken (this read also brings the models up
+            // to date); half an hour after filing, nothing had broken yet.
+            #expect(try await breached(nil) == .array([.string("CP-1")]))
+            #expect(try await breached("2026-01-05T10:30:00%2B08:00") == .array([]))
+        }
+    }
+
     @Test("the care agenda as of a time: the customers, consents and complaints of that day")
     func careAgendaAsOfTime() async throws {
         try await ServerFixture.withServer { c in

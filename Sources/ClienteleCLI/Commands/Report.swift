@@ -43,9 +43,9 @@ extension Clientele {
                 defer { models.close() }
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
                 let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)
-                // Breaches: the day's complaints whose clocks broke, as of the end of that day (or now, if sooner).
+                // Breaches: the day's complaints whose clocks broke by the end of that day (or by the point / now, if sooner).
                 let config = try settings.load().sla
-                let breached = try ComplaintQueue.breached(day.openedComplaints, store: store, date: date, models: models, sla: config)
+                let breached = try models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: asOf.point, sla: config)
                 let currency = day.currency ?? "CNY"
                 if format == .json {
                     var json = day.json
