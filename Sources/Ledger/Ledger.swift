@@ -160,4 +160,9 @@ public final class Ledger: Sendable {
 extension Ledger {
     /// Write transactions and events the group-commit writer has committed since the ledger was opened.
     public var groupCommitCounters: (transactions: Int, events: Int) { writer.counters }
+
+    /// What the writer's last commit wrote: for bulk loads that size their transactions by the
+    /// pages a transaction changes (LMDB holds each in memory until the commit). Read it in a
+    /// `submit` completion to see the commit that completion reports.
+    public var lastCommit: CommitReport { writer.last }
 }
