@@ -7,7 +7,7 @@ import TestSupport
 struct SeenCustomersTests {
     @Test("holds exactly the ids inserted, through many growths and block boundaries")
     func exact() {
-        var set = SeenCustomers(capacity: 4)
+        var set = SeenCustomers()
         var reference = Set<String>()
         var random = SplitMix64(seed: 11)
         for i in 0..<60_000 {
