@@ -12,7 +12,8 @@ public struct LedgerOptions: Sendable {
     /// Create the folder and the databases when they do not exist.
     public var create = false
     /// While writing a transaction, unmap the ledger's pages this process has read after every
-    /// this many events (0: never), and once more after each commit.
+    /// this many events (0: never), and once more after each commit, when the process also hands
+    /// the memory freed by the commit back to the system (`malloc_trim`).
     ///
     /// For bulk loads into a large ledger: every event inserts into two indexes with random keys
     /// (by_source, by_customer), so a long load reads pages all over the file through LMDB's map,
