@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(name: "bgnbd-fit", dependencies: ["CustomerBase"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "AccessTests", dependencies: ["TestSupport", "Access", "LedgerJSON"]),
-        .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger", "LMDB"]),
+        .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger", "LMDB", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CustomerEventsTests", dependencies: ["CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON", "LMDB"]),
         .testTarget(name: "POSImportTests", dependencies: ["TestSupport", "POSImport", "Ledger"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["TestSupport", "Projections", "Replay", "CustomerEvents", "SyntheticChain", "Ledger", "LedgerJSON"]),

@@ -13,7 +13,7 @@ public struct Clientele: AsyncParsableCommand {
             Start with `clientele init`, feed events with `clientele append`, check them with
             `clientele verify`, and measure the machine with `clientele bench`.
             """,
-        subcommands: [Init.self, Token.self, Append.self, Ingest.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
+        subcommands: [Init.self, Upgrade.self, Token.self, Append.self, Ingest.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
                       Customer.self, Segments.self, Churn.self, Complaints.self, Report.self, Satisfaction.self, Staff.self,
                       CareAgenda.self, Rebuild.self, Generate.self, Serve.self, Replay.self, Audit.self, Backup.self, Restore.self, Bench.self]
     )

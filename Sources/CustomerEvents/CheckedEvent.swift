@@ -73,6 +73,7 @@ extension CustomerLedger {
         }
         var out: [Result<NewEvent, EventInputError>] = []
         out.reserveCapacity(checked.count)
+        var writer = JSONWriter(capacity: 4096)
         for (i, c) in checked.enumerated() {
             var body = c.payload
             if let (stripped, fields) = personal[i] {
@@ -85,10 +86,17 @@ extension CustomerLedger {
                     continue
                 }
             }
-            var writer = JSONWriter(capacity: 512)
+            writer.bytes.removeAll(keepingCapacity: true)
             writer.write(body)
             var event = c.event
-            event.payload = writer.bytes
+            // Exactly as large as the text: bulk loads hold tens of thousands of these until their
+            // commit, and a writer's buffer is mostly room to grow.
+            event.payload = writer.bytes.withUnsafeBufferPointer { text in
+                [UInt8](unsafeUninitializedCapacity: text.count) { out, n in
+                    if text.count > 0 { out.baseAddress!.initialize(from: text.baseAddress!, count: text.count) }
+                    n = text.count
+                }
+            }
             out.append(.success(event))
         }
         return out

@@ -9,9 +9,11 @@ import Synchronization
 /// without waiting for the commit; it then gathers the next while that one commits.
 ///
 /// Chunks are small (their events still hold JSON trees, the bulk of the memory), transactions
-/// large: each random-key index page (by source, by customer) is rewritten once per transaction
-/// however many of its keys change, so large transactions write far less. At most two chunks wait
-/// to be sealed and one transaction to be committed, so memory is bounded by the transaction size.
+/// large: each random-key index page (by customer, and by source for ids without order) is
+/// rewritten once per transaction however many of its keys change, so large transactions write
+/// far less. Their size follows the pages the last commits wrote (`TransactionSizing`). At most
+/// two chunks wait to be sealed and one transaction to be committed, so memory is bounded by the
+/// transaction size.
 ///
 /// Everything keeps its order (a customer's registration is committed before their purchases),
 /// and a transaction is one submission, which the group-commit writer never splits: a
@@ -34,7 +36,8 @@ final class CommitPipeline: @unchecked Sendable {
     }
 
     private let ledger: CustomerLedger
-    private let sizing: TransactionSizing
+    /// Learns from each commit the pages it wrote (written on the writer thread, read on the sealing thread).
+    private let sizing: Mutex<TransactionSizing>
     /// Events in the ledger, as of the last commit (sealing thread).
     private var ledgerEvents: Int
     /// The size of the transaction being gathered (sealing thread).
@@ -49,7 +52,7 @@ final class CommitPipeline: @unchecked Sendable {
     /// A pipeline into `ledger`, which holds `ledgerEvents` events now.
     init(ledger: CustomerLedger, sizing: TransactionSizing, ledgerEvents: Int) {
         self.ledger = ledger
-        self.sizing = sizing
+        self.sizing = Mutex(sizing)
         self.ledgerEvents = ledgerEvents
         limit = sizing.limit(ledgerEvents: ledgerEvents)
     }
@@ -103,9 +106,12 @@ final class CommitPipeline: @unchecked Sendable {
         pendingRoles = []
         // The next transaction is sized for the ledger as it will be after this one.
         ledgerEvents += events.count
-        limit = sizing.limit(ledgerEvents: ledgerEvents)
+        limit = sizing.withLock { $0.limit(ledgerEvents: ledgerEvents) }
         commitSlot.wait()
         ledger.ledger.submit(events) { results in
+            // The writer thread, right after the commit: what it wrote sizes the transactions to come.
+            let commit = self.ledger.ledger.lastCommit
+            if let written = commit.bytesWritten { self.sizing.withLock { $0.observe(events: commit.events, bytesWritten: written) } }
             self.tally.withLock { t in
                 for (result, role) in zip(results, roles) { Self.count(result, role, into: &t) }
             }

@@ -12,8 +12,8 @@ public struct IngestOptions: Sendable {
     public var maxRejects: Int?
     /// How many events one write transaction holds (about: a receipt's events are never split
     /// between two): up to 50,000 — large transactions write less, each index page they touch
-    /// being rewritten once — and fewer as the ledger grows, so that the index pages they dirty
-    /// stay within 128 MiB.
+    /// being rewritten once — and fewer when the last commits show that the pages they change
+    /// (held in memory until the commit) would pass the budget.
     public var transactions: TransactionSizing
     /// Events checked before they are handed to the sealing thread (their JSON trees are the bulk
     /// of the memory in flight).

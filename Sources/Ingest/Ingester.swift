@@ -39,7 +39,7 @@ public final class Ingester {
     /// What has been done so far (complete once `run` returns; partial when it throws).
     public private(set) var summary = IngestSummary()
 
-    private var seenCustomers = Set<String>()
+    private var seenCustomers = SeenCustomers()
     private var batch: [CheckedEvent] = []
     private var roles: [PlannedEvent.Role] = []
     private var pipeline: CommitPipeline?
@@ -63,7 +63,7 @@ public final class Ingester {
     ///   and every receipt counted as recorded is committed.
     public func run(files: [String]) throws(IngestError) -> IngestSummary {
         summary = IngestSummary()
-        seenCustomers = []
+        seenCustomers = SeenCustomers()
         rowsBefore = 0
         bytesBefore = 0
         summary.dryRun = options.dryRun
@@ -185,7 +185,7 @@ public final class Ingester {
                 return
             }
         }
-        seenCustomers.insert(customer)
+        _ = seenCustomers.insert(customer)
         if mapped.unitemized { summary.unitemizedReceipts += 1 }
         for (c, planned) in zip(checked, mapped.events) {
             batch.append(c)

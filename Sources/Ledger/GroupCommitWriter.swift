@@ -1,3 +1,4 @@
+import LMDB
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,6 +29,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private unowned(unsafe) var ledger: Ledger?
     private var committedTransactions = 0
     private var committedEvents = 0
+    private var lastCommit = CommitReport(events: 0, bytesWritten: nil)
 
     init(maxEventsPerTransaction: Int, releaseAfterCommit: Bool = false) {
         self.maxEventsPerTransaction = max(1, maxEventsPerTransaction)
@@ -85,6 +87,46 @@ final class GroupCommitWriter: @unchecked Sendable {
         return (committedTransactions, committedEvents)
     }
 
+    /// What the last commit wrote.
+    var last: CommitReport {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return lastCommit
+    }
+
+    /// Bytes this process has handed to write(2) and its kind so far ("wchar" in /proc/self/io),
+    /// nil where there is no such file. LMDB writes a transaction's changed pages, and nothing
+    /// else, with pwrite at its commit (this wrapper does not use MDB_WRITEMAP), so the difference
+    /// around a commit is the pages it changed (and a few bytes of whatever other threads wrote).
+    static func bytesWrittenByProcess() -> Int? {
+        let fd = open("/proc/self/io", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                      UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &buffer) { (b: UnsafeMutableRawBufferPointer) -> Int? in
+            let n = read(fd, b.baseAddress, b.count)
+            guard n > 0 else { return nil }
+            // "rchar: N\nwchar: N\n…"
+            let text = UnsafeRawBufferPointer(rebasing: b[0..<n])
+            var i = 0
+            while i + 7 <= n {
+                if text[i] == UInt8(ascii: "w") && text[i + 1] == UInt8(ascii: "c") && text[i + 5] == UInt8(ascii: ":") {
+                    var j = i + 6, value = 0
+                    while j < n && text[j] == UInt8(ascii: " ") { j += 1 }
+                    while j < n, text[j] >= UInt8(ascii: "0"), text[j] <= UInt8(ascii: "9") {
+                        value = value * 10 + Int(text[j] - UInt8(ascii: "0"))
+                        j += 1
+                    }
+                    return value
+                }
+                while i < n && text[i] != 0x0A { i += 1 }
+                i += 1
+            }
+            return nil
+        }
+    }
+
     private func loop() {
         while true {
             pthread_mutex_lock(mutex)
@@ -99,7 +141,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 count += queue[taken].events.count
                 taken += 1
             }
-            let batch = Array(queue[0..<taken])
+            var batch = Array(queue[0..<taken])
             queue.removeFirst(taken)
             pthread_mutex_unlock(mutex)
 
@@ -112,12 +154,15 @@ final class GroupCommitWriter: @unchecked Sendable {
                 events.reserveCapacity(count)
                 for submission in batch { events.append(contentsOf: submission.events) }
             }
+            let before = Self.bytesWrittenByProcess()
             let results = ledger!.commit(events)
+            let after = Self.bytesWrittenByProcess()
             events = []
             if releaseAfterCommit { ledger!.releaseMappedPages() }
             pthread_mutex_lock(mutex)
             committedTransactions += 1
             committedEvents += count
+            lastCommit = CommitReport(events: count, bytesWritten: before.flatMap { b in after.map { $0 - b } })
             pthread_mutex_unlock(mutex)
             var offset = 0
             for submission in batch {
@@ -125,6 +170,21 @@ final class GroupCommitWriter: @unchecked Sendable {
                 submission.completion(Array(results[offset..<(offset + n)]))
                 offset += n
             }
+            batch = []
+            // A bulk load's events are made on another thread, whose malloc arena keeps their
+            // memory once they are freed here; LMDB's pages come from this thread's arena. Hand
+            // back the free pages of every arena, so that the two peaks do not add up in the
+            // process's resident size.
+            if releaseAfterCommit { Heap.releaseFreePages() }
         }
     }
+}
+
+/// What one commit of the group-commit writer did.
+public struct CommitReport: Sendable, Hashable {
+    /// Events in the transaction.
+    public var events: Int
+    /// Bytes the process wrote during the commit (LMDB's changed pages of the transaction), nil
+    /// where the system does not say.
+    public var bytesWritten: Int?
 }

@@ -12,7 +12,8 @@ public struct LedgerOptions: Sendable {
     /// Create the folder and the databases when they do not exist.
     public var create = false
     /// While writing a transaction, unmap the ledger's pages this process has read after every
-    /// this many events (0: never), and once more after each commit.
+    /// this many events (0: never), and once more after each commit, when the process also hands
+    /// the memory freed by the commit back to the system (`malloc_trim`).
     ///
     /// For bulk loads into a large ledger: every event inserts into two indexes with random keys
     /// (by_source, by_customer), so a long load reads pages all over the file through LMDB's map,
@@ -21,6 +22,10 @@ public struct LedgerOptions: Sendable {
     /// unmapped — the whole file, sooner or later. Unmapping costs a minor fault when a page is read
     /// again; no I/O (see `Environment.releaseMappedPages`).
     public var releaseMappedPagesEvery = 0
+    /// Bring a ledger written by an earlier version to this version's format when opening it
+    /// (`clientele upgrade`): indexes whose layout changed are rebuilt from the log, which is
+    /// read and never changed. Without it, such a ledger is refused with `.upgradeNeeded`.
+    public var upgrade = false
 
     /// The defaults: durable, open an existing ledger only.
     public init() {}
@@ -45,9 +50,17 @@ public final class Ledger: Sendable {
     let meta: Database
     let writer: GroupCommitWriter
     let releaseEvery: Int
+    /// What opening did to bring the ledger to this version's format (nil: nothing was needed).
+    public let upgraded: FormatUpgrade?
 
-    /// What this build writes in the `meta` database under `format`.
-    public static let formatTag = "clientele-ledger/1"
+    /// What this build writes in the `meta` database under `format` (docs/log-format.md).
+    /// Format 2 changed the by_source keys (format 1 hashed the whole source reference).
+    public static let formatTag = "clientele-ledger/2"
+    /// Earlier formats this build can upgrade: their log is the same, only by_source differs.
+    static let upgradableTags = ["clientele-ledger/1"]
+    /// Stands in `meta` while an upgrade rebuilds by_source, so that an interrupted upgrade is
+    /// refused like the old format until it is run again.
+    static let upgradingTag = "clientele-ledger/2 (upgrade in progress)"
 
     /// Opens the ledger in folder `path` (creating it when `options.create` is set).
     public init(path: String, options: LedgerOptions = LedgerOptions()) throws(LedgerError) {
@@ -93,10 +106,24 @@ public final class Ledger: Sendable {
         } catch {
             throw .io(path: path, reason: "\(error)")
         }
+        var upgraded: FormatUpgrade?
         if let found, found != Ledger.formatTag {
-            environment.close()
-            throw .notALedger(path: path, reason: "its format is '\(found)', this build reads '\(Ledger.formatTag)'")
+            guard Ledger.upgradableTags.contains(found) || found == Ledger.upgradingTag else {
+                environment.close()
+                throw .notALedger(path: path, reason: "its format is '\(found)', this build reads '\(Ledger.formatTag)'")
+            }
+            guard options.upgrade else {
+                environment.close()
+                throw .upgradeNeeded(path: path, found: found)
+            }
+            do {
+                upgraded = try Ledger.rebuildSourceIndex(environment, log: log, bySource: bySource, meta: meta, from: found)
+            } catch {
+                environment.close()
+                throw error
+            }
         }
+        self.upgraded = upgraded
         writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction, releaseAfterCommit: releaseEvery > 0)
         writer.start(ledger: self)
     }
@@ -134,4 +161,9 @@ public final class Ledger: Sendable {
 extension Ledger {
     /// Write transactions and events the group-commit writer has committed since the ledger was opened.
     public var groupCommitCounters: (transactions: Int, events: Int) { writer.counters }
+
+    /// What the writer's last commit wrote: for bulk loads that size their transactions by the
+    /// pages a transaction changes (LMDB holds each in memory until the commit). Read it in a
+    /// `submit` completion to see the commit that completion reports.
+    public var lastCommit: CommitReport { writer.last }
 }

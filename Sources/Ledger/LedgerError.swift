@@ -12,6 +12,9 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
     case closed
     /// A file-system call failed.
     case io(path: String, reason: String)
+    /// The ledger was written by an earlier version (format `found`, or an upgrade left unfinished):
+    /// `clientele upgrade` brings it to this version's format.
+    case upgradeNeeded(path: String, found: String)
 
     public var description: String {
         switch self {
@@ -25,6 +28,11 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
             return "the ledger is closed"
         case .io(let path, let reason):
             return "\(path): \(reason)"
+        case .upgradeNeeded(let path, let found):
+            let what = found == Ledger.upgradingTag ? "an upgrade of the ledger at \(path) was started and not finished"
+                : "the ledger at \(path) is in format '\(found)', written by an earlier version; this version reads '\(Ledger.formatTag)'"
+            return "\(what). Run `clientele upgrade --db \(path)` once (it rebuilds the by_source index from the log, "
+                + "which it does not change; with no other process using the ledger), then try again"
         }
     }
 }

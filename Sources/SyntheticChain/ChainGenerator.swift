@@ -132,15 +132,34 @@ public struct ChainGenerator {
         step(12, after: 0.01)                                             // closed
     }
 
+    /// Receipt numbers in the order receipts are written, as a POS hands them out: a receipt is
+    /// planned customer by customer, but numbered when it first appears in the chain's time order.
+    struct ReceiptNumbers {
+        private var numbers: [UInt32]
+        private var next: UInt32 = 0
+
+        init(receipts: Int) { numbers = Array(repeating: .max, count: receipts) }
+
+        /// The number of planned receipt `receipt` (its purchase, or whatever mentions it first).
+        mutating func callAsFunction(_ receipt: UInt32) -> String {
+            if numbers[Int(receipt)] == .max {
+                numbers[Int(receipt)] = next
+                next += 1
+            }
+            return ChainBasket.receiptNumber(numbers[Int(receipt)])
+        }
+    }
+
     /// Writes the chain out in time order, one envelope (JSON) at a time.
     public func run(_ emit: (JSONValue) throws -> Void) rethrows {
         let p = parameters
         let zone = p.offsetMinutes
+        var numbers = ReceiptNumbers(receipts: receipts.count)
         for (day, actions) in days.enumerated() {
             let sorted = actions.sorted { ($0.second, $0.customer, $0.kind) < ($1.second, $1.customer, $1.kind) }
             for a in sorted {
                 let at = Timestamp(microseconds: p.start.microseconds + (Int64(day) * 86_400 + Int64(a.second)) * 1_000_000, offsetMinutes: zone)
-                try emitAction(a, at: at, emit)
+                try emitAction(a, at: at, numbers: &numbers, emit)
             }
         }
     }
@@ -156,7 +175,7 @@ public struct ChainGenerator {
         return .object(members)
     }
 
-    private func emitAction(_ a: Action, at: Timestamp, _ emit: (JSONValue) throws -> Void) rethrows {
+    private func emitAction(_ a: Action, at: Timestamp, numbers: inout ReceiptNumbers, _ emit: (JSONValue) throws -> Void) rethrows {
         let p = parameters
         let c = a.customer
         let profile = ChainProfile(seed: p.seed, customer: c, marketingConsent: p.marketingConsent)
@@ -186,7 +205,7 @@ public struct ChainGenerator {
             let basket = ChainBasket(seed: p.seed, receipt: a.aux, currency: p.currency)
             let receiptStore = basket.awayStore.map { ChainProfile.storeId($0 % p.stores) } ?? store
             let cashier = ChainProfile.staffId(receiptStore, Int(a.aux))
-            let number = ChainBasket.receiptNumber(a.aux)
+            let number = numbers(a.aux)
             try emit(envelope("PurchaseRecorded", c, store: receiptStore, actor: "pos-import", channel: "pos", at: at, id: number, version: 2,
                               [("receipt", .string(number)), ("lines", .array(basket.lines.map(\.json))), ("total", basket.total.json),
                                ("payment", .string(basket.payment)), ("cashier", .string(cashier))]))
@@ -195,7 +214,7 @@ public struct ChainGenerator {
         case Kind.returned:
             let basket = ChainBasket(seed: p.seed, receipt: a.aux, currency: p.currency)
             let line = basket.lines[0]
-            let number = ChainBasket.receiptNumber(a.aux)
+            let number = numbers(a.aux)
             let refund = Money(minor: line.amount, currency: p.currency)
             try emit(envelope("ReturnRecorded", c, store: store, actor: "pos-import", channel: "pos", at: at, id: number + "/return",
                               [("receipt", .string(number + "-R")), ("originalReceipt", .string(number)),
@@ -211,14 +230,14 @@ public struct ChainGenerator {
                 payload += [("csat", .number(String(csat))), ("nps", .number(String(min(10, csat * 2 + rng.below(2)))))]
             }
             try emit(envelope("CallbackLogged", c, store: store, actor: ChainProfile.staffId(store, Int(a.aux) + 1), channel: "phone", at: at,
-                              id: ChainBasket.receiptNumber(a.aux) + "/callback", payload))
+                              id: numbers(a.aux) + "/callback", payload))
         default:
-            try emitComplaintStep(Int(a.kind - Kind.complaintBase), complaint: a.aux, customer: c, store: store, at: at, emit)
+            try emitComplaintStep(Int(a.kind - Kind.complaintBase), complaint: a.aux, customer: c, store: store, at: at, numbers: &numbers, emit)
         }
     }
 
     private func emitComplaintStep(_ step: Int, complaint n: UInt32, customer c: Int32, store: String, at: Timestamp,
-                                   _ emit: (JSONValue) throws -> Void) rethrows {
+                                   numbers: inout ReceiptNumbers, _ emit: (JSONValue) throws -> Void) rethrows {
         var rng = ChainRandom(seed: parameters.seed, stream: 7, item: UInt64(n))
         let id = "CP-\(100_000 + n)"
         let categories = ["product-quality", "service-attitude", "logistics", "price", "environment", "other"]
@@ -233,7 +252,7 @@ public struct ChainGenerator {
         switch type {
         case "ComplaintFiled":
             payload += [("category", .string(category)), ("severity", .string(severity)),
-                        ("description", .string(ChainBasket.complaintTexts[category] ?? "Not happy")), ("receipt", .string(ChainBasket.receiptNumber(complaints[Int(n)].receipt)))]
+                        ("description", .string(ChainBasket.complaintTexts[category] ?? "Not happy")), ("receipt", .string(numbers(complaints[Int(n)].receipt)))]
         case "ComplaintPlanProposed": payload.append(("plan", .string(category == "product-quality" ? "replace" : "apology")))
         case "ComplaintActionTaken": payload.append(("action", .string(category == "product-quality" ? "replace" : "apology")))
         case "ComplaintEscalated": payload += [("to", .string("manager-" + store)), ("reason", .string("severity \(severity)"))]

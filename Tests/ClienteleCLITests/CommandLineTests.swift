@@ -104,6 +104,37 @@ struct CommandLineTests {
         #expect(human.stdout.contains("the first bad event is 27"))
     }
 
+    @Test("a ledger of the previous format is refused with what to do; upgrade rebuilds its index and verify passes")
+    func upgrade() throws {
+        let dir = try TempFolder("upgrade"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        _ = try ClienteleBinary.run(["init", "--db", db])
+        let input = (1...30).map { eventLine($0) }.joined(separator: "\n") + "\n"
+        #expect(try ClienteleBinary.run(["append", "--db", db], input: input).status == 0)
+        // What format 1 looked like from outside: its tag (its by_source keys were other bytes).
+        let env = try Environment(path: db)
+        let meta = try env.database("meta")
+        let bySource = try env.database("by_source")
+        try env.write { (txn: borrowing Transaction) throws in
+            try txn.clear(bySource)
+            try Array("format".utf8).withUnsafeBytes { k in
+                try Array("clientele-ledger/1".utf8).withUnsafeBytes { try txn.put(meta, key: k, value: $0) }
+            }
+        }
+        env.close()
+        let refused = try ClienteleBinary.run(["verify", "--db", db])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("clientele upgrade --db \(db)"), "\(refused.stderr)")
+        let upgraded = try ClienteleBinary.run(["upgrade", "--db", db])
+        #expect(upgraded.status == 0, "\(upgraded.stderr)")
+        #expect(upgraded.stdout.contains("from 'clientele-ledger/1' to 'clientele-ledger/2'") && upgraded.stdout.contains("30 events"))
+        #expect(try ClienteleBinary.run(["verify", "--db", db]).stdout.hasPrefix("sound: 30 events"))
+        #expect(try ClienteleBinary.run(["upgrade", "--db", db]).stdout.contains("nothing changed"))
+        // The rebuilt index still finds every event: the same lines again are all duplicates.
+        let again = try ClienteleBinary.run(["append", "--db", db, "--json"], input: input)
+        #expect(again.stdout.split(separator: "\n").allSatisfy { $0.contains("\"status\":\"duplicate\"") })
+    }
+
     @Test("bench --json prints one measurement per line with the agreed fields")
     func benchJSON() throws {
         let dir = try TempFolder("bench"); defer { dir.remove() }

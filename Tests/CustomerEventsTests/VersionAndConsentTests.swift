@@ -82,6 +82,12 @@ struct VersionAndConsentTests {
                   "ComplaintClosed", "CallbackLogged", "CareContactMade", "PointsEarned"] {
             #expect(types.contains(t), "no \(t)")
         }
+        // Receipts are numbered as a POS numbers them: in the order they are rung up.
+        let receipts = a.filter { $0["type"]?.stringValue == "PurchaseRecorded" }.compactMap { $0["payload"]?["receipt"]?.stringValue }
+        #expect(receipts.count > 100 && receipts == receipts.sorted() && Set(receipts).count == receipts.count)
+        // Returns, callbacks and complaints name receipts that were rung up.
+        let returned = a.filter { $0["type"]?.stringValue == "ReturnRecorded" }.compactMap { $0["payload"]?["originalReceipt"]?.stringValue }
+        #expect(!returned.isEmpty && Set(returned).isSubset(of: Set(receipts)))
         // Running it again adds nothing.
         #expect(t.ledger.appendAndWait(a).allSatisfy { (try? $0.get())?.duplicate == true })
     }

@@ -1,0 +1,33 @@
+import Access
+import ArgumentParser
+import Ledger
+
+extension Clientele {
+    /// `clientele upgrade`: brings a ledger written by an earlier version to this version's format.
+    struct Upgrade: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring a ledger written by an earlier version to this version's format.",
+            discussion: """
+                Rebuilds the indexes whose layout changed from the log; the log itself is read and never \
+                changed (docs/log-format.md, "Formats"). Run it once, with no other process using the \
+                ledger. If it is interrupted, the ledger stays refused until it is run again, which \
+                starts over. Does nothing to a ledger already in this version's format.
+                """)
+
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            _ = try options.authorize(.administer)
+            var open = LedgerOptions()
+            open.upgrade = true
+            let ledger = try Ledger(path: options.db, options: open)
+            defer { ledger.close() }
+            if let done = ledger.upgraded {
+                Output.line("Upgraded \(options.db) from '\(done.from)' to '\(done.to)': by_source rebuilt from \(Format.grouped(done.events)) events "
+                    + "(\(Format.grouped(done.sourceEntries)) entries) in \(Format.fixed(done.seconds, 1)) s. Check it with `clientele verify`.")
+            } else {
+                Output.line("\(options.db) is in format '\(Ledger.formatTag)' already; nothing changed.")
+            }
+        }
+    }
+}
