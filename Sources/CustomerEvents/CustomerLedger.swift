@@ -181,6 +181,14 @@ public final class CustomerLedger: Sendable {
         }
     }
 
+    /// The events with the given sequence numbers, as catalog events, unsealing only those whose
+    /// type is in `unsealing`; `body` returns false to stop.
+    public func events(_ sequences: [UInt64], unsealing: Set<[UInt8]>, _ body: (CatalogEvent) throws -> Bool) throws {
+        try ledger.records(sequences) { record in
+            try body(self.read(record, unseal: unsealing.contains(Array(record.typeBytes))))
+        }
+    }
+
     /// Like `scan`, decoding (and unsealing) only the events whose customer `wanted` accepts,
     /// asked before anything is decrypted: a reader that needs few customers' personal fields
     /// does not pay an unsealing for every event it passes.

@@ -25,6 +25,23 @@ extension Ledger {
         }
     }
 
+    /// Lends the events with the given sequence numbers (in the order given, in one snapshot) as
+    /// zero-copy views valid only inside `body`; numbers past the head are skipped. For readers that
+    /// keep pointers into the log, such as the 360 view's profile events.
+    public func records(_ sequences: [UInt64], _ body: (EventRecord) throws -> Bool) throws(LedgerError) {
+        guard !sequences.isEmpty else { return }
+        let log = self.log
+        try reading { txn, keys in
+            for sequence in sequences {
+                guard let bytes = try txn.get(log, key: keys.sequenceKey(sequence)) else { continue }
+                guard let record = EventRecord(bytes) else {
+                    throw LedgerError.notALedger(path: path, reason: "event \(sequence) is damaged; run `clientele verify`")
+                }
+                if try !body(record) { break }
+            }
+        }
+    }
+
     /// Like `scanRecords`, for a scan of much of the log: every `releaseEvery` events it drops
     /// this process's page-table entries for the map (`Environment.releaseMappedPages`), so that a
     /// scan of a log larger than memory does not count the whole file in the process's resident

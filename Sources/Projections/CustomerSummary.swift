@@ -32,6 +32,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var erased = false
     /// The last few receipts: (receipt, at µs, total minor).
     public var recentReceipts: [RecentReceipt] = []
+    /// Where the customer's profile and consents are in the log: the sequence numbers of their
+    /// registration, profile updates, consent changes and erasure, in log order. The 360 view reads
+    /// just these events to show the profile (unsealed then) and consents, however many other
+    /// events — access records above all — the customer's stream holds.
+    public var profileEvents: [UInt64] = []
 
     public struct RecentReceipt: Sendable, Equatable {
         public var receipt: String
@@ -71,6 +76,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
             let id = r.string(), at = r.int(), total = r.int()
             recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total))
         }
+        let m = r.count()
+        if m > 0, !r.failed {
+            profileEvents.reserveCapacity(m)
+            for _ in 0..<m where !r.failed { profileEvents.append(r.unsigned()) }
+        }
         if r.failed { return nil }
     }
 
@@ -96,6 +106,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.bool(erased)
         w.unsigned(UInt64(recentReceipts.count))
         for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total) }
+        w.unsigned(UInt64(profileEvents.count))
+        for x in profileEvents { w.unsigned(x) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -129,14 +141,15 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 
 /// Folds every customer's events into their `CustomerSummary`.
 /// Version 4: records stored in binary (`RecordWriter`), folded from the stored bytes.
+/// Version 5: `profileEvents`, where the profile and consents are in the log.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 4
+    public static let version = 5
     public init() {}
 
     public var eventKinds: EventKind.Set {
         EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved, .complaintFeedbackReceived, .complaintClosed,
-                       .consentGranted, .consentWithdrawn, .customerErased])
+                       .consentGranted, .consentWithdrawn, .customerErased, .customerProfileUpdated])
     }
 
     public func key(for event: borrowing FoldEvent) -> String? { event.customer }
@@ -148,6 +161,12 @@ public struct CustomerSummaryProjector: KeyedProjector {
         let p = event.payload
         // System events (access records, erasures) are stamped in UTC; the store's own events tell its zone.
         if !event.isSystemChannel { s.offsetMinutes = at.offsetMinutes }
+        switch event.kind {
+        case .customerRegistered, .customerProfileUpdated, .consentGranted, .consentWithdrawn, .customerErased:
+            s.profileEvents.append(event.sequence)
+        default:
+            break
+        }
         switch event.kind {
         case .customerRegistered:
             s.registeredAt = s.registeredAt ?? at.microseconds

@@ -54,8 +54,9 @@ extension ProjectionStore {
     /// - Parameters:
     ///   - segmentOf: the customer's segment given their summary and the moment the view describes
     ///     (segments are ranks over every customer: the caller decides how fresh they must be).
-    /// - Complexity: O(the customer's events) plus `segmentOf`.
     ///   - catchingUp: catch the summary model up with the log first (false: read it as stored).
+    /// - Complexity: live, O(the customer's profile and consent events) plus `segmentOf`, however
+    ///   long their stream; as of a past point, O(the customer's events).
     public func customerView(_ id: String, asOf point: AsOf?, configuration: ClienteleConfiguration, catchingUp: Bool = true,
                              segmentOf: (CustomerSummary, Timestamp) throws -> SegmentAssignment?) throws -> CustomerView? {
         func included(_ e: CatalogEvent) -> Bool {
@@ -101,7 +102,7 @@ extension ProjectionStore {
         var consents = ConsentState()
         var asOfSequence: UInt64 = .max
         if case .sequence(let n)? = point { asOfSequence = n }
-        try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes, unsealing: CustomerView.profileTypes) { event in
+        func fold(_ event: CatalogEvent) -> Bool {
             guard included(event) else { return true }
             if ConsentState.eventTypes.contains(Array(event.type.utf8)) {
                 consents.apply(event)
@@ -113,6 +114,14 @@ extension ProjectionStore {
                 if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
             }
             return true
+        }
+        if point == nil {
+            // Live: the summary knows where the profile and consent events are; the rest of the
+            // stream (purchases, access records…) is not read.
+            try ledger.events(summary.profileEvents, unsealing: CustomerView.profileTypes, fold)
+        } else {
+            try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes,
+                            unsealing: CustomerView.profileTypes, fold)
         }
         let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
             + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }

@@ -17,6 +17,7 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     case complaintFeedbackReceived, complaintReopened, complaintClosed
     case callbackLogged
     case careContactMade
+    case customerProfileUpdated
 
     /// The catalog's name of the type.
     public var typeName: String {
