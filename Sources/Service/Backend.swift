@@ -116,6 +116,14 @@ public final class ClienteleBackend: Sendable {
         return out
     }
 
+    /// Visits the live summaries in key order (models caught up to this service's writes first)
+    /// without gathering them: for a pass that keeps only a page of them.
+    func visitSummaries(_ body: (String, CustomerSummary) throws -> Void) throws {
+        try ensureModelsSeeWrites()
+        if try models.checkpointSequence(CustomerSummaryProjector()) == nil { try models.catchUp(CustomerSummaryProjector()) }
+        try models.storedRecords(CustomerSummaryProjector()) { k, r in try body(k, r); return true }
+    }
+
     /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
     /// so requests read the last computation and `refreshRankings` (the background catch-up)
     /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the

@@ -124,33 +124,45 @@ struct ReadRoutes {
         let tier = request.query("tier")
         let limit = try request.intQuery("limit", in: 1...1000, default: 100)
         let offset = try request.intQuery("offset", in: 0...Int(Int32.max), default: 0)
-        let (all, now) = try summaries(asOf: point)
-        let segments = segment == nil ? [:] : (point == nil ? try backend.segments() : Segmentation.assign(all, now: now, rules: backend.configuration.segments))
-        var churn: [String: ChurnAssessment] = [:]
-        if risk != nil {
-            if point == nil { churn = try backend.churn() } else {
-                for a in (try? ChurnModel.assess(all, now: now, configuration: backend.configuration))?.assessments ?? [] { churn[a.customer] = a }
-            }
-        }
         var matches: [JSONValue] = []
         var total = 0
-        for (id, s) in all.sorted(by: { $0.0 < $1.0 }) {
-            if let store, s.homeStore != store { continue }
-            if store == nil, !principal.mayAct(inStore: s.homeStore) { continue }
-            if let segment {
-                guard let a = segments[id], a.kind.rawValue.lowercased() == segment.lowercased() || a.rfmSegment?.lowercased() == segment.lowercased() else { continue }
+        var segments: [String: SegmentAssignment] = [:]
+        var churn: [String: ChurnAssessment] = [:]
+        let segmentWanted = segment?.lowercased(), tierWanted = tier?.lowercased()
+        func consider(_ id: String, _ s: CustomerSummary) {
+            if let store, s.homeStore != store { return }
+            if store == nil, !principal.mayAct(inStore: s.homeStore) { return }
+            if let segmentWanted {
+                guard let a = segments[id], a.kind.rawValue.lowercased() == segmentWanted || a.rfmSegment?.lowercased() == segmentWanted else { return }
             }
-            if let risk, churn[id]?.band.rawValue != risk { continue }
+            if let risk, churn[id]?.band.rawValue != risk { return }
             let t = backend.configuration.tier(forSpend: s.netSpend)
-            if let tier, t.name.lowercased() != tier.lowercased() { continue }
+            if let tierWanted, t.name.lowercased() != tierWanted { return }
             total += 1
-            guard total > offset, matches.count < limit else { continue }
+            guard total > offset, matches.count < limit else { return }
             var m: [(String, JSONValue)] = [("customer", .string(id)), ("homeStore", s.homeStore.map { .string($0) } ?? .null),
                                             ("tier", .string(t.name)), ("netSpend", .number(String(s.netSpend))),
                                             ("currency", .string(s.currency ?? "CNY")), ("receipts", .number(String(s.receipts)))]
             if let a = segments[id] { m.append(("segment", .string(a.kind.rawValue))) }
             if let c = churn[id] { m.append(("risk", .string(c.band.rawValue))) }
             matches.append(.object(m))
+        }
+        // Customers in id order (byte order of the ids, the stored models' key order).
+        let now: Timestamp
+        if let point {
+            let (all, then) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
+            now = then
+            if segment != nil { segments = Segmentation.assign(all, now: now, rules: backend.configuration.segments) }
+            if risk != nil {
+                for a in (try? ChurnModel.assess(all, now: now, configuration: backend.configuration))?.assessments ?? [] { churn[a.customer] = a }
+            }
+            for (id, s) in all.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) { consider(id, s) }
+        } else {
+            // Live: one pass over the stored records in key order, nothing gathered but the page.
+            now = Timestamp.now()
+            if segment != nil { segments = try backend.segments() }
+            if risk != nil { churn = try backend.churn() }
+            try backend.visitSummaries(consider)
         }
         return jsonResponse(.object([("customers", .array(matches)), ("total", .number(String(total))),
                                      ("limit", .number(String(limit))), ("offset", .number(String(offset))), asOfMember(point, now)]))

@@ -290,6 +290,20 @@ struct ServiceTests {
             let all = try await c.get("/v1/customers?limit=2", as: "manager")
             #expect(all.json["total"] == .number("5"))
             if case .array(let page)? = all.json["customers"] { #expect(page.count == 2) }
+            // Pages in id order, live (one pass over the stored model) as as of the head (a fold).
+            func ids(_ r: JSONValue?) -> [String] {
+                guard case .array(let list)? = r else { return [] }
+                return list.compactMap { $0["customer"]?.stringValue }
+            }
+            let second = try await c.get("/v1/customers?limit=2&offset=2", as: "manager")
+            #expect(ids(second.json["customers"]) == ["C-3", "C-4"], "\(second.text)")
+            let head = 1_000_000 // past the head: everything recorded so far
+            for q in ["limit=2&offset=2", "store=S1", "segment=potential", "tier=none&limit=3"] {
+                let live = try await c.get("/v1/customers?" + q, as: "manager")
+                let past = try await c.get("/v1/customers?\(q)&asOf=\(head)", as: "manager")
+                #expect(ids(live.json["customers"]) == ids(past.json["customers"]) && live.json["total"] == past.json["total"], "\(q): \(live.text) vs \(past.text)")
+                if q == "store=S1" { #expect(ids(live.json["customers"]) == ["C-1", "C-3", "C-5"], "\(live.text)") }
+            }
             let s1 = try await c.get("/v1/customers", as: "clerk")
             #expect(s1.json["total"] == .number("3"), "\(s1.text)")
             #expect(try await c.get("/v1/customers?store=S2", as: "clerk").status == .forbidden)
