@@ -106,13 +106,8 @@ public final class ClienteleBackend: Sendable {
 
     /// The live summaries (models caught up to this service's writes first).
     func summaries() throws -> [(String, CustomerSummary)] {
-        try ensureModelsSeeWrites()
         var out: [(String, CustomerSummary)] = []
-        try models.storedRecords(CustomerSummaryProjector()) { k, r in out.append((k, r)); return true }
-        if out.isEmpty, try models.checkpointSequence(CustomerSummaryProjector()) == nil {
-            try models.catchUp(CustomerSummaryProjector())
-            try models.storedRecords(CustomerSummaryProjector()) { k, r in out.append((k, r)); return true }
-        }
+        try visitSummaries { k, r in out.append((k, r)) }
         return out
     }
 
