@@ -132,7 +132,7 @@ final class LineBuffer {
             replaceSecond.toggle()
         }
         reserve(40)
-        withUnsafeBytes(of: &date) { memcpy(base + count, $0.baseAddress!, 10) }
+        _ = withUnsafeBytes(of: &date) { memcpy(base + count, $0.baseAddress!, 10) }
         count += 10
         base[count] = 0x54 // T
         count += 1
@@ -256,7 +256,7 @@ final class PseudonymTable {
             slot.storeBytes(of: Int32(longKeys.count), toByteOffset: 1, as: Int32.self)
             longKeys.append(contentsOf: id)
         }
-        alias.withUnsafeBytes { memcpy(slot + PseudonymTable.aliasAt, $0.baseAddress!, min(32, $0.count)) }
+        _ = alias.withUnsafeBytes { memcpy(slot + PseudonymTable.aliasAt, $0.baseAddress!, min(32, $0.count)) }
         slot.storeBytes(of: h, toByteOffset: PseudonymTable.hashAt, as: UInt64.self)
         entries += 1
     }

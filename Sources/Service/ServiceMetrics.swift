@@ -21,15 +21,20 @@ public final class ServiceMetrics: Sendable {
 
     /// Makes the metrics.
     public init() {
-        appendedEvents = registry.makeCounter(name: "clientele_events_appended_total", help: "Events appended through the service")
-        duplicateEvents = registry.makeCounter(name: "clientele_events_duplicate_total", help: "Appends answered from an earlier identical append (idempotent retries)")
-        rejectedEvents = registry.makeCounter(name: "clientele_events_rejected_total", help: "Events refused (schema, conflict, consent)")
-        personalDataAccesses = registry.makeCounter(name: "clientele_personal_data_accesses_total", help: "PersonalDataAccessed events recorded for responses")
-        groupCommitTransactions = registry.makeGauge(name: "clientele_group_commit_transactions", help: "Write transactions committed by the group-commit writer since start")
-        groupCommitEvents = registry.makeGauge(name: "clientele_group_commit_events", help: "Events committed by the group-commit writer since start")
-        groupCommitMeanBatch = registry.makeGauge(name: "clientele_group_commit_mean_batch_size", help: "Events per group-commit transaction since start")
-        projectionLag = registry.makeGauge(name: "clientele_projection_lag_events", help: "Events in the log not yet folded into the customer-summary model")
-        ledgerHead = registry.makeGauge(name: "clientele_ledger_head_sequence", help: "The sequence number of the last event in the log")
+        appendedEvents = registry.makeCounter(descriptor: Self.name("clientele_events_appended", unit: "total", help: "Events appended through the service"))
+        duplicateEvents = registry.makeCounter(descriptor: Self.name("clientele_events_duplicate", unit: "total", help: "Appends answered from an earlier identical append (idempotent retries)"))
+        rejectedEvents = registry.makeCounter(descriptor: Self.name("clientele_events_rejected", unit: "total", help: "Events refused (schema, conflict, consent)"))
+        personalDataAccesses = registry.makeCounter(descriptor: Self.name("clientele_personal_data_accesses", unit: "total", help: "PersonalDataAccessed events recorded for responses"))
+        groupCommitTransactions = registry.makeGauge(descriptor: Self.name("clientele_group_commit_transactions", unit: "", help: "Write transactions committed by the group-commit writer since start"))
+        groupCommitEvents = registry.makeGauge(descriptor: Self.name("clientele_group_commit_events", unit: "", help: "Events committed by the group-commit writer since start"))
+        groupCommitMeanBatch = registry.makeGauge(descriptor: Self.name("clientele_group_commit_mean_batch_size", unit: "", help: "Events per group-commit transaction since start"))
+        projectionLag = registry.makeGauge(descriptor: Self.name("clientele_projection_lag_events", unit: "", help: "Events in the log not yet folded into the customer-summary model"))
+        ledgerHead = registry.makeGauge(descriptor: Self.name("clientele_ledger_head_sequence", unit: "", help: "The sequence number of the last event in the log"))
+    }
+
+    /// A metric's name: `base` and `unit` joined by an underscore (no unit: `base` alone).
+    private static func name(_ base: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: base, unitName: unit, helpText: help)
     }
 
     /// Counts one request and its latency under its route pattern (never the raw path: bounded labels).
@@ -38,9 +43,9 @@ public final class ServiceMetrics: Sendable {
         let (counter, histogram) = perRoute.withLock { table -> (Counter, DurationHistogram) in
             if let found = table[key] { return found }
             let labels = [("method", method), ("route", route), ("status", String(status))]
-            let made = (registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests by route and status"),
-                        registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: labels, buckets: latencyBuckets,
-                                                       help: "HTTP request latency by route and status"))
+            let made = (registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests by route and status"), labels: labels),
+                        registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", unit: "seconds", help: "HTTP request latency by route and status"),
+                                                       labels: labels, buckets: latencyBuckets))
             table[key] = made
             return made
         }
