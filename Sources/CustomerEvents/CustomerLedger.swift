@@ -42,6 +42,8 @@ public final class CustomerLedger: Sendable {
     /// Opens the ledger at `path` and its key store, with the master key from `masterKeyFile` or
     /// the environment (reads still work without one; personal fields then stay sealed).
     public static func open(path: String, masterKeyFile: String? = nil, options: LedgerOptions = LedgerOptions()) throws -> CustomerLedger {
+        var options = options
+        options.observationTypes.formUnion(CustomerLedger.observationTypes)
         let ledger = try Ledger(path: path, options: options)
         do {
             var master: MasterKey?
@@ -56,6 +58,10 @@ public final class CustomerLedger: Sendable {
             throw error
         }
     }
+
+    /// The catalog's observations: reading a customer's personal data is recorded in their stream
+    /// but changes nothing about them, so it never makes a writer's expected version stale.
+    public static let observationTypes: Set<String> = ["PersonalDataAccessed"]
 
     /// Closes the key store and the ledger.
     public func close() {

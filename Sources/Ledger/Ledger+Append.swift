@@ -124,7 +124,7 @@ extension Ledger {
                     claimedSource = true
                 }
                 let current = try currentVersion(of: event.customer, cursor: &customers, keys: keys)
-                guard event.expectedVersion.admits(current) else {
+                guard try admits(event.expectedVersion, current: current, customer: event.customer, in: txn, keys: keys) else {
                     if claimedSource { try txn.delete(bySource, key: keys.sourceKey(event.source!)) }
                     results.append(.failure(.versionConflict(customer: event.customer, expected: event.expectedVersion, actual: current)))
                     continue
@@ -178,6 +178,28 @@ extension Ledger {
         guard let entry = candidate, entry.key.count == prefixLength + 4,
               memcmp(entry.key.baseAddress!, probe.baseAddress!, prefixLength) == 0 else { return 0 }
         return readBE32(entry.key, at: prefixLength)
+    }
+
+    /// Whether an append expecting `expected` may go on a stream at `current`: exactly as
+    /// `ExpectedVersion.admits`, or, when the events after the expected version are all
+    /// observations (`LedgerOptions.observationTypes`), as if they were not there.
+    func admits(_ expected: ExpectedVersion, current: UInt32, customer: String, in txn: borrowing Transaction,
+                keys: borrowing KeyBuffer) throws(LMDBError) -> Bool {
+        if expected.admits(current) { return true }
+        guard !observationTypes.isEmpty else { return false }
+        let since: UInt32
+        switch expected {
+        case .any: return true
+        case .noStream: since = 0
+        case .exactly(let v): since = v
+        }
+        guard since < current else { return false }
+        for position in (since + 1)...current {
+            guard let value = try txn.get(byCustomer, key: keys.customerKey(customer, version: position)), value.count == 8,
+                  let record = try storedEvent(readBE64(value), in: txn, keys: keys) else { return false }
+            if !observationTypes.contains(Array(record.typeBytes)) { return false }
+        }
+        return true
     }
 
     func storedEvent(_ sequence: UInt64, in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws(LMDBError) -> EventRecord? {

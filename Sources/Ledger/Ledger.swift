@@ -22,6 +22,12 @@ public struct LedgerOptions: Sendable {
     /// unmapped — the whole file, sooner or later. Unmapping costs a minor fault when a page is read
     /// again; no I/O (see `Environment.releaseMappedPages`).
     public var releaseMappedPagesEvery = 0
+    /// Event types that record an observation of a customer rather than a change to them (the
+    /// domain's access records): they take their place in the customer's stream like any event,
+    /// but an expected version passes over them — an append expecting version N is admitted when
+    /// every event after N is an observation, so reading a customer never makes a writer's
+    /// version stale. Empty: every event counts (strict).
+    public var observationTypes: Set<String> = []
     /// Bring a ledger written by an earlier version to this version's format when opening it
     /// (`clientele upgrade`): indexes whose layout changed are rebuilt from the log, which is
     /// read and never changed. Without it, such a ledger is refused with `.upgradeNeeded`.
@@ -50,6 +56,8 @@ public final class Ledger: Sendable {
     let meta: Database
     let writer: GroupCommitWriter
     let releaseEvery: Int
+    /// `LedgerOptions.observationTypes`, as stored type bytes.
+    let observationTypes: Set<[UInt8]>
     /// What opening did to bring the ledger to this version's format (nil: nothing was needed).
     public let upgraded: FormatUpgrade?
 
@@ -89,6 +97,7 @@ public final class Ledger: Sendable {
         }
         self.path = path
         releaseEvery = max(0, options.releaseMappedPagesEvery)
+        observationTypes = Set(options.observationTypes.map { Array($0.utf8) })
         let tag = Array(Ledger.formatTag.utf8)
         let key = Array("format".utf8)
         let meta = self.meta

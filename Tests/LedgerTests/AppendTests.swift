@@ -46,6 +46,43 @@ struct AppendTests {
         #expect(try ledger.sequence(of: SourceReference(source: "pos", externalId: "r1-17")) == 218)
     }
 
+    @Test("an expected version passes over observations after it, and over nothing else")
+    func observationsKeepVersions() async throws {
+        let dir = Scratch("observations"); defer { dir.remove() }
+        let ledger = try dir.ledger(observationTypes: ["Looked"]); defer { ledger.close() }
+        let first = try await ledger.append(Controls.visit("C1", expected: .noStream))
+        #expect(first.streamVersion == 1)
+        for minute in 1...3 { _ = try await ledger.append(Controls.visit("C1", minute: Int64(minute), type: "Looked")) }
+        // Three observations since version 1: a writer that last saw version 1 is not stale.
+        let second = try await ledger.append(Controls.visit("C1", minute: 4, expected: .exactly(1)))
+        #expect(second.streamVersion == 5, "the observations keep their places in the stream")
+        // A change since version 1 (version 5): stale now, and so is version 4 (an observation before that change).
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .exactly(1), actual: 5)) {
+            _ = try await ledger.append(Controls.visit("C1", minute: 5, expected: .exactly(1)))
+        }
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .exactly(4), actual: 5)) {
+            _ = try await ledger.append(Controls.visit("C1", minute: 5, expected: .exactly(4)))
+        }
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .noStream, actual: 5)) {
+            _ = try await ledger.append(Controls.visit("C1", minute: 5, expected: .noStream))
+        }
+        // Observations in the same transaction as the write count too.
+        let batch = ledger.appendAndWait([Controls.visit("C1", minute: 6, type: "Looked"), Controls.visit("C1", minute: 7, expected: .exactly(5))])
+        #expect((try batch[1].get()).streamVersion == 7)
+        #expect(try ledger.head().sequence == 7)
+    }
+
+    @Test("without observation types an expected version is strict")
+    func strictVersions() async throws {
+        let dir = Scratch("strict"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        _ = try await ledger.append(Controls.visit("C1", expected: .noStream))
+        _ = try await ledger.append(Controls.visit("C1", minute: 1, type: "Looked"))
+        await #expect(throws: AppendError.versionConflict(customer: "C1", expected: .exactly(1), actual: 2)) {
+            _ = try await ledger.append(Controls.visit("C1", minute: 2, expected: .exactly(1)))
+        }
+    }
+
     @Test("a wrong expected version is a conflict and writes nothing")
     func versionConflict() async throws {
         let dir = Scratch("conflict"); defer { dir.remove() }

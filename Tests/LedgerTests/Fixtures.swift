@@ -15,9 +15,10 @@ struct Scratch {
         for name in ["data.mdb", "lock.mdb"] { unlink(path + "/" + name) }
         rmdir(path)
     }
-    func ledger(initialMapSize: Int? = nil) throws -> Ledger {
+    func ledger(initialMapSize: Int? = nil, observationTypes: Set<String> = []) throws -> Ledger {
         var options = LedgerOptions()
         options.create = true
+        options.observationTypes = observationTypes
         if let initialMapSize { options.environment.initialMapSize = initialMapSize }
         return try Ledger(path: path, options: options)
     }

@@ -98,6 +98,28 @@ struct ServiceTests {
         }
     }
 
+    @Test("reading a customer (an access record) never makes a writer's If-Match stale; a change does")
+    func readsKeepVersions() async throws {
+        try await ServerFixture.withServer { c in
+            let created = try await c.post("/v1/customers", as: "manager", registerBody)
+            #expect(created.status == .created && created.json["streamVersion"] == .number("1"), "\(created.text)")
+            for _ in 0..<2 {
+                let view = try await c.get("/v1/customers/C-1", as: "manager")
+                #expect(view.json["personalData"] == .string("unsealed"), "\(view.text)")
+            }
+            let before = try c.head()
+            let visit = eventJSON(type: "VisitRecorded", customer: "C-1", payload: #"{"kind":"walk-in"}"#)
+            // Versions 2 and 3 are the two reads' access records: version 1 is still the last change.
+            let fresh = try await c.post("/v1/events", as: "manager", visit, headers: [.ifMatch: "\"1\""])
+            #expect(fresh.status == .created, "\(fresh.text)")
+            #expect(fresh.headers[.eTag] == "\"4\"")
+            #expect(try c.head() == before + 1)
+            let stale = try await c.post("/v1/events", as: "manager", visit, headers: [.ifMatch: "\"1\""])
+            #expect(stale.status == .conflict && stale.isProblem, "\(stale.text)")
+            #expect(try c.head() == before + 1)
+        }
+    }
+
     @Test("POST /v1/events: one event, a batch, Idempotency-Key retries and If-Match conflicts")
     func events() async throws {
         try await ServerFixture.withServer { c in
