@@ -119,6 +119,17 @@ public final class ClienteleBackend: Sendable {
         try models.storedRecords(CustomerSummaryProjector()) { k, r in try body(k, r); return true }
     }
 
+    /// May the store contact `customer` for marketing on `channel` now? Decided from the consent
+    /// events the customer summary points at (the model caught up to the head first), so a
+    /// customer whose stream is long with access records costs no more than any other.
+    func mayContact(_ customer: String, on channel: ContactChannel) throws -> ConsentDecision {
+        try models.catchUp(CustomerSummaryProjector())
+        guard let summary = try models.storedRecord(CustomerSummaryProjector(), key: customer) else {
+            return try ledger.mayContact(customer, for: .marketing, on: channel)
+        }
+        return try ledger.consents(at: summary.profileEvents).decide(.marketing, channel: channel)
+    }
+
     /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
     /// so requests read the last computation and `refreshRankings` (the background catch-up)
     /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the

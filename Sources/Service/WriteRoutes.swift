@@ -127,7 +127,7 @@ struct WriteRoutes {
         let doc = try taskDocument(type: type, customer: customer, body: members, principal: principal,
                                    defaultStore: defaultStore, expected: try Self.ifMatch(request))
         if consentCheck, let channel = doc["payload"]?["channel"]?.stringValue.flatMap(ContactChannel.init(rawValue:)) {
-            let decision = try backend.ledger.mayContact(customer, for: .marketing, on: channel)
+            let decision = try backend.mayContact(customer, on: channel)
             if !decision.allowed {
                 backend.metrics.rejectedEvents.increment()
                 var p = Problem(.unprocessableContent, kind: "consent-refused", title: "The customer's consent does not allow this contact",

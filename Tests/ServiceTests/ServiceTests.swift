@@ -212,6 +212,14 @@ struct ServiceTests {
             #expect(try await c.post("/v1/events", as: "clerk", grant).status == .created)
             let sent = try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", sms)
             #expect(sent.status == .created, "\(sent.text)")
+            // A withdrawal after some reads (access records in the stream) is seen at once.
+            for _ in 0..<3 { #expect(try await c.get("/v1/customers/C-1", as: "clerk").status == .ok) }
+            let withdraw = eventJSON(type: "ConsentWithdrawn", customer: "C-1", actor: "token:clerk",
+                                     payload: #"{"purpose":"marketing","channel":"sms","policyVersion":"2026-01"}"#)
+            #expect(try await c.post("/v1/events", as: "clerk", withdraw).status == .created)
+            let afterWithdrawal = try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", sms)
+            #expect(afterWithdrawal.status == .unprocessableContent && afterWithdrawal.json["detail"]?.stringValue?.contains("withdrawn") == true,
+                    "\(afterWithdrawal.text)")
             // In person at the counter needs no marketing consent.
             #expect(try await c.post("/v1/customers/C-1/care-contacts", as: "clerk", #"{"kind":"invitation","channel":"counter"}"#).status == .created)
         }

@@ -88,6 +88,18 @@ extension CustomerLedger {
         return state
     }
 
+    /// The consents folded from just the events at `sequences`, in that order (a read model's
+    /// pointers to a customer's consent changes and erasure) instead of a scan of their stream,
+    /// which every read of their personal data lengthens. Other events among them are passed over.
+    public func consents(at sequences: [UInt64]) throws -> ConsentState {
+        var state = ConsentState()
+        try ledger.records(sequences) { record in
+            if ConsentState.eventTypes.contains(Array(record.typeBytes)) { state.apply(self.read(record, unseal: false)) }
+            return true
+        }
+        return state
+    }
+
     /// "May we contact this customer for `purpose` on `channel` now?"
     public func mayContact(_ customer: String, for purpose: ConsentPurpose, on channel: ContactChannel? = nil, at time: Timestamp? = nil) throws -> ConsentDecision {
         try consents(of: customer, asOf: time).decide(purpose, channel: channel)
