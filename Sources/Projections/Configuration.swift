@@ -69,6 +69,11 @@ public struct ClienteleConfiguration: Sendable {
 
     /// Reads and checks a configuration file; a bad value names its key (`$.sla.targets.respondMinutes`).
     public static func load(path: String) throws(LoadError) -> ClienteleConfiguration {
+        try parse(try document(path: path), file: path)
+    }
+
+    /// A configuration file's JSON as written, not yet checked (for callers that change it first).
+    public static func document(path: String) throws(LoadError) -> JSONValue {
         guard let f = fopen(path, "rb") else { throw LoadError(file: path, reason: String(cString: strerror(errno))) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -78,11 +83,9 @@ public struct ClienteleConfiguration: Sendable {
             bytes += chunk[0..<n]
         }
         fclose(f)
-        let json: JSONValue
-        do { json = try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch {
+        do { return try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch {
             throw LoadError(file: path, reason: "\(error)")
         }
-        return try parse(json, file: path)
     }
 
     /// Checks `json` against the configuration schema and reads it.

@@ -152,12 +152,7 @@ extension Clientele {
             guard !params.isEmpty else { return try settings.load() }
             var document: JSONValue = .object([])
             if let path = settings.path {
-                guard let f = fopen(path, "rb") else { throw CommandFailure("cannot read the configuration \(path): \(String(cString: strerror(errno)))") }
-                var bytes: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while true { let n = fread(&buffer, 1, buffer.count, f); if n <= 0 { break }; bytes += buffer[0..<n] }
-                fclose(f)
-                do { document = try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch { throw CommandFailure("\(path): \(error)") }
+                do { document = try ClienteleConfiguration.document(path: path) } catch { throw CommandFailure("cannot read the configuration: \(error)") }
             }
             for p in params {
                 let eq = p.firstIndex(of: "=")!
