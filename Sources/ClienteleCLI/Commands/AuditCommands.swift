@@ -22,6 +22,18 @@ struct AuditOptions: ParsableArguments {
     }
 
     var period: AuditPeriod { AuditPeriod(from: from.flatMap(AuditBound.init), to: to.flatMap(AuditBound.init)) }
+
+    /// Opens the ledger as an auditor (the audit capability checked first), asks its audit trail
+    /// `query` for this period, prints the rows (`empty` when there are none) and returns them.
+    @discardableResult
+    func answer(_ options: DatabaseOptions, empty: String, _ query: (AuditTrail, AuditPeriod) throws -> [AuditRow]) throws -> [AuditRow] {
+        _ = try options.authorize(.audit)
+        let ledger = try CustomerLedger.open(path: options.db)
+        defer { ledger.close() }
+        let rows = try query(AuditTrail(ledger: ledger), period)
+        AuditPrinter.print(rows, format: format, empty: empty)
+        return rows
+    }
 }
 
 /// How audit answers are printed.
@@ -129,11 +141,7 @@ extension Clientele.Audit {
         var actor: String
 
         func run() async throws {
-            _ = try options.authorize(.audit)
-            let ledger = try CustomerLedger.open(path: options.db)
-            defer { ledger.close() }
-            let rows = try AuditTrail(ledger: ledger).staff(actor, period: audit.period)
-            AuditPrinter.print(rows, format: audit.format, empty: "nothing done by \(actor) in that period")
+            let rows = try audit.answer(options, empty: "nothing done by \(actor) in that period") { try $0.staff(actor, period: $1) }
             if audit.format == .table {
                 let read = Set(rows.filter { $0.kind == "access" }.map(\.recorded.customer)).sorted()
                 Output.line(read.isEmpty ? "read no customer's personal data" : "read the personal data of \(read.count) customer(s): " + read.joined(separator: ", "))
@@ -151,10 +159,7 @@ extension Clientele.Audit {
         @OptionGroup var audit: AuditOptions
 
         func run() async throws {
-            _ = try options.authorize(.audit)
-            let ledger = try CustomerLedger.open(path: options.db)
-            defer { ledger.close() }
-            AuditPrinter.print(try AuditTrail(ledger: ledger).accesses(period: audit.period), format: audit.format, empty: "no access to personal data in that period")
+            try audit.answer(options, empty: "no access to personal data in that period") { try $0.accesses(period: $1) }
         }
     }
 
@@ -168,10 +173,7 @@ extension Clientele.Audit {
         @OptionGroup var audit: AuditOptions
 
         func run() async throws {
-            _ = try options.authorize(.audit)
-            let ledger = try CustomerLedger.open(path: options.db)
-            defer { ledger.close() }
-            AuditPrinter.print(try AuditTrail(ledger: ledger).erasures(period: audit.period), format: audit.format, empty: "no erasure in that period")
+            try audit.answer(options, empty: "no erasure in that period") { try $0.erasures(period: $1) }
         }
     }
 
@@ -191,11 +193,7 @@ extension Clientele.Audit {
         @OptionGroup var audit: AuditOptions
 
         func run() async throws {
-            _ = try options.authorize(.audit)
-            let ledger = try CustomerLedger.open(path: options.db)
-            defer { ledger.close() }
-            let rows = try AuditTrail(ledger: ledger).consentWithdrawals(period: audit.period)
-            AuditPrinter.print(rows, format: audit.format, empty: "no consent withdrawn in that period")
+            let rows = try audit.answer(options, empty: "no consent withdrawn in that period") { try $0.consentWithdrawals(period: $1) }
             if rows.contains(where: { $0.flag != nil }) { throw ExitCode(1) }
         }
     }
