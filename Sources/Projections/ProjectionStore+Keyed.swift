@@ -163,10 +163,14 @@ final class Folding<P: KeyedProjector>: ModelFold {
 protocol CustomerKeyed: KeyedProjector where Key == String {
     /// True when `key(for:)` would give the event's customer (false when it gives nil).
     func accepts(_ event: borrowing FoldEvent) -> Bool
+    /// `initial(key:)`, which does not depend on the key: a fold on another thread than the one
+    /// interning customer ids need not read the id (`CustomerSlots` is not thread-safe).
+    func initialRecord() -> Record
 }
 
 extension CustomerSummaryProjector: CustomerKeyed {
     @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool { true }
+    func initialRecord() -> CustomerSummary { CustomerSummary() }
 }
 
 extension LoyaltyProjector: CustomerKeyed {
@@ -174,6 +178,7 @@ extension LoyaltyProjector: CustomerKeyed {
         if event.kind != .careContactMade { return true }
         return event.payload["kind"]?.equals("birthday-greeting") == true
     }
+    func initialRecord() -> LoyaltyAccount { initial(key: "") }
 }
 
 /// A rebuild's fold of a customer-keyed model: records in an array, found through the customer's
@@ -245,7 +250,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
                 records = grown
                 recordCapacity *= 2
             }
-            (records + i).initialize(to: projector.initial(key: slots.string(slot)))
+            (records + i).initialize(to: projector.initialRecord())
             recordCount += 1
             index[s] = Int32(i)
             listSlots.append(slot)
@@ -416,15 +421,24 @@ extension ProjectionStore {
                            try database(name, slot: slot)))
         }
         for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
-        let groups = Self.share(models.map(\.fold), threads: Self.foldThreads)
+        let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
+        let slots = CustomerSlots(capacity: 1 << 16)
+        for g in groups { for f in g.folds { f.share(slots) } }
         if groups.count == 1 {
-            try fold(groups[0], through: head)
+            try scanAndFold(groups[0], slots: slots, feeding: nil, through: head)
         } else {
-            // Each group folds over its own read transaction (MDB_NOTLS: one per thread), all on
-            // the same snapshot up to `head`; the log is append-only, so they see the same events.
-            DispatchQueue.concurrentPerform(iterations: groups.count) { i in
-                do { try self.fold(groups[i], through: head) } catch { groups[i].error = error }
+            // One scan, on this thread, which folds the first group and hands every event the
+            // other groups read to their threads (each on a queue of its own, so that each runs on
+            // a thread of its own whatever the pool's width: they wait on each other).
+            let feed = FoldFeed(consumers: groups.count - 1)
+            let done = DispatchGroup()
+            for (i, g) in groups.enumerated().dropFirst() {
+                DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
+                    do { try self.foldFed(g, from: feed, consumer: i - 1) } catch { g.error = error }
+                }
             }
+            do { try scanAndFold(groups[0], slots: slots, feeding: (feed, groups.dropFirst()), through: head) } catch { groups[0].error = error }
+            done.wait()
             if let error = groups.lazy.compactMap(\.error).first { throw error }
         }
         try environment.sync()
@@ -450,38 +464,81 @@ extension ProjectionStore {
         return max(1, min(2, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// The scanning thread's share of a rebuild's work, as a fold's weight: it reads the log, tells
+    /// each event apart and finds its customer's slot for every thread. `CLIENTELE_SCAN_WEIGHT`
+    /// overrides it (for measurements).
+    static var scanWeight: Int {
+        if let v = getenv("CLIENTELE_SCAN_WEIGHT"), let n = Int(String(cString: v)), n >= 0 { return n }
+        return 4
+    }
+
     /// The folds shared into at most `threads` groups of about equal weight (heaviest first,
-    /// each into the lightest group); customer-keyed folds of a group share one `CustomerSlots`.
-    static func share(_ folds: [ModelFold], threads: Int) -> [FoldGroup] {
+    /// each into the lightest group); the first group's thread also scans (`scanWeight`).
+    static func share(_ folds: [ModelFold], threads: Int, scanWeight: Int = 0) -> [FoldGroup] {
         let groups = (0..<max(1, min(threads, folds.count))).map { _ in FoldGroup() }
+        var weights = groups.map(\.weight)
+        weights[0] += scanWeight
         for f in folds.sorted(by: { $0.weight > $1.weight }) {
-            groups.min { $0.weight < $1.weight }!.folds.append(f)
+            let lightest = weights.indices.min { weights[$0] < weights[$1] }!
+            groups[lightest].folds.append(f)
+            weights[lightest] += f.weight
         }
         return groups
     }
 
-    /// One group's fold over its own scan of the log up to `head`, then its records put in key order.
-    func fold(_ group: FoldGroup, through head: UInt64) throws {
-        let slots = CustomerSlots(capacity: 1 << 16)
+    /// The scanning thread's part of a rebuild: one scan of the log up to `head`, each event told
+    /// apart and its customer interned (in `slots`) once; `group` folded here, and every event
+    /// the other groups read handed to them through `feeding`; then `group`'s records stored.
+    func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feeding: (feed: FoldFeed, groups: ArraySlice<FoldGroup>)?,
+                     through head: UInt64) throws {
         let folds = group.folds
-        for f in folds { f.share(slots) }
-        let kinds = folds.reduce(EventKind.Set([])) { $0.union($1.kinds) }
-        let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
+        let fedKinds = feeding?.groups.reduce(EventKind.Set([])) { k, g in g.folds.reduce(k) { $0.union($1.kinds) } } ?? EventKind.Set([])
+        let fed = feeding?.groups.flatMap(\.folds) ?? []
+        let kinds = folds.reduce(fedKinds) { $0.union($1.kinds) }
+        let slotKinds = (folds + fed).filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
         var reader = FoldEventReader(catalog: ledger.catalog)
+        var last: UInt64 = 0
+        var finished = false
+        defer { if !finished { feeding?.feed.finish(complete: false) } }
         if head > 0 {
             // The whole log passes through the map: its pages are let go as the scan moves on,
             // so the rebuild's resident size is its records, not the ledger's file.
             try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: Self.releaseMappedPagesEvery) { record in
+                last = record.sequence
                 reader.visit(record, kinds: kinds) { e in
-                    // One hash per event for every customer-keyed model of the group.
+                    // One hash per event for every customer-keyed model of every thread.
                     let slot = slotKinds.contains(e.kind) ? slots.slot(e.record.customerBytes) : -1
                     for f in folds where f.kinds.contains(e.kind) { f.accept(e, slot: slot) }
+                    if fedKinds.contains(e.kind) { feeding?.feed.push(e, slot: slot) }
                 }
                 return true
+            } finishing: {
+                // The other threads read the events in the map: the transaction stays open until they are done.
+                finished = true
+                feeding?.feed.finish(complete: last == head)
             }
+        } else {
+            finished = true
+            feeding?.feed.finish(complete: true)
         }
-        // Each model written as soon as its group is folded: one group's writes overlap the
-        // other's fold (write transactions take turns on LMDB's writer lock).
+        try storeAll(folds)
+    }
+
+    /// Another thread's part of a rebuild: `group` folded from the events the scanning thread
+    /// hands it, then its records stored (nothing is stored when the scan failed: the scanning
+    /// thread reports the error).
+    func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int) throws {
+        let folds = group.folds
+        let complete = feed.consume(consumer) { e, slot in
+            for f in folds where f.kinds.contains(e.kind) { f.accept(e, slot: slot) }
+        }
+        guard complete else { return }
+        try storeAll(folds)
+    }
+
+    /// Each model written as soon as its group is folded: one group's writes overlap the
+    /// other's fold (write transactions take turns on LMDB's writer lock).
+    func storeAll(_ folds: [ModelFold]) throws {
         for f in folds {
             f.sortForAppend()
             try store(f)
