@@ -1,9 +1,12 @@
 import Dispatch
 import LedgerJSON
 
-/// Events a rebuild's scanning thread has read and told apart, handed in batches to the rebuild's
-/// other folding threads: the log is scanned, and each event's kind, receipt fields and customer
-/// slot found, once for every thread instead of once per thread.
+/// Events a rebuild's scanning thread has read and told apart, in batches that it folds itself
+/// and hands to the rebuild's other folding threads: the log is scanned, and each event's kind,
+/// receipt fields and customer slot found, once for every thread instead of once per thread.
+/// A fold of a whole batch knows which records the next events touch (`FoldGroup.fold(_:)`
+/// prefetches them), and the customers of a batch are interned after their table entries were
+/// prefetched while it was filled.
 ///
 /// A ring of `depth` batches. Each consumer has two semaphores of its own (batches it may read,
 /// batches it has given back), so the scanner refills a batch only when every consumer is done
@@ -16,10 +19,12 @@ import LedgerJSON
 /// back and its publication, and read by consumers only between its publication and their giving
 /// it back; the semaphores order those accesses.
 final class FoldFeed: @unchecked Sendable {
-    /// One event for the consumers: the event and its customer slot (-1 when no slotted fold reads it).
+    /// One event for the folds: the event, its customer's slot (-1 when no slotted fold reads it)
+    /// and the hash of its customer id (`CustomerSlots.hash`, while the batch is filled).
     struct Item {
         var event: FoldEvent
         var slot: Int32
+        var hash: UInt64
     }
 
     /// A batch of events, in log order. `last` marks the end of the feed (`complete` false: the
@@ -57,6 +62,8 @@ final class FoldFeed: @unchecked Sendable {
     /// The batch being filled (acquired from every consumer) and its position in the ring.
     private var filling: Batch?
     private var next = 0
+    /// True once the last batch is published.
+    private var ended = false
 
     /// A feed for `consumers` threads, in a ring of `depth` batches of `capacity` events.
     init(consumers: Int, depth: Int = 4, capacity: Int = 2048) {
@@ -66,8 +73,9 @@ final class FoldFeed: @unchecked Sendable {
     }
 
     /// Scanner: adds one event (copying its payload when it is not in the stored record: upcast).
+    /// - Returns: the batch, when it is full (`publish` it).
     @inline(__always)
-    func push(_ event: borrowing FoldEvent, slot: Int32) {
+    func push(_ event: borrowing FoldEvent, slot: Int32, hash: UInt64) -> Batch? {
         let b = filling ?? acquire()
         var e = copy event
         let payload = event.payload.bytes, record = event.record.bytes
@@ -77,16 +85,35 @@ final class FoldFeed: @unchecked Sendable {
             b.owned.append(owned)
             e = FoldEvent(record: event.record, kind: event.kind, payload: JSONSpan(UnsafeRawBufferPointer(owned)))
         }
-        (b.items + b.count).initialize(to: Item(event: e, slot: slot))
+        (b.items + b.count).initialize(to: Item(event: e, slot: slot, hash: hash))
         b.count += 1
-        if b.count == capacity { publish(last: false, complete: true) }
+        return b.count == capacity ? b : nil
     }
 
-    /// Scanner: the end of the feed; waits until every consumer has given back every batch (the
-    /// events' views stay valid until then). `complete` false when the scan failed.
+    /// Scanner: the batch being filled, to publish it before it is full (at the end of the scan).
+    var partial: Batch { filling ?? acquire() }
+
+    /// Scanner: hands the batch being filled to the consumers; `last` when it ends the feed
+    /// (`complete` false: the scan failed).
+    func publish(last: Bool = false, complete: Bool = true) {
+        guard let b = filling else { return }
+        b.last = last
+        b.complete = complete
+        filling = nil
+        next += 1
+        ended = last
+        for c in consumers { c.ready.signal() }
+    }
+
+    /// Scanner: the end of the feed, once the last batch is published (or, when the scan failed,
+    /// an empty last batch); waits until every consumer has given back every batch (the events'
+    /// views stay valid until then).
     func finish(complete: Bool) {
-        if filling == nil { _ = acquire() }
-        publish(last: true, complete: complete)
+        if !ended {
+            let b = filling ?? acquire()
+            if !complete { b.count = 0 }
+            publish(last: true, complete: complete)
+        }
         for c in consumers {
             for _ in batches { c.free.wait() }
             for _ in batches { c.free.signal() }
@@ -101,24 +128,15 @@ final class FoldFeed: @unchecked Sendable {
         return b
     }
 
-    private func publish(last: Bool, complete: Bool) {
-        guard let b = filling else { return }
-        b.last = last
-        b.complete = complete
-        filling = nil
-        next += 1
-        for c in consumers { c.ready.signal() }
-    }
-
-    /// Consumer `index`: visits every event of the feed in order, until its end.
+    /// Consumer `index`: visits every batch of the feed in order, until its end.
     /// - Returns: false when the scan failed (what was folded is not the whole log).
-    func consume(_ index: Int, _ body: (borrowing FoldEvent, Int32) -> Void) -> Bool {
+    func consume(_ index: Int, _ body: (Batch) -> Void) -> Bool {
         let c = consumers[index]
         var position = 0
         while true {
             c.ready.wait()
             let b = batches[position % batches.count]
-            for i in 0..<b.count { body(b.items[i].event, b.items[i].slot) }
+            body(b)
             let last = b.last, complete = b.complete
             c.free.signal()
             if last { return complete }

@@ -3,6 +3,7 @@ import LMDB
 import Ledger
 import LedgerJSON
 import Dispatch
+import CMemoryHints
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +22,12 @@ class ModelFold {
     func accept(_ event: borrowing FoldEvent) {}
     /// Folds an event whose customer is interned in `slot` (-1 when no slotted fold reads it).
     func accept(_ event: borrowing FoldEvent, slot: Int32) { accept(event) }
-    /// Makes the fold find customers in `slots`, shared with the other folds of its thread.
+    /// Makes the fold find customers in `slots`, shared with the other folds of the rebuild.
     func share(_ slots: CustomerSlots) {}
+    /// Starts loading what folding an event of the customer in `slot` will touch, a few events
+    /// ahead: `stage` 0 the record's place in the index, 1 the record, 2 the record's parts (each
+    /// stage reads what the one before loaded).
+    func prefetch(slot: Int32, stage: Int) {}
     /// Where a rebuild writes the model: its name, new checkpoint and idle slot's database.
     var target: (name: String, checkpoint: ProjectionStore.Checkpoint, db: Database)?
     /// Frees the records once written.
@@ -166,11 +171,37 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
     /// `initial(key:)`, which does not depend on the key: a fold on another thread than the one
     /// interning customer ids need not read the id (`CustomerSlots` is not thread-safe).
     func initialRecord() -> Record
+    /// Starts loading the heap storage of `record`'s parts (arrays, dictionaries) an event will touch.
+    static func prefetchParts(of record: UnsafePointer<Record>)
+}
+
+extension CustomerKeyed {
+    static func prefetchParts(of record: UnsafePointer<Record>) {}
+}
+
+/// Starts loading the storage of the array, dictionary or set stored `offset` bytes into the
+/// value at `base`: those are one reference to a heap object whose header (count, capacity) and
+/// first elements are what a fold reads first. The reference is read as raw bits, neither
+/// retained nor released (that would write to the very line being prefetched); a prefetch never
+/// faults, whatever it is given.
+@inline(__always)
+func prefetchStorage(at base: UnsafeRawPointer, offset: Int) {
+    if let storage = base.load(fromByteOffset: offset, as: UnsafeRawPointer?.self) { clientele_prefetch(storage) }
 }
 
 extension CustomerSummaryProjector: CustomerKeyed {
     @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool { true }
     func initialRecord() -> CustomerSummary { CustomerSummary() }
+
+    /// Where the arrays a purchase touches lie in a `CustomerSummary`.
+    static let partOffsets = [\CustomerSummary.purchaseDays as PartialKeyPath<CustomerSummary>, \.categories, \.recentReceipts]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
+    @inline(__always)
+    static func prefetchParts(of record: UnsafePointer<CustomerSummary>) {
+        let base = UnsafeRawPointer(record)
+        for o in partOffsets { prefetchStorage(at: base, offset: o) }
+    }
 }
 
 extension LoyaltyProjector: CustomerKeyed {
@@ -179,6 +210,14 @@ extension LoyaltyProjector: CustomerKeyed {
         return event.payload["kind"]?.equals("birthday-greeting") == true
     }
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
+
+    /// Where the receipts dictionary lies in a `LoyaltyAccount`.
+    static let receiptsOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!
+
+    @inline(__always)
+    static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>) {
+        prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+    }
 }
 
 /// A rebuild's fold of a customer-keyed model: records in an array, found through the customer's
@@ -188,8 +227,9 @@ extension LoyaltyProjector: CustomerKeyed {
 final class DenseFolding<P: CustomerKeyed>: ModelFold {
     let projector: P
     var slots: CustomerSlots
-    /// Record index by customer slot (-1: none yet).
-    var index: [Int32] = []
+    /// Record index by customer slot (-1: none yet), in a buffer of our own (as `records`).
+    var index: UnsafeMutablePointer<Int32>
+    var indexCapacity = 0
     /// The records, in a buffer of our own: folding into `records[i]` needs no uniqueness,
     /// bounds or exclusivity check (a class's array property would have all three per event).
     var records: UnsafeMutablePointer<P.Record>
@@ -203,12 +243,14 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         self.projector = projector
         slots = CustomerSlots(capacity: 1024)
         records = .allocate(capacity: recordCapacity)
+        index = .allocate(capacity: 0)
         super.init(kinds: projector.eventKinds)
     }
 
     deinit {
         records.deinitialize(count: recordCount)
         records.deallocate()
+        index.deallocate()
     }
 
     override func release() {
@@ -239,7 +281,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     override func accept(_ event: borrowing FoldEvent, slot: Int32) {
         guard event.sequence >= from, projector.accepts(event) else { return }
         let s = Int(slot)
-        if s >= index.count { index.append(contentsOf: repeatElement(-1, count: max(s + 1, 2 * index.count, 1024) - index.count)) }
+        if s >= indexCapacity { growIndex(to: s) }
         var i = Int(index[s])
         if i < 0 {
             i = recordCount
@@ -258,8 +300,37 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         projector.apply(&records[i], event)
     }
 
+    private func growIndex(to s: Int) {
+        let capacity = max(s + 1, 2 * indexCapacity, 1024)
+        let grown = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        grown.update(from: index, count: indexCapacity)
+        (grown + indexCapacity).initialize(repeating: -1, count: capacity - indexCapacity)
+        index.deallocate()
+        index = grown
+        indexCapacity = capacity
+    }
+
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
+    override func prefetch(slot: Int32, stage: Int) {
+        let s = Int(slot)
+        guard s < indexCapacity else { return }
+        if stage == 0 { clientele_prefetch(index + s); return }
+        let i = Int(index[s])
+        guard i >= 0 else { return }
+        if stage == 1 {
+            let start = UnsafeRawPointer(records + i)
+            var line = 0
+            while line < MemoryLayout<P.Record>.size { clientele_prefetch_write(start + line); line += 64 }
+        } else {
+            P.prefetchParts(of: records + i)
+        }
+    }
+
     override func sortForAppend() {
-        index = []
+        index.deallocate()
+        index = .allocate(capacity: 0)
+        indexCapacity = 0
         let slots = self.slots
         // Sorted by each key's first 8 bytes as a big-endian integer (zero-padded) first, the
         // same order as comparing the bytes: one integer compare decides most pairs (memcmp
@@ -303,9 +374,38 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
 /// `@unchecked Sendable`: a group is handed to exactly one worker and read back only after
 /// every worker has returned (`DispatchQueue.concurrentPerform` joins them).
 final class FoldGroup: @unchecked Sendable {
-    var folds: [ModelFold] = []
+    var folds: [ModelFold] = [] { didSet { dense = folds.filter(\.bySlot) } }
+    /// The folds by customer slot, whose records are prefetched.
+    private(set) var dense: [ModelFold] = []
     var error: Error?
     var weight: Int { folds.reduce(0) { $0 + $1.weight } }
+
+    /// How many events ahead of the one folded each stage is prefetched (`ModelFold.prefetch`).
+    static let ahead = (index: 6, record: 4, parts: 2)
+
+    /// Folds a batch of events into every model of the group, in order. The records of customer
+    /// slots are scattered over far more memory than the caches hold: a few events ahead of the
+    /// one being folded, each slotted fold is told to prefetch where the record is listed, then
+    /// the record, then its parts, so that folding finds them loaded.
+    func fold(_ batch: FoldFeed.Batch) {
+        let items = batch.items, n = batch.count
+        let folds = self.folds, dense = self.dense
+        for i in 0..<n {
+            if !dense.isEmpty {
+                @inline(__always) func prefetch(ahead: Int, stage: Int) {
+                    guard i + ahead < n else { return }
+                    let next = items + i + ahead
+                    guard next.pointee.slot >= 0 else { return }
+                    for f in dense where f.kinds.contains(next.pointee.event.kind) { f.prefetch(slot: next.pointee.slot, stage: stage) }
+                }
+                prefetch(ahead: Self.ahead.index, stage: 0)
+                prefetch(ahead: Self.ahead.record, stage: 1)
+                prefetch(ahead: Self.ahead.parts, stage: 2)
+            }
+            let item = items + i
+            for f in folds where f.kinds.contains(item.pointee.event.kind) { f.accept(item.pointee.event, slot: item.pointee.slot) }
+        }
+    }
 }
 
 extension ProjectionStore {
@@ -424,23 +524,19 @@ extension ProjectionStore {
         let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
         let slots = CustomerSlots(capacity: 1 << 16)
         for g in groups { for f in g.folds { f.share(slots) } }
-        if groups.count == 1 {
-            try scanAndFold(groups[0], slots: slots, feeding: nil, through: head)
-        } else {
-            // One scan, on this thread, which folds the first group and hands every event the
-            // other groups read to their threads (each on a queue of its own, so that each runs on
-            // a thread of its own whatever the pool's width: they wait on each other).
-            let feed = FoldFeed(consumers: groups.count - 1)
-            let done = DispatchGroup()
-            for (i, g) in groups.enumerated().dropFirst() {
-                DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
-                    do { try self.foldFed(g, from: feed, consumer: i - 1) } catch { g.error = error }
-                }
+        // One scan, on this thread, which folds the first group and hands every event the other
+        // groups read to their threads (each on a queue of its own, so that each runs on a thread
+        // of its own whatever the pool's width: they wait on each other).
+        let feed = FoldFeed(consumers: groups.count - 1)
+        let done = DispatchGroup()
+        for (i, g) in groups.enumerated().dropFirst() {
+            DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
+                do { try self.foldFed(g, from: feed, consumer: i - 1) } catch { g.error = error }
             }
-            do { try scanAndFold(groups[0], slots: slots, feeding: (feed, groups.dropFirst()), through: head) } catch { groups[0].error = error }
-            done.wait()
-            if let error = groups.lazy.compactMap(\.error).first { throw error }
         }
+        do { try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), through: head) } catch { groups[0].error = error }
+        done.wait()
+        if let error = groups.lazy.compactMap(\.error).first { throw error }
         try environment.sync()
         return head
     }
@@ -487,53 +583,63 @@ extension ProjectionStore {
     }
 
     /// The scanning thread's part of a rebuild: one scan of the log up to `head`, each event told
-    /// apart and its customer interned (in `slots`) once; `group` folded here, and every event
-    /// the other groups read handed to them through `feeding`; then `group`'s records stored.
-    func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feeding: (feed: FoldFeed, groups: ArraySlice<FoldGroup>)?,
-                     through head: UInt64) throws {
-        let folds = group.folds
-        let fedKinds = feeding?.groups.reduce(EventKind.Set([])) { k, g in g.folds.reduce(k) { $0.union($1.kinds) } } ?? EventKind.Set([])
-        let fed = feeding?.groups.flatMap(\.folds) ?? []
-        let kinds = folds.reduce(fedKinds) { $0.union($1.kinds) }
-        let slotKinds = (folds + fed).filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
+    /// apart once, in batches; each batch's customers interned (in `slots`: their table entries
+    /// were prefetched while the batch filled), the batch handed to the `fed` groups' threads
+    /// through `feed` and folded into `group` here; then `group`'s records stored.
+    func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feed: FoldFeed, fed: [FoldGroup], through head: UInt64) throws {
+        let folds = group.folds + fed.flatMap(\.folds)
+        let kinds = folds.reduce(EventKind.Set([])) { $0.union($1.kinds) }
+        let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
         var reader = FoldEventReader(catalog: ledger.catalog)
         var last: UInt64 = 0
         var finished = false
-        defer { if !finished { feeding?.feed.finish(complete: false) } }
+        defer { if !finished { feed.finish(complete: false) } }
+        func complete(_ batch: FoldFeed.Batch, ending: Bool) {
+            let items = batch.items
+            for i in 0..<batch.count where items[i].slot == -2 {
+                items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
+            }
+            feed.publish(last: ending)
+            group.fold(batch)
+        }
         if head > 0 {
             // The whole log passes through the map: its pages are let go as the scan moves on,
             // so the rebuild's resident size is its records, not the ledger's file.
             try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: Self.releaseMappedPagesEvery) { record in
                 last = record.sequence
                 reader.visit(record, kinds: kinds) { e in
-                    // One hash per event for every customer-keyed model of every thread.
-                    let slot = slotKinds.contains(e.kind) ? slots.slot(e.record.customerBytes) : -1
-                    for f in folds where f.kinds.contains(e.kind) { f.accept(e, slot: slot) }
-                    if fedKinds.contains(e.kind) { feeding?.feed.push(e, slot: slot) }
+                    // One hash per event for every customer-keyed model of every thread; the
+                    // slot is found when the batch is full (-2 until then).
+                    var hash: UInt64 = 0, slot: Int32 = -1
+                    if slotKinds.contains(e.kind) {
+                        hash = CustomerSlots.hash(e.record.customerBytes)
+                        slots.prefetch(hash: hash)
+                        slot = -2
+                    }
+                    if let full = feed.push(e, slot: slot, hash: hash) { complete(full, ending: false) }
                 }
                 return true
             } finishing: {
                 // The other threads read the events in the map: the transaction stays open until they are done.
                 finished = true
-                feeding?.feed.finish(complete: last == head)
+                if last == head { complete(feed.partial, ending: true) }
+                feed.finish(complete: last == head)
             }
         } else {
             finished = true
-            feeding?.feed.finish(complete: true)
+            complete(feed.partial, ending: true)
+            feed.finish(complete: true)
         }
-        try storeAll(folds)
+        try storeAll(group.folds)
     }
 
-    /// Another thread's part of a rebuild: `group` folded from the events the scanning thread
+    /// Another thread's part of a rebuild: `group` folded from the batches the scanning thread
     /// hands it, then its records stored (nothing is stored when the scan failed: the scanning
     /// thread reports the error).
     func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int) throws {
-        let folds = group.folds
-        let complete = feed.consume(consumer) { e, slot in
-            for f in folds where f.kinds.contains(e.kind) { f.accept(e, slot: slot) }
-        }
+        let complete = feed.consume(consumer) { group.fold($0) }
         guard complete else { return }
-        try storeAll(folds)
+        try storeAll(group.folds)
     }
 
     /// Each model written as soon as its group is folded: one group's writes overlap the
