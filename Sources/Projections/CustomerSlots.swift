@@ -37,7 +37,7 @@ final class CustomerSlots {
     init(capacity: Int = 1 << 16) {
         var size = 1 << 10
         while size < capacity * 2 { size <<= 1 }
-        table = .allocate(capacity: size)
+        table = HugePages.allocate(Entry.self, capacity: size)
         table.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         mask = size - 1
         arenaCapacity = 16 * capacity
@@ -148,7 +148,7 @@ final class CustomerSlots {
 
     private func grow() {
         let size = (mask + 1) * 2
-        let grown = UnsafeMutablePointer<Entry>.allocate(capacity: size)
+        let grown = HugePages.allocate(Entry.self, capacity: size)
         grown.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         let newMask = size - 1
         for j in 0...mask where table[j].meta != 0 {
