@@ -359,11 +359,13 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     @_specialize(where P == LoyaltyProjector)
     override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
         var w = RecordWriter()
-        let records = UnsafeBufferPointer(start: self.records, count: recordCount)
+        let records = self.records
         for i in range {
             let r = Int(order[i])
             w.reset()
-            records[r].encode(to: &w) // borrowed in place: no copy of the record's arrays
+            // Through the pointer's addressor: borrowed in place (a buffer's subscript copied each
+            // record, retaining and releasing every array in it: 3 % of a rebuild's time).
+            (records + r).pointee.encode(to: &w)
             let k = slots.bytes(listSlots[r])
             try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: append ? .append : []) }
         }
