@@ -537,7 +537,7 @@ extension ProjectionStore {
         // One scan, on this thread, which folds the first group and hands every event the other
         // groups read to their threads (each on a queue of its own, so that each runs on a thread
         // of its own whatever the pool's width: they wait on each other).
-        let feed = FoldFeed(consumers: groups.count - 1)
+        let feed = FoldFeed(consumers: groups.count - 1, depth: Self.feedDepth)
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
@@ -568,6 +568,13 @@ extension ProjectionStore {
     static var foldThreads: Int {
         if let v = getenv("CLIENTELE_FOLD_THREADS"), let n = Int(String(cString: v)), n > 0 { return n }
         return max(1, min(2, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Batches (of 2,048 events) the scanning thread may run ahead of the slowest other folding
+    /// thread. `CLIENTELE_FEED_DEPTH` overrides it (for measurements).
+    static var feedDepth: Int {
+        if let v = getenv("CLIENTELE_FEED_DEPTH"), let n = Int(String(cString: v)), n >= 2 { return n }
+        return 4
     }
 
     /// The scanning thread's share of a rebuild's work, as a fold's weight: it reads the log, tells
