@@ -363,9 +363,13 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         for i in range {
             let r = Int(order[i])
             w.reset()
-            // Through the pointer's addressor: borrowed in place (a buffer's subscript copied each
-            // record, retaining and releasing every array in it: 3 % of a rebuild's time).
-            (records + r).pointee.encode(to: &w)
+            // Moved out, encoded, moved back: bit copies. Encoding it in place (a buffer's
+            // subscript, or `pointee`) copied each record first, retaining and releasing every
+            // array in it (the compiler cannot tell that `w` does not alias the record): 3 % of
+            // a rebuild's time.
+            let record = (records + r).move()
+            record.encode(to: &w)
+            (records + r).initialize(to: record)
             let k = slots.bytes(listSlots[r])
             try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: append ? .append : []) }
         }
