@@ -34,6 +34,9 @@ final class FoldFeed: @unchecked Sendable {
         var count = 0
         var last = false
         var complete = true
+        /// True when the first consumer should let go of the ledger's mapped pages once it has
+        /// folded this batch (`Ledger.releaseMappedPages`).
+        var releaseAfter = false
         /// Payloads upcast from older schema versions, owned until the batch is refilled.
         var owned: [UnsafeMutableRawBufferPointer] = []
 
@@ -41,6 +44,7 @@ final class FoldFeed: @unchecked Sendable {
 
         func reset() {
             count = 0
+            releaseAfter = false
             for b in owned { b.deallocate() }
             owned.removeAll(keepingCapacity: true)
         }
@@ -57,6 +61,8 @@ final class FoldFeed: @unchecked Sendable {
     }
 
     let capacity: Int
+    /// How many threads read the feed besides the scanning one.
+    var consumerCount: Int { consumers.count }
     private let batches: [Batch]
     private let consumers: [Consumer]
     /// The batch being filled (acquired from every consumer) and its position in the ring.

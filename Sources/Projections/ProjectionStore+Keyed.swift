@@ -615,10 +615,19 @@ extension ProjectionStore {
         var last: UInt64 = 0
         var finished = false
         defer { if !finished { feed.finish(complete: false) } }
+        // With another thread, that thread lets go of the ledger's mapped pages (the kernel's
+        // work of unmapping them is a tenth of the scanning thread's time, the busier one).
+        let releaseEvery = Self.releaseMappedPagesEvery
+        let releasing = feed.consumerCount > 0 ? Int.max : releaseEvery
+        var sinceRelease = 0
         func complete(_ batch: FoldFeed.Batch, ending: Bool) {
             let items = batch.items
             for i in 0..<batch.count where items[i].slot == -2 {
                 items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
+            }
+            if feed.consumerCount > 0 && sinceRelease >= releaseEvery {
+                batch.releaseAfter = true
+                sinceRelease = 0
             }
             feed.publish(last: ending)
             group.fold(batch)
@@ -626,8 +635,9 @@ extension ProjectionStore {
         if head > 0 {
             // The whole log passes through the map: its pages are let go as the scan moves on,
             // so the rebuild's resident size is its records, not the ledger's file.
-            try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: Self.releaseMappedPagesEvery) { record in
+            try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: releasing) { record in
                 last = record.sequence
+                sinceRelease += 1
                 reader.visit(record, kinds: kinds) { e in
                     // One hash per event for every customer-keyed model of every thread; the
                     // slot is found when the batch is full (-2 until then).
@@ -658,7 +668,10 @@ extension ProjectionStore {
     /// hands it, then its records stored (nothing is stored when the scan failed: the scanning
     /// thread reports the error).
     func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int) throws {
-        let complete = feed.consume(consumer) { group.fold($0) }
+        let complete = feed.consume(consumer) { batch in
+            group.fold(batch)
+            if consumer == 0 && batch.releaseAfter { ledger.ledger.releaseMappedPages() }
+        }
         guard complete else { return }
         try storeAll(group.folds)
     }
