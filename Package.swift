@@ -37,6 +37,8 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        // Cache prefetch hints for the rebuild's folds (C: Swift has no prefetch).
+        .target(name: "CMemoryHints"),
         .target(name: "LedgerJSON", dependencies: ["Ledger"]),
         // Hot compacted copies of a ledger and its key and access stores, and their verified restore.
         .target(name: "Backup", dependencies: ["LMDB", "Ledger", "LedgerJSON"]),
@@ -64,7 +66,7 @@ let package = Package(
         // Compliance: the audit questions asked of the log, and the subject-access export.
         .target(name: "Audit", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
-        .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase"]),
+        .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase", "CMemoryHints"]),
         // Replay for analysts: the events (pseudonymous by default) and read models rebuilt as of a point.
         .target(name: "Replay", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents", "CustomerBase", "Projections"]),
         // The HTTP service: Hummingbird application, routes, auth, problem documents, metrics.

@@ -46,9 +46,13 @@ extension Ledger {
     /// this process's page-table entries for the map (`Environment.releaseMappedPages`), so that a
     /// scan of a log larger than memory does not count the whole file in the process's resident
     /// size. The pages stay in the kernel's page cache; an event read again is mapped again.
+    ///
+    /// `finishing` runs after the last event, with the read transaction still open: whatever
+    /// still holds views of the scanned events (another thread folding them) may finish with them.
     public func scanRecords(_ query: EventQuery, releasingMappedPagesEvery releaseEvery: Int,
-                            _ body: (EventRecord) throws -> Bool) throws(LedgerError) {
+                            _ body: (EventRecord) throws -> Bool, finishing: () -> Void = {}) throws(LedgerError) {
         try reading { txn, keys in
+            defer { finishing() }
             var sinceRelease = 0
             try self.scan(query, in: txn, keys: keys) { record in
                 sinceRelease += 1

@@ -1,3 +1,4 @@
+import CMemoryHints
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,7 @@ final class CustomerSlots {
     init(capacity: Int = 1 << 16) {
         var size = 1 << 10
         while size < capacity * 2 { size <<= 1 }
-        table = .allocate(capacity: size)
+        table = HugePages.allocate(Entry.self, capacity: size)
         table.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         mask = size - 1
         arenaCapacity = 16 * capacity
@@ -84,10 +85,22 @@ final class CustomerSlots {
     /// The id in `slot` as a String.
     func string(_ slot: Int32) -> String { String(decoding: bytes(slot), as: UTF8.self) }
 
+    /// Starts loading the table entry where the id of hash `h` is looked up first (`slot(_:hash:)`
+    /// soon after finds it in the cache: with a million customers the table is far bigger than the caches).
+    @inline(__always)
+    func prefetch(hash h: UInt64) {
+        clientele_prefetch(table + (Int(truncatingIfNeeded: h) & mask))
+    }
+
     /// The slot of the id `b`, interning it when seen for the first time.
     @inline(__always)
     func slot(_ b: UnsafeRawBufferPointer) -> Int32 {
-        let h = CustomerSlots.hash(b)
+        slot(b, hash: CustomerSlots.hash(b))
+    }
+
+    /// The slot of the id `b` whose `hash(_:)` is `h`, interning it when seen for the first time.
+    @inline(__always)
+    func slot(_ b: UnsafeRawBufferPointer, hash h: UInt64) -> Int32 {
         let tag = h & 0xFFFF_FFFF_0000_0000
         let (k0, k1) = CustomerSlots.words(b)
         let length = UInt64(b.count)
@@ -135,7 +148,7 @@ final class CustomerSlots {
 
     private func grow() {
         let size = (mask + 1) * 2
-        let grown = UnsafeMutablePointer<Entry>.allocate(capacity: size)
+        let grown = HugePages.allocate(Entry.self, capacity: size)
         grown.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         let newMask = size - 1
         for j in 0...mask where table[j].meta != 0 {

@@ -1,0 +1,1 @@
+// Header-only: the hints are inline functions (CMemoryHints.h).
