@@ -638,6 +638,12 @@ extension ProjectionStore {
             try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: releasing) { record in
                 last = record.sequence
                 sinceRelease += 1
+                // A stretch of events no model folds (access records, mostly) fills no batch to
+                // carry the release: this thread lets go of the pages itself then.
+                if releasing == Int.max && sinceRelease >= 2 * releaseEvery {
+                    ledger.ledger.releaseMappedPages()
+                    sinceRelease = 0
+                }
                 reader.visit(record, kinds: kinds) { e in
                     // One hash per event for every customer-keyed model of every thread; the
                     // slot is found when the batch is full (-2 until then).
