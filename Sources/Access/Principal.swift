@@ -38,6 +38,18 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         guard mayAct(inStore: store) else { throw AccessDenied(principal: self, reason: .store(store)) }
     }
 
+    /// Where this principal reads the data of a customer whose home store is `homeStore`: the
+    /// store of a clerk (who may only read the customers of their stores), and `chain` for the
+    /// roles that act for the whole chain (managers, compliance, admins). It is the store of the
+    /// `PersonalDataAccessed` events their reads append: a reading done at head office belongs
+    /// to no store's day.
+    public func readingStore(homeStore: String?) -> String {
+        role == .clerk ? homeStore ?? "unknown" : Principal.chainStore
+    }
+
+    /// The store of events done for the whole chain rather than at one store.
+    public static let chainStore = "chain"
+
     /// Whether personal data may be shown in clear (analysts see pseudonymous data only).
     public var seesPersonalData: Bool { role != .analyst }
 }

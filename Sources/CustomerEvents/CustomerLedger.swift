@@ -113,11 +113,11 @@ public final class CustomerLedger: Sendable {
         return documents.indices.map { i in failures[i].map { .failure($0) } ?? sealed.next()! }
     }
 
-    /// Checks, seals and appends; one result per document.
-    public func append(_ documents: [JSONValue]) async -> [Result<AppendReceipt, EventInputError>] {
+    /// Checks, seals and appends; one result per document. `resumingOn` as in `Ledger.append`.
+    public func append(_ documents: [JSONValue], resumingOn resumption: Resumption? = nil) async -> [Result<AppendReceipt, EventInputError>] {
         let prepared = prepare(documents)
         let ready = prepared.compactMap { try? $0.get() }
-        var appended = await ledger.append(ready).makeIterator()
+        var appended = await ledger.append(ready, resumingOn: resumption).makeIterator()
         return prepared.map { p in
             p.flatMap { _ in appended.next()!.mapError { .append($0) } }
         }

@@ -4,6 +4,10 @@ import Dispatch
 import Glibc
 #endif
 
+/// Runs a piece of work on the thread an awaiting appender wants to continue on (an event
+/// loop's `execute`, say). The group-commit writer calls it once its events are durable.
+public typealias Resumption = @Sendable (@escaping @Sendable () -> Void) -> Void
+
 extension Ledger {
     /// Appends one event durably and returns its place in the log.
     ///
@@ -15,9 +19,16 @@ extension Ledger {
     /// Appends events in order, with one result each: an event that fails does not stop the others.
     ///
     /// They are committed in one transaction together with other callers' pending events.
-    public func append(_ events: [NewEvent]) async -> [Result<AppendReceipt, AppendError>] {
+    ///
+    /// The caller continues on the writer thread's choice of executor, unless it names where to
+    /// continue with `resumingOn`: a server passes its connection's event loop, so that the
+    /// response is written from the thread that owns the socket instead of being handed over to it.
+    public func append(_ events: [NewEvent], resumingOn resumption: Resumption? = nil) async -> [Result<AppendReceipt, AppendError>] {
         await withCheckedContinuation { continuation in
-            submitChecked(events) { continuation.resume(returning: $0) }
+            submitChecked(events) { results in
+                guard let resumption else { return continuation.resume(returning: results) }
+                resumption { continuation.resume(returning: results) }
+            }
         }
     }
 

@@ -58,7 +58,7 @@ struct AuditRoutes {
             guard e.type == "PersonalDataAccessed" else { return true }
             if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
             out.append(.object([("sequence", .number(String(e.recorded.sequence))), ("actor", .string(e.recorded.actor)),
-                                ("at", .string(e.recorded.occurredAt.iso8601)), ("endpoint", e.payload["endpoint"] ?? .null),
+                                ("store", .string(e.recorded.store)), ("at", .string(e.recorded.occurredAt.iso8601)), ("endpoint", e.payload["endpoint"] ?? .null),
                                 ("purpose", e.payload["purpose"] ?? .null), ("fields", e.payload["fields"] ?? .array([]))]))
             return true
         }

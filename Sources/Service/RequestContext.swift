@@ -1,6 +1,7 @@
 import Access
 import Hummingbird
 import Ledger
+import NIOCore
 
 /// What the service knows about one request as it passes through middleware and routes.
 public struct ClienteleRequestContext: RequestContext {
@@ -9,9 +10,19 @@ public struct ClienteleRequestContext: RequestContext {
     public var principal: Principal?
     /// The request id, echoed in `X-Request-Id`, in problem documents and in every log line.
     public var requestId = ""
+    /// The event loop that owns the request's connection.
+    let eventLoop: any EventLoop
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        eventLoop = source.channel.eventLoop
+    }
+
+    /// Continues an append's caller on the connection's own event loop once the group commit is
+    /// durable, so that the response is written there rather than handed over from another loop.
+    var resumption: Resumption {
+        let loop = eventLoop
+        return { work in loop.execute(work) }
     }
 
     /// The principal, refused unless their role holds `capability`.

@@ -231,7 +231,7 @@ struct WriteRoutes {
             throw p
         }
         let events = prepared.map { try! $0.get() }
-        let results = await backend.ledger.ledger.append(events)
+        let results = await backend.ledger.ledger.append(events, resumingOn: context.resumption)
         var receipts: [JSONValue] = []
         var conflict: String?
         var invalid: (String, String)?

@@ -1,4 +1,6 @@
 import Testing
+import Dispatch
+import Synchronization
 import Ledger
 import LMDB
 
@@ -21,6 +23,27 @@ struct AppendTests {
         #expect(try ledger.streamVersion(of: "C1") == 2)
         #expect(try ledger.streamVersion(of: "C9") == 0)
         #expect(try ledger.event(4) == nil)
+    }
+
+    @Test("an appender that names where to continue continues there, once its events are durable")
+    func resumption() async throws {
+        let dir = Scratch("resume"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        let queue = DispatchQueue(label: "appender's own thread")
+        let key = DispatchSpecificKey<Int>()
+        queue.setSpecific(key: key, value: 7)
+        let calls = Counter()
+        let results = await ledger.append([Controls.visit("C1", minute: 1), Controls.visit("C2", minute: 2)], resumingOn: { work in
+            calls.add()
+            queue.async {
+                // The events are durable before the appender continues.
+                #expect((try? ledger.streamVersion(of: "C2")) == 1)
+                #expect(DispatchQueue.getSpecific(key: key) == 7)
+                work()
+            }
+        })
+        #expect(results.map { (try? $0.get())?.sequence } == [1, 2])
+        #expect(calls.value == 1, "one hop per append, not per event")
     }
 
     @Test("unmapping the map's pages every few events while writing changes nothing written")
@@ -182,4 +205,11 @@ struct AppendTests {
         #expect(ledger.storage.currentMapSize > 256 << 10)
         #expect(try ledger.verify().isSound)
     }
+}
+
+/// Counts calls from any thread.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

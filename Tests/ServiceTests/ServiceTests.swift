@@ -68,7 +68,14 @@ struct ServiceTests {
             guard case .array(let list)? = accesses.json["accesses"] else { Issue.record("no accesses"); return }
             #expect(list.count == 1)
             #expect(list.first?["actor"] == .string("token:clerk"))
+            #expect(list.first?["store"] == .string("S1"), "a clerk reads at their store")
             #expect(list.first?["endpoint"] == .string("GET /v1/customers/{customer}"))
+
+            // A manager reads for the whole chain: the record belongs to no store's day.
+            #expect(try await c.get("/v1/customers/C-1", as: "manager").status == .ok)
+            let both = try await c.get("/v1/audit/customers/C-1/accesses", as: "compliance")
+            guard case .array(let records)? = both.json["accesses"], records.count == 2 else { Issue.record("\(both.text)"); return }
+            #expect(records[1]["actor"] == .string("token:manager") && records[1]["store"] == .string("chain"))
 
             // As of sequence 1 (the registration only).
             let past = try await c.get("/v1/customers/C-1?asOf=1", as: "manager")
