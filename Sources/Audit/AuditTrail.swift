@@ -119,13 +119,9 @@ public struct AuditTrail: Sendable {
     }
 
     /// The `PersonalDataAccessed` events recording that `actor` read these customers' personal
-    /// data for `purpose` through `endpoint`, ready for `CustomerLedger.append`.
+    /// data for `purpose` through `endpoint`, ready for `Ledger.append`.
     public static func accessEvents(customers: [(id: String, store: String)], actor: String, purpose: String,
-                                    endpoint: String, at time: Timestamp = .now()) -> [JSONValue] {
-        customers.map { c in
-            .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c.id)), ("store", .string(c.store)),
-                     ("actor", .string(actor)), ("channel", .string("system")), ("occurredAt", .string(time.iso8601)),
-                     ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string(endpoint))]))])
-        }
+                                    endpoint: String, at time: Timestamp = .now()) -> [NewEvent] {
+        PersonalDataAccess(actor: actor, purpose: purpose, endpoint: endpoint, at: time).events(customers.map { ($0.id, $0.store) })
     }
 }

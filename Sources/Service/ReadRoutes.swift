@@ -95,15 +95,9 @@ struct ReadRoutes {
     func recordAccess(principal: Principal, customers: [(String, String?)], fields: [String], endpoint: String,
                       purpose: String, context: ClienteleRequestContext) async throws {
         guard !customers.isEmpty else { return }
-        let stamp = Timestamp.now().iso8601
-        let purposeText = String(purpose.prefix(200))
-        let docs: [JSONValue] = customers.map { c in
-            .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c.0)), ("store", .string(principal.readingStore(homeStore: c.1))),
-                     ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
-                     ("payload", .object([("purpose", .string(purposeText.isEmpty ? "customer view" : purposeText)),
-                                          ("fields", .array(fields.map { .string($0) })), ("endpoint", .string(endpoint))]))])
-        }
-        let results = await backend.ledger.append(docs, resumingOn: context.resumption)
+        let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose.isEmpty ? "customer view" : purpose, endpoint: endpoint, fields: fields)
+        let events = reading.events(customers.map { ($0.0, principal.readingStore(homeStore: $0.1)) })
+        let results = await backend.ledger.ledger.append(events, resumingOn: context.resumption)
         for r in results {
             if case .failure(let e) = r {
                 context.logger.error("could not record a personal-data access", metadata: ["error": .string(e.description)])

@@ -107,7 +107,7 @@ struct AnalystBenchmarks {
         let median = times[times.count / 2]
         let start = Clock.seconds()
         let access = AuditTrail.accessEvents(customers: [("C-AUDIT", "S1")], actor: "os:bench", purpose: "benchmark", endpoint: "clientele bench")
-        _ = try customers.appendAndWait(access)[0].get()
+        _ = try customers.ledger.appendAndWait(access)[0].get()
         let append = Clock.seconds() - start
         return Measurement(name: "audit-customer", events: rows, batch: 0, seconds: median,
                            detail: "\(Format.fixed(median * 1000, 2)) ms median of \(samples), CPU \(Format.fixed(cpu[cpu.count / 2] * 1000, 2)) ms (min \(Format.fixed(times.first! * 1000, 2)), max \(Format.fixed(times.last! * 1000, 2))); recording the access: \(Format.fixed(append * 1000, 2)) ms (one durable commit)",

@@ -122,7 +122,7 @@ extension Clientele.Audit {
             if !rows.isEmpty {
                 let store = rows.first?.recorded.store ?? "unknown"
                 let access = AuditTrail.accessEvents(customers: [(id, store)], actor: principal.actor, purpose: purpose, endpoint: "clientele audit customer")
-                if case .failure(let e) = ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
+                if case .failure(let e) = ledger.ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
             }
         }
     }
@@ -233,7 +233,7 @@ extension Clientele.Audit {
             }
             if summary.personalData == .locked { Output.error("warning: no master key, so personal fields are null in the export (give --master-key-file)") }
             let access = AuditTrail.accessEvents(customers: [(customer, summary.homeStore)], actor: principal.actor, purpose: purpose, endpoint: "clientele audit export")
-            if case .failure(let e) = ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
+            if case .failure(let e) = ledger.ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
             Output.line("exported \(summary.events) events of \(customer) to \(out): " + summary.files.joined(separator: ", "))
         }
     }

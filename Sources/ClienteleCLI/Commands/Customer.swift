@@ -85,13 +85,9 @@ extension Clientele {
                 Output.line(t.render())
             }
             if personal == .unsealed {
-                let access: JSONValue = .object([
-                    ("type", .string("PersonalDataAccessed")), ("customer", .string(id)), ("store", .string(summary.homeStore ?? "unknown")),
-                    ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(Timestamp.now().iso8601)),
-                    ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele customer")),
-                                         ("fields", .array(profile.map { .string($0.0) }))])),
-                ])
-                if case .failure(let e) = ledger.appendAndWait([access])[0] { Output.error("could not record the access: \(e)") }
+                let access = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele customer", fields: profile.map(\.0))
+                    .event(customer: id, store: summary.homeStore ?? "unknown")
+                if case .failure(let e) = ledger.ledger.appendAndWait([access])[0] { Output.error("could not record the access: \(e)") }
             }
         }
     }

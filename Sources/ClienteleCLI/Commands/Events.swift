@@ -55,13 +55,9 @@ extension Clientele {
             }
             Output.write(out.bytes)
             if !shown.isEmpty {
-                let now = Timestamp.now().iso8601
-                let accesses: [JSONValue] = shown.sorted().map { c in
-                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string("compliance")),
-                             ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(now)),
-                             ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele events"))]))])
-                }
-                for result in ledger.appendAndWait(accesses) {
+                let accesses = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele events")
+                    .events(shown.sorted().map { ($0, "compliance") })
+                for result in ledger.ledger.appendAndWait(accesses) {
                     if case .failure(let e) = result { Output.error("could not record the access: \(e)") }
                 }
             }

@@ -135,13 +135,9 @@ extension Clientele {
             } : nil)
             if showProgress { Output.write(Array("\r  replayed \(Format.grouped(outcome.events)) events in \(Format.fixed(Clock.seconds() - started, 2)) s\u{1B}[K\n".utf8), to: STDERR_FILENO) }
             if !outcome.identifiedCustomers.isEmpty {
-                let now = Timestamp.now().iso8601
-                let accesses: [JSONValue] = outcome.identifiedCustomers.map { c in
-                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c.id)), ("store", .string(c.store)),
-                             ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(now)),
-                             ("payload", .object([("purpose", .string(purpose)), ("endpoint", .string("clientele replay --identified"))]))])
-                }
-                for result in ledger.appendAndWait(accesses) {
+                let accesses = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele replay --identified")
+                    .events(outcome.identifiedCustomers.map { ($0.id, $0.store) })
+                for result in ledger.ledger.appendAndWait(accesses) {
                     if case .failure(let e) = result { Output.error("could not record the access: \(e)") }
                 }
             }

@@ -145,14 +145,9 @@ extension Clientele {
             recordAccesses()
             func recordAccesses() {
                 guard !agenda.personalDataRead.isEmpty else { return }
-                let stamp = Timestamp.now().iso8601
-                let accesses: [JSONValue] = agenda.personalDataRead.map { c in
-                    .object([("type", .string("PersonalDataAccessed")), ("customer", .string(c)), ("store", .string(agenda.homeStores[c] ?? "unknown")),
-                             ("actor", .string(principal.actor)), ("channel", .string("system")), ("occurredAt", .string(stamp)),
-                             ("payload", .object([("purpose", .string("care agenda")), ("fields", .array([.string("birthday")])),
-                                                  ("endpoint", .string("clientele care-agenda"))]))])
-                }
-                for r in ledger.appendAndWait(accesses) { if case .failure(let e) = r { Output.error("could not record an access: \(e)") } }
+                let accesses = PersonalDataAccess(actor: principal.actor, purpose: "care agenda", endpoint: "clientele care-agenda", fields: ["birthday"])
+                    .events(agenda.personalDataRead.map { ($0, agenda.homeStores[$0] ?? "unknown") })
+                for r in ledger.ledger.appendAndWait(accesses) { if case .failure(let e) = r { Output.error("could not record an access: \(e)") } }
             }
         }
 
