@@ -71,9 +71,11 @@ extension ProjectionStore {
         var summary: CustomerSummary
         var now = Timestamp.now()
         if point == nil {
-            guard let live = try (catchingUp ? record(CustomerSummaryProjector(), key: id) : storedRecord(CustomerSummaryProjector(), key: id)) else { return nil }
+            if catchingUp { try catchUp([CustomerSummaryProjector(), loyaltyModel]) }
+            let (live, loyalty) = try storedRecords(CustomerSummaryProjector(), loyaltyModel, key: id)
+            guard let live else { return nil }
             summary = live
-            account = try (catchingUp ? record(loyaltyModel, key: id) : storedRecord(loyaltyModel, key: id)) ?? account
+            account = loyalty ?? account
         } else {
             // As of a past point: this customer's events up to then, folded apart from the stored models.
             var events: [RecordedEvent] = []

@@ -738,6 +738,23 @@ extension ProjectionStore {
         }
     }
 
+    /// One key's records of two models as stored (without catching up first), from one snapshot:
+    /// a catch-up writes the models together, so the two always describe the same point of the log.
+    public func storedRecords<P: KeyedProjector, Q: KeyedProjector>(_ p: P, _ q: Q, key: String) throws -> (P.Record?, Q.Record?) {
+        while true {
+            // The databases of the models' current slots, opened (once) outside the snapshot.
+            let cp = try checkpoint(P.name), cq = try checkpoint(Q.name)
+            let dp = try cp.map { try database(P.name, slot: $0.slot) }, dq = try cq.map { try database(Q.name, slot: $0.slot) }
+            let records = try environment.read { (txn: borrowing Transaction) throws -> (P.Record?, Q.Record?)? in
+                // A rebuild that swapped a slot in between: look again.
+                guard try checkpoint(P.name, in: txn)?.slot == cp?.slot, try checkpoint(Q.name, in: txn)?.slot == cq?.slot else { return nil }
+                return (try dp.flatMap { try Self.load(P.self, key: key, db: $0, txn: txn) },
+                        try dq.flatMap { try Self.load(Q.self, key: key, db: $0, txn: txn) })
+            }
+            if let records { return records }
+        }
+    }
+
     /// The last sequence number folded into `projector`'s stored model; nil when it was never built
     /// (or was built by another projector version).
     public func checkpointSequence<P: KeyedProjector>(_ projector: P) throws -> UInt64? {
