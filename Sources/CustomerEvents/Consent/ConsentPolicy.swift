@@ -13,9 +13,30 @@ public enum ContactChannel: String, Sendable, CaseIterable {
 
 /// The answer to "may we contact this customer for purpose P on channel C now?", with why.
 public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
+    /// What decided it; put in words only when asked (the 360 view and the care agenda decide
+    /// for many channels and customers and show only the answer).
+    enum Ground: Sendable, Equatable {
+        case erased(at: Timestamp)
+        case nothingOnRecord(ConsentPurpose, ContactChannel?)
+        /// The deciding grant or withdrawal; `channel` when the channel's own entry decided.
+        case entry(ConsentPurpose, channel: ContactChannel?, granted: Bool, at: Timestamp, policy: String)
+    }
+
     public let allowed: Bool
+    let ground: Ground
+
     /// In words: which consent (or withdrawal) decided it, and when.
-    public let reason: String
+    public var reason: String {
+        switch ground {
+        case .erased(let at): return "the customer was erased on \(at.iso8601)"
+        case .nothingOnRecord(let purpose, let channel):
+            return "no \(purpose.rawValue) consent\(channel.map { " for \($0.rawValue)" } ?? "") on record"
+        case .entry(let purpose, let channel, let granted, let at, let policy):
+            let scope = purpose.rawValue + (channel.map { " by \($0.rawValue)" } ?? "")
+            return granted ? "\(scope) consent granted on \(at.iso8601) under policy \(policy)" : "\(scope) consent withdrawn on \(at.iso8601)"
+        }
+    }
+
     public var description: String { (allowed ? "allowed: " : "refused: ") + reason }
 }
 
@@ -56,20 +77,15 @@ public struct ConsentState: Sendable, Equatable {
 
     /// May the store use the customer's data for `purpose`, and contact them on `channel` (for marketing)?
     public func decide(_ purpose: ConsentPurpose, channel: ContactChannel? = nil) -> ConsentDecision {
-        if let erasedAt { return ConsentDecision(allowed: false, reason: "the customer was erased on \(erasedAt.iso8601)") }
+        if let erasedAt { return ConsentDecision(allowed: false, ground: .erased(at: erasedAt)) }
         let byChannel = entries[purpose.rawValue] ?? [:]
         let specific = channel.flatMap { byChannel[$0.rawValue] }
         let general = byChannel[""]
         // The more recent of the channel's own entry and the purpose-wide one decides.
         let deciding = [specific, general].compactMap { $0 }.max { $0.sequence < $1.sequence }
-        guard let entry = deciding else {
-            return ConsentDecision(allowed: false, reason: "no \(purpose.rawValue) consent\(channel.map { " for \($0.rawValue)" } ?? "") on record")
-        }
-        let scope = purpose.rawValue + (specific != nil && entry == specific ? " by \(channel!.rawValue)" : "")
-        if entry.granted {
-            return ConsentDecision(allowed: true, reason: "\(scope) consent granted on \(entry.at.iso8601) under policy \(entry.policy)")
-        }
-        return ConsentDecision(allowed: false, reason: "\(scope) consent withdrawn on \(entry.at.iso8601)")
+        guard let entry = deciding else { return ConsentDecision(allowed: false, ground: .nothingOnRecord(purpose, channel)) }
+        let by = specific != nil && entry == specific ? channel : nil
+        return ConsentDecision(allowed: entry.granted, ground: .entry(purpose, channel: by, granted: entry.granted, at: entry.at, policy: entry.policy))
     }
 }
 
