@@ -9,6 +9,9 @@ import Ledger
 /// (`byKey`), so that store names that are equal as `String`s but stored in other bytes still
 /// share their record, as they do in `Folding`. The records are then handed to a `Folding`, which
 /// sorts and writes them as it writes any keyed model: the stored bytes are the same.
+///
+/// The table, the store bytes and the records are buffers of our own (as in `DenseFolding`):
+/// a class's array properties would cost an exclusivity check per access, three per event.
 final class StoreDayFolding: ModelFold {
     typealias P = DailySummaryProjector
 
@@ -24,24 +27,39 @@ final class StoreDayFolding: ModelFold {
     let projector: P
     /// Sorts and writes the records once folded.
     let output: Folding<P>
-    /// Open addressing, a power of two entries, at most half full (`record` -1: empty).
-    var table: [Entry]
-    var mask: Int
+    /// Open addressing, `mask + 1` (a power of two) entries, at most half full (`record` -1: empty).
+    var table: UnsafeMutablePointer<Entry>
+    var mask = 1023
     /// Entries in `table`.
     var used = 0
     /// The store bytes of the table's entries.
-    var arena: [UInt8] = []
-    /// Each record's key (the store as the first event of its day gave it) and the record.
+    var arena: UnsafeMutableRawPointer
+    var arenaCount = 0
+    var arenaCapacity = 4096
+    /// Each record's key (the store as the first event of its day gave it) and its record.
     var byKey: [P.StoreDay: Int32] = [:]
     var keys: [P.StoreDay] = []
-    var records: [DailySummary] = []
+    var records: UnsafeMutablePointer<DailySummary>
+    var recordCount = 0
+    var recordCapacity = 1024
 
     init(_ projector: P) {
         self.projector = projector
         output = Folding(projector)
-        table = Array(repeating: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1), count: 1024)
-        mask = 1023
+        table = .allocate(capacity: mask + 1)
+        table.initialize(repeating: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1), count: mask + 1)
+        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        records = .allocate(capacity: recordCapacity)
         super.init(kinds: projector.eventKinds)
+    }
+
+    deinit { deallocateBuffers() }
+
+    private func deallocateBuffers() {
+        table.deallocate()
+        arena.deallocate()
+        records.deinitialize(count: recordCount)
+        records.deallocate()
     }
 
     override func accept(_ event: borrowing FoldEvent) {
@@ -50,10 +68,10 @@ final class StoreDayFolding: ModelFold {
         let day = P.localDay(event.occurredAt)
         let hash = EventKind.fnv1a(store)
         var i = Self.position(hash: hash, day: day, mask: mask)
-        while true {
+        while table[i].record >= 0 {
             let e = table[i]
-            if e.record < 0 { break }
-            if e.hash == hash, e.day == day, Int(e.count) == store.count, sameStore(e, store) {
+            if e.hash == hash, e.day == day, Int(e.count) == store.count,
+               e.count == 0 || sameBytes(arena + Int(e.start), store.baseAddress!, count: Int(e.count)) {
                 projector.apply(&records[Int(e.record)], event)
                 return
             }
@@ -66,15 +84,32 @@ final class StoreDayFolding: ModelFold {
         if let known = byKey[key] {
             r = known
         } else {
-            r = Int32(records.count)
+            r = Int32(recordCount)
             byKey[key] = r
             keys.append(key)
-            records.append(projector.initial(key: key))
+            if recordCount == recordCapacity {
+                let grown = UnsafeMutablePointer<DailySummary>.allocate(capacity: recordCapacity * 2)
+                grown.moveInitialize(from: records, count: recordCount)
+                records.deallocate()
+                records = grown
+                recordCapacity *= 2
+            }
+            (records + recordCount).initialize(to: projector.initial(key: key))
+            recordCount += 1
         }
-        table[i] = Entry(hash: hash, day: day, start: Int32(arena.count), count: Int32(store.count), record: r)
-        arena.append(contentsOf: store)
+        if arenaCount + store.count > arenaCapacity {
+            let capacity = max(2 * arenaCapacity, arenaCount + store.count)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            grown.copyMemory(from: arena, byteCount: arenaCount)
+            arena.deallocate()
+            arena = grown
+            arenaCapacity = capacity
+        }
+        if let b = store.baseAddress { (arena + arenaCount).copyMemory(from: b, byteCount: store.count) }
+        table[i] = Entry(hash: hash, day: day, start: Int32(arenaCount), count: Int32(store.count), record: r)
+        arenaCount += store.count
         used += 1
-        if used * 2 > table.count { grow() }
+        if used * 2 > mask + 1 { grow() }
         projector.apply(&records[Int(r)], event)
     }
 
@@ -85,19 +120,17 @@ final class StoreDayFolding: ModelFold {
         Int(truncatingIfNeeded: ((hash ^ UInt64(bitPattern: day)) &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
     }
 
-    @inline(__always)
-    func sameStore(_ e: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        e.count == 0 || arena.withUnsafeBytes { a in sameBytes(a.baseAddress! + Int(e.start), bytes.baseAddress!, count: Int(e.count)) }
-    }
-
     private func grow() {
-        let capacity = table.count * 2
-        var grown = Array(repeating: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1), count: capacity)
-        for e in table where e.record >= 0 {
+        let capacity = (mask + 1) * 2
+        let grown = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+        grown.initialize(repeating: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1), count: capacity)
+        for j in 0...mask where table[j].record >= 0 {
+            let e = table[j]
             var i = Self.position(hash: e.hash, day: e.day, mask: capacity - 1)
             while grown[i].record >= 0 { i = (i + 1) & (capacity - 1) }
             grown[i] = e
         }
+        table.deallocate()
         table = grown
         mask = capacity - 1
     }
@@ -105,13 +138,9 @@ final class StoreDayFolding: ModelFold {
     override var count: Int { output.count }
 
     override func sortForAppend() {
-        output.records.reserveCapacity(records.count)
-        for (k, r) in zip(keys, records) { output.records[k] = r }
-        keys = []
-        records = []
-        byKey = [:]
-        table = []
-        arena = []
+        output.records.reserveCapacity(recordCount)
+        for r in 0..<recordCount { output.records[keys[r]] = records[r] }
+        reset()
         output.sortForAppend()
     }
 
@@ -120,11 +149,24 @@ final class StoreDayFolding: ModelFold {
     }
 
     override func release() {
-        keys = []
-        records = []
-        byKey = [:]
-        table = []
-        arena = []
+        reset()
         output.release()
+    }
+
+    /// Frees the fold's own table and records (once handed to `output`, or written).
+    private func reset() {
+        deallocateBuffers()
+        byKey = [:]
+        keys = []
+        mask = 0
+        used = 0
+        table = .allocate(capacity: 1)
+        table.initialize(to: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1))
+        arenaCount = 0
+        arenaCapacity = 8
+        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        recordCount = 0
+        recordCapacity = 1
+        records = .allocate(capacity: recordCapacity)
     }
 }
