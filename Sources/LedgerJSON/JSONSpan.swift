@@ -67,8 +67,24 @@ public struct JSONSpan {
     @inlinable public var rawString: UnsafeRawBufferPointer? {
         guard isString else { return nil }
         let inner = UnsafeRawBufferPointer(rebasing: bytes[1..<(bytes.count - 1)])
-        if inner.contains(UInt8(ascii: "\\")) { return nil }
+        if JSONSpan.hasBackslash(inner) { return nil }
         return inner
+    }
+
+    /// True when `b` holds a backslash (an escape), eight bytes at a time.
+    @inlinable @inline(__always)
+    static func hasBackslash(_ b: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = b.count
+        while i + 8 <= n {
+            if zeroBytes(word(b, i) ^ 0x5C5C_5C5C_5C5C_5C5C) != 0 { return true }
+            i += 8
+        }
+        while i < n {
+            if b[i] == UInt8(ascii: "\\") { return true }
+            i += 1
+        }
+        return false
     }
 
     /// The value when it is a string (allocates a `String`).
@@ -146,11 +162,31 @@ public struct JSONSpan {
         return i
     }
 
+    /// Bytes of `v` that are zero, as their top bit (the lowest such bit is exact; bits above a
+    /// zero byte may be set by its borrow, so only the first one found is trusted).
+    @inlinable @inline(__always)
+    static func zeroBytes(_ v: UInt64) -> UInt64 { (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 }
+
+    /// Eight bytes from `i` (which must leave 8 bytes), the byte at `i` lowest.
+    @inlinable @inline(__always)
+    static func word(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt64 {
+        UInt64(littleEndian: b.baseAddress!.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+    }
+
     /// The index just past the string starting (with its quote) at `from`.
+    /// Eight bytes at a time while none is a quote or a backslash, then byte by byte.
     @inlinable @inline(__always)
     static func skipString(_ b: UnsafeRawBufferPointer, _ from: Int) -> Int? {
         var i = from + 1
         let n = b.count
+        while i + 8 <= n {
+            let w = word(b, i)
+            let m = zeroBytes(w ^ 0x2222_2222_2222_2222) | zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C)
+            if m == 0 { i += 8; continue }
+            i += m.trailingZeroBitCount &>> 3
+            if b[i] == UInt8(ascii: "\"") { return i + 1 }
+            i += 2 // a backslash and the byte it escapes
+        }
         while i < n {
             let c = b[i]
             if c == UInt8(ascii: "\"") { return i + 1 }
@@ -171,6 +207,14 @@ public struct JSONSpan {
             var depth = 0
             var i = from
             while i < n {
+                // Eight bytes at a time while none is a quote or a bracket (`[` and `{` are the
+                // bytes whose value | 0x20 is 0x7B, `]` and `}` those whose value | 0x20 is 0x7D).
+                if i + 8 <= n {
+                    let w = word(b, i), x = w | 0x2020_2020_2020_2020
+                    let m = zeroBytes(w ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x7B7B_7B7B_7B7B_7B7B) | zeroBytes(x ^ 0x7D7D_7D7D_7D7D_7D7D)
+                    if m == 0 { i += 8; continue }
+                    i += m.trailingZeroBitCount &>> 3
+                }
                 let c = b[i]
                 if c == UInt8(ascii: "\"") {
                     guard let e = skipString(b, i) else { return nil }

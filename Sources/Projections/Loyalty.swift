@@ -38,7 +38,8 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     /// The tier now (the lowest tier until a purchase says otherwise).
     public var tier: String
     public var tierHistory: [TierChange] = []
-    public var receipts: [String: ReceiptPoints] = [:]
+    /// What each receipt earned and gave back, by receipt id.
+    public var receipts = Receipts()
     /// The last birthday greeting (µs), which opens the birthday window.
     public var birthdayGreetingAt: Int64?
 
@@ -57,7 +58,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         receipts.reserveCapacity(m)
         for _ in 0..<m where !r.failed {
             let id = r.string()
-            receipts[id] = ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int())
+            receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int()))
         }
         birthdayGreetingAt = r.optionalInt()
         if r.failed { return nil }
@@ -70,9 +71,9 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(tierHistory.count))
         for c in tierHistory { w.int(c.at); w.int(Int64(c.offsetMinutes)); w.string(c.from); w.string(c.to) }
         w.unsigned(UInt64(receipts.count))
-        for k in receipts.keys.sorted() {
-            let p = receipts[k]!
-            w.string(k); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed)
+        for e in receipts.entries {
+            let p = e.points
+            w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed)
         }
         w.int(birthdayGreetingAt)
     }
@@ -153,8 +154,10 @@ public struct LoyaltyProjector: KeyedProjector {
             let r = event.receipt
             let total = r.amount
             let id = r.receipt?.string
-            if let id, let known = a.receipts[id], !known.byRule {
-                a.receipts[id]!.total += total // its PointsEarned came first: nothing more to earn
+            // One search for the receipt: found (its PointsEarned may have come first), or where it goes.
+            let place = id.map { a.receipts.position(of: $0) }
+            if let place, place.found, !a.receipts[at: place.index].byRule {
+                a.receipts[at: place.index].total += total // its PointsEarned came first: nothing more to earn
             } else {
                 let current = tier(forSpend: a.netSpend)
                 var multiplier = current?.pointsMultiplier ?? 1
@@ -172,20 +175,38 @@ public struct LoyaltyProjector: KeyedProjector {
                 let points = total > 0 ? Int64((Double(total / rules.spendPerPoint) * multiplier).rounded(.down)) : 0
                 a.points += points
                 a.earned += points
-                if let id { Self.credit(&a.receipts[id, default: .init(earned: 0, byRule: true, total: 0, reversed: 0)], points: points, total: total) }
+                if let id, let place {
+                    if place.found {
+                        Self.credit(&a.receipts[at: place.index], points: points, total: total)
+                    } else {
+                        a.receipts.insert(id: id, points: .init(earned: points, byRule: true, total: total, reversed: 0), at: place.index)
+                    }
+                }
             }
             spend(&a, by: total, at: at)
         case .pointsEarned:
-            let n = p["points"]?.int64 ?? 0
-            if let id = p["receipt"]?.string {
-                if let known = a.receipts[id], known.byRule {
+            // Both members in one pass over the payload (the first of each, as `p[name]` finds them).
+            var n: Int64 = 0, points = false
+            var receipt: JSONSpan?
+            p.forEachMember { k, v in
+                if !points, named(k, "points") { n = v.int64 ?? 0; points = true } else if receipt == nil, named(k, "receipt") { receipt = v }
+                return !points || receipt == nil
+            }
+            if let id = receipt?.string {
+                let place = a.receipts.position(of: id)
+                if place.found, a.receipts[at: place.index].byRule {
                     // The recorded points replace the rule's.
+                    let known = a.receipts[at: place.index]
                     a.points = max(0, a.points + n - known.earned)
                     a.earned += n - known.earned
-                    a.receipts[id]!.earned = n
-                    a.receipts[id]!.byRule = false
+                    a.receipts[at: place.index].earned = n
+                    a.receipts[at: place.index].byRule = false
                 } else {
-                    a.receipts[id, default: .init(earned: 0, byRule: false, total: 0, reversed: 0)].earned += n
+                    if place.found {
+                        a.receipts[at: place.index].earned += n
+                    } else {
+                        a.receipts.insert(id: id, points: .init(earned: n, byRule: false, total: 0, reversed: 0), at: place.index)
+                    }
                     a.points += n
                     a.earned += n
                 }
@@ -195,14 +216,15 @@ public struct LoyaltyProjector: KeyedProjector {
             }
         case .returnRecorded:
             let refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt?.string, let r = a.receipts[original] {
+            if let original = event.receipt.originalReceipt?.string, case let place = a.receipts.position(of: original), place.found {
+                let r = a.receipts[at: place.index]
                 let left = r.earned - r.reversed
                 var back = left
                 if r.total > 0 && refund < r.total {
                     back = min(left, (r.earned * max(0, refund) + r.total - 1) / r.total)
                 }
                 if back > 0 {
-                    a.receipts[original]!.reversed += back
+                    a.receipts[at: place.index].reversed += back
                     a.reversed += back
                     a.points = max(0, a.points - back)
                 }
@@ -225,7 +247,7 @@ public struct LoyaltyProjector: KeyedProjector {
         }
     }
 
-    /// One dictionary access for a receipt's points and total (was two lookups, one hash each).
+    /// Credits a receipt's points and total in place.
     @inline(__always)
     private static func credit(_ r: inout LoyaltyAccount.ReceiptPoints, points: Int64, total: Int64) {
         r.earned += points

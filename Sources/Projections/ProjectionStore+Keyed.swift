@@ -496,14 +496,15 @@ extension ProjectionStore {
 
     static func makeFold<P: KeyedProjector>(_ p: P) -> ModelFold { Folding(p) }
 
-    /// A rebuild's fold: customer-keyed stored models by customer slot, the others by key;
+    /// A rebuild's fold: customer-keyed stored models by customer slot, the daily summary by its
+    /// own table of store-days (`StoreDayFolding`), the others by key;
     /// weighted by their measured share of the fold's time.
     static func makeRebuildFold<P: KeyedProjector>(_ p: P) -> ModelFold {
         let fold: ModelFold
         switch p {
         case let p as CustomerSummaryProjector: fold = DenseFolding(p); fold.weight = 4
         case let p as LoyaltyProjector: fold = DenseFolding(p); fold.weight = 3
-        case let p as DailySummaryProjector: fold = Folding(p); fold.weight = 2
+        case let p as DailySummaryProjector: fold = StoreDayFolding(p); fold.weight = 2
         case let p as ComplaintStatusProjector: fold = Folding(p); fold.weight = 1
         default: fold = Folding(p)
         }

@@ -37,6 +37,28 @@ struct FoldReadingTests {
         }
     }
 
+    @Test("JSONSpan skips long strings and containers eight bytes at a time as it skips them byte by byte")
+    func spanSkipsWords() throws {
+        // Strings and runs longer than a word, with escapes, brackets, `[`/`{` look-alikes
+        // (`Y`, `_`, `y`, `{` | 0x20) and multi-byte UTF-8 on either side of a word's edge.
+        let long = #"ab\"cdefghij\\klmnopq]rst}uvw[xyz{YY__yy 上海一店 \u005d\"\"end"#
+        let text = #"{"a":"\#(long)","lines":[{"sku":"ABCDEFGHIJKLMNOP","category":"\#(long)","q":[[[1,2,3,4,5,6,7,8,9]]]},{"category":"shoes"}],"total":{"minor":7,"currency":"CNY"},"z":"12345678"}"#
+        let bytes = Array(text.utf8)
+        let parsed = try JSONParser.parse(text)
+        bytes.withUnsafeBytes { raw in
+            let span = JSONSpan(raw)
+            #expect(span["a"]?.string == parsed["a"]?.stringValue)
+            #expect(span["total"]?["minor"]?.int64 == 7)
+            #expect(span["z"]?.rawString.map { Array($0) } == Array("12345678".utf8))
+            var categories: [String] = []
+            span["lines"]?.forEachElement { line in
+                if let c = line["category"]?.string { categories.append(c) }
+                return true
+            }
+            #expect(categories == [parsed["a"]?.stringValue ?? "", "shoes"])
+        }
+    }
+
     @Test("records round-trip through the binary form; a cut record is refused")
     func recordsRoundTrip() throws {
         var s = CustomerSummary()

@@ -29,4 +29,22 @@ struct RebuildFoldTests {
         try same(DailySummaryProjector(), f, head: head)
         #expect(try f.stored(CustomerSummaryProjector()).count == 300)
     }
+
+    @Test("a store written in other bytes that are the same String shares its day, as in the fold by key")
+    func storeDaysByString() throws {
+        let f = try Fixture("storeday"); defer { f.remove() }
+        // "Café" composed and decomposed: other bytes, equal Strings; then another store, another day.
+        let visits = [("Caf\u{E9}", "2026-11-21T10:00:00+08:00"), ("Cafe\u{301}", "2026-11-21T11:00:00+08:00"),
+                      ("Cafe\u{301}", "2026-11-22T10:00:00+08:00"), ("Caf\u{E9}", "2026-11-22T11:00:00+08:00"),
+                      ("SH-001", "2026-11-21T12:00:00+08:00")]
+        let docs = try visits.map { store, at in
+            try JSONParser.parse(#"{"type":"VisitRecorded","schemaVersion":1,"customer":"C-1","store":"\#(store)","actor":"staff-li","channel":"counter","occurredAt":"\#(at)","payload":{"kind":"walk-in"}}"#)
+        }
+        try f.append(docs)
+        try f.models.rebuild(ProjectionStore.storedModels())
+        let head = try f.ledger.ledger.head().sequence
+        try same(DailySummaryProjector(), f, head: head)
+        let stored = try f.stored(DailySummaryProjector())
+        #expect(stored.count == 3 && stored.values.map(\.visits).sorted() == [1, 2, 2])
+    }
 }
