@@ -25,9 +25,7 @@ final class CustomerSlots {
 
     private var table: UnsafeMutablePointer<Entry>
     private var mask: Int
-    private var arena: UnsafeMutableRawPointer
-    private var arenaCount = 0
-    private var arenaCapacity: Int
+    private var arena: ByteArena
     /// (start in the arena) << 32 | byte count, by slot.
     private var spans: UnsafeMutablePointer<UInt64>
     private var spansCapacity: Int
@@ -40,15 +38,13 @@ final class CustomerSlots {
         table = HugePages.allocate(Entry.self, capacity: size)
         table.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
         mask = size - 1
-        arenaCapacity = 16 * capacity
-        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        arena = ByteArena(capacity: 16 * capacity)
         spansCapacity = capacity
         spans = .allocate(capacity: spansCapacity)
     }
 
     deinit {
         table.deallocate()
-        arena.deallocate()
         spans.deallocate()
     }
 
@@ -79,7 +75,7 @@ final class CustomerSlots {
     @inline(__always)
     func bytes(_ slot: Int32) -> UnsafeRawBufferPointer {
         let s = spans[Int(slot)]
-        return UnsafeRawBufferPointer(start: arena + Int(s >> 32), count: Int(s & 0xFFFF_FFFF))
+        return UnsafeRawBufferPointer(start: arena.base + Int(s >> 32), count: Int(s & 0xFFFF_FFFF))
     }
 
     /// The id in `slot` as a String.
@@ -120,14 +116,6 @@ final class CustomerSlots {
 
     private func insert(_ b: UnsafeRawBufferPointer, entry: Entry, at i: Int) -> Int32 {
         let s = count
-        if arenaCount + b.count > arenaCapacity {
-            let capacity = max(arenaCapacity * 2, arenaCount + b.count)
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            grown.copyMemory(from: arena, byteCount: arenaCount)
-            arena.deallocate()
-            arena = grown
-            arenaCapacity = capacity
-        }
         if s == spansCapacity {
             let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: spansCapacity * 2)
             grown.moveInitialize(from: spans, count: s)
@@ -135,9 +123,7 @@ final class CustomerSlots {
             spans = grown
             spansCapacity *= 2
         }
-        if b.count > 0 { (arena + arenaCount).copyMemory(from: b.baseAddress!, byteCount: b.count) }
-        spans[s] = UInt64(arenaCount) << 32 | UInt64(b.count)
-        arenaCount += b.count
+        spans[s] = UInt64(arena.append(b)) << 32 | UInt64(b.count)
         count += 1
         var e = entry
         e.meta |= UInt64(s + 1)

@@ -33,9 +33,7 @@ final class StoreDayFolding: ModelFold {
     /// Entries in `table`.
     var used = 0
     /// The store bytes of the table's entries.
-    var arena: UnsafeMutableRawPointer
-    var arenaCount = 0
-    var arenaCapacity = 4096
+    var arena = ByteArena(capacity: 4096)
     /// Each record's key (the store as the first event of its day gave it) and its record.
     var byKey: [P.StoreDay: Int32] = [:]
     var keys: [P.StoreDay] = []
@@ -48,7 +46,6 @@ final class StoreDayFolding: ModelFold {
         output = Folding(projector)
         table = .allocate(capacity: mask + 1)
         table.initialize(repeating: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1), count: mask + 1)
-        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
         records = .allocate(capacity: recordCapacity)
         super.init(kinds: projector.eventKinds)
     }
@@ -57,7 +54,6 @@ final class StoreDayFolding: ModelFold {
 
     private func deallocateBuffers() {
         table.deallocate()
-        arena.deallocate()
         records.deinitialize(count: recordCount)
         records.deallocate()
     }
@@ -71,7 +67,7 @@ final class StoreDayFolding: ModelFold {
         while table[i].record >= 0 {
             let e = table[i]
             if e.hash == hash, e.day == day, Int(e.count) == store.count,
-               e.count == 0 || sameBytes(arena + Int(e.start), store.baseAddress!, count: Int(e.count)) {
+               e.count == 0 || sameBytes(arena.base + Int(e.start), store.baseAddress!, count: Int(e.count)) {
                 projector.apply(&records[Int(e.record)], event)
                 return
             }
@@ -97,17 +93,8 @@ final class StoreDayFolding: ModelFold {
             (records + recordCount).initialize(to: projector.initial(key: key))
             recordCount += 1
         }
-        if arenaCount + store.count > arenaCapacity {
-            let capacity = max(2 * arenaCapacity, arenaCount + store.count)
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            grown.copyMemory(from: arena, byteCount: arenaCount)
-            arena.deallocate()
-            arena = grown
-            arenaCapacity = capacity
-        }
-        if let b = store.baseAddress { (arena + arenaCount).copyMemory(from: b, byteCount: store.count) }
-        table[i] = Entry(hash: hash, day: day, start: Int32(arenaCount), count: Int32(store.count), record: r)
-        arenaCount += store.count
+        let start = arena.append(store)
+        table[i] = Entry(hash: hash, day: day, start: Int32(start), count: Int32(store.count), record: r)
         used += 1
         if used * 2 > mask + 1 { grow() }
         projector.apply(&records[Int(r)], event)
@@ -162,9 +149,7 @@ final class StoreDayFolding: ModelFold {
         used = 0
         table = .allocate(capacity: 1)
         table.initialize(to: Entry(hash: 0, day: 0, start: 0, count: 0, record: -1))
-        arenaCount = 0
-        arenaCapacity = 8
-        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        arena.reset(capacity: 8)
         recordCount = 0
         recordCapacity = 1
         records = .allocate(capacity: recordCapacity)
