@@ -116,13 +116,7 @@ final class CustomerSlots {
 
     private func insert(_ b: UnsafeRawBufferPointer, entry: Entry, at i: Int) -> Int32 {
         let s = count
-        if s == spansCapacity {
-            let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: spansCapacity * 2)
-            grown.moveInitialize(from: spans, count: s)
-            spans.deallocate()
-            spans = grown
-            spansCapacity *= 2
-        }
+        if s == spansCapacity { spans = doubled(spans, count: s, capacity: &spansCapacity) }
         spans[s] = UInt64(arena.append(b)) << 32 | UInt64(b.count)
         count += 1
         var e = entry

@@ -286,11 +286,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         if i < 0 {
             i = recordCount
             if i == recordCapacity {
-                let grown = HugePages.allocate(P.Record.self, capacity: recordCapacity * 2)
-                grown.moveInitialize(from: records, count: recordCount)
-                records.deallocate()
-                records = grown
-                recordCapacity *= 2
+                records = doubled(records, count: recordCount, capacity: &recordCapacity) { HugePages.allocate(P.Record.self, capacity: $0) }
             }
             (records + i).initialize(to: projector.initialRecord())
             recordCount += 1

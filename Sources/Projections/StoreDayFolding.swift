@@ -83,13 +83,7 @@ final class StoreDayFolding: ModelFold {
             r = Int32(recordCount)
             byKey[key] = r
             keys.append(key)
-            if recordCount == recordCapacity {
-                let grown = UnsafeMutablePointer<DailySummary>.allocate(capacity: recordCapacity * 2)
-                grown.moveInitialize(from: records, count: recordCount)
-                records.deallocate()
-                records = grown
-                recordCapacity *= 2
-            }
+            if recordCount == recordCapacity { records = doubled(records, count: recordCount, capacity: &recordCapacity) }
             (records + recordCount).initialize(to: projector.initial(key: key))
             recordCount += 1
         }
