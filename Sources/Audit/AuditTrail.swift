@@ -50,7 +50,7 @@ public struct AuditTrail: Sendable {
 
     /// Every read of personal data in the period, by anyone.
     public func accesses(period: AuditPeriod = .all) throws -> [AuditRow] {
-        try sealedRows(EventQuery(.type("PersonalDataAccessed"), sequences: period.sequences), period: period)
+        try sealedRows(EventQuery(.type(PersonalDataAccess.type), sequences: period.sequences), period: period)
     }
 
     /// Every erasure request and erasure in the period, in log order.

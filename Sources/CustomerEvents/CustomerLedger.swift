@@ -61,7 +61,7 @@ public final class CustomerLedger: Sendable {
 
     /// The catalog's observations: reading a customer's personal data is recorded in their stream
     /// but changes nothing about them, so it never makes a writer's expected version stale.
-    public static let observationTypes: Set<String> = ["PersonalDataAccessed"]
+    public static let observationTypes: Set<String> = [PersonalDataAccess.type]
 
     /// Closes the key store and the ledger.
     public func close() {
@@ -113,17 +113,8 @@ public final class CustomerLedger: Sendable {
         return documents.indices.map { i in failures[i].map { .failure($0) } ?? sealed.next()! }
     }
 
-    /// Checks, seals and appends; one result per document. `resumingOn` as in `Ledger.append`.
-    public func append(_ documents: [JSONValue], resumingOn resumption: Resumption? = nil) async -> [Result<AppendReceipt, EventInputError>] {
-        let prepared = prepare(documents)
-        let ready = prepared.compactMap { try? $0.get() }
-        var appended = await ledger.append(ready, resumingOn: resumption).makeIterator()
-        return prepared.map { p in
-            p.flatMap { _ in appended.next()!.mapError { .append($0) } }
-        }
-    }
-
-    /// Like `append`, blocking the calling thread (for command-line tools).
+    /// Checks, seals and appends, blocking the calling thread (for command-line tools); one result
+    /// per document. Async callers prepare (`prepare`) and append through `Ledger.append`.
     public func appendAndWait(_ documents: [JSONValue]) -> [Result<AppendReceipt, EventInputError>] {
         let prepared = prepare(documents)
         let ready = prepared.compactMap { try? $0.get() }

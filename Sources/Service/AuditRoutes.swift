@@ -55,7 +55,7 @@ struct AuditRoutes {
         let point = try request.asOf()
         var out: [JSONValue] = []
         try backend.ledger.scan(Self.query(.customer(id), asOf: point)) { e in
-            guard e.type == "PersonalDataAccessed" else { return true }
+            guard e.type == PersonalDataAccess.type else { return true }
             if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
             out.append(.object([("sequence", .number(String(e.recorded.sequence))), ("actor", .string(e.recorded.actor)),
                                 ("store", .string(e.recorded.store)), ("at", .string(e.recorded.occurredAt.iso8601)), ("endpoint", e.payload["endpoint"] ?? .null),

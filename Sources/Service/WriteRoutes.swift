@@ -242,7 +242,7 @@ struct WriteRoutes {
             switch result {
             case .success(let r):
                 if r.duplicate { duplicates += 1 } else { appended += 1 }
-                if events[i].type != "PersonalDataAccessed" { lastFolded = max(lastFolded, r.sequence) }
+                if !CustomerLedger.observationTypes.contains(events[i].type) { lastFolded = max(lastFolded, r.sequence) }
                 receipts.append(.object([("sequence", .number(String(r.sequence))), ("streamVersion", .number(String(r.streamVersion))),
                                          ("customer", .string(events[i].customer)), ("type", .string(events[i].type)),
                                          ("duplicate", .bool(r.duplicate))]))
