@@ -51,10 +51,23 @@ final class GroupCommitWriter: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(&thread, nil, { raw in
             let writer = Unmanaged<GroupCommitWriter>.fromOpaque(raw!).takeRetainedValue()
+            GroupCommitWriter.nameThisThread("ledger-writer")
             writer.loop()
             return nil
         }, context)
         precondition(rc == 0, "could not start the ledger's writer thread (pthread_create: \(rc))")
+    }
+
+    /// Names the calling thread for `top -H`, perf and /proc (at most 15 bytes); otherwise the
+    /// writer carries the name of whichever thread opened the ledger. Best effort: a system
+    /// without /proc/thread-self keeps the inherited name. (pthread_setname_np and prctl are not
+    /// reachable from Swift here: one needs _GNU_SOURCE, the other is variadic.)
+    static func nameThisThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var bytes = Array(name.utf8.prefix(15))
+        _ = write(fd, &bytes, bytes.count)
     }
 
     /// Queues `events`; `completion` runs on the writer thread with one result per event, in order.

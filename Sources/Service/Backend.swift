@@ -30,8 +30,8 @@ public final class ClienteleBackend: Sendable {
     private let segmentCache = RankingSlot<[String: SegmentAssignment]>()
     private let churnCache = RankingSlot<[String: ChurnAssessment]>()
     private let closed = Atomic<Bool>(false)
-    /// One background recomputation of the rankings at a time.
-    private let rankingLock = Mutex<Void>(())
+    /// One computation of the rankings at a time (internal: tests hold it to stand for a slow one).
+    let rankingLock = Mutex<Void>(())
 
     struct RankingCache<Value: Sendable>: Sendable {
         var value: Value
@@ -136,6 +136,19 @@ public final class ClienteleBackend: Sendable {
     /// first request computes it, once. A TTL of zero computes it whenever the log has moved.
     func segments() throws -> [String: SegmentAssignment] {
         try cached(segmentCache, computeSegments)
+    }
+
+    /// Returns once the rankings (segments and churn) have been computed at least once, without
+    /// holding the caller's thread meanwhile. The first computation takes seconds on a large
+    /// ledger (11 s at a million customers); a request on an event loop that waited for it there
+    /// would stall every connection of that loop, `/healthz` included. Afterwards `segments()` and
+    /// `churn()` answer from the cache (with a TTL above zero), so a live 360 view can call them on the loop.
+    func rankingsComputed() async throws {
+        if segmentCache.current != nil, churnCache.current != nil { return }
+        try await offloaded { [self] in
+            _ = try segments()
+            _ = try churn()
+        }
     }
 
     /// Churn assessments of every customer now, cached like `segments()`; empty when the model cannot be fitted yet.

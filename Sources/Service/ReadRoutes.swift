@@ -60,7 +60,10 @@ struct ReadRoutes {
         let principal = try context.require(.readCustomers)
         let id = try context.identifier("customer", limit: EventLimits.customer)
         let point = try request.asOf()
-        if point == nil { try backend.ensureModelsSeeWrites() }
+        if point == nil {
+            try backend.ensureModelsSeeWrites()
+            try await backend.rankingsComputed()
+        }
         let backend = self.backend
         let read = { @Sendable () throws -> CustomerView? in
             try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in

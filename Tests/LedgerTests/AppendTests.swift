@@ -1,5 +1,6 @@
 import Testing
 import Dispatch
+import Foundation
 import Synchronization
 import Ledger
 import LMDB
@@ -44,6 +45,16 @@ struct AppendTests {
         })
         #expect(results.map { (try? $0.get())?.sequence } == [1, 2])
         #expect(calls.value == 1, "one hop per append, not per event")
+    }
+
+    @Test("the group-commit writer is a thread named ledger-writer, for top -H, perf and /proc")
+    func writerThreadName() async throws {
+        let dir = Scratch("writer-name"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        _ = await ledger.append([Controls.visit("C1", minute: 1)], resumingOn: { $0() })
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.contains("ledger-writer\n"), "\(names)")
     }
 
     @Test("unmapping the map's pages every few events while writing changes nothing written")

@@ -18,7 +18,7 @@ struct ServerFixture {
     let tokens: [String: String]
     let configuration: ServiceConfiguration
 
-    static func make(maxBodyBytes: Int = 64 * 1024) throws -> ServerFixture {
+    static func make(maxBodyBytes: Int = 64 * 1024, rankingTTL: Duration = .zero) throws -> ServerFixture {
         let folder = TemporaryFolder("service")
         let db = folder.path + "/ledger"
         var options = LedgerOptions()
@@ -30,7 +30,7 @@ struct ServerFixture {
         configuration.port = 0
         configuration.masterKeyFile = keyFile
         configuration.maxBodyBytes = maxBodyBytes
-        configuration.rankingTTL = .zero
+        configuration.rankingTTL = rankingTTL
         let store = try TokenStore(ledgerPath: db)
         var tokens: [String: String] = [:]
         for (name, role, stores) in [("clerk", Role.clerk, ["S1"]), ("clerk2", .clerk, ["S2"]), ("manager", .manager, []),
@@ -41,10 +41,14 @@ struct ServerFixture {
     }
 
     /// Runs `body` against a live server on 127.0.0.1 (an ephemeral port), then shuts it down
-    /// gracefully (as SIGTERM would) and removes the folder.
-    static func withServer(maxBodyBytes: Int = 64 * 1024, _ body: @Sendable (Client) async throws -> Void) async throws {
-        let fixture = try make(maxBodyBytes: maxBodyBytes)
+    /// gracefully (as SIGTERM would) and removes the folder. `beforeStart` runs on the fixture
+    /// before the server starts (and its background catch-up with it).
+    static func withServer(maxBodyBytes: Int = 64 * 1024, rankingTTL: Duration = .zero,
+                           beforeStart: (ServerFixture) throws -> Void = { _ in },
+                           _ body: @Sendable (Client) async throws -> Void) async throws {
+        let fixture = try make(maxBodyBytes: maxBodyBytes, rankingTTL: rankingTTL)
         defer { fixture.backend.close(); fixture.folder.remove() }
+        try beforeStart(fixture)
         var logger = Logger(label: "service-tests")
         logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
