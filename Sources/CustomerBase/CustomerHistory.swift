@@ -55,4 +55,23 @@ public struct CustomerHistory: Hashable, Sendable {
         self.recency = last - first
         self.age = endDay - first
     }
+
+    /// The same history from day numbers already sorted ascending without repeats (how a
+    /// customer summary keeps them), without copying or sorting them: what the churn model
+    /// reads for every customer on each recomputation.
+    /// - Returns: the history, or nil when the customer bought nothing up to `observationEnd`.
+    /// - Complexity: O(log n) for n days.
+    public init?(sortedDistinctDays days: [Int64], observationEnd: Double) {
+        let endDay = observationEnd.rounded(.down)
+        guard endDay.isFinite, let first = days.first, Double(first) <= endDay else { return nil }
+        // The last day on or before the end of the window.
+        var lo = 0, hi = days.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Double(days[mid]) <= endDay { lo = mid + 1 } else { hi = mid }
+        }
+        self.frequency = lo - 1
+        self.recency = Double(days[lo - 1] - first)
+        self.age = endDay - Double(first)
+    }
 }

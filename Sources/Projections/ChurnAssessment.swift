@@ -32,18 +32,20 @@ public enum ChurnModel {
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
     public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration) throws -> Result {
         let nowDay = Double(now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000
-        var histories: [(String, CustomerSummary, CustomerHistory)] = []
-        for (id, s) in summaries where !s.purchaseDays.isEmpty && !s.erased {
-            if let h = CustomerHistory(purchaseDays: s.purchaseDays.map { Double($0) }, observationEnd: nowDay.rounded(.down)) {
-                histories.append((id, s, h))
+        // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
+        var histories: [(Int, CustomerHistory)] = []
+        for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased {
+            if let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: nowDay.rounded(.down)) {
+                histories.append((position, h))
             }
         }
         guard !histories.isEmpty else { return Result(fit: nil, assessments: []) }
-        let fit = try BGNBDFitter().fit(histories.map(\.2))
+        let fit = try BGNBDFitter().fit(histories.map(\.1))
         let horizon = Double(configuration.churnHorizonDays)
         var out: [ChurnAssessment] = []
         out.reserveCapacity(histories.count)
-        for (id, s, h) in histories {
+        for (position, h) in histories {
+            let (id, s) = (summaries[position].0, summaries[position].1)
             let alive = fit.model.probabilityAlive(h)
             var stay = alive
             var reasons: [String] = []

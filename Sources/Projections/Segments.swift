@@ -84,15 +84,20 @@ public enum Segmentation {
 
     /// Every customer's segment, as of `now` (recency counts from there).
     public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
-        let sorted = summaries.sorted { $0.0 < $1.0 }
-        let buyers = sorted.filter { $0.1.receipts > 0 }
-        let recency = buyers.map { Double(now.microseconds - ($0.1.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
+        // A projection store hands the summaries over in key order already: sort only when not.
+        let inOrder = zip(summaries, summaries.dropFirst()).allSatisfy { $0.0 < $1.0 }
+        let sorted = inOrder ? summaries : summaries.sorted { $0.0 < $1.0 }
+        // Positions, not copies: a summary is a large value and there may be millions.
+        let buyers = sorted.indices.filter { sorted[$0].1.receipts > 0 }
+        let recency = buyers.map { Double(now.microseconds - (sorted[$0].1.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
         let levels = rules.rfmLevels
         let r = scores(recency, levels: levels, higherIsBetter: false)
-        let f = scores(buyers.map { Double($0.1.purchaseDays.count) }, levels: levels)
-        let m = scores(buyers.map { Double($0.1.netSpend) }, levels: levels)
+        let f = scores(buyers.map { Double(sorted[$0].1.purchaseDays.count) }, levels: levels)
+        let m = scores(buyers.map { Double(sorted[$0].1.netSpend) }, levels: levels)
         var out: [String: SegmentAssignment] = [:]
-        for (i, (id, s)) in buyers.enumerated() {
+        out.reserveCapacity(sorted.count)
+        for (i, position) in buyers.enumerated() {
+            let (id, s) = (sorted[position].0, sorted[position].1)
             let code = "\(r[i])\(f[i])\(m[i])"
             let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
             out[id] = SegmentAssignment(kind: vip ? .vip : .regular, rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))

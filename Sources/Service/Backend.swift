@@ -27,11 +27,17 @@ public final class ClienteleBackend: Sendable {
     /// The highest sequence appended through this service that a read model folds (not access
     /// records): reads catch up to it first, so a client reads its own writes.
     let lastModelWrite = Atomic<UInt64>(0)
-    private let segmentCache = RankingSlot<[String: SegmentAssignment]>()
-    private let churnCache = RankingSlot<[String: ChurnAssessment]>()
+    private let rankingCache = RankingSlot<Rankings>()
     private let closed = Atomic<Bool>(false)
     /// One computation of the rankings at a time (internal: tests hold it to stand for a slow one).
     let rankingLock = Mutex<Void>(())
+
+    /// Segments and churn assessments of every customer: both rank customers against all the
+    /// others, so they are computed together, from one read of the customer summaries.
+    struct Rankings: Sendable {
+        var segments: [String: SegmentAssignment]
+        var churn: [String: ChurnAssessment]
+    }
 
     struct RankingCache<Value: Sendable>: Sendable {
         var value: Value
@@ -135,7 +141,7 @@ public final class ClienteleBackend: Sendable {
     /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the
     /// first request computes it, once. A TTL of zero computes it whenever the log has moved.
     func segments() throws -> [String: SegmentAssignment] {
-        try cached(segmentCache, computeSegments)
+        try cached(rankingCache, computeRankings).segments
     }
 
     /// Returns once the rankings (segments and churn) have been computed at least once, without
@@ -144,23 +150,19 @@ public final class ClienteleBackend: Sendable {
     /// would stall every connection of that loop, `/healthz` included. Afterwards `segments()` and
     /// `churn()` answer from the cache (with a TTL above zero), so a live 360 view can call them on the loop.
     func rankingsComputed() async throws {
-        if segmentCache.current != nil, churnCache.current != nil { return }
-        try await offloaded { [self] in
-            _ = try segments()
-            _ = try churn()
-        }
+        if rankingCache.current != nil { return }
+        try await offloaded { [self] in _ = try cached(rankingCache, computeRankings) }
     }
 
     /// Churn assessments of every customer now, cached like `segments()`; empty when the model cannot be fitted yet.
     func churn() throws -> [String: ChurnAssessment] {
-        try cached(churnCache, computeChurn)
+        try cached(rankingCache, computeRankings).churn
     }
 
     /// Recomputes the cached rankings that are older than the TTL while the log has moved (background
     /// work: requests keep reading the previous value meanwhile).
     func refreshRankings() throws {
-        try refresh(segmentCache, computeSegments)
-        try refresh(churnCache, computeChurn)
+        try refresh(rankingCache, computeRankings)
     }
 
     private func refresh<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws {
@@ -183,15 +185,15 @@ public final class ClienteleBackend: Sendable {
         slot.set(RankingCache(value: value, head: head, modelWrite: written, computedAt: started))
     }
 
-    private func computeSegments() throws -> [String: SegmentAssignment] {
-        Segmentation.assign(try summaries(), now: Timestamp.now(), rules: configuration.segments)
-    }
-
-    private func computeChurn() throws -> [String: ChurnAssessment] {
-        let result = (try? ChurnModel.assess(try summaries(), now: Timestamp.now(), configuration: configuration))?.assessments ?? []
-        var byCustomer: [String: ChurnAssessment] = [:]
-        for a in result { byCustomer[a.customer] = a }
-        return byCustomer
+    private func computeRankings() throws -> Rankings {
+        let all = try summaries()
+        let now = Timestamp.now()
+        let segments = Segmentation.assign(all, now: now, rules: configuration.segments)
+        let result = (try? ChurnModel.assess(all, now: now, configuration: configuration))?.assessments ?? []
+        var churn: [String: ChurnAssessment] = [:]
+        churn.reserveCapacity(result.count)
+        for a in result { churn[a.customer] = a }
+        return Rankings(segments: segments, churn: churn)
     }
 
     private func cached<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws -> V {

@@ -19,6 +19,20 @@ struct CustomerHistoryTests {
         #expect(CustomerHistory(purchaseDays: [20.9], observationEnd: 20.1) == history(0, 0, 0))
     }
 
+    @Test("from sorted distinct day numbers: the same history as from the days in any order")
+    func fromSortedDistinctDays() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let days = Array(Set((0..<Int.random(in: 0...12, using: &generator)).map { _ in Int64.random(in: 0...60, using: &generator) })).sorted()
+            let end = Double.random(in: -5...70, using: &generator)
+            let expected = CustomerHistory(purchaseDays: days.shuffled().map { Double($0) }, observationEnd: end)
+            #expect(CustomerHistory(sortedDistinctDays: days, observationEnd: end) == expected, "\(days) until \(end)")
+        }
+        #expect(CustomerHistory(sortedDistinctDays: [10, 12, 40, 41], observationEnd: 20) == history(1, 2, 10))
+        #expect(CustomerHistory(sortedDistinctDays: [25, 30], observationEnd: 20) == nil)
+        #expect(CustomerHistory(sortedDistinctDays: [3], observationEnd: .infinity) == nil)
+    }
+
     @Test("impossible histories are refused", arguments: [
         (-1, 0.0, 5.0), (2, 6.0, 5.0), (1, -1.0, 5.0), (0, 3.0, 5.0), (2, 0.0, 5.0), (1, 1.0, .infinity), (1, .nan, 5.0),
     ])
