@@ -14,8 +14,9 @@ struct AuditRoutes {
 
     func add(to router: Router<ClienteleRequestContext>) {
         router.get("/v1/audit/customers/:customer/events") { request, context in try await customerEvents(request, context) }
-        router.get("/v1/audit/customers/:customer/accesses") { request, context in try accesses(request, context) }
-        router.get("/v1/audit/actors/:actor/events") { request, context in try actorEvents(request, context) }
+        // Scans of up to 100,000 events: off the event loops, like the reports.
+        router.get("/v1/audit/customers/:customer/accesses") { request, context in try await offloaded { try accesses(request, context) } }
+        router.get("/v1/audit/actors/:actor/events") { request, context in try await offloaded { try actorEvents(request, context) } }
     }
 
     /// The index query for `index` as of `point` (the whole log when nil); a scan then keeps only
@@ -30,15 +31,20 @@ struct AuditRoutes {
         let id = try context.identifier("customer", limit: EventLimits.customer)
         let limit = try request.intQuery("limit", in: 1...100_000, default: 10_000)
         let point = try request.asOf()
-        var events: [JSONValue] = []
-        var personal = false
-        var store: String?
-        try backend.ledger.scan(Self.query(.customer(id), asOf: point)) { e in
-            if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
-            if store == nil { store = e.recorded.store }
-            if e.personalData == .unsealed { personal = true }
-            events.append(e.json)
-            return events.count < limit
+        let ledger = backend.ledger
+        // Up to 100,000 events unsealed: off the event loops.
+        let (events, personal, store) = try await offloaded { () throws -> ([JSONValue], Bool, String?) in
+            var events: [JSONValue] = []
+            var personal = false
+            var store: String?
+            try ledger.scan(Self.query(.customer(id), asOf: point)) { e in
+                if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
+                if store == nil { store = e.recorded.store }
+                if e.personalData == .unsealed { personal = true }
+                events.append(e.json)
+                return events.count < limit
+            }
+            return (events, personal, store)
         }
         guard !events.isEmpty else { throw Problem.notFound("no events of customer '\(id)'" + (point == nil ? "" : " as of that point")) }
         if personal {

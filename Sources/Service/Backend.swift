@@ -89,7 +89,21 @@ public final class ClienteleBackend: Sendable {
         try models.catchUp(ProjectionStore.storedModels(configuration))
     }
 
-    /// Catches the models up when a write made through this service is not folded yet.
+    /// Catches the models up, off the event loops, when a write made through this service is not
+    /// folded yet: what a request handler calls. A catch-up can take seconds (after another
+    /// process's ingest, or waiting for the models' write lock while `clientele rebuild` holds
+    /// it), and a handler that waited on its event loop would stall every connection of that loop.
+    func awaitModelsSeeWrites() async throws {
+        let wanted = lastModelWrite.load(ordering: .acquiring)
+        guard wanted > 0 else { return }
+        for model in ProjectionStore.storedModels(configuration) where (try models.checkpointSequence(model) ?? 0) < wanted {
+            try await offloaded { [self] in try ensureModelsSeeWrites() }
+            return
+        }
+    }
+
+    /// Catches the models up when a write made through this service is not folded yet, on the
+    /// calling thread: for work already off the event loops.
     func ensureModelsSeeWrites() throws {
         let wanted = lastModelWrite.load(ordering: .acquiring)
         guard wanted > 0 else { return }
@@ -128,12 +142,15 @@ public final class ClienteleBackend: Sendable {
     /// May the store contact `customer` for marketing on `channel` now? Decided from the consent
     /// events the customer summary points at (the model caught up to the head first), so a
     /// customer whose stream is long with access records costs no more than any other.
-    func mayContact(_ customer: String, on channel: ContactChannel) throws -> ConsentDecision {
-        try models.catchUp(CustomerSummaryProjector())
-        guard let summary = try models.storedRecord(CustomerSummaryProjector(), key: customer) else {
-            return try ledger.mayContact(customer, for: .marketing, on: channel)
+    /// The catch-up runs off the event loops (see `awaitModelsSeeWrites`).
+    func mayContact(_ customer: String, on channel: ContactChannel) async throws -> ConsentDecision {
+        try await offloaded { [self] in
+            try models.catchUp(CustomerSummaryProjector())
+            guard let summary = try models.storedRecord(CustomerSummaryProjector(), key: customer) else {
+                return try ledger.mayContact(customer, for: .marketing, on: channel)
+            }
+            return try ledger.consents(at: summary.profileEvents).decide(.marketing, channel: channel)
         }
-        return try ledger.consents(at: summary.profileEvents).decide(.marketing, channel: channel)
     }
 
     /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),

@@ -17,7 +17,7 @@ struct ReadRoutes {
         router.get("/v1/complaints") { request, context in try await offloaded { try complaints(request, context) } }
         router.get("/v1/reports/segments") { request, context in try await offloaded { try segments(request, context) } }
         router.get("/v1/reports/churn") { request, context in try await offloaded { try churn(request, context) } }
-        router.get("/v1/reports/daily") { request, context in try daily(request, context) }
+        router.get("/v1/reports/daily") { request, context in try await daily(request, context) }
         router.get("/v1/reports/care-agenda") { request, context in try await careAgenda(request, context) }
         router.get("/v1/reports/staff") { request, context in try await offloaded { try staff(request, context) } }
         router.get("/v1/reports/satisfaction") { request, context in try await offloaded { try satisfaction(request, context) } }
@@ -61,7 +61,7 @@ struct ReadRoutes {
         let id = try context.identifier("customer", limit: EventLimits.customer)
         let point = try request.asOf()
         if point == nil {
-            try backend.ensureModelsSeeWrites()
+            try await backend.awaitModelsSeeWrites()
             try await backend.rankingsComputed()
         }
         let backend = self.backend
@@ -224,7 +224,7 @@ struct ReadRoutes {
         return jsonResponse(.object(m))
     }
 
-    func daily(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {
+    func daily(_ request: Request, _ context: ClienteleRequestContext) async throws -> Response {
         let principal = try context.require(.readReports)
         guard let store = request.query("store"), EventLimits.store.contains(store.utf8.count) else {
             throw Problem.badParameter("store", "is required, 1 to \(EventLimits.store.upperBound) bytes")
@@ -233,7 +233,7 @@ struct ReadRoutes {
         let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
         let point = try request.asOf()
-        if point == nil { try backend.ensureModelsSeeWrites() }
+        if point == nil { try await backend.awaitModelsSeeWrites() }
         let day = try backend.models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
         let breached = try backend.models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: point,
                                                              sla: backend.configuration.sla, catchingUp: false)
@@ -247,7 +247,7 @@ struct ReadRoutes {
         let point = try request.asOf()
         let limit = try request.intQuery("limit", in: 1...10_000, default: 1_000)
         let offset = try request.intQuery("offset", in: 0...Int(Int32.max), default: 0)
-        if point == nil { try backend.ensureModelsSeeWrites() }
+        if point == nil { try await backend.awaitModelsSeeWrites() }
         // The week starts on the day of the point (`careAgendaStart`), as for `clientele care-agenda`.
         let models = backend.models, configuration = backend.configuration
         let agenda = try await offloaded {

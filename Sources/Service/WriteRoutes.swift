@@ -99,7 +99,7 @@ struct WriteRoutes {
             customer = id
             members.remove(at: i)
         }
-        let doc = try taskDocument(type: "CustomerRegistered", customer: customer, body: members, principal: principal, defaultStore: nil,
+        let doc = try await taskDocument(type: "CustomerRegistered", customer: customer, body: members, principal: principal, defaultStore: nil,
                                    expected: try Self.ifMatch(request) ?? .number("0"))
         return try await append([doc], context: context, principal: principal, idempotencyKey: try Self.idempotencyKey(request),
                                 batch: false, pathPrefix: { _ in "$" }, flattenPayload: true, created: "/v1/customers/" + customer,
@@ -124,10 +124,10 @@ struct WriteRoutes {
             members.removeAll { $0.0 == name }
             members.append((name, value))
         }
-        let doc = try taskDocument(type: type, customer: customer, body: members, principal: principal,
+        let doc = try await taskDocument(type: type, customer: customer, body: members, principal: principal,
                                    defaultStore: defaultStore, expected: try Self.ifMatch(request))
         if consentCheck, let channel = doc["payload"]?["channel"]?.stringValue.flatMap(ContactChannel.init(rawValue:)) {
-            let decision = try backend.mayContact(customer, on: channel)
+            let decision = try await backend.mayContact(customer, on: channel)
             if !decision.allowed {
                 backend.metrics.rejectedEvents.increment()
                 var p = Problem(.unprocessableContent, kind: "consent-refused", title: "The customer's consent does not allow this contact",
@@ -149,9 +149,14 @@ struct WriteRoutes {
         guard let type = Self.complaintSteps[step] else {
             throw Problem.notFound("no complaint step '\(step)'; steps are \(Self.complaintSteps.keys.sorted().joined(separator: ", "))")
         }
-        try backend.ensureModelsSeeWrites()
+        try await backend.awaitModelsSeeWrites()
         var record = try backend.models.storedRecord(ComplaintStatusProjector(), key: complaint)
-        if record == nil { try backend.catchUpModels(); record = try backend.models.storedRecord(ComplaintStatusProjector(), key: complaint) }
+        if record == nil {
+            // Perhaps filed by another process since the last background catch-up: fold it in, off the event loop.
+            let backend = self.backend
+            try await offloaded { try backend.catchUpModels() }
+            record = try backend.models.storedRecord(ComplaintStatusProjector(), key: complaint)
+        }
         guard let record, !record.customer.isEmpty else { throw Problem.notFound("no complaint '\(complaint)'") }
         return try await task(request, context, type: type, customer: record.customer,
                               fixed: [("complaint", .string(complaint))], defaultStore: record.store)
@@ -159,7 +164,7 @@ struct WriteRoutes {
 
     /// The envelope of a task event: the principal as actor, store/channel/occurredAt from the body (or defaults), the rest as payload.
     func taskDocument(type: String, customer: String, body: [(String, JSONValue)], principal: Principal,
-                      defaultStore: String?, expected: JSONValue?) throws -> JSONValue {
+                      defaultStore: String?, expected: JSONValue?) async throws -> JSONValue {
         var payload: [(String, JSONValue)] = []
         var store: String?, channel = "counter", occurredAt = Timestamp.now().iso8601
         for (k, v) in body {
@@ -180,7 +185,7 @@ struct WriteRoutes {
         if store == nil { store = defaultStore }
         if store == nil, principal.role == .clerk, principal.stores.count == 1 { store = principal.stores.first }
         if store == nil {
-            try backend.ensureModelsSeeWrites()
+            try await backend.awaitModelsSeeWrites()
             store = try backend.models.storedRecord(CustomerSummaryProjector(), key: customer)?.homeStore
         }
         guard let store else { throw Problem.validation(path: "$.store", reason: "is required (the store where it happened)") }
