@@ -30,11 +30,13 @@ public enum ChurnModel {
     }
 
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
+    /// Each summary's `purchaseDays` must be ascending without repeats, as the customer summary keeps them.
     public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration) throws -> Result {
         let nowDay = Double(now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
         for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased {
+            assert(zip(s.purchaseDays, s.purchaseDays.dropFirst()).allSatisfy { $0 < $1 }, "purchase days out of order")
             if let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: nowDay.rounded(.down)) {
                 histories.append((position, h))
             }

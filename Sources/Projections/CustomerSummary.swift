@@ -11,7 +11,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var homeStore: String?
     /// The zone offset (minutes) of the customer's latest event, to show their times in.
     public var offsetMinutes: Int16 = 0
-    /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase.
+    /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
+    /// kept ascending without repeats (the churn model reads them as they are).
     public var purchaseDays: [Int64] = []
     public var receipts: Int = 0
     public var returns: Int = 0

@@ -47,6 +47,12 @@ public final class ProjectionStore: Sendable {
             options.durable = false // derived state: a crash costs a rebuild, never data; synced after each catch-up
             environment = try Environment(path: path, options: options)
             meta = try environment.database("meta")
+            // Both slots of every stored model, opened now: opening a database takes the
+            // environment's write lock, which a read (a request on an event loop) must never wait
+            // for, say once another process's rebuild has moved a model to its other slot.
+            for p in Self.storedModels() {
+                for slot in ["a", "b"] { _ = try environment.database("rm:\(type(of: p).name):\(slot)") }
+            }
         } catch {
             throw .storage("\(error)")
         }

@@ -31,6 +31,12 @@ public struct SegmentAssignment: Sendable, Equatable {
     /// The named RFM segment (Champions … Lost).
     public var rfmSegment: String?
 
+    public init(kind: Kind, rfm: (r: Int, f: Int, m: Int)?, rfmSegment: String?) {
+        self.kind = kind
+        self.rfm = rfm
+        self.rfmSegment = rfmSegment
+    }
+
     public static func == (a: SegmentAssignment, b: SegmentAssignment) -> Bool {
         a.kind == b.kind && a.rfmSegment == b.rfmSegment && a.rfm?.r == b.rfm?.r && a.rfm?.f == b.rfm?.f && a.rfm?.m == b.rfm?.m
     }
@@ -82,6 +88,23 @@ public enum Segmentation {
         return scores
     }
 
+    /// VIP, regular or potential: decided by the customer's own spend, purchase days and
+    /// categories against the rules' thresholds, not by ranks among the others.
+    public static func kind(of s: CustomerSummary, rules: SegmentRules) -> SegmentAssignment.Kind {
+        guard s.receipts > 0 else { return .potential }
+        let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
+        return vip ? .vip : .regular
+    }
+
+    /// A customer's segment now: the kind from `summary` as it stands, the RFM scores from the
+    /// last ranking of all customers (`ranked`, nil when they were not among them yet), and none
+    /// for a customer who has not bought.
+    public static func current(_ summary: CustomerSummary, ranked: SegmentAssignment?, rules: SegmentRules) -> SegmentAssignment {
+        let kind = kind(of: summary, rules: rules)
+        guard kind != .potential, let ranked, let rfm = ranked.rfm else { return SegmentAssignment(kind: kind, rfm: nil, rfmSegment: nil) }
+        return SegmentAssignment(kind: kind, rfm: rfm, rfmSegment: ranked.rfmSegment)
+    }
+
     /// Every customer's segment, as of `now` (recency counts from there).
     public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
         // A projection store hands the summaries over in key order already: sort only when not.
@@ -99,8 +122,7 @@ public enum Segmentation {
         for (i, position) in buyers.enumerated() {
             let (id, s) = (sorted[position].0, sorted[position].1)
             let code = "\(r[i])\(f[i])\(m[i])"
-            let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
-            out[id] = SegmentAssignment(kind: vip ? .vip : .regular, rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
+            out[id] = SegmentAssignment(kind: kind(of: s, rules: rules), rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
         }
         for (id, s) in sorted where s.receipts == 0 {
             out[id] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)

@@ -29,8 +29,15 @@ public final class ClienteleBackend: Sendable {
     let lastModelWrite = Atomic<UInt64>(0)
     private let rankingCache = RankingSlot<Rankings>()
     private let closed = Atomic<Bool>(false)
-    /// One computation of the rankings at a time (internal: tests hold it to stand for a slow one).
+    /// One computation of the rankings under `cached` at a time (internal: tests hold it to stand for a slow one).
     let rankingLock = Mutex<Void>(())
+    /// The first computation of the rankings, which waiting requests share (`liveRankings`).
+    private let firstRanking = Mutex<Task<Rankings, any Error>?>(nil)
+    /// Requests that have waited for the first computation of the rankings (tests watch it).
+    let rankingWaits = Atomic<Int>(0)
+    /// The catch-up that requests needing the models to see a write share (`awaitModelsSeeWrites`),
+    /// and the sequence it is sure to fold.
+    private let sharedCatchUp = Mutex<(through: UInt64, task: Task<Void, any Error>)?>(nil)
 
     /// Segments and churn assessments of every customer: both rank customers against all the
     /// others, so they are computed together, from one read of the customer summaries.
@@ -93,13 +100,33 @@ public final class ClienteleBackend: Sendable {
     /// folded yet: what a request handler calls. A catch-up can take seconds (after another
     /// process's ingest, or waiting for the models' write lock while `clientele rebuild` holds
     /// it), and a handler that waited on its event loop would stall every connection of that loop.
+    /// The requests that arrive while a catch-up is under way share it (when it folds far
+    /// enough for them), so they hold no thread while they wait.
     func awaitModelsSeeWrites() async throws {
         let wanted = lastModelWrite.load(ordering: .acquiring)
         guard wanted > 0 else { return }
+        var behind = false
         for model in ProjectionStore.storedModels(configuration) where (try models.checkpointSequence(model) ?? 0) < wanted {
-            try await offloaded { [self] in try ensureModelsSeeWrites() }
-            return
+            behind = true
+            break
         }
+        guard behind else { return }
+        let shared = sharedCatchUp.withLock { current -> Task<Void, any Error> in
+            if let current, current.through >= wanted { return current.task }
+            // A new catch-up folds every write noted before it starts (and more: up to the head).
+            let through = lastModelWrite.load(ordering: .acquiring)
+            let started = Task { [self] in
+                do {
+                    try await offloaded { [self] in try ensureModelsSeeWrites() }
+                } catch {
+                    sharedCatchUp.withLock { if $0?.through == through { $0 = nil } }  // the next request tries again
+                    throw error
+                }
+            }
+            current = (through, started)
+            return started
+        }
+        try await shared.value
     }
 
     /// Catches the models up when a write made through this service is not folded yet, on the
@@ -155,25 +182,45 @@ public final class ClienteleBackend: Sendable {
 
     /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
     /// so requests read the last computation and `refreshRankings` (the background catch-up)
-    /// recomputes it once `settings.rankingTTL` has passed and the log has moved; only the
-    /// first request computes it, once. A TTL of zero computes it whenever the log has moved.
+    /// recomputes it once `settings.rankingTTL` has passed and the log has moved; it is first
+    /// computed at start, by the background round or by the first request, whichever comes
+    /// first. A TTL of zero computes it whenever the log has moved. Blocks while a computation
+    /// is under way: for work off the event loops (a handler calls `liveRankings()`).
     func segments() throws -> [String: SegmentAssignment] {
         try cached(rankingCache, computeRankings).segments
-    }
-
-    /// Returns once the rankings (segments and churn) have been computed at least once, without
-    /// holding the caller's thread meanwhile. The first computation takes seconds on a large
-    /// ledger (11 s at a million customers); a request on an event loop that waited for it there
-    /// would stall every connection of that loop, `/healthz` included. Afterwards `segments()` and
-    /// `churn()` answer from the cache (with a TTL above zero), so a live 360 view can call them on the loop.
-    func rankingsComputed() async throws {
-        if rankingCache.current != nil { return }
-        try await offloaded { [self] in _ = try cached(rankingCache, computeRankings) }
     }
 
     /// Churn assessments of every customer now, cached like `segments()`; empty when the model cannot be fitted yet.
     func churn() throws -> [String: ChurnAssessment] {
         try cached(rankingCache, computeRankings).churn
+    }
+
+    /// The rankings (segments and churn) now, for a request handler: from the cache when there
+    /// is one (with a TTL above zero), else awaited off the event loops. The first computation
+    /// takes seconds on a large ledger (6 s at a million customers); a handler that waited for it
+    /// on its event loop would stall every connection of that loop, `/healthz` included. All
+    /// the requests that arrive meanwhile share one task, so they hold no thread while they wait.
+    func liveRankings() async throws -> Rankings {
+        if settings.rankingTTL > .zero, let c = rankingCache.current { return c.value }
+        if settings.rankingTTL == .zero {
+            // Recomputed whenever the log moved (tests): never on the loop.
+            return try await offloaded { [self] in try cached(rankingCache, computeRankings) }
+        }
+        rankingWaits.add(1, ordering: .relaxed)
+        let first = firstRanking.withLock { task -> Task<Rankings, any Error> in
+            if let task { return task }
+            let started = Task { [self] in
+                do {
+                    return try await offloaded { [self] in try cached(rankingCache, computeRankings) }
+                } catch {
+                    firstRanking.withLock { $0 = nil }  // the next request tries again
+                    throw error
+                }
+            }
+            task = started
+            return started
+        }
+        return try await first.value
     }
 
     /// Recomputes the cached rankings that are older than the TTL while the log has moved (background

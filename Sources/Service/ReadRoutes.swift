@@ -62,12 +62,20 @@ struct ReadRoutes {
         let point = try request.asOf()
         if point == nil {
             try await backend.awaitModelsSeeWrites()
-            try await backend.rankingsComputed()
+            // An unknown customer is a 404 at once, not after the rankings.
+            guard try backend.models.storedRecord(CustomerSummaryProjector(), key: id) != nil else { throw Problem.notFound("no customer '\(id)'") }
         }
+        let rankings = point == nil ? try await backend.liveRankings() : nil
         let backend = self.backend
+        let rules = backend.configuration.segments
         let read = { @Sendable () throws -> CustomerView? in
             try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
-                guard let point else { return try backend.segments()[id] }
+                guard let point else {
+                    // RFM scores are ranks among all customers, from the last ranking (at most a TTL
+                    // old); VIP / regular / potential follows from this customer's own summary, so it
+                    // is as current as the rest of the view (a purchase that makes a VIP shows at once).
+                    return Segmentation.current(summary, ranked: rankings?.segments[id], rules: rules)
+                }
                 var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
                 if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
                 return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
@@ -86,7 +94,7 @@ struct ReadRoutes {
         var json = view.json(includeProfile: principal.seesPersonalData)
         if case .object(var m) = json {
             m.append(try asOfMember(point))
-            if let churn = point == nil ? try backend.churn()[id] : nil { m.append(("churn", churn.json)) }
+            if let churn = rankings?.churn[id] { m.append(("churn", churn.json)) }
             json = .object(m)
         }
         return jsonResponse(json, headers: [.cacheControl: "no-store"])
@@ -234,9 +242,13 @@ struct ReadRoutes {
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
         let point = try request.asOf()
         if point == nil { try await backend.awaitModelsSeeWrites() }
-        let day = try backend.models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
-        let breached = try backend.models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: point,
-                                                             sla: backend.configuration.sla, catchingUp: false)
+        let models = backend.models, sla = backend.configuration.sla
+        let read = { @Sendable () throws -> (DailySummary, [String]) in
+            let day = try models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
+            return (day, try models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: point, sla: sla, catchingUp: false))
+        }
+        // Live, two reads; as of a past point, folds of the log (seconds on a large ledger).
+        let (day, breached) = point == nil ? try read() : try await offloaded(read)
         var json = day.json
         if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
         return jsonResponse(.object([("store", .string(store)), ("date", .string(date)), ("summary", json), try asOfMember(point)]))

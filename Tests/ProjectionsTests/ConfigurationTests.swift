@@ -64,6 +64,40 @@ struct RFMSchemeTests {
         }
     }
 
+    @Test("the order the summaries come in changes no segment, and ties in frequency still split by id")
+    func orderIndependent() {
+        let now: Int64 = 1_800_000_000_000_000
+        var generator = SystemRandomNumberGenerator()
+        let all: [(String, CustomerSummary)] = (0..<400).map { i in
+            var s = CustomerSummary()
+            let bought = i % 7 != 0
+            s.receipts = bought ? Int.random(in: 1...9, using: &generator) : 0
+            s.purchaseDays = bought ? (0..<Int.random(in: 1...4, using: &generator)).map { Int64($0 * 3) } : []
+            s.netSpend = bought ? Int64.random(in: 0...2_000_000, using: &generator) : 0
+            s.lastPurchaseAt = bought ? now - Int64.random(in: 0...400, using: &generator) * 86_400_000_000 : nil
+            return (String(format: "C%04d", i), s)
+        }
+        let inOrder = Segmentation.assign(all, now: Timestamp(microseconds: now))
+        #expect(Segmentation.assign(all.shuffled(), now: Timestamp(microseconds: now)) == inOrder)
+        #expect(Segmentation.assign(all.reversed(), now: Timestamp(microseconds: now)) == inOrder)
+        #expect(inOrder.count == all.count)
+    }
+
+    @Test("the kind follows the customer's own summary; the RFM scores come from the last ranking")
+    func currentSegment() {
+        let rules = SegmentRules()
+        var s = CustomerSummary()
+        let ranked = SegmentAssignment(kind: .regular, rfm: (3, 2, 4), rfmSegment: "Need Attention")
+        #expect(Segmentation.current(s, ranked: ranked, rules: rules) == SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil))
+        s.receipts = 1
+        s.purchaseDays = [20_000]
+        s.netSpend = 500
+        #expect(Segmentation.current(s, ranked: nil, rules: rules) == SegmentAssignment(kind: .regular, rfm: nil, rfmSegment: nil))
+        #expect(Segmentation.current(s, ranked: ranked, rules: rules) == ranked)
+        s.netSpend = rules.vipSpend
+        #expect(Segmentation.current(s, ranked: ranked, rules: rules) == SegmentAssignment(kind: .vip, rfm: (3, 2, 4), rfmSegment: "Need Attention"))
+    }
+
     @Test("the standard scheme: quintiles named by domain.md's table")
     func standard() {
         let now: Int64 = 1_800_000_000_000_000

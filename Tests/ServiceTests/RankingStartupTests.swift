@@ -1,55 +1,99 @@
 import Dispatch
 import Foundation
 @testable import Service
+import Synchronization
 import Testing
 
 /// Holds the backend's ranking lock on a thread of its own, standing for a first segmentation
-/// that takes a long time (11 s at a million customers), until released (or 10 s have passed).
+/// that takes a long time (6 s at a million customers), until released; after two minutes it
+/// lets go by itself (so a failing test cannot hang the suite) and says so.
 private final class SlowRankings: @unchecked Sendable {
-    // @unchecked Sendable: only semaphores, which are thread-safe.
+    // @unchecked Sendable: semaphores and an atomic, which are thread-safe.
     private let held = DispatchSemaphore(value: 0)
     private let released = DispatchSemaphore(value: 0)
+    private let gaveUp = Atomic<Bool>(false)
+    private let done = Atomic<Bool>(false)
 
     func hold(_ backend: ClienteleBackend) {
-        Thread { [held, released] in
+        Thread { [self] in
             backend.rankingLock.withLock { _ in
                 held.signal()
-                _ = released.wait(timeout: .now() + 10)
+                if released.wait(timeout: .now() + 120) == .timedOut { gaveUp.store(true, ordering: .relaxed) }
             }
         }.start()
         held.wait()
     }
 
-    func release() { released.signal() }
+    /// Lets go (once); false when it had let go by itself already.
+    @discardableResult
+    func release() -> Bool {
+        if !done.exchange(true, ordering: .relaxed) { released.signal() }
+        return !gaveUp.load(ordering: .relaxed)
+    }
 }
 
-@Suite("The service while its rankings are first computed")
+/// A test on a running server: polls `condition` every 10 ms for up to `seconds`.
+private func eventually(_ seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+@Suite("The service's rankings (segments and churn) as requests see them")
 struct RankingStartupTests {
-    @Test("360 reads wait for the first segmentation without holding a thread: /healthz answers meanwhile")
+    @Test("360 reads wait for the first segmentation without holding a thread: /healthz and a 404 answer meanwhile")
     func healthWhileRankingsCompute() async throws {
         let slow = SlowRankings()
         try await ServerFixture.withServer(rankingTTL: .seconds(30), beforeStart: { slow.hold($0.backend) }) { c in
+            defer { slow.release() }
             #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
             // More waiting reads than the executor has threads: had they blocked their threads,
             // nothing else could be served.
             let readers = ProcessInfo.processInfo.activeProcessorCount + 2
+            let backend = c.fixture.backend
             try await withThrowingTaskGroup(of: Reply.self) { group in
                 for _ in 0..<readers { group.addTask { try await c.get("/v1/customers/C-1", as: "clerk") } }
-                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await eventually(60) { backend.rankingWaits.load(ordering: .relaxed) >= readers },
+                        "the readers did not all come to wait for the rankings")
                 let started = ContinuousClock.now
                 let health = try await c.get("/healthz")
                 let took = ContinuousClock.now - started
                 #expect(health.status == .ok)
                 #expect(took < .seconds(3), "/healthz took \(took) while the rankings were being computed")
-                slow.release()
+                // A customer who does not exist needs no ranking to say so.
+                #expect(try await c.get("/v1/customers/C-404", as: "manager").status == .notFound)
+                #expect(slow.release(), "the ranking lock was let go before the test released it")
                 var answered = 0
                 for try await view in group {
                     #expect(view.status == .ok, "\(view.text)")
-                    #expect(view.json["segment"] != nil)
+                    #expect(view.json["segment"] == .string("potential"), "\(view.text)")
                     answered += 1
                 }
                 #expect(answered == readers)
             }
+        }
+    }
+
+    @Test("a new customer is potential at once, and VIP right after the purchase that makes them one")
+    func segmentFollowsTheSummary() async throws {
+        try await ServerFixture.withServer(rankingTTL: .seconds(30)) { c in
+            // The rankings are computed at start, before this customer exists, and kept 30 s.
+            _ = try await c.get("/v1/customers/nobody", as: "manager")
+            #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
+            let before = try await c.get("/v1/customers/C-1", as: "manager")
+            #expect(before.json["segment"] == .string("potential"), "\(before.text)")
+            let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-1", payload: """
+                {"receipt":"R-1","lines":[{"sku":"WATCH-1","name":"Watch","category":"accessories","quantity":1,\
+                "unitPrice":{"minor":1200000,"currency":"CNY"},"discount":{"minor":0,"currency":"CNY"}}],\
+                "total":{"minor":1200000,"currency":"CNY"},"payment":"card","cashier":"staff-li"}
+                """)
+            #expect(try await c.post("/v1/events", as: "manager", purchase).status == .created)
+            let after = try await c.get("/v1/customers/C-1", as: "manager")
+            #expect(after.json["summary"]?["netSpend"] == .number("1200000"), "\(after.text)")
+            #expect(after.json["segment"] == .string("VIP"), "\(after.text)")
         }
     }
 }
