@@ -32,12 +32,11 @@ public final class ClienteleBackend: Sendable {
     /// One computation of the rankings under `cached` at a time (internal: tests hold it to stand for a slow one).
     let rankingLock = Mutex<Void>(())
     /// The first computation of the rankings, which waiting requests share (`liveRankings`).
-    private let firstRanking = Mutex<Task<Rankings, any Error>?>(nil)
+    private let firstRanking = SharedWork<Rankings>()
     /// Requests that have waited for the first computation of the rankings (tests watch it).
     let rankingWaits = Atomic<Int>(0)
-    /// The catch-up that requests needing the models to see a write share (`awaitModelsSeeWrites`),
-    /// and the sequence it is sure to fold.
-    private let sharedCatchUp = Mutex<(through: UInt64, task: Task<Void, any Error>)?>(nil)
+    /// The catch-up that requests needing the models to see a write share (`awaitModelsSeeWrites`).
+    private let sharedCatchUp = SharedWork<Void>()
 
     /// Segments and churn assessments of every customer: both rank customers against all the
     /// others, so they are computed together, from one read of the customer summaries.
@@ -111,22 +110,10 @@ public final class ClienteleBackend: Sendable {
             break
         }
         guard behind else { return }
-        let shared = sharedCatchUp.withLock { current -> Task<Void, any Error> in
-            if let current, current.through >= wanted { return current.task }
-            // A new catch-up folds every write noted before it starts (and more: up to the head).
-            let through = lastModelWrite.load(ordering: .acquiring)
-            let started = Task { [self] in
-                do {
-                    try await offloaded { [self] in try ensureModelsSeeWrites() }
-                } catch {
-                    sharedCatchUp.withLock { if $0?.through == through { $0 = nil } }  // the next request tries again
-                    throw error
-                }
-            }
-            current = (through, started)
-            return started
+        // A catch-up folds every write noted before it starts (and more: up to the head).
+        try await sharedCatchUp.value(covering: wanted, reach: { lastModelWrite.load(ordering: .acquiring) }) { [self] in
+            try ensureModelsSeeWrites()
         }
-        try await shared.value
     }
 
     /// Catches the models up when a write made through this service is not folded yet, on the
@@ -207,20 +194,7 @@ public final class ClienteleBackend: Sendable {
             return try await offloaded { [self] in try cached(rankingCache, computeRankings) }
         }
         rankingWaits.add(1, ordering: .relaxed)
-        let first = firstRanking.withLock { task -> Task<Rankings, any Error> in
-            if let task { return task }
-            let started = Task { [self] in
-                do {
-                    return try await offloaded { [self] in try cached(rankingCache, computeRankings) }
-                } catch {
-                    firstRanking.withLock { $0 = nil }  // the next request tries again
-                    throw error
-                }
-            }
-            task = started
-            return started
-        }
-        return try await first.value
+        return try await firstRanking.value { [self] in try cached(rankingCache, computeRankings) }
     }
 
     /// Recomputes the cached rankings that are older than the TTL while the log has moved (background
