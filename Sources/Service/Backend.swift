@@ -182,13 +182,18 @@ public final class ClienteleBackend: Sendable {
         try cached(rankingCache, computeRankings).churn
     }
 
+    /// The rankings a request may use without waiting: the cached ones, with a TTL above zero.
+    var readyRankings: Rankings? {
+        settings.rankingTTL > .zero ? rankingCache.current?.value : nil
+    }
+
     /// The rankings (segments and churn) now, for a request handler: from the cache when there
     /// is one (with a TTL above zero), else awaited off the event loops. The first computation
     /// takes seconds on a large ledger (6 s at a million customers); a handler that waited for it
     /// on its event loop would stall every connection of that loop, `/healthz` included. All
     /// the requests that arrive meanwhile share one task, so they hold no thread while they wait.
     func liveRankings() async throws -> Rankings {
-        if settings.rankingTTL > .zero, let c = rankingCache.current { return c.value }
+        if let ready = readyRankings { return ready }
         if settings.rankingTTL == .zero {
             // Recomputed whenever the log moved (tests): never on the loop.
             return try await offloaded { [self] in try cached(rankingCache, computeRankings) }

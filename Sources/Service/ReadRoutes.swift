@@ -60,21 +60,26 @@ struct ReadRoutes {
         let principal = try context.require(.readCustomers)
         let id = try context.identifier("customer", limit: EventLimits.customer)
         let point = try request.asOf()
+        var rankings: ClienteleBackend.Rankings?
         if point == nil {
             try await backend.awaitModelsSeeWrites()
-            // An unknown customer is a 404 at once, not after the rankings.
-            guard try backend.models.storedRecord(CustomerSummaryProjector(), key: id) != nil else { throw Problem.notFound("no customer '\(id)'") }
+            rankings = backend.readyRankings
+            if rankings == nil {
+                // They will be waited for: an unknown customer is a 404 at once, not after them.
+                guard try backend.models.storedRecord(CustomerSummaryProjector(), key: id) != nil else { throw Problem.notFound("no customer '\(id)'") }
+                rankings = try await backend.liveRankings()
+            }
         }
-        let rankings = point == nil ? try await backend.liveRankings() : nil
         let backend = self.backend
         let rules = backend.configuration.segments
+        let ranked = rankings
         let read = { @Sendable () throws -> CustomerView? in
             try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
                 guard let point else {
                     // RFM scores are ranks among all customers, from the last ranking (at most a TTL
                     // old); VIP / regular / potential follows from this customer's own summary, so it
                     // is as current as the rest of the view (a purchase that makes a VIP shows at once).
-                    return Segmentation.current(summary, ranked: rankings?.segments[id], rules: rules)
+                    return Segmentation.current(summary, ranked: ranked?.segments[id], rules: rules)
                 }
                 var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
                 if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
