@@ -1,4 +1,5 @@
 import Access
+import Dispatch
 import CustomerEvents
 import Ledger
 import LedgerJSON
@@ -231,12 +232,23 @@ public final class ClienteleBackend: Sendable {
     private func computeRankings() throws -> Rankings {
         let all = try summaries()
         let now = Timestamp.now()
-        let segments = Segmentation.assign(all, now: now, rules: configuration.segments)
-        let result = (try? ChurnModel.assess(all, now: now, configuration: configuration))?.assessments ?? []
-        var churn: [String: ChurnAssessment] = [:]
-        churn.reserveCapacity(result.count)
-        for a in result { churn[a.customer] = a }
-        return Rankings(segments: segments, churn: churn)
+        let configuration = self.configuration
+        // Two independent passes over the same summaries: side by side on two threads (the first
+        // ranking after a start is waited for).
+        let segments = Mutex<[String: SegmentAssignment]>([:]), churn = Mutex<[String: ChurnAssessment]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let assigned = Segmentation.assign(all, now: now, rules: configuration.segments)
+                segments.withLock { $0 = assigned }
+            } else {
+                let result = (try? ChurnModel.assess(all, now: now, configuration: configuration))?.assessments ?? []
+                var byCustomer: [String: ChurnAssessment] = [:]
+                byCustomer.reserveCapacity(result.count)
+                for a in result { byCustomer[a.customer] = a }
+                churn.withLock { $0 = byCustomer }
+            }
+        }
+        return Rankings(segments: segments.withLock { $0 }, churn: churn.withLock { $0 })
     }
 
     private func cached<V: Sendable>(_ slot: RankingSlot<V>, _ compute: () throws -> V) throws -> V {
