@@ -190,7 +190,7 @@ public final class ClienteleBackend: Sendable {
 
     /// The rankings (segments and churn) now, for a request handler: from the cache when there
     /// is one (with a TTL above zero), else awaited off the event loops. The first computation
-    /// takes seconds on a large ledger (6 s at a million customers); a handler that waited for it
+    /// takes seconds on a large ledger (4 s at a million customers); a handler that waited for it
     /// on its event loop would stall every connection of that loop, `/healthz` included. All
     /// the requests that arrive meanwhile share one task, so they hold no thread while they wait.
     func liveRankings() async throws -> Rankings {

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// Holds the backend's ranking lock on a thread of its own, standing for a first segmentation
-/// that takes a long time (6 s at a million customers), until released; after two minutes it
+/// that takes a long time (4 s at a million customers), until released; after two minutes it
 /// lets go by itself (so a failing test cannot hang the suite) and says so.
 private final class SlowRankings: @unchecked Sendable {
     // @unchecked Sendable: semaphores and an atomic, which are thread-safe.
