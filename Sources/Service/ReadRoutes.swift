@@ -143,8 +143,10 @@ struct ReadRoutes {
         func consider(_ id: String, _ s: CustomerSummary) {
             if let store, s.homeStore != store { return }
             if store == nil, !principal.mayAct(inStore: s.homeStore) { return }
-            if let segmentWanted {
-                guard let a = segments[id], a.kind.rawValue.lowercased() == segmentWanted || a.rfmSegment?.lowercased() == segmentWanted else { return }
+            // The kind as the customer's summary has it now, the RFM scores from the ranking (as in the 360 view).
+            let assigned = segmentWanted == nil ? nil : Segmentation.current(s, ranked: segments[id], rules: backend.configuration.segments)
+            if let segmentWanted, let a = assigned {
+                guard a.kind.rawValue.lowercased() == segmentWanted || a.rfmSegment?.lowercased() == segmentWanted else { return }
             }
             if let risk, churn[id]?.band.rawValue != risk { return }
             let t = backend.configuration.tier(forSpend: s.netSpend)
@@ -154,7 +156,7 @@ struct ReadRoutes {
             var m: [(String, JSONValue)] = [("customer", .string(id)), ("homeStore", s.homeStore.map { .string($0) } ?? .null),
                                             ("tier", .string(t.name)), ("netSpend", .number(String(s.netSpend))),
                                             ("currency", .string(s.currency ?? "CNY")), ("receipts", .number(String(s.receipts)))]
-            if let a = segments[id] { m.append(("segment", .string(a.kind.rawValue))) }
+            if let a = assigned { m.append(("segment", .string(a.kind.rawValue))) }
             if let c = churn[id] { m.append(("risk", .string(c.band.rawValue))) }
             matches.append(.object(m))
         }

@@ -94,6 +94,17 @@ struct RankingStartupTests {
             let after = try await c.get("/v1/customers/C-1", as: "manager")
             #expect(after.json["summary"]?["netSpend"] == .number("1200000"), "\(after.text)")
             #expect(after.json["segment"] == .string("VIP"), "\(after.text)")
+            // Search by segment sees the same kind, before the next ranking.
+            let vips = try await c.get("/v1/customers?segment=VIP", as: "manager")
+            guard case .array(let found)? = vips.json["customers"] else { Issue.record("no customers in \(vips.text)"); return }
+            #expect(found.compactMap { $0["customer"]?.stringValue } == ["C-1"], "\(vips.text)")
         }
+    }
+
+    @Test("the background recomputes the rankings after the TTL, or after twenty times the last computation when that is longer")
+    func refreshInterval() {
+        #expect(ClienteleBackend.refreshInterval(ttl: .seconds(30), lastTook: .milliseconds(200)) == .seconds(30))
+        #expect(ClienteleBackend.refreshInterval(ttl: .seconds(30), lastTook: .seconds(4)) == .seconds(80))
+        #expect(ClienteleBackend.refreshInterval(ttl: .zero, lastTook: .zero) == .zero)
     }
 }
