@@ -201,9 +201,12 @@ struct ReadRoutes {
         _ = try context.require(.readReports)
         let point = try request.asOf()
         let (all, now) = try summaries(asOf: point)
-        let assigned = point == nil ? try backend.segments() : Segmentation.assign(all, now: now, rules: backend.configuration.segments)
+        let rules = backend.configuration.segments
+        let ranked = point == nil ? try backend.segments() : Segmentation.assign(all, now: now, rules: rules)
         var byKind: [String: Int] = [:], byRFM: [String: Int] = [:]
-        for a in assigned.values {
+        for (id, summary) in all {
+            // The kind from each summary as it stands (as the 360 view and search show it), the RFM names from the ranking.
+            let a = Segmentation.current(summary, ranked: ranked[id], rules: rules)
             byKind[a.kind.rawValue, default: 0] += 1
             if let s = a.rfmSegment { byRFM[s, default: 0] += 1 }
         }
@@ -213,7 +216,7 @@ struct ReadRoutes {
         let rfm = Segmentation.rfmTable.keys.sorted().map { k -> JSONValue in
             .object([("segment", .string(k)), ("customers", .number(String(byRFM[k] ?? 0)))])
         }
-        return jsonResponse(.object([("customers", .number(String(assigned.count))), ("segments", .array(kinds)), ("rfm", .array(rfm)), asOfMember(point, now)]))
+        return jsonResponse(.object([("customers", .number(String(all.count))), ("segments", .array(kinds)), ("rfm", .array(rfm)), asOfMember(point, now)]))
     }
 
     func churn(_ request: Request, _ context: ClienteleRequestContext) throws -> Response {

@@ -98,6 +98,11 @@ struct RankingStartupTests {
             let vips = try await c.get("/v1/customers?segment=VIP", as: "manager")
             guard case .array(let found)? = vips.json["customers"] else { Issue.record("no customers in \(vips.text)"); return }
             #expect(found.compactMap { $0["customer"]?.stringValue } == ["C-1"], "\(vips.text)")
+            // And so does the segments report.
+            let report = try await c.get("/v1/reports/segments", as: "manager")
+            #expect(report.json["customers"] == .number("1"), "\(report.text)")
+            guard case .array(let kinds)? = report.json["segments"] else { Issue.record("no segments in \(report.text)"); return }
+            #expect(kinds.first { $0["segment"] == .string("VIP") }?["customers"] == .number("1"), "\(report.text)")
         }
     }
 
