@@ -28,7 +28,8 @@ public final class ClienteleBackend: Sendable {
     /// The highest sequence appended through this service that a read model folds (not access
     /// records): reads catch up to it first, so a client reads its own writes.
     let lastModelWrite = Atomic<UInt64>(0)
-    private let rankingCache = RankingSlot<Rankings>()
+    /// The last rankings computed (internal: tests read how long they took).
+    let rankingCache = RankingSlot<Rankings>()
     private let closed = Atomic<Bool>(false)
     /// One computation of the rankings under `cached` at a time (internal: tests hold it to stand for a slow one).
     let rankingLock = Mutex<Void>(())
@@ -58,11 +59,12 @@ public final class ClienteleBackend: Sendable {
 
     /// How long the background waits before recomputing rankings: the TTL, or twenty times what
     /// the last computation took when that is longer, so that recomputing takes at most a
-    /// twentieth of the time. At a million customers a computation takes ~4 s (two threads, ~6 s
-    /// of CPU): every 30 s under a steady trickle of writes would be a fifth of one core; this
-    /// makes it every ~85 s.
+    /// twentieth of the time; never more than ten minutes (a computation slowed by a wait, say
+    /// for a rebuild's lock, must not hold the next one off for long). At a million customers a
+    /// computation takes ~4 s (two threads, ~6 s of CPU): every 30 s under a steady trickle of
+    /// writes would be a fifth of one core; this makes it every ~85 s.
     static func refreshInterval(ttl: Duration, lastTook: Duration) -> Duration {
-        max(ttl, lastTook * 20)
+        max(ttl, min(lastTook * 20, .seconds(600)))
     }
 
     /// One cached ranking.
@@ -181,7 +183,7 @@ public final class ClienteleBackend: Sendable {
 
     /// Segments of every customer now. They are ranks over all customers (O(customers) to compute),
     /// so requests read the last computation and `refreshRankings` (the background catch-up)
-    /// recomputes it once `settings.rankingTTL` has passed and the log has moved; it is first
+    /// recomputes it once `refreshInterval` has passed and the log has moved; it is first
     /// computed at start, by the background round or by the first request, whichever comes
     /// first. A TTL of zero computes it whenever the log has moved. Blocks while a computation
     /// is under way: for work off the event loops (a handler calls `liveRankings()`).
@@ -231,9 +233,9 @@ public final class ClienteleBackend: Sendable {
             return
         }
         guard c.head != head else { return }
-        // Writes through this service that a model folds: recompute after the TTL. Anything else
-        // moving the head (access records, which change no ranking; another process's ingest)
-        // is picked up only every ten TTLs, so a busy 360 endpoint does not keep recomputing.
+        // Writes through this service that a model folds: recompute after the interval. Anything
+        // else moving the head (access records, which change no ranking; another process's
+        // ingest) is picked up only every ten intervals, so a busy 360 endpoint does not keep recomputing.
         let age = started - c.computedAt
         let interval = Self.refreshInterval(ttl: settings.rankingTTL, lastTook: c.took)
         guard (c.modelWrite != written && age >= interval) || age >= interval * 10 else { return }

@@ -15,28 +15,33 @@ func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async th
 
 /// Blocking work that many requests may wait for at once — the first ranking of all customers,
 /// a catch-up of the read models — done once, off the event loops, for all of them: the others
-/// await the same task and hold no thread meanwhile. Work in hand is shared when it reaches as
-/// far as a caller needs (`covering`: a sequence number, or 0 for "any"); a failure lets the next
-/// caller start again.
+/// await the same task and hold no thread meanwhile. Work under way is shared with a caller when
+/// it reaches as far as the caller needs (`covering`: a sequence number, or 0 for "any"). Once it
+/// ends, well or not, the next caller starts afresh: callers check first whether they need the
+/// work at all (a cached value, the models' checkpoints), and nothing finished is kept alive.
 final class SharedWork<Value: Sendable>: Sendable {
-    private let current = Mutex<(reaches: UInt64, task: Task<Value, any Error>)?>(nil)
+    private struct Running {
+        var id: UInt64
+        var reaches: UInt64
+        var task: Task<Value, any Error>
+    }
 
-    /// Awaits the work in hand if it reaches `needed`, else starts `work`, which will reach
-    /// `reach()` (read when it starts).
+    private let state = Mutex<(next: UInt64, running: Running?)>((0, nil))
+
+    /// Awaits the work under way if it reaches `needed`, else starts `work`, which will reach
+    /// `reach()` (read, under a lock, when it starts: keep it trivial).
     func value(covering needed: UInt64 = 0, reach: () -> UInt64 = { 0 },
                _ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        let task = current.withLock { current -> Task<Value, any Error> in
-            if let current, current.reaches >= needed { return current.task }
-            let reaches = reach()
+        let task = state.withLock { state -> Task<Value, any Error> in
+            if let running = state.running, running.reaches >= needed { return running.task }
+            let id = state.next
+            state.next += 1
             let started = Task { [self] in
-                do {
-                    return try await offloaded(work)
-                } catch {
-                    self.current.withLock { if $0?.reaches == reaches { $0 = nil } }
-                    throw error
-                }
+                // Cleared by the work itself, and only if no later work has replaced it since.
+                defer { self.state.withLock { if $0.running?.id == id { $0.running = nil } } }
+                return try await offloaded(work)
             }
-            current = (reaches, started)
+            state.running = Running(id: id, reaches: reach(), task: started)
             return started
         }
         return try await task.value

@@ -76,8 +76,8 @@ struct ReadRoutes {
         let read = { @Sendable () throws -> CustomerView? in
             try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
                 guard let point else {
-                    // RFM scores are ranks among all customers, from the last ranking (at most a TTL
-                    // old); VIP / regular / potential follows from this customer's own summary, so it
+                    // RFM scores are ranks among all customers, from the last ranking (at most a refresh
+                    // interval old); VIP / regular / potential follows from this customer's own summary, so it
                     // is as current as the rest of the view (a purchase that makes a VIP shows at once).
                     return Segmentation.current(summary, ranked: ranked?.segments[id], rules: rules)
                 }
