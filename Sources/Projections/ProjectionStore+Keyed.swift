@@ -372,9 +372,9 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     }
 }
 
-/// The folds one thread runs during a rebuild, over its own scan of the same snapshot.
+/// The folds one thread runs during a rebuild, fed by the one scan of the log.
 /// `@unchecked Sendable`: a group is handed to exactly one worker and read back only after
-/// every worker has returned (`DispatchQueue.concurrentPerform` joins them).
+/// every worker has returned (the rebuild waits on their `DispatchGroup`).
 final class FoldGroup: @unchecked Sendable {
     var folds: [ModelFold] = [] { didSet { dense = folds.filter(\.bySlot) } }
     /// The folds by customer slot, whose records are prefetched.
