@@ -27,12 +27,20 @@ struct OperationsRoutes {
         }
     }
 
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
     func refreshGauges() {
         let m = backend.metrics
         let (transactions, events) = backend.ledger.ledger.groupCommitCounters
         m.groupCommitTransactions.set(Int64(transactions))
         m.groupCommitEvents.set(Int64(events))
         m.groupCommitMeanBatch.set(transactions > 0 ? Double(events) / Double(transactions) : 0)
+        if let rankings = backend.rankingCache.current {
+            m.rankingSeconds.set(Self.seconds(rankings.took))
+            m.rankingAge.set(Self.seconds(ContinuousClock.now - rankings.computedAt))
+        }
         if let head = try? backend.head() {
             m.ledgerHead.set(Int64(head))
             let folded = (try? backend.models.checkpointSequence(CustomerSummaryProjector())) ?? nil

@@ -17,6 +17,8 @@ public final class ServiceMetrics: Sendable {
     let groupCommitMeanBatch: Gauge
     let projectionLag: Gauge
     let ledgerHead: Gauge
+    let rankingSeconds: Gauge
+    let rankingAge: Gauge
     private let perRoute = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     /// Makes the metrics.
@@ -30,6 +32,10 @@ public final class ServiceMetrics: Sendable {
         groupCommitMeanBatch = registry.makeGauge(descriptor: Self.name("clientele_group_commit_mean_batch_size", unit: "", help: "Events per group-commit transaction since start"))
         projectionLag = registry.makeGauge(descriptor: Self.name("clientele_projection_lag_events", unit: "", help: "Events in the log not yet folded into the customer-summary model"))
         ledgerHead = registry.makeGauge(descriptor: Self.name("clientele_ledger_head_sequence", unit: "", help: "The sequence number of the last event in the log"))
+        rankingSeconds = registry.makeGauge(descriptor: Self.name("clientele_rankings_computation", unit: "seconds",
+                                                                  help: "How long the last ranking of all customers (segments and churn) took; the next waits twenty times that, at least the TTL"))
+        rankingAge = registry.makeGauge(descriptor: Self.name("clientele_rankings_age", unit: "seconds",
+                                                              help: "How old the segments and churn risks requests see are (0 before the first ranking)"))
     }
 
     /// A metric's name: `base` and `unit` joined by an underscore (no unit: `base` alone).

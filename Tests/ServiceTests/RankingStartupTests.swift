@@ -83,6 +83,10 @@ struct RankingStartupTests {
             // The rankings, computed at start (this request waits for them), before this customer exists, and kept 30 s.
             _ = try await c.get("/v1/reports/segments", as: "manager")
             #expect((c.fixture.backend.rankingCache.current?.took ?? .zero) > .zero, "how long the ranking took is what spaces the next")
+            let metrics = try await c.get("/metrics")
+            let took = metrics.text.split(separator: "\n").first { $0.hasPrefix("clientele_rankings_computation_seconds ") }
+            #expect(took.flatMap { Double($0.split(separator: " ")[1]) }.map { $0 > 0 } == true, "\(metrics.text)")
+            #expect(metrics.text.contains("clientele_rankings_age_seconds "))
             #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
             let before = try await c.get("/v1/customers/C-1", as: "manager")
             #expect(before.json["segment"] == .string("potential"), "\(before.text)")
