@@ -117,13 +117,7 @@ public final class ClienteleBackend: Sendable {
     /// enough for them), so they hold no thread while they wait.
     func awaitModelsSeeWrites() async throws {
         let wanted = lastModelWrite.load(ordering: .acquiring)
-        guard wanted > 0 else { return }
-        var behind = false
-        for model in ProjectionStore.storedModels(configuration) where (try models.checkpointSequence(model) ?? 0) < wanted {
-            behind = true
-            break
-        }
-        guard behind else { return }
+        guard try modelsBehind(wanted) else { return }
         // A catch-up folds every write noted before it starts (and more: up to the head).
         try await sharedCatchUp.value(covering: wanted, reach: { lastModelWrite.load(ordering: .acquiring) }) { [self] in
             try ensureModelsSeeWrites()
@@ -133,13 +127,14 @@ public final class ClienteleBackend: Sendable {
     /// Catches the models up when a write made through this service is not folded yet, on the
     /// calling thread: for work already off the event loops.
     func ensureModelsSeeWrites() throws {
-        let wanted = lastModelWrite.load(ordering: .acquiring)
-        guard wanted > 0 else { return }
-        func folded<P: KeyedProjector>(_ p: P) throws -> Bool { (try models.checkpointSequence(p) ?? 0) >= wanted }
-        for model in ProjectionStore.storedModels(configuration) where try !folded(model) {
-            try catchUpModels()
-            return
-        }
+        if try modelsBehind(lastModelWrite.load(ordering: .acquiring)) { try catchUpModels() }
+    }
+
+    /// Has some stored model not folded up to `wanted` (a sequence appended through this service; 0: nothing to see)?
+    private func modelsBehind(_ wanted: UInt64) throws -> Bool {
+        guard wanted > 0 else { return false }
+        for model in ProjectionStore.storedModels(configuration) where (try models.checkpointSequence(model) ?? 0) < wanted { return true }
+        return false
     }
 
     /// Notes appends that a read model folds, so that the next read sees them.
