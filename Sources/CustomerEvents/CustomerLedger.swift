@@ -59,9 +59,18 @@ public final class CustomerLedger: Sendable {
         }
     }
 
-    /// The catalog's observations: reading a customer's personal data is recorded in their stream
-    /// but changes nothing about them, so it never makes a writer's expected version stale.
+    /// The catalog's observations: reading a customer's personal data is recorded, and a
+    /// customer's scan returns the record, but it changes nothing about them: it takes no place in
+    /// their stream and never makes a writer's expected version stale.
     public static let observationTypes: Set<String> = [PersonalDataAccess.type]
+    static let observationTypeBytes: [[UInt8]] = observationTypes.map { Array($0.utf8) }
+
+    /// `query`, told not to look for observations when none of `types` is one.
+    static func skippingObservations(_ query: EventQuery, unless types: Set<[UInt8]>) -> EventQuery {
+        var q = query
+        if !observationTypeBytes.contains(where: types.contains) { q.includesObservations = false }
+        return q
+    }
 
     /// Closes the key store and the ledger.
     public func close() {
@@ -161,7 +170,7 @@ public final class CustomerLedger: Sendable {
 
     /// Like `scan`, decoding (and unsealing) only events whose type is in `types`.
     public func scan(_ query: EventQuery, types: Set<[UInt8]>, _ body: (CatalogEvent) throws -> Bool) throws {
-        try ledger.scanRecords(query) { record in
+        try ledger.scanRecords(Self.skippingObservations(query, unless: types)) { record in
             if !types.contains(Array(record.typeBytes)) { return true }
             return try body(self.read(record))
         }
@@ -171,7 +180,7 @@ public final class CustomerLedger: Sendable {
     /// type is also in `unsealing` (one pass for a reader that needs a few types' personal fields
     /// and a few others' plain fields, such as the 360 view's profile and consents).
     public func scan(_ query: EventQuery, types: Set<[UInt8]>, unsealing: Set<[UInt8]>, _ body: (CatalogEvent) throws -> Bool) throws {
-        try ledger.scanRecords(query) { record in
+        try ledger.scanRecords(Self.skippingObservations(query, unless: types)) { record in
             let type = Array(record.typeBytes)
             if !types.contains(type) { return true }
             return try body(self.read(record, unseal: unsealing.contains(type)))
@@ -199,7 +208,7 @@ public final class CustomerLedger: Sendable {
     /// Like `scan`, for folds: only events whose type is in `types` (all when nil) are decoded,
     /// and personal fields are left sealed (read models keep no personal data).
     public func scanForFold(_ query: EventQuery, types: Set<[UInt8]>?, _ body: (CatalogEvent) throws -> Bool) throws {
-        try ledger.scanRecords(query) { record in
+        try ledger.scanRecords(types.map { Self.skippingObservations(query, unless: $0) } ?? query) { record in
             if let types, !types.contains(Array(record.typeBytes)) { return true }
             return try body(self.read(record, unseal: false))
         }

@@ -20,6 +20,10 @@ public struct EventQuery: Sendable, Hashable {
     public var index: Index
     /// Only events whose sequence number is in this range.
     public var sequences: ClosedRange<UInt64>
+    /// Whether a customer's scan returns the observations of the customer (the access records),
+    /// merged in sequence order, as well as their stream; folds that skip them say false, and the
+    /// scan does not look for them.
+    public var includesObservations = true
 
     /// A query over `index`, limited to `sequences`.
     public init(_ index: Index, sequences: ClosedRange<UInt64> = 1...UInt64.max) {

@@ -140,7 +140,11 @@ extension Ledger {
                     results.append(.failure(.versionConflict(customer: event.customer, expected: event.expectedVersion, actual: current)))
                     continue
                 }
-                let version = current + 1
+                // An observation carries the version it observed and takes no stream position:
+                // no by_customer entry, so it dirties no random page of that index (by_observed
+                // files it later, in batches).
+                let observing = isObservation(event.type)
+                let version = observing ? current : current + 1
                 let size = EventEnvelope.size(of: event)
                 var hash = ChainHash.genesis
                 let previous = previousHash
@@ -150,8 +154,10 @@ extension Ledger {
                     hash.store(into: UnsafeMutableRawBufferPointer(rebasing: out[size...]))
                 }
                 // The cursor still stands by the customer's last entry: the put searches that page only.
-                try withUnsafeBytes(of: &sequenceBE) { (v) throws(LMDBError) in
-                    try customers.put(key: keys.customerKey(event.customer, version: version), value: v)
+                if !observing {
+                    try withUnsafeBytes(of: &sequenceBE) { (v) throws(LMDBError) in
+                        try customers.put(key: keys.customerKey(event.customer, version: version), value: v)
+                    }
                 }
                 try txn.put(byType, key: keys.nameKey(event.type, sequence: sequence), value: empty)
                 try txn.put(byStore, key: keys.nameKey(event.store, sequence: sequence), value: empty)
@@ -193,7 +199,8 @@ extension Ledger {
 
     /// Whether an append expecting `expected` may go on a stream at `current`: exactly as
     /// `ExpectedVersion.admits`, or, when the events after the expected version are all
-    /// observations (`LedgerOptions.observationTypes`), as if they were not there.
+    /// observations (`LedgerOptions.observationTypes`), as if they were not there. Observations
+    /// appended in format 3 have no stream position; this covers those an earlier format gave one.
     func admits(_ expected: ExpectedVersion, current: UInt32, customer: String, in txn: borrowing Transaction,
                 keys: borrowing KeyBuffer) throws(LMDBError) -> Bool {
         if expected.admits(current) { return true }
@@ -208,7 +215,7 @@ extension Ledger {
         for position in (since + 1)...current {
             guard let value = try txn.get(byCustomer, key: keys.customerKey(customer, version: position)), value.count == 8,
                   let record = try storedEvent(readBE64(value), in: txn, keys: keys) else { return false }
-            if !observationTypes.contains(Array(record.typeBytes)) { return false }
+            if !isObservation(bytes: record.typeBytes) { return false }
         }
         return true
     }

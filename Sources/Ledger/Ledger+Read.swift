@@ -20,10 +20,24 @@ extension Ledger {
     /// Like `scan`, but lends each event as a zero-copy view of the stored bytes, valid only
     /// inside `body`: the fastest way to fold over the log.
     public func scanRecords(_ query: EventQuery, _ body: (EventRecord) throws -> Bool) throws(LedgerError) {
+        try fileObservationsBeforeScanning(query)
         try reading { txn, keys in
             try self.scan(query, in: txn, keys: keys, body)
         }
     }
+
+    /// Before a customer's scan that returns observations: when many events lie past what
+    /// by_observed covers, files them first (`indexObservations`), so that the scan does not
+    /// walk them all. A few are found by walking; a read-only ledger always walks.
+    func fileObservationsBeforeScanning(_ query: EventQuery) throws(LedgerError) {
+        guard case .customer = query.index, query.includesObservations, !observationTypes.isEmpty,
+              !environment.options.readOnly else { return }
+        let span = try reading { txn, keys in try self.unfiledObservationSpan(in: txn, keys: keys) }
+        if span > Ledger.unfiledObservationsWalked { try indexObservations() }
+    }
+
+    /// How many events past by_observed a customer's scan walks rather than filing them first.
+    static let unfiledObservationsWalked: UInt64 = 20_000
 
     /// Lends the events with the given sequence numbers (in the order given, in one snapshot) as
     /// zero-copy views valid only inside `body`; numbers past the head are skipped. For readers that
@@ -51,6 +65,7 @@ extension Ledger {
     /// still holds views of the scanned events (another thread folding them) may finish with them.
     public func scanRecords(_ query: EventQuery, releasingMappedPagesEvery releaseEvery: Int,
                             _ body: (EventRecord) throws -> Bool, finishing: () -> Void = {}) throws(LedgerError) {
+        try fileObservationsBeforeScanning(query)
         try reading { txn, keys in
             defer { finishing() }
             var sinceRelease = 0
@@ -101,11 +116,29 @@ extension Ledger {
                 }
             }
         case .customer(let id):
+            // The stream (by_customer), with the customer's observations merged in by sequence number.
+            let observed = query.includesObservations ? try observationSequences(of: id, range: range, in: txn, keys: keys) : []
+            var next = 0
+            var stopped = false
+            func emitObserved(before sequence: UInt64) throws -> Bool {
+                while next < observed.count && observed[next] < sequence {
+                    let s = observed[next]
+                    next += 1
+                    guard let value = try txn.get(log, key: keys.sequenceKey(s)), let record = EventRecord(value) else { throw damaged(s) }
+                    if try !body(record) { stopped = true; return false }
+                }
+                return true
+            }
             let probe = keys.customerKey(id, version: 1)
             let prefixLength = probe.count - 4
             let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
             try visitIndex(byCustomer, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
-                           sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }, body)
+                           sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }) { record in
+                guard try emitObserved(before: record.sequence) else { return false }
+                if try !body(record) { stopped = true }
+                return !stopped
+            }
+            if !stopped { _ = try emitObserved(before: .max) }
         case .type(let name), .store(let name), .actor(let name):
             let db: Database
             switch query.index {

@@ -55,7 +55,7 @@ extension Ledger {
                 if !current.isEmpty { byType[String(decoding: current.dropFirst(), as: UTF8.self), default: 0] += count }
             }
             s.eventsByType = byType.map { ($0.key, $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            for db in [self.log, self.byCustomer, self.byType, self.byStore, self.byActor, self.byTime, self.bySource] {
+            for db in [self.log, self.byCustomer, self.byObserved, self.byType, self.byStore, self.byActor, self.byTime, self.bySource] {
                 let st = try txn.stat(db)
                 s.entriesByDatabase.append((db.name, st.entries, st.bytes))
             }

@@ -9,12 +9,16 @@ public struct FormatUpgrade: Sendable {
     public var from: String
     /// The format it has now (`Ledger.formatTag`).
     public var to: String
-    /// Entries written into the rebuilt by_source index (one per event with a source reference).
+    /// Entries written into the rebuilt by_source index (one per event with a source reference;
+    /// 0 when by_source did not need rebuilding).
     public var sourceEntries: Int
     /// Events read from the log to rebuild it.
     public var events: Int
-    /// Seconds the rebuild took.
+    /// Seconds the upgrade took.
     public var seconds: Double
+    /// The first sequence number whose observations stay out of by_customer (format 3): the ones
+    /// before it keep the stream positions an earlier format gave them.
+    public var observationsFrom: UInt64 = 1
 }
 
 extension Ledger {
@@ -22,11 +26,39 @@ extension Ledger {
     /// small whatever the ledger's size).
     static let rebuildChunk = 100_000
 
-    /// Rebuilds by_source in this format's key layout from the log and records the new format.
+    /// Brings a ledger of format `found` to `formatTag`: by_source is rebuilt when the ledger is
+    /// older than format 2 (or such a rebuild was interrupted); then, in one transaction, the
+    /// observation types are stored and observations from the next sequence number on stay out
+    /// of by_customer (format 3). The log is read, never written.
+    static func upgrade(_ environment: Environment, log: Database, bySource: Database, meta: Database, from found: String,
+                        observationTypes: Set<String>) throws(LedgerError) -> FormatUpgrade {
+        let started = clockSeconds()
+        var done = FormatUpgrade(from: found, to: formatTag, sourceEntries: 0, events: 0, seconds: 0)
+        if found != format2Tag {
+            let source = try rebuildSourceIndex(environment, log: log, bySource: bySource, meta: meta, from: found)
+            done.sourceEntries = source.sourceEntries
+            done.events = source.events
+        }
+        do {
+            done.observationsFrom = try environment.write { (txn: borrowing Transaction) throws -> UInt64 in
+                let from = try adoptObservationTypes(observationTypes, in: txn, log: log, meta: meta)
+                try putMeta(MetaKey.format, Array(formatTag.utf8), in: txn, meta: meta)
+                return from
+            }
+        } catch let error as LMDBError {
+            throw .storage(error)
+        } catch {
+            throw .io(path: environment.path, reason: "\(error)")
+        }
+        done.seconds = clockSeconds() - started
+        return done
+    }
+
+    /// Rebuilds by_source in format 2's key layout from the log and records format 2.
     ///
     /// Only derived data changes: the log is read, never written. First the format is set to
     /// `upgradingTag` and by_source emptied, in one transaction; then the entries are written a
-    /// chunk of events per transaction; the last one sets `formatTag`. A crash in between leaves
+    /// chunk of events per transaction; the last one sets format 2. A crash in between leaves
     /// the marker, which makes every open refuse the ledger until the upgrade is run again (it
     /// then starts over).
     /// - Throws: `LedgerError.storage` when LMDB fails; `.notALedger` when two events would share a key.
@@ -68,7 +100,7 @@ extension Ledger {
                                     try txn.insertIfAbsent(bySource, key: keys.sourceKey(record.sourceBytes, record.externalIdBytes), value: v)
                                 }
                                 if let existing {
-                                    throw LedgerError.notALedger(path: environment.path, reason: "events \(readBE64(existing)) and \(sequence) have the same by_source key in format \(formatTag); this build cannot upgrade the ledger")
+                                    throw LedgerError.notALedger(path: environment.path, reason: "events \(readBE64(existing)) and \(sequence) have the same by_source key in format \(format2Tag); this build cannot upgrade the ledger")
                                 }
                                 written += 1
                             }
@@ -78,7 +110,7 @@ extension Ledger {
                         }
                         end = entry == nil
                     }
-                    if end { try setFormat(formatTag, in: txn) }
+                    if end { try setFormat(format2Tag, in: txn) }
                     return (following, written, read, end)
                 }
                 next = chunk.next
@@ -93,10 +125,10 @@ extension Ledger {
         } catch {
             throw .io(path: environment.path, reason: "\(error)")
         }
-        return FormatUpgrade(from: found, to: formatTag, sourceEntries: entries, events: events, seconds: clockSeconds() - started)
+        return FormatUpgrade(from: found, to: format2Tag, sourceEntries: entries, events: events, seconds: clockSeconds() - started)
     }
 
-    private static func clockSeconds() -> Double {
+    static func clockSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -23,10 +23,12 @@ public struct LedgerOptions: Sendable {
     /// again; no I/O (see `Environment.releaseMappedPages`).
     public var releaseMappedPagesEvery = 0
     /// Event types that record an observation of a customer rather than a change to them (the
-    /// domain's access records): they take their place in the customer's stream like any event,
-    /// but an expected version passes over them — an append expecting version N is admitted when
-    /// every event after N is an observation, so reading a customer never makes a writer's
-    /// version stale. Empty: every event counts (strict).
+    /// domain's access records). An observation takes no place in the customer's stream: it
+    /// carries the version it observed, is left out of `by_customer`, and so never makes a
+    /// writer's expected version stale. A customer's scan still returns it, in sequence order,
+    /// through `by_observed`, an index the ledger fills in batches (see docs/log-format.md).
+    /// The ledger stores the types it is opened with, each from the next sequence number on,
+    /// and keeps them: an open that names none changes nothing. Empty: every event is a change.
     public var observationTypes: Set<String> = []
     /// Bring a ledger written by an earlier version to this version's format when opening it
     /// (`clientele upgrade`): indexes whose layout changed are rebuilt from the log, which is
@@ -53,19 +55,23 @@ public final class Ledger: Sendable {
     let byActor: Database
     let byTime: Database
     let bySource: Database
+    let byObserved: Database
     let meta: Database
     let writer: GroupCommitWriter
     let releaseEvery: Int
-    /// `LedgerOptions.observationTypes`, as stored type bytes.
-    let observationTypes: Set<[UInt8]>
+    /// The observation types stored in the ledger (`LedgerOptions.observationTypes`).
+    let observationTypes: [ObservationType]
     /// What opening did to bring the ledger to this version's format (nil: nothing was needed).
     public let upgraded: FormatUpgrade?
 
     /// What this build writes in the `meta` database under `format` (docs/log-format.md).
-    /// Format 2 changed the by_source keys (format 1 hashed the whole source reference).
-    public static let formatTag = "clientele-ledger/2"
-    /// Earlier formats this build can upgrade: their log is the same, only by_source differs.
-    static let upgradableTags = ["clientele-ledger/1"]
+    /// Format 2 changed the by_source keys (format 1 hashed the whole source reference); format 3
+    /// keeps observations out of by_customer (in by_observed instead).
+    public static let formatTag = "clientele-ledger/3"
+    /// Format 2, which an upgrade passes through.
+    static let format2Tag = "clientele-ledger/2"
+    /// Earlier formats this build can upgrade: their log is the same, only indexes differ.
+    static let upgradableTags = ["clientele-ledger/1", format2Tag]
     /// Stands in `meta` while an upgrade rebuilds by_source, so that an interrupted upgrade is
     /// refused like the old format until it is run again.
     static let upgradingTag = "clientele-ledger/2 (upgrade in progress)"
@@ -92,23 +98,24 @@ public final class Ledger: Sendable {
             byActor = try env.database("by_actor")
             byTime = try env.database("by_time")
             bySource = try env.database("by_source")
+            byObserved = try env.database("by_observed")
         } catch {
             throw .storage(error)
         }
         self.path = path
         releaseEvery = max(0, options.releaseMappedPagesEvery)
-        observationTypes = Set(options.observationTypes.map { Array($0.utf8) })
-        let tag = Array(Ledger.formatTag.utf8)
-        let key = Array("format".utf8)
-        let meta = self.meta
+        let meta = self.meta, log = self.log
         let found: String?
         do {
             found = try environment.write { (txn: borrowing Transaction) throws -> String? in
-                try key.withUnsafeBytes { k throws -> String? in
-                    if let existing = try txn.get(meta, key: k) { return String(decoding: existing, as: UTF8.self) }
-                    try tag.withUnsafeBytes { v throws in try txn.put(meta, key: k, value: v) }
-                    return nil
+                if let existing = try Ledger.metaString(MetaKey.format, in: txn, meta: meta) {
+                    // Observation types this open names and the ledger does not store yet count from now on.
+                    if existing == Ledger.formatTag { try Ledger.adoptObservationTypes(options.observationTypes, in: txn, log: log, meta: meta) }
+                    return existing
                 }
+                try Ledger.adoptObservationTypes(options.observationTypes, in: txn, log: log, meta: meta)
+                try Ledger.putMeta(MetaKey.format, Array(Ledger.formatTag.utf8), in: txn, meta: meta)
+                return nil
             }
         } catch let error as LMDBError {
             throw .storage(error)
@@ -126,13 +133,22 @@ public final class Ledger: Sendable {
                 throw .upgradeNeeded(path: path, found: found)
             }
             do {
-                upgraded = try Ledger.rebuildSourceIndex(environment, log: log, bySource: bySource, meta: meta, from: found)
+                upgraded = try Ledger.upgrade(environment, log: log, bySource: bySource, meta: meta, from: found,
+                                              observationTypes: options.observationTypes)
             } catch {
                 environment.close()
                 throw error
             }
         }
         self.upgraded = upgraded
+        do {
+            observationTypes = try environment.read { (txn: borrowing Transaction) throws -> [ObservationType] in
+                try Ledger.storedObservationTypes(in: txn, meta: meta)
+            }
+        } catch {
+            environment.close()
+            throw .io(path: path, reason: "reading the ledger's observation types: \(error)")
+        }
         writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction, releaseAfterCommit: releaseEvery > 0)
         writer.start(ledger: self)
     }

@@ -79,7 +79,9 @@ extension ProjectionStore {
         } else {
             // As of a past point: this customer's events up to then, folded apart from the stored models.
             var events: [RecordedEvent] = []
-            try ledger.ledger.scan(.customer(id)) { e in
+            var stream = EventQuery.customer(id)
+            stream.includesObservations = false // access records change nothing a fold keeps
+            try ledger.ledger.scan(stream) { e in
                 switch point {
                 case .sequence(let n)?: if e.sequence <= n { events.append(e) }
                 case .time(let t)?: if e.occurredAt <= t { events.append(e) }

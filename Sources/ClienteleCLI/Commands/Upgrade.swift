@@ -1,5 +1,6 @@
 import Access
 import ArgumentParser
+import CustomerEvents
 import Ledger
 
 extension Clientele {
@@ -20,11 +21,17 @@ extension Clientele {
             _ = try options.authorize(.administer)
             var open = LedgerOptions()
             open.upgrade = true
+            open.observationTypes = CustomerLedger.observationTypes
             let ledger = try Ledger(path: options.db, options: open)
             defer { ledger.close() }
             if let done = ledger.upgraded {
-                Output.line("Upgraded \(options.db) from '\(done.from)' to '\(done.to)': by_source rebuilt from \(Format.grouped(done.events)) events "
-                    + "(\(Format.grouped(done.sourceEntries)) entries) in \(Format.fixed(done.seconds, 1)) s. Check it with `clientele verify`.")
+                var what: [String] = []
+                if done.events > 0 || done.sourceEntries > 0 {
+                    what.append("by_source rebuilt from \(Format.grouped(done.events)) events (\(Format.grouped(done.sourceEntries)) entries)")
+                }
+                what.append("access records from event \(Format.grouped(Int(done.observationsFrom))) on are kept out of the customers' streams")
+                Output.line("Upgraded \(options.db) from '\(done.from)' to '\(done.to)' in \(Format.fixed(done.seconds, 1)) s: "
+                    + what.joined(separator: "; ") + ". Check it with `clientele verify`.")
             } else {
                 Output.line("\(options.db) is in format '\(Ledger.formatTag)' already; nothing changed.")
             }

@@ -1,0 +1,263 @@
+import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The keys of the ledger's `meta` database (docs/log-format.md).
+enum MetaKey {
+    /// The format tag (`Ledger.formatTag`).
+    static let format = "format"
+    /// The observation types, one per line: the type's name, a tab, and the first sequence number
+    /// from which its events have no by_customer entry (decimal).
+    static let observationTypes = "observation-types"
+    /// by_observed holds every observation through this sequence number (BE u64).
+    static let observationsIndexed = "observations-indexed"
+}
+
+/// An event type whose events record an observation of a customer (`LedgerOptions.observationTypes`),
+/// as the ledger stores it.
+struct ObservationType: Sendable {
+    /// The type's name, as stored type bytes.
+    let name: [UInt8]
+    /// The first sequence number from which its events stay out of by_customer: 1 for a ledger
+    /// created with the type; the head then + 1 for a type adopted later (an upgrade from
+    /// format 2, or a ledger created without it).
+    let from: UInt64
+}
+
+/// How many observations one transaction of `indexObservations` files: a batch sorted by customer
+/// dirties about one by_observed page per observation on a large ledger, and the group-commit
+/// writer waits for the transaction, so batches stay small enough to take a few milliseconds.
+let observationBatch = 4_096
+
+extension Ledger {
+    // MARK: meta
+
+    static func metaString(_ key: String, in txn: borrowing Transaction, meta: Database) throws -> String? {
+        try Array(key.utf8).withUnsafeBytes { k in try txn.get(meta, key: k).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    static func metaNumber(_ key: String, in txn: borrowing Transaction, meta: Database) throws -> UInt64? {
+        try Array(key.utf8).withUnsafeBytes { k in
+            try txn.get(meta, key: k).flatMap { $0.count == 8 ? readBE64($0) : nil }
+        }
+    }
+
+    static func putMeta(_ key: String, _ value: [UInt8], in txn: borrowing Transaction, meta: Database) throws {
+        try Array(key.utf8).withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in try txn.put(meta, key: k, value: v) }
+        }
+    }
+
+    static func putMeta(_ key: String, number: UInt64, in txn: borrowing Transaction, meta: Database) throws {
+        var be = number.bigEndian
+        try putMeta(key, withUnsafeBytes(of: &be) { [UInt8]($0) }, in: txn, meta: meta)
+    }
+
+    /// Adds the types of `wanted` that the ledger does not store yet, each from the next sequence
+    /// number on (every event before it keeps the stream position it was given). Returns that
+    /// sequence number. Types once stored stay: an open without them changes nothing.
+    @discardableResult
+    static func adoptObservationTypes(_ wanted: Set<String>, in txn: borrowing Transaction, log: Database, meta: Database) throws -> UInt64 {
+        let head = try txn.withCursor(log) { (cursor: inout Cursor) throws -> UInt64 in
+            guard let last = try cursor.last(), last.key.count == 8 else { return 0 }
+            return readBE64(last.key)
+        }
+        var stored = try storedObservationTypes(in: txn, meta: meta)
+        let known = Set(stored.map(\.name))
+        let added = wanted.sorted().filter { !known.contains(Array($0.utf8)) }
+        if !added.isEmpty {
+            stored += added.map { ObservationType(name: Array($0.utf8), from: head + 1) }
+            let text = stored.map { String(decoding: $0.name, as: UTF8.self) + "\t" + String($0.from) }.joined(separator: "\n")
+            try putMeta(MetaKey.observationTypes, Array(text.utf8), in: txn, meta: meta)
+        }
+        if try metaNumber(MetaKey.observationsIndexed, in: txn, meta: meta) == nil {
+            try putMeta(MetaKey.observationsIndexed, number: head, in: txn, meta: meta)
+        }
+        return head + 1
+    }
+
+    static func storedObservationTypes(in txn: borrowing Transaction, meta: Database) throws -> [ObservationType] {
+        guard let text = try metaString(MetaKey.observationTypes, in: txn, meta: meta), !text.isEmpty else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t")
+            guard parts.count == 2, let from = UInt64(parts[1]) else { return nil }
+            return ObservationType(name: Array(parts[0].utf8), from: from)
+        }
+    }
+
+    // MARK: writing
+
+    /// Is an event of this type an observation (kept out of by_customer when appended now)?
+    @inline(__always)
+    func isObservation(_ type: String) -> Bool {
+        if observationTypes.isEmpty { return false }
+        for t in observationTypes where type.utf8.elementsEqual(t.name) { return true }
+        return false
+    }
+
+    /// Is an event of this type an observation, whatever its place in the log?
+    @inline(__always)
+    func isObservation(bytes type: UnsafeRawBufferPointer) -> Bool {
+        for t in observationTypes where type.elementsEqual(t.name) { return true }
+        return false
+    }
+
+    /// Is the event with this type and sequence number an observation without a by_customer entry?
+    @inline(__always)
+    func isUnstreamedObservation(bytes type: UnsafeRawBufferPointer, sequence: UInt64) -> Bool {
+        for t in observationTypes where type.elementsEqual(t.name) { return sequence >= t.from }
+        return false
+    }
+
+    /// by_observed holds every observation without a by_customer entry through this sequence
+    /// number, in `txn`'s snapshot.
+    func observationsIndexed(in txn: borrowing Transaction) throws -> UInt64 {
+        try Ledger.metaNumber(MetaKey.observationsIndexed, in: txn, meta: meta) ?? 0
+    }
+
+    /// Files the observations appended since the last call in by_observed, a batch per write
+    /// transaction, sorted by customer. Appends need no by_observed entry (the writer would
+    /// otherwise touch one random page per access record); readers find the observations not
+    /// filed yet by walking the observation types' by_type ranges, which grow with every
+    /// observation appended, so the ledger files them when a customer's scan finds that tail long.
+    /// Returns how many observations it filed.
+    @discardableResult
+    public func indexObservations() throws(LedgerError) -> Int {
+        guard !observationTypes.isEmpty, !environment.options.readOnly else { return 0 }
+        var filed = 0
+        do {
+            while true {
+                let (count, more) = try environment.write { (txn: borrowing Transaction) throws -> (Int, Bool) in
+                    try self.fileObservationBatch(in: txn)
+                }
+                filed += count
+                if !more { break }
+            }
+        } catch let error as LMDBError {
+            throw .storage(error)
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .io(path: path, reason: "\(error)")
+        }
+        return filed
+    }
+
+    /// One batch of `indexObservations`: returns how many it filed and whether more are waiting.
+    private func fileObservationBatch(in txn: borrowing Transaction) throws -> (Int, Bool) {
+        let keys = KeyBuffer()
+        let indexed = try observationsIndexed(in: txn)
+        let (head, _) = try self.head(in: txn, keys: keys)
+        guard indexed < head else { return (0, false) }
+        // The first type's next batch sets how far this transaction goes; the other types (if any) follow it there.
+        var through = head
+        var found: [[UInt8]] = []
+        for (i, type) in observationTypes.enumerated() {
+            let limit = i == 0 ? observationBatch : Int.max
+            try visitObservations(type.name, after: max(indexed, type.from - 1), through: through, in: txn, keys: keys) { sequence, customer in
+                if found.count >= limit { through = sequence - 1; return false }
+                var key = [UInt8](repeating: 0, count: 1 + customer.count + 8)
+                key[0] = UInt8(customer.count)
+                for (j, b) in customer.enumerated() { key[1 + j] = b }
+                withUnsafeBytes(of: sequence.bigEndian) { for j in 0..<8 { key[1 + customer.count + j] = $0[j] } }
+                found.append(key)
+                return true
+            }
+        }
+        // Another type's observations past where the first type stopped belong to the next batch.
+        found.removeAll { readBE64Suffix($0) > through }
+        found.sort { $0.lexicographicallyPrecedes($1) }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        try txn.withCursor(byObserved) { (cursor: inout Cursor) throws in
+            for key in found {
+                try key.withUnsafeBytes { k in try cursor.put(key: k, value: empty) }
+            }
+        }
+        try Ledger.putMeta(MetaKey.observationsIndexed, number: through, in: txn, meta: meta)
+        return (found.count, through < head)
+    }
+
+    /// Calls `body(sequence, customer bytes)` for each event of observation type `type` with a
+    /// sequence number in `(after, through]`, in sequence order, until it returns false.
+    func visitObservations(_ type: [UInt8], after: UInt64, through: UInt64, in txn: borrowing Transaction,
+                           keys: borrowing KeyBuffer, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard after < through else { return }
+        let probe = type.withUnsafeBytes { keys.nameKey($0, sequence: after + 1) }
+        let prefixLength = probe.count - 8
+        let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
+        let log = self.log
+        try txn.withCursor(byType) { (cursor: inout Cursor) throws in
+            var entry = try cursor.seek(atOrAfter: probe)
+            while let e = entry, e.key.count == prefixLength + 8,
+                  prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefixLength) == 0 }) {
+                let sequence = readBE64(e.key, at: prefixLength)
+                if sequence > through { break }
+                guard let value = try txn.get(log, key: keys.sequenceKey(sequence)), let record = EventRecord(value) else {
+                    throw LedgerError.notALedger(path: path, reason: "index 'by_type' points to event \(sequence), which is missing or damaged; run `clientele verify`")
+                }
+                if try !body(sequence, record.customerBytes) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    // MARK: reading
+
+    /// The sequence numbers of `customer`'s observations from `observations-from` on, within
+    /// `range`, in order: those filed in by_observed, then the ones appended since (read from
+    /// the observation types' by_type ranges).
+    func observationSequences(of customer: String, range: ClosedRange<UInt64>, in txn: borrowing Transaction,
+                              keys: borrowing KeyBuffer) throws -> [UInt64] {
+        guard !observationTypes.isEmpty else { return [] }
+        let indexed = try observationsIndexed(in: txn)
+        let from = observationTypes.map(\.from).min()!
+        var out: [UInt64] = []
+        if indexed >= from {
+            let probe = keys.nameKey(customer, sequence: max(range.lowerBound, from))
+            let prefixLength = probe.count - 8
+            let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
+            try txn.withCursor(byObserved) { (cursor: inout Cursor) throws in
+                var entry = try cursor.seek(atOrAfter: probe)
+                while let e = entry, e.key.count == prefixLength + 8,
+                      prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefixLength) == 0 }) {
+                    let sequence = readBE64(e.key, at: prefixLength)
+                    if sequence > range.upperBound { break }
+                    out.append(sequence)
+                    entry = try cursor.next()
+                }
+            }
+        }
+        let tailEnd = range.upperBound
+        var tail: [UInt64] = []
+        var name = customer
+        try name.withUTF8 { id in
+            let id = UnsafeRawBufferPointer(id)
+            for type in observationTypes {
+                let after = max(indexed, range.lowerBound - 1, type.from - 1)
+                try visitObservations(type.name, after: after, through: tailEnd, in: txn, keys: keys) { sequence, who in
+                    if who.elementsEqual(id) { tail.append(sequence) }
+                    return true
+                }
+            }
+        }
+        if observationTypes.count > 1 { tail.sort() }
+        return out + tail
+    }
+
+    /// How many sequence numbers lie past what by_observed covers, in `txn`'s snapshot: a bound
+    /// on the observations a customer's scan would have to find by walking by_type.
+    func unfiledObservationSpan(in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> UInt64 {
+        guard !observationTypes.isEmpty else { return 0 }
+        let indexed = try observationsIndexed(in: txn)
+        let (head, _) = try self.head(in: txn, keys: keys)
+        return head > indexed ? head - indexed : 0
+    }
+}
+
+@inline(__always)
+private func readBE64Suffix(_ key: [UInt8]) -> UInt64 {
+    var v: UInt64 = 0
+    for b in key[(key.count - 8)...] { v = v << 8 | UInt64(b) }
+    return v
+}
