@@ -31,8 +31,9 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable {
         case .upgradeNeeded(let path, let found):
             let what = found == Ledger.upgradingTag ? "an upgrade of the ledger at \(path) was started and not finished"
                 : "the ledger at \(path) is in format '\(found)', written by an earlier version; this version reads '\(Ledger.formatTag)'"
-            return "\(what). Run `clientele upgrade --db \(path)` once (it rebuilds the by_source index from the log, "
-                + "which it does not change; with no other process using the ledger), then try again"
+            let how = found == Ledger.format2Tag ? "it takes a moment and changes no event"
+                : "it rebuilds the by_source index from the log, which it does not change"
+            return "\(what). Run `clientele upgrade --db \(path)` once (\(how); with no other process using the ledger), then try again"
         }
     }
 }
