@@ -31,9 +31,23 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var committedEvents = 0
     private var lastCommit = CommitReport(events: 0, bytesWritten: nil)
 
-    init(maxEventsPerTransaction: Int, releaseAfterCommit: Bool = false) {
+    private let gathering: CommitGathering
+    /// When the last commit ended (CLOCK_MONOTONIC, ns) and how many submissions it held (guarded by `mutex`).
+    private var lastCommitEnd: UInt64 = 0
+    private var lastCommitCallers = 0
+    private var gatheringWaits = 0
+
+    /// How many times a commit waited for company (`CommitGathering`).
+    var waits: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return gatheringWaits
+    }
+
+    init(maxEventsPerTransaction: Int, releaseAfterCommit: Bool = false, gathering: CommitGathering = .off) {
         self.maxEventsPerTransaction = max(1, maxEventsPerTransaction)
         self.releaseAfterCommit = releaseAfterCommit
+        self.gathering = gathering
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
     }
@@ -107,6 +121,27 @@ final class GroupCommitWriter: @unchecked Sendable {
         return lastCommit
     }
 
+    /// Called with `mutex` held and a non-empty queue: should the next commit wait
+    /// `gathering.wait` for more events first? Only while several callers keep appending (the
+    /// last commit held two submissions or more and ended less than two waits ago: a lone caller
+    /// appending one event after another never waits) and fewer than `gathering.below` events wait.
+    private func shouldGather() -> Bool {
+        guard !stopping else { return false }
+        var pending = 0
+        for submission in queue {
+            pending += submission.events.count
+            if pending >= gathering.below { break }
+        }
+        return gathering.waits(pending: pending, sinceLastCommit: Self.monotonicNanoseconds() &- lastCommitEnd,
+                               lastCommitCallers: lastCommitCallers)
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
     /// The smallest commit whose written bytes are measured.
     static let measuredCommitSize = 256
 
@@ -151,6 +186,14 @@ final class GroupCommitWriter: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
                 return
             }
+            if shouldGather() {
+                gatheringWaits += 1
+                pthread_mutex_unlock(mutex)
+                var pause = timespec(tv_sec: Int(gathering.waitNanoseconds / 1_000_000_000),
+                                     tv_nsec: Int(gathering.waitNanoseconds % 1_000_000_000))
+                nanosleep(&pause, nil)
+                pthread_mutex_lock(mutex)
+            }
             var taken = 0
             var count = 0
             while taken < queue.count && (count == 0 || count + queue[taken].events.count <= maxEventsPerTransaction) {
@@ -179,6 +222,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             events = []
             if releaseAfterCommit { ledger!.releaseMappedPages() }
             pthread_mutex_lock(mutex)
+            lastCommitEnd = Self.monotonicNanoseconds()
+            lastCommitCallers = batch.count
             committedTransactions += 1
             committedEvents += count
             lastCommit = CommitReport(events: count, bytesWritten: before.flatMap { b in after.map { $0 - b } })
@@ -206,4 +251,29 @@ public struct CommitReport: Sendable, Hashable {
     /// Bytes the process wrote during the commit (LMDB's changed pages of the transaction), nil
     /// where the system does not say and for commits of fewer than 256 events (not measured).
     public var bytesWritten: Int?
+}
+
+/// How the group-commit writer gathers small commits while appends keep arriving
+/// (`LedgerOptions.commitGathering`).
+public struct CommitGathering: Sendable, Hashable {
+    /// How long a small commit waits for more events.
+    public var waitNanoseconds: UInt64
+    /// A commit with at least this many events waiting goes at once.
+    public var below: Int
+
+    /// Wait `microseconds` when fewer than `below` events wait and the last commit ended less
+    /// than two such waits ago.
+    public init(microseconds: Int, below: Int) {
+        waitNanoseconds = UInt64(max(0, microseconds)) * 1_000
+        self.below = below
+    }
+
+    /// Every commit goes at once.
+    public static let off = CommitGathering(microseconds: 0, below: 0)
+
+    /// Does a commit with `pending` events waiting wait first, `sinceLastCommit` ns after the last
+    /// commit, which held `lastCommitCallers` submissions?
+    public func waits(pending: Int, sinceLastCommit: UInt64, lastCommitCallers: Int) -> Bool {
+        waitNanoseconds > 0 && pending < below && lastCommitCallers >= 2 && sinceLastCommit < 2 * waitNanoseconds
+    }
 }

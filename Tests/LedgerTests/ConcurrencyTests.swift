@@ -32,6 +32,57 @@ struct ConcurrencyTests {
         #expect(try ledger.verify().isSound)
     }
 
+    func ledger(_ dir: Scratch, gathering: CommitGathering) throws -> Ledger {
+        var options = LedgerOptions()
+        options.create = true
+        options.commitGathering = gathering
+        return try Ledger(path: dir.path, options: options)
+    }
+
+    @Test("a small commit waits for more only while several callers keep appending", arguments: [
+        // pending, µs since the last commit, callers in it, waits?
+        (1, 100, 3, true), (7, 1_900, 2, true),
+        (8, 100, 3, false),   // enough events already
+        (1, 2_100, 3, false), // a quiet spell: the writer was idle
+        (1, 100, 1, false),   // one caller's events, one after another: never waits
+    ])
+    func gatheringRule(pending: Int, micros: Int, callers: Int, waits: Bool) {
+        let rule = CommitGathering(microseconds: 1_000, below: 8)
+        #expect(rule.waits(pending: pending, sinceLastCommit: UInt64(micros) * 1_000, lastCommitCallers: callers) == waits)
+        #expect(!CommitGathering.off.waits(pending: pending, sinceLastCommit: UInt64(micros) * 1_000, lastCommitCallers: callers))
+    }
+
+    @Test("a lone caller appending one event after another never waits for company")
+    func loneWriterDoesNotWait() async throws {
+        let dir = Scratch("lone"); defer { dir.remove() }
+        // A wait so long that every next append arrives within it.
+        let ledger = try ledger(dir, gathering: CommitGathering(microseconds: 60_000_000, below: 8)); defer { ledger.close() }
+        for i in 0..<20 { _ = try await ledger.append(Controls.visit("C1", minute: Int64(i))) }
+        #expect(ledger.groupCommitCounters.transactions == 20)
+        #expect(ledger.groupCommitWaits == 0)
+    }
+
+    @Test("concurrent callers share fewer, larger commits when small commits wait for company")
+    func gatheringSharesCommits() async throws {
+        func run(_ gathering: CommitGathering) async throws -> (Int, Int) {
+            let dir = Scratch("gather"); defer { dir.remove() }
+            let ledger = try ledger(dir, gathering: gathering); defer { ledger.close() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for w in 0..<12 {
+                    group.addTask { for i in 0..<25 { _ = try await ledger.append(Controls.visit("C\(w)", minute: Int64(i))) } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(ledger.groupCommitCounters.events == 300)
+            #expect(try ledger.verify().isSound)
+            return (ledger.groupCommitCounters.transactions, ledger.groupCommitWaits)
+        }
+        let without = try await run(.off)
+        let with = try await run(CommitGathering(microseconds: 20_000, below: 12))
+        #expect(without.1 == 0 && with.1 > 0, "waits: \(with.1) with gathering, \(without.1) without")
+        #expect(with.0 <= without.0, "\(with.0) commits with gathering, \(without.0) without")
+    }
+
     @Test("racing writers with the same expected version: exactly one wins each round")
     func conflicts() async throws {
         let dir = Scratch("race"); defer { dir.remove() }
