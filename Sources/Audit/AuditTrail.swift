@@ -73,7 +73,9 @@ public struct AuditTrail: Sendable {
         for customer in customers {
             var state = ConsentState()
             var firstWithdrawal: UInt64?
-            try ledger.scanForFold(.customer(customer), types: nil) { e in
+            var stream = EventQuery.customer(customer)
+            stream.includesObservations = false // consents and contacts only: no access record counts here
+            try ledger.scanForFold(stream, types: nil) { e in
                 let r = e.recorded
                 let (payload, sealed) = Payloads.withoutSealed(e.payload)
                 if e.type == "ConsentWithdrawn" && period.contains(sequence: r.sequence, occurredAt: r.occurredAt) {

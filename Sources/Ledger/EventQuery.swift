@@ -4,7 +4,9 @@ public struct EventQuery: Sendable, Hashable {
     public enum Index: Sendable, Hashable {
         /// The log itself, in sequence order.
         case log
-        /// One customer's stream, in version order.
+        /// One customer's events: their stream (in version order, which is sequence order) and
+        /// their observations (access records, which take no stream position), merged in
+        /// sequence order; see `includesObservations`.
         case customer(String)
         /// One event type, in sequence order.
         case type(String)

@@ -122,7 +122,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Called with `mutex` held and a non-empty queue: should the next commit wait
-    /// `gathering.wait` for more events first? Only while several callers keep appending (the
+    /// `gathering.waitNanoseconds` for more events first? Only while several callers keep appending (the
     /// last commit held two submissions or more and ended less than two waits ago: a lone caller
     /// appending one event after another never waits) and fewer than `gathering.below` events wait.
     private func shouldGather() -> Bool {
@@ -256,9 +256,11 @@ public struct CommitReport: Sendable, Hashable {
 /// How the group-commit writer gathers small commits while appends keep arriving
 /// (`LedgerOptions.commitGathering`).
 public struct CommitGathering: Sendable, Hashable {
-    /// How long a small commit waits for more events.
+    /// How long a small commit waits for more events. It sleeps the whole wait, without waking
+    /// for each caller that arrives meanwhile (a wake-up per append is what it saves); `stop()`
+    /// waits for it too.
     public var waitNanoseconds: UInt64
-    /// A commit with at least this many events waiting goes at once.
+    /// A commit that finds at least this many events waiting goes at once.
     public var below: Int
 
     /// Wait `microseconds` when fewer than `below` events wait and the last commit ended less

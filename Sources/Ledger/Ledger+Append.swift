@@ -106,6 +106,7 @@ extension Ledger {
         var results: [Result<AppendReceipt, AppendError>] = []
         results.reserveCapacity(events.count)
         var (lastSequence, previousHash) = try head(in: txn, keys: keys)
+        let observationTypes = try observationTypes(in: txn)
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
 
         try txn.withCursor(byCustomer) { (customers: inout Cursor) throws in
@@ -135,7 +136,8 @@ extension Ledger {
                     claimedSource = true
                 }
                 let current = try currentVersion(of: event.customer, cursor: &customers, keys: keys)
-                guard try admits(event.expectedVersion, current: current, customer: event.customer, in: txn, keys: keys) else {
+                guard try admits(event.expectedVersion, current: current, customer: event.customer, observationTypes: observationTypes,
+                                 in: txn, keys: keys) else {
                     if claimedSource { try txn.delete(bySource, key: keys.sourceKey(event.source!)) }
                     results.append(.failure(.versionConflict(customer: event.customer, expected: event.expectedVersion, actual: current)))
                     continue
@@ -143,7 +145,7 @@ extension Ledger {
                 // An observation carries the version it observed and takes no stream position:
                 // no by_customer entry, so it dirties no random page of that index (by_observed
                 // files it later, in batches).
-                let observing = isObservation(event.type)
+                let observing = Ledger.isObservation(event.type, in: observationTypes)
                 let version = observing ? current : current + 1
                 let size = EventEnvelope.size(of: event)
                 var hash = ChainHash.genesis
@@ -201,8 +203,8 @@ extension Ledger {
     /// `ExpectedVersion.admits`, or, when the events after the expected version are all
     /// observations (`LedgerOptions.observationTypes`), as if they were not there. Observations
     /// appended in format 3 have no stream position; this covers those an earlier format gave one.
-    func admits(_ expected: ExpectedVersion, current: UInt32, customer: String, in txn: borrowing Transaction,
-                keys: borrowing KeyBuffer) throws(LMDBError) -> Bool {
+    func admits(_ expected: ExpectedVersion, current: UInt32, customer: String, observationTypes: [ObservationType],
+                in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws(LMDBError) -> Bool {
         if expected.admits(current) { return true }
         guard !observationTypes.isEmpty else { return false }
         let since: UInt32
@@ -215,7 +217,7 @@ extension Ledger {
         for position in (since + 1)...current {
             guard let value = try txn.get(byCustomer, key: keys.customerKey(customer, version: position)), value.count == 8,
                   let record = try storedEvent(readBE64(value), in: txn, keys: keys) else { return false }
-            if !isObservation(bytes: record.typeBytes) { return false }
+            if !Ledger.isObservation(bytes: record.typeBytes, in: observationTypes) { return false }
         }
         return true
     }

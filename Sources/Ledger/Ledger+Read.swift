@@ -28,12 +28,12 @@ extension Ledger {
 
     /// Before a customer's scan that returns observations: when many events lie past what
     /// by_observed covers, files them first (`indexObservations`), so that the scan does not
-    /// walk them all. A few are found by walking; a read-only ledger always walks.
+    /// walk them all. A few are found by walking; so are all of them when filing fails (a full
+    /// disk, say): the read is answered either way.
     func fileObservationsBeforeScanning(_ query: EventQuery) throws(LedgerError) {
-        guard case .customer = query.index, query.includesObservations, !observationTypes.isEmpty,
-              !environment.options.readOnly else { return }
+        guard case .customer = query.index, query.includesObservations else { return }
         let span = try reading { txn, keys in try self.unfiledObservationSpan(in: txn, keys: keys) }
-        if span > Ledger.unfiledObservationsWalked { try indexObservations() }
+        if span > Ledger.unfiledObservationsWalked { _ = try? indexObservations() }
     }
 
     /// How many events past by_observed a customer's scan walks rather than filing them first.
@@ -116,29 +116,56 @@ extension Ledger {
                 }
             }
         case .customer(let id):
-            // The stream (by_customer), with the customer's observations merged in by sequence number.
-            let observed = query.includesObservations ? try observationSequences(of: id, range: range, in: txn, keys: keys) : []
-            var next = 0
-            var stopped = false
-            func emitObserved(before sequence: UInt64) throws -> Bool {
-                while next < observed.count && observed[next] < sequence {
-                    let s = observed[next]
-                    next += 1
-                    guard let value = try txn.get(log, key: keys.sequenceKey(s)), let record = EventRecord(value) else { throw damaged(s) }
-                    if try !body(record) { stopped = true; return false }
-                }
-                return true
-            }
+            // The stream (by_customer), with the customer's observations merged in by sequence
+            // number: the filed ones walked with a cursor of their own (a customer read a million
+            // times costs no more memory than one read once), then the unfiled ones.
+            let types = query.includesObservations ? try observationTypes(in: txn) : []
             let probe = keys.customerKey(id, version: 1)
             let prefixLength = probe.count - 4
             let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
-            try visitIndex(byCustomer, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
-                           sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }) { record in
-                guard try emitObserved(before: record.sequence) else { return false }
-                if try !body(record) { stopped = true }
-                return !stopped
+            guard let from = types.map(\.from).min() else {
+                try visitIndex(byCustomer, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
+                               sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }, body)
+                return
             }
-            if !stopped { _ = try emitObserved(before: .max) }
+            let indexed = try observationsIndexed(in: txn)
+            let lowest = max(range.lowerBound, 1)
+            let tail = try unfiledObservations(of: id, types: types, after: max(indexed, lowest - 1), through: range.upperBound,
+                                               in: txn, keys: keys)
+            let filedProbe = [UInt8](keys.nameKey(id, sequence: max(lowest, from)))
+            let filedPrefix = Array(filedProbe.dropLast(8))
+            let filedEnd = min(range.upperBound, indexed)
+            try txn.withCursor(byObserved) { (filed: inout Cursor) throws in
+                func filedSequence(_ entry: Entry?) -> UInt64? {
+                    guard let e = entry, e.key.count == filedPrefix.count + 8,
+                          filedPrefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, filedPrefix.count) == 0 }) else { return nil }
+                    let sequence = readBE64(e.key, at: filedPrefix.count)
+                    return sequence <= filedEnd ? sequence : nil
+                }
+                var nextFiled = indexed >= from ? filedSequence(try filedProbe.withUnsafeBytes { try filed.seek(atOrAfter: $0) }) : nil
+                var nextTail = 0
+                var stopped = false
+                // Emits the observations before `sequence`; one at `sequence` itself (which only a
+                // damaged index could give) is passed over, so that no event comes twice.
+                func emitObserved(before sequence: UInt64) throws -> Bool {
+                    while true {
+                        let o: UInt64
+                        if let f = nextFiled { o = f } else if nextTail < tail.count { o = tail[nextTail] } else { return true }
+                        if o > sequence { return true }
+                        if nextFiled != nil { nextFiled = filedSequence(try filed.next()) } else { nextTail += 1 }
+                        if o == sequence { continue }
+                        guard let value = try txn.get(log, key: keys.sequenceKey(o)), let record = EventRecord(value) else { throw damaged(o) }
+                        if try !body(record) { stopped = true; return false }
+                    }
+                }
+                try visitIndex(byCustomer, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
+                               sequenceOf: { e in e.value.count == 8 ? readBE64(e.value) : nil }) { record in
+                    guard try emitObserved(before: record.sequence) else { return false }
+                    if try !body(record) { stopped = true }
+                    return !stopped
+                }
+                if !stopped { _ = try emitObserved(before: .max) }
+            }
         case .type(let name), .store(let name), .actor(let name):
             let db: Database
             switch query.index {

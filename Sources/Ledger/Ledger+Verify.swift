@@ -42,6 +42,7 @@ extension Ledger {
         let seedLow = random.next() as UInt64, seedHigh = random.next() as UInt64
         let indexes = [byCustomer, byType, byStore, byActor, byTime, bySource, byObserved]
         let indexed = try observationsIndexed(in: txn)
+        let types = try observationTypes(in: txn)
         var expected = indexes.map { _ in IndexDigest(seedLow: seedLow, seedHigh: seedHigh) }
         var actual = expected
         var sequenceBE: UInt64 = 0
@@ -85,7 +86,7 @@ extension Ledger {
                 report.events += 1
                 report.headHash = stored
                 sequenceBE = sequence.bigEndian
-                let observation = isUnstreamedObservation(bytes: record.typeBytes, sequence: sequence)
+                let observation = Ledger.isUnstreamedObservation(bytes: record.typeBytes, sequence: sequence, in: types)
                 withUnsafeBytes(of: &sequenceBE) { seqValue in
                     if observation {
                         if sequence <= indexed { expected[6].add(key: keys.nameKey(record.customerBytes, sequence: sequence), value: empty) }
@@ -140,7 +141,7 @@ extension Ledger {
 
         // 3. Where an index differs, find the first event it is wrong about.
         for (i, db) in indexes.enumerated() where expected[i] != actual[i] {
-            let bad = try firstMismatch(in: db, index: i, indexed: indexed, txn: txn, keys: keys)
+            let bad = try firstMismatch(in: db, index: i, indexed: indexed, types: types, txn: txn, keys: keys)
             report.report(bad, "index '\(db.name)' holds \(actual[i].count) entries where the events call for \(expected[i].count)"
                 + (bad.map { "; the first event it is wrong about is \($0)" } ?? ""))
         }
@@ -149,12 +150,12 @@ extension Ledger {
 
     /// The entries index `i` should hold for `record`: by_customer none for an observation past
     /// its type's `from`, by_observed one for each of those through `indexed`.
-    private func expectedEntries(_ record: EventRecord, index i: Int, indexed: UInt64,
+    private func expectedEntries(_ record: EventRecord, index i: Int, indexed: UInt64, types: [ObservationType],
                                  keys: borrowing KeyBuffer) -> (key: [UInt8], value: [UInt8])? {
         let sequence = record.sequence
         var be = sequence.bigEndian
         let seqValue = withUnsafeBytes(of: &be) { [UInt8]($0) }
-        let observation = isUnstreamedObservation(bytes: record.typeBytes, sequence: sequence)
+        let observation = Ledger.isUnstreamedObservation(bytes: record.typeBytes, sequence: sequence, in: types)
         switch i {
         case 0: return observation ? nil : ([UInt8](keys.customerKey(record.customerBytes, version: record.streamVersion)), seqValue)
         case 6: return observation && sequence <= indexed ? ([UInt8](keys.nameKey(record.customerBytes, sequence: sequence)), []) : nil
@@ -167,14 +168,14 @@ extension Ledger {
     }
 
     /// The slow path: the lowest sequence number that index `i` misses, misstates, or wrongly holds.
-    private func firstMismatch(in db: Database, index i: Int, indexed: UInt64,
+    private func firstMismatch(in db: Database, index i: Int, indexed: UInt64, types: [ObservationType],
                                txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> UInt64? {
         var first: UInt64?
         // Entries the events call for that are missing or wrong.
         try txn.withCursor(log) { (cursor: inout Cursor) throws in
             var entry = try cursor.first()
             while let e = entry, first == nil {
-                if let record = EventRecord(e.value), let want = expectedEntries(record, index: i, indexed: indexed, keys: keys) {
+                if let record = EventRecord(e.value), let want = expectedEntries(record, index: i, indexed: indexed, types: types, keys: keys) {
                     let got = try want.key.withUnsafeBytes { k in try txn.get(db, key: k).map { [UInt8]($0) } }
                     if got != want.value { first = record.sequence }
                 }
@@ -192,7 +193,7 @@ extension Ledger {
                 }
                 var stray = true
                 if let named, let value = try txn.get(log, key: keys.sequenceKey(named)), let record = EventRecord(value),
-                   let want = expectedEntries(record, index: i, indexed: indexed, keys: keys) {
+                   let want = expectedEntries(record, index: i, indexed: indexed, types: types, keys: keys) {
                     stray = !(want.key.elementsEqual(e.key) && want.value.elementsEqual(e.value))
                 }
                 if stray, let named { first = min(first ?? .max, named) }

@@ -68,8 +68,6 @@ public final class Ledger: Sendable {
     let meta: Database
     let writer: GroupCommitWriter
     let releaseEvery: Int
-    /// The observation types stored in the ledger (`LedgerOptions.observationTypes`).
-    let observationTypes: [ObservationType]
     /// What opening did to bring the ledger to this version's format (nil: nothing was needed).
     public let upgraded: FormatUpgrade?
 
@@ -150,14 +148,6 @@ public final class Ledger: Sendable {
             }
         }
         self.upgraded = upgraded
-        do {
-            observationTypes = try environment.read { (txn: borrowing Transaction) throws -> [ObservationType] in
-                try Ledger.storedObservationTypes(in: txn, meta: meta)
-            }
-        } catch {
-            environment.close()
-            throw .io(path: path, reason: "reading the ledger's observation types: \(error)")
-        }
         writer = GroupCommitWriter(maxEventsPerTransaction: options.maxEventsPerTransaction, releaseAfterCommit: releaseEvery > 0,
                                    gathering: options.commitGathering)
         writer.start(ledger: self)

@@ -83,32 +83,37 @@ extension Ledger {
         guard let text = try metaString(MetaKey.observationTypes, in: txn, meta: meta), !text.isEmpty else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: "\t")
-            guard parts.count == 2, let from = UInt64(parts[1]) else { return nil }
+            guard parts.count == 2, let from = UInt64(parts[1]), from >= 1 else { return nil }
             return ObservationType(name: Array(parts[0].utf8), from: from)
         }
     }
 
     // MARK: writing
 
+    /// The observation types stored in the ledger, as `txn` sees them. Read from each snapshot, not
+    /// cached at open: another process's open may add a type while this one runs.
+    func observationTypes(in txn: borrowing Transaction) throws -> [ObservationType] {
+        try Ledger.storedObservationTypes(in: txn, meta: meta)
+    }
+
     /// Is an event of this type an observation (kept out of by_customer when appended now)?
     @inline(__always)
-    func isObservation(_ type: String) -> Bool {
-        if observationTypes.isEmpty { return false }
-        for t in observationTypes where type.utf8.elementsEqual(t.name) { return true }
+    static func isObservation(_ type: String, in types: [ObservationType]) -> Bool {
+        for t in types where type.utf8.elementsEqual(t.name) { return true }
         return false
     }
 
     /// Is an event of this type an observation, whatever its place in the log?
     @inline(__always)
-    func isObservation(bytes type: UnsafeRawBufferPointer) -> Bool {
-        for t in observationTypes where type.elementsEqual(t.name) { return true }
+    static func isObservation(bytes type: UnsafeRawBufferPointer, in types: [ObservationType]) -> Bool {
+        for t in types where type.elementsEqual(t.name) { return true }
         return false
     }
 
     /// Is the event with this type and sequence number an observation without a by_customer entry?
     @inline(__always)
-    func isUnstreamedObservation(bytes type: UnsafeRawBufferPointer, sequence: UInt64) -> Bool {
-        for t in observationTypes where type.elementsEqual(t.name) { return sequence >= t.from }
+    static func isUnstreamedObservation(bytes type: UnsafeRawBufferPointer, sequence: UInt64, in types: [ObservationType]) -> Bool {
+        for t in types where type.elementsEqual(t.name) { return sequence >= t.from }
         return false
     }
 
@@ -126,12 +131,13 @@ extension Ledger {
     /// Returns how many observations it filed.
     @discardableResult
     public func indexObservations() throws(LedgerError) -> Int {
-        guard !observationTypes.isEmpty, !environment.options.readOnly else { return 0 }
+        // Through the head as it is now: appends that keep coming are left for the next call.
+        let head = try self.head().sequence
         var filed = 0
         do {
             while true {
                 let (count, more) = try environment.write { (txn: borrowing Transaction) throws -> (Int, Bool) in
-                    try self.fileObservationBatch(in: txn)
+                    try self.fileObservationBatch(in: txn, through: head)
                 }
                 filed += count
                 if !more { break }
@@ -147,18 +153,18 @@ extension Ledger {
     }
 
     /// One batch of `indexObservations`: returns how many it filed and whether more are waiting.
-    private func fileObservationBatch(in txn: borrowing Transaction) throws -> (Int, Bool) {
+    private func fileObservationBatch(in txn: borrowing Transaction, through end: UInt64) throws -> (Int, Bool) {
         let keys = KeyBuffer()
+        let types = try observationTypes(in: txn)
         let indexed = try observationsIndexed(in: txn)
-        let (head, _) = try self.head(in: txn, keys: keys)
-        guard indexed < head else { return (0, false) }
-        // The first type's next batch sets how far this transaction goes; the other types (if any) follow it there.
-        var through = head
+        guard !types.isEmpty, indexed < end else { return (0, false) }
+        // A batch ends where it has `observationBatch` observations, whatever their types: each
+        // type's walk stops there, and the next type's walk goes no further than the first stop.
+        var through = end
         var found: [[UInt8]] = []
-        for (i, type) in observationTypes.enumerated() {
-            let limit = i == 0 ? observationBatch : Int.max
+        for type in types {
             try visitObservations(type.name, after: max(indexed, type.from - 1), through: through, in: txn, keys: keys) { sequence, customer in
-                if found.count >= limit { through = sequence - 1; return false }
+                if found.count >= observationBatch { through = sequence - 1; return false }
                 var key = [UInt8](repeating: 0, count: 1 + customer.count + 8)
                 key[0] = UInt8(customer.count)
                 for (j, b) in customer.enumerated() { key[1 + j] = b }
@@ -167,7 +173,7 @@ extension Ledger {
                 return true
             }
         }
-        // Another type's observations past where the first type stopped belong to the next batch.
+        // Observations of an earlier type past where a later type's walk stopped wait for the next batch.
         found.removeAll { readBE64Suffix($0) > through }
         found.sort { $0.lexicographicallyPrecedes($1) }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -177,7 +183,7 @@ extension Ledger {
             }
         }
         try Ledger.putMeta(MetaKey.observationsIndexed, number: through, in: txn, meta: meta)
-        return (found.count, through < head)
+        return (found.count, through < end)
     }
 
     /// Calls `body(sequence, customer bytes)` for each event of observation type `type` with a
@@ -206,51 +212,30 @@ extension Ledger {
 
     // MARK: reading
 
-    /// The sequence numbers of `customer`'s observations from `observations-from` on, within
-    /// `range`, in order: those filed in by_observed, then the ones appended since (read from
-    /// the observation types' by_type ranges).
-    func observationSequences(of customer: String, range: ClosedRange<UInt64>, in txn: borrowing Transaction,
-                              keys: borrowing KeyBuffer) throws -> [UInt64] {
-        guard !observationTypes.isEmpty else { return [] }
-        let indexed = try observationsIndexed(in: txn)
-        let from = observationTypes.map(\.from).min()!
-        var out: [UInt64] = []
-        if indexed >= from {
-            let probe = keys.nameKey(customer, sequence: max(range.lowerBound, from))
-            let prefixLength = probe.count - 8
-            let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
-            try txn.withCursor(byObserved) { (cursor: inout Cursor) throws in
-                var entry = try cursor.seek(atOrAfter: probe)
-                while let e = entry, e.key.count == prefixLength + 8,
-                      prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefixLength) == 0 }) {
-                    let sequence = readBE64(e.key, at: prefixLength)
-                    if sequence > range.upperBound { break }
-                    out.append(sequence)
-                    entry = try cursor.next()
-                }
-            }
-        }
-        let tailEnd = range.upperBound
+    /// The sequence numbers of `customer`'s observations that by_observed does not hold yet, in
+    /// `(after, through]`, in order (read from the observation types' by_type ranges).
+    func unfiledObservations(of customer: String, types: [ObservationType], after: UInt64, through: UInt64,
+                             in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> [UInt64] {
         var tail: [UInt64] = []
         var name = customer
         try name.withUTF8 { id in
             let id = UnsafeRawBufferPointer(id)
-            for type in observationTypes {
-                let after = max(indexed, range.lowerBound - 1, type.from - 1)
-                try visitObservations(type.name, after: after, through: tailEnd, in: txn, keys: keys) { sequence, who in
+            for type in types {
+                try visitObservations(type.name, after: max(after, type.from - 1), through: through, in: txn, keys: keys) { sequence, who in
                     if who.elementsEqual(id) { tail.append(sequence) }
                     return true
                 }
             }
         }
-        if observationTypes.count > 1 { tail.sort() }
-        return out + tail
+        if types.count > 1 { tail.sort() }
+        return tail
     }
 
     /// How many sequence numbers lie past what by_observed covers, in `txn`'s snapshot: a bound
-    /// on the observations a customer's scan would have to find by walking by_type.
+    /// on the observations a customer's scan would have to find by walking by_type (0 when the
+    /// ledger has no observation types).
     func unfiledObservationSpan(in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> UInt64 {
-        guard !observationTypes.isEmpty else { return 0 }
+        guard try !observationTypes(in: txn).isEmpty else { return 0 }
         let indexed = try observationsIndexed(in: txn)
         let (head, _) = try self.head(in: txn, keys: keys)
         return head > indexed ? head - indexed : 0

@@ -104,6 +104,30 @@ struct CommandLineTests {
         #expect(human.stdout.contains("the first bad event is 27"))
     }
 
+    @Test("an observation type that another process adds while this one has the ledger open counts here at once")
+    func observationTypesAddedByAnotherProcess() throws {
+        let dir = try TempFolder("adopt"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        var options = LedgerOptions()
+        options.create = true // and no observation types: every event a change, for now
+        let ledger = try Ledger(path: db, options: options)
+        defer { ledger.close() }
+        func event(_ type: String) -> NewEvent {
+            NewEvent(type: type, customer: "C1", store: "S1", actor: "staff-1", channel: "counter",
+                     occurredAt: Timestamp(microseconds: 1_795_000_000_000_000, offsetMinutes: 480), payload: Array("{}".utf8))
+        }
+        #expect(try ledger.appendAndWait([event("VisitRecorded")])[0].get().streamVersion == 1)
+        // The catalog's open (here `clientele events`, in a child process) adds PersonalDataAccessed from the next event on.
+        #expect(try ClienteleBinary.run(["events", "--db", db, "--customer", "C1"]).status == 0)
+        let seen = try ledger.appendAndWait([event("PersonalDataAccessed")])[0].get()
+        #expect(seen.streamVersion == 1, "an access record now: it takes no stream position")
+        #expect(try ledger.streamVersion(of: "C1") == 1)
+        var all: [UInt64] = []
+        try ledger.scan(.customer("C1")) { all.append($0.sequence); return true }
+        #expect(all == [1, 2], "returned once, not from the stream and again as an observation")
+        #expect(try ledger.verify().isSound)
+    }
+
     @Test("a ledger of the previous format is refused with what to do; upgrade rebuilds its index and verify passes")
     func upgrade() throws {
         let dir = try TempFolder("upgrade"); defer { dir.remove() }

@@ -40,7 +40,8 @@ struct ObservationIndexTests {
         let c1 = all.enumerated().filter { $0.element.customer == "C1" }.map { UInt64($0.offset + 1) }
         #expect(try ledger.all(.customer("C1")).map(\.sequence) == c1)
         #expect(try ledger.verify().isSound)
-        // A range, and a scan that stops early.
+        // A range from 0 (as from 1), a range, and a scan that stops early.
+        #expect(try ledger.all(EventQuery(.customer("C1"), sequences: 0...UInt64.max)).map(\.sequence) == c1)
         #expect(try ledger.all(EventQuery(.customer("C1"), sequences: 30...70)).map(\.sequence) == c1.filter { (30...70).contains($0) })
         var firstThree: [UInt64] = []
         try ledger.scan(.customer("C1")) { firstThree.append($0.sequence); return firstThree.count < 3 }

@@ -12,7 +12,8 @@
  *       --customers 1000000 --id-format C%07d [--warmup 3]
  *
  * Prints one line: sent, completed, achieved rate, non-2xx, latency p50/p90/p99/p99.9/max (ms).
- * 127.0.0.1 only. Used by bench-360 --rate.
+ * 127.0.0.1 only; responses must carry Content-Length (Clientele's do; chunked ones are not read);
+ * a connection the server closes ends the run. Used by bench-360 --rate.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -131,9 +132,12 @@ int main(int argc, char **argv) {
         /* Every request whose time has come goes out on a free connection, oldest first. */
         while (next < total && idle_count > 0 && start + next / rate <= t) {
             int c = idle[--idle_count];
-            snprintf(id, sizeof id, format, (long)(next_random() % (uint64_t)customers) + 1);
+            /* --id-format takes an int (C%07d): the customer number fits one. */
+            snprintf(id, sizeof id, format, (int)(next_random() % (uint64_t)customers) + 1);
             int n = snprintf(request, sizeof request, "GET /v1/customers/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n", id, token);
-            if (write(conns[c].fd, request, (size_t)n) != n) { perror("write"); return 1; }
+            if (n < 0 || (size_t)n >= sizeof request) { fprintf(stderr, "openloop: the request is too long (a %zu-byte token?)\n", strlen(token)); return 2; }
+            /* A request is a few hundred bytes on an idle socket: the kernel takes it whole, or the run is void. */
+            if (write(conns[c].fd, request, (size_t)n) != n) { perror("openloop: write"); return 1; }
             conns[c].busy = 1;
             conns[c].scheduled = start + next / rate;
             conns[c].measured = next >= measured_from;
@@ -145,8 +149,14 @@ int main(int argc, char **argv) {
          * the scheduled time, so a request sent late counts against the server, not for it). */
         double wait = next < total && idle_count > 0 ? start + next / rate - now() : 0.01;
         if (wait < 0.0002 && !(next < total && idle_count > 0 && start + next / rate <= now())) wait = 0.0002;
+        if (wait > 0.5) wait = 0.5;
         struct timespec timeout = { .tv_sec = 0, .tv_nsec = wait > 0 ? (long)(wait * 1e9) : 0 };
         int n = epoll_pwait2(ep, events, 256, &timeout, NULL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            perror("openloop: epoll_pwait2 (Linux 5.11 or later)");
+            return 1;
+        }
         for (int k = 0; k < n; k++) {
             Conn *c = &conns[events[k].data.u32];
             ssize_t got = read(c->fd, c->in + c->have, sizeof c->in - c->have);
@@ -158,7 +168,11 @@ int main(int argc, char **argv) {
             c->have += (size_t)got;
             int status = 0;
             size_t length = complete_response(c->in, c->have, &status);
-            if (length == 0) continue;
+            if (length == 0) {
+                if (c->have == sizeof c->in) { fprintf(stderr, "openloop: a response over %zu bytes\n", sizeof c->in); return 1; }
+                continue;
+            }
+            if (!c->busy) { fprintf(stderr, "openloop: a response nobody asked for (status %d)\n", status); return 1; }
             double done = now();
             memmove(c->in, c->in + length, c->have - length);
             c->have -= length;

@@ -1,5 +1,6 @@
 import Access
 import ArgumentParser
+import CustomerEvents
 import Ledger
 
 extension Clientele {
@@ -14,6 +15,7 @@ extension Clientele {
             _ = try options.authorize(.administer)
             var open = LedgerOptions()
             open.create = true
+            open.observationTypes = CustomerLedger.observationTypes // access records count as observations from event 1
             let existed = (try? Ledger(path: options.db).close()) != nil
             let ledger = try Ledger(path: options.db, options: open)
             defer { ledger.close() }
