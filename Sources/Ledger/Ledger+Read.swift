@@ -83,8 +83,18 @@ extension Ledger {
     /// Runs `body` in a read transaction, turning storage failures into `LedgerError`.
     func reading<R>(_ body: (borrowing Transaction, borrowing KeyBuffer) throws -> R) throws(LedgerError) -> R {
         let keys = KeyBuffer()
+        return try mappingErrors { try environment.read { (txn: borrowing Transaction) throws -> R in try body(txn, keys) } }
+    }
+
+    /// Runs `body` in a write transaction of its own (outside the group-commit writer), turning
+    /// storage failures into `LedgerError`.
+    func writing<R>(_ body: (borrowing Transaction) throws -> R) throws(LedgerError) -> R {
+        try mappingErrors { try environment.write { (txn: borrowing Transaction) throws -> R in try body(txn) } }
+    }
+
+    private func mappingErrors<R>(_ body: () throws -> R) throws(LedgerError) -> R {
         do {
-            return try environment.read { (txn: borrowing Transaction) throws -> R in try body(txn, keys) }
+            return try body()
         } catch let error as LMDBError {
             throw .storage(error)
         } catch let error as LedgerError {

@@ -134,22 +134,11 @@ extension Ledger {
         // Through the head as it is now: appends that keep coming are left for the next call.
         let head = try self.head().sequence
         var filed = 0
-        do {
-            while true {
-                let (count, more) = try environment.write { (txn: borrowing Transaction) throws -> (Int, Bool) in
-                    try self.fileObservationBatch(in: txn, through: head)
-                }
-                filed += count
-                if !more { break }
-            }
-        } catch let error as LMDBError {
-            throw .storage(error)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .io(path: path, reason: "\(error)")
+        while true {
+            let (count, more) = try writing { txn in try self.fileObservationBatch(in: txn, through: head) }
+            filed += count
+            if !more { return filed }
         }
-        return filed
     }
 
     /// One batch of `indexObservations`: returns how many it filed and whether more are waiting.
