@@ -14,9 +14,10 @@ public struct LedgerOptions: Sendable {
     /// under a steady load of small appends (an access record per read) otherwise commits a few
     /// events at a time. Measured at a steady 6,000 identified reads/s (BENCHMARKS.md): 5.7 → 11.2
     /// events per commit, p99 18.6 → 10.9 ms, 12 % less CPU per read; at a steady 2,000 writes/s
-    /// it costs the writes 1.4 ms at the median (p50 1.4 → 2.8 ms, p99 4.4 → 5.6 ms). Only while several callers keep appending: after a quiet
-    /// spell (2 ms since the last commit), or after a commit of one caller's events, an append
-    /// goes at once, so a lone writer pays nothing. `.off` commits at once always.
+    /// it costs the writes 1.4 ms at the median (p50 1.4 → 2.8 ms, p99 4.4 → 5.6 ms). Only while
+    /// several callers keep appending: after a quiet spell (2 ms since the last commit), or after
+    /// a commit of one caller's events, an append goes at once, so a lone writer pays nothing.
+    /// `.off` commits at once always.
     public var commitGathering = CommitGathering(microseconds: 1_000, below: 8)
     /// Create the folder and the databases when they do not exist.
     public var create = false
