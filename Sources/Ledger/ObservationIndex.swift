@@ -128,17 +128,19 @@ extension Ledger {
     /// otherwise touch one random page per access record); readers find the observations not
     /// filed yet by walking the observation types' by_type ranges, which grow with every
     /// observation appended, so the ledger files them when a customer's scan finds that tail long.
-    /// Returns how many observations it filed.
+    /// Returns how many observations it filed; at most `batches` transactions (a background
+    /// filer that must not hold the write lock for long says how many).
     @discardableResult
-    public func indexObservations() throws(LedgerError) -> Int {
+    public func indexObservations(batches: Int = .max) throws(LedgerError) -> Int {
         // Through the head as it is now: appends that keep coming are left for the next call.
         let head = try self.head().sequence
         var filed = 0
-        while true {
+        for _ in 0..<max(0, batches) {
             let (count, more) = try writing { txn in try self.fileObservationBatch(in: txn, through: head) }
             filed += count
-            if !more { return filed }
+            if !more { break }
         }
+        return filed
     }
 
     /// One batch of `indexObservations`: returns how many it filed and whether more are waiting.

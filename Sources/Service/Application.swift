@@ -52,7 +52,8 @@ struct LedgerLifecycle: ServiceLifecycle.Service {
     }
 }
 
-/// Folds new events into the read models in the background, so that reads rarely wait for it.
+/// Folds new events into the read models in the background, so that reads rarely wait for it,
+/// and files access records per customer while the service is quiet.
 struct ModelCatchUp: ServiceLifecycle.Service {
     let backend: ClienteleBackend
     let interval: Duration
@@ -71,6 +72,7 @@ struct ModelCatchUp: ServiceLifecycle.Service {
                 try await offloaded {
                     try backend.catchUpModels()
                     try backend.refreshRankings()
+                    try backend.fileAccessRecordsWhenQuiet()
                 }
             } catch {
                 logger.error("catching the read models up failed", metadata: ["error": "\(error)"])

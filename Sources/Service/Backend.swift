@@ -137,6 +137,22 @@ public final class ClienteleBackend: Sendable {
         return false
     }
 
+    /// Events this service's writer had committed at the last background round (`fileAccessRecordsWhenQuiet`).
+    private let committedAtLastRound = Atomic<Int>(0)
+
+    /// Files access records in by_observed while the service is quiet: fewer than
+    /// `quietEvents` events committed since the last background round. Each batch holds the
+    /// ledger's write lock (~10 ms at a million customers), so a busy service files nothing and
+    /// its appends never wait behind it; a quiet spell (a night) catches up, so the next audit of
+    /// a customer need not. Returns how many it filed.
+    @discardableResult
+    func fileAccessRecordsWhenQuiet(quietEvents: Int = 100, batches: Int = 20) throws -> Int {
+        let committed = ledger.ledger.groupCommitCounters.events
+        let before = committedAtLastRound.exchange(committed, ordering: .relaxed)
+        guard committed - before < quietEvents else { return 0 }
+        return try ledger.ledger.indexObservations(batches: batches)
+    }
+
     /// Notes appends that a read model folds, so that the next read sees them.
     func noteModelWrite(_ sequence: UInt64) {
         var current = lastModelWrite.load(ordering: .relaxed)

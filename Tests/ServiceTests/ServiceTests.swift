@@ -133,6 +133,28 @@ struct ServiceTests {
         }
     }
 
+    @Test("a quiet service files its access records per customer in the background; an audit of the customer lists them")
+    func filesAccessRecordsWhenQuiet() async throws {
+        try await ServerFixture.withServer { c in
+            let created = try await c.post("/v1/customers", as: "manager", registerBody)
+            #expect(created.status == .created, "\(created.text)")
+            for _ in 0..<3 { _ = try await c.get("/v1/customers/C-1", as: "manager") }
+            let ledger = c.fixture.backend.ledger.ledger
+            func entries() throws -> Int { try ledger.stats().entriesByDatabase.first { $0.name == "by_observed" }?.entries ?? -1 }
+            // The background round runs every 500 ms; the service is quiet now.
+            var waited = 0
+            while try entries() < 3 && waited < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 1
+            }
+            #expect(try entries() == 3, "the three reads' access records, filed under C-1")
+            let audit = try await c.get("/v1/audit/customers/C-1/accesses", as: "compliance")
+            #expect(audit.status == .ok, "\(audit.text)")
+            guard case .array(let listed)? = audit.json["accesses"] else { Issue.record("\(audit.text)"); return }
+            #expect(listed.count == 3, "\(audit.text)")
+        }
+    }
+
     @Test("POST /v1/events: one event, a batch, Idempotency-Key retries and If-Match conflicts")
     func events() async throws {
         try await ServerFixture.withServer { c in
