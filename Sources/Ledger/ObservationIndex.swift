@@ -156,16 +156,13 @@ extension Ledger {
         for type in types {
             try visitObservations(type.name, after: max(indexed, type.from - 1), through: through, in: txn, keys: keys) { sequence, customer in
                 if found.count >= observationBatch { through = sequence - 1; return false }
-                var key = [UInt8](repeating: 0, count: 1 + customer.count + 8)
-                key[0] = UInt8(customer.count)
-                for (j, b) in customer.enumerated() { key[1 + j] = b }
-                withUnsafeBytes(of: sequence.bigEndian) { for j in 0..<8 { key[1 + customer.count + j] = $0[j] } }
-                found.append(key)
+                // The by_type walk is done with the buffer once it has the event: it can build the key.
+                found.append([UInt8](keys.nameKey(customer, sequence: sequence)))
                 return true
             }
         }
         // Observations of an earlier type past where a later type's walk stopped wait for the next batch.
-        found.removeAll { readBE64Suffix($0) > through }
+        found.removeAll { key in key.withUnsafeBytes { readBE64($0, at: $0.count - 8) } > through }
         found.sort { $0.lexicographicallyPrecedes($1) }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try txn.withCursor(byObserved) { (cursor: inout Cursor) throws in
@@ -231,11 +228,4 @@ extension Ledger {
         let (head, _) = try self.head(in: txn, keys: keys)
         return head > indexed ? head - indexed : 0
     }
-}
-
-@inline(__always)
-private func readBE64Suffix(_ key: [UInt8]) -> UInt64 {
-    var v: UInt64 = 0
-    for b in key[(key.count - 8)...] { v = v << 8 | UInt64(b) }
-    return v
 }

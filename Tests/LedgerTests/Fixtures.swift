@@ -24,6 +24,24 @@ struct Scratch {
     }
 }
 
+extension Scratch {
+    /// Rewrites the closed ledger's `meta` as an earlier build left it: `format` set to `format`,
+    /// and the `removing` keys gone.
+    func setFormat(_ format: String, removing: [String] = []) throws {
+        let env = try Environment(path: path)
+        defer { env.close() }
+        let meta = try env.database("meta")
+        try env.write { (txn: borrowing Transaction) throws in
+            try Array("format".utf8).withUnsafeBytes { k in
+                try Array(format.utf8).withUnsafeBytes { v in try txn.put(meta, key: k, value: v) }
+            }
+            for name in removing {
+                _ = try Array(name.utf8).withUnsafeBytes { k in try txn.delete(meta, key: k) }
+            }
+        }
+    }
+}
+
 /// Shared events for tests ("controls"): a visit by a customer at a store, at a given minute.
 enum Controls {
     static let base: Int64 = 1_795_000_000_000_000 // an instant in November 2026

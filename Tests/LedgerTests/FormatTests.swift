@@ -111,16 +111,7 @@ struct FormatTests {
     func interruptedUpgrade() throws {
         let dir = Scratch("interrupted"); defer { dir.remove() }
         do { try dir.ledger().close() }
-        do {
-            let env = try Environment(path: dir.path)
-            defer { env.close() }
-            let meta = try env.database("meta")
-            try env.write { (txn: borrowing Transaction) throws in
-                try Array("format".utf8).withUnsafeBytes { k in
-                    try Array("clientele-ledger/2 (upgrade in progress)".utf8).withUnsafeBytes { v in try txn.put(meta, key: k, value: v) }
-                }
-            }
-        }
+        try dir.setFormat("clientele-ledger/2 (upgrade in progress)")
         #expect {
             try Ledger(path: dir.path)
         } throws: { error in

@@ -124,19 +124,7 @@ struct ObservationIndexTests {
             _ = old.appendAndWait([Controls.visit("C1"), Controls.visit("C1", minute: 1, type: "Looked"), Controls.visit("C1", minute: 2, type: "Looked")])
             #expect(try old.streamVersion(of: "C1") == 3)
         }
-        do {
-            let env = try Environment(path: dir.path)
-            defer { env.close() }
-            let meta = try env.database("meta")
-            try env.write { (txn: borrowing Transaction) throws in
-                try Array("format".utf8).withUnsafeBytes { k in
-                    try Array("clientele-ledger/2".utf8).withUnsafeBytes { v in try txn.put(meta, key: k, value: v) }
-                }
-                for name in ["observation-types", "observations-indexed"] {
-                    _ = try Array(name.utf8).withUnsafeBytes { k in try txn.delete(meta, key: k) }
-                }
-            }
-        }
+        try dir.setFormat("clientele-ledger/2", removing: ["observation-types", "observations-indexed"])
         var options = LedgerOptions()
         options.observationTypes = ["Looked"]
         #expect {
