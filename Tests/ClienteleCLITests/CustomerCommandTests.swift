@@ -36,6 +36,19 @@ struct CustomerCommandTests {
         #expect(try ClienteleBinary.run(["verify", "--db", db]).status == 0)
     }
 
+    @Test("generate without a master key refuses before it appends anything")
+    func generateNeedsKey() throws {
+        let dir = try TempFolder("genkey"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        let noKey = ["CLIENTELE_MASTER_KEY_FILE": "", "CLIENTELE_MASTER_KEY": ""]
+        let generated = try ClienteleBinary.run(["generate", "--customers", "50", "--days", "60", "--db", db], environment: noKey)
+        #expect(generated.status != 0)
+        #expect(generated.stderr.contains("nothing was written") && generated.stderr.contains("clientele keygen"), "\(generated.stderr)")
+        let stats = try ClienteleBinary.run(["stats", "--db", db, "--json"], environment: noKey)
+        #expect(stats.status == 0, "\(stats.stderr)")
+        #expect(stats.stdout.contains("\"events\":0"), "\(stats.stdout)")
+    }
+
     @Test("segments prints the mix in an 80-column table, as of a past time too")
     func segments() throws {
         let dir = try TempFolder("segments"); defer { dir.remove() }

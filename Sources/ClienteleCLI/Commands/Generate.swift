@@ -55,6 +55,11 @@ extension Clientele {
                 open.create = true
                 let ledger = try CustomerLedger.open(path: db, masterKeyFile: keys.masterKeyFile, options: open)
                 defer { ledger.close() }
+                // Registrations carry sealed personal data: without a key every one of them would be
+                // refused at the end, after the rest of the chain was appended without them.
+                if let problem = ledger.keys.sealingProblem {
+                    throw CommandFailure("generate writes customers' personal data, sealed; nothing was written. \(problem)")
+                }
                 // Prepare (check and seal) the next batch while the writer commits this one.
                 let pipeline = AppendPipeline(ledger: ledger.ledger, depth: 2)
                 var batch: [JSONValue] = []

@@ -66,6 +66,10 @@ public final class KeyStore: Sendable {
     private static let cacheLimit = 200_000
     static let tombstone: [UInt8] = [0]
 
+    /// Why sealing would refuse (nil when a master key is loaded): lets a command that is about
+    /// to write personal data say so before it writes anything.
+    public var sealingProblem: MasterKey.LoadError? { masterKey == nil ? (loadError ?? .missing) : nil }
+
     /// Opens (creating it) the key store of the ledger at `ledgerPath`. Without a master key,
     /// sealed fields stay sealed when read and sealing refuses with `loadError`'s message.
     public init(ledgerPath: String, masterKey: MasterKey?, loadError: MasterKey.LoadError? = nil) throws(KeyStoreError) {
