@@ -8,11 +8,11 @@ public struct Clientele: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "clientele",
         abstract: "The customer ledger of a physical store or chain: an append-only event log on LMDB.",
-        discussion: """
+        discussion: reflow("""
             Every customer action is an immutable event in the ledger at --db (default ./data/clientele).
             Start with `clientele init`, feed events with `clientele append`, check them with
             `clientele verify`, and measure the machine with `clientele bench`.
-            """,
+            """),
         subcommands: [Init.self, Upgrade.self, Token.self, Append.self, Ingest.self, Events.self, Stats.self, Verify.self, Consent.self, Erase.self, KeyGen.self,
                       Customer.self, Segments.self, Churn.self, Complaints.self, Report.self, Satisfaction.self, Staff.self,
                       CareAgenda.self, Rebuild.self, Generate.self, Serve.self, Replay.self, Audit.self, Backup.self, Restore.self, Bench.self]

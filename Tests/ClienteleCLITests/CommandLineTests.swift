@@ -66,6 +66,24 @@ struct CommandLineTests {
         #expect(!result.stderr.contains("Fatal error"))
     }
 
+    @Test("every command's help reads as paragraphs at 80 columns, no ragged short lines")
+    func helpParagraphs() throws {
+        let commands = ["", "init", "append", "ingest", "events", "verify", "erase", "keygen", "customer", "segments", "churn",
+                        "complaints", "generate", "serve", "replay", "audit", "backup", "restore", "bench", "token", "upgrade"]
+        for command in commands {
+            let help = try ClienteleBinary.run((command.isEmpty ? [] : [command]) + ["--help"], environment: ["COLUMNS": "80"])
+            #expect(help.status == 0, "\(command): \(help.stderr)")
+            let text = help.stdout.components(separatedBy: "USAGE:")[0]
+            for paragraph in text.components(separatedBy: "\n\n") {
+                let lines = paragraph.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+                // Every line but a paragraph's last is filled to near the width (a word of up to
+                // ~45 characters may push the rest to the next line; a line ending in a colon
+                // introduces an indented example).
+                for line in lines.dropLast() where !line.hasSuffix(":") { #expect(line.count >= 25 && line.count <= 80, "\(command) --help: '\(line)'") }
+            }
+        }
+    }
+
     @Test("a missing ledger is one readable error, not a crash")
     func missingLedger() throws {
         let dir = try TempFolder("missing"); defer { dir.remove() }

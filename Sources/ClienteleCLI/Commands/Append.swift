@@ -12,7 +12,7 @@ extension Clientele {
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append events given as JSON Lines (one event per line) on standard input.",
-            discussion: """
+            discussion: reflow("""
                 Each line is one event:
                   {"type":"VisitRecorded","customer":"C1","store":"S1","actor":"staff-7",
                    "channel":"counter","occurredAt":"2026-11-23T10:15:00+08:00","payload":{}}
@@ -28,7 +28,7 @@ extension Clientele {
                 ("12", or "12 duplicate" when it was already there). A line that cannot be appended
                 is reported on standard error with its line number and field, and the lines around
                 it are still appended. Exit status: 0 when every line was appended, 1 otherwise.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

@@ -79,14 +79,14 @@ extension Clientele {
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Audit queries for compliance staff, and the subject-access export.",
-            discussion: """
+            discussion: reflow("""
                 Each question reads the log itself, takes --from/--to (a time or a sequence number) \
                 and prints a table, JSON Lines or CSV. `audit customer` and `audit export` show \
                 personal data in clear (with the master key), and each such read is itself recorded \
                 in the ledger as a PersonalDataAccessed event naming you; the other questions leave \
                 personal fields out. How to prove the log was not altered: docs/audit.md. Needs the \
                 compliance or admin role.
-                """,
+                """),
             subcommands: [CustomerTrail.self, StaffTrail.self, Accesses.self, Erasures.self, Consents.self, Export.self])
     }
 }
@@ -182,12 +182,12 @@ extension Clientele.Audit {
         static let configuration = CommandConfiguration(
             commandName: "consent",
             abstract: "Every consent withdrawal in the period and the contacts made after it; a contact the consents did not allow is flagged.",
-            discussion: """
+            discussion: reflow("""
                 A care contact (greeting, coupon, win-back offer, invitation) by sms, email, wechat or \
                 phone is checked against the customer's marketing consents as they stood when it was \
                 recorded; one made without consent is flagged "CONTACT AFTER WITHDRAWAL". Contacts at \
                 the counter are in person and never flagged. Exit status 1 when anything is flagged.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var audit: AuditOptions
@@ -203,11 +203,11 @@ extension Clientele.Audit {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Write the subject-access package of one customer (PIPL art. 45, GDPR art. 15 and 20) into a folder.",
-            discussion: """
+            discussion: reflow("""
                 All of the customer's data in JSON and CSV, personal fields unsealed with the master \
                 key, and README.txt saying what each file holds. The export is recorded as a \
                 PersonalDataAccessed event (purpose: --purpose).
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

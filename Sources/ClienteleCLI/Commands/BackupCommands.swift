@@ -12,7 +12,7 @@ extension Clientele {
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy the ledger, its key store and its access tokens into a new folder, while writers go on.",
-            discussion: """
+            discussion: reflow("""
                 Each LMDB environment is copied with LMDB's compacting copy (one read transaction: \
                 a consistent snapshot; appends go on meanwhile and are simply not in it). The log is \
                 copied first, then keys/ and access/, then config.json if there is one. The read \
@@ -20,7 +20,7 @@ extension Clientele {
                 master key is never in the ledger folder, so never in a backup: keep it elsewhere. \
                 BACKUP.json in the folder records the copy's head event and hash; `clientele \
                 restore` checks them. Needs the admin role.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
 
@@ -56,14 +56,14 @@ extension Clientele {
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore a backup into a ledger folder, after checking that it verifies.",
-            discussion: """
+            discussion: reflow("""
                 The backup is copied into a staging folder beside --db, verified (hash chain and \
                 indexes) and checked to end at the event and hash its BACKUP.json names; only then \
                 does it take --db's place. An existing ledger there is replaced only with --force, \
                 and is moved aside to <db>.before-restore-<time> (delete it once satisfied). A ledger \
                 that another process has open (the service, an ingest, a reader) is never replaced. \
                 Read models are rebuilt on first use. Needs the admin role.
-                """)
+                """))
 
         @Option(help: ArgumentHelp("The backup folder (made by `clientele backup`).", valueName: "dir"))
         var from: String

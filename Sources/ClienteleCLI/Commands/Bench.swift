@@ -12,7 +12,7 @@ extension Clientele {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure appends, group commit, scans and verify on this machine.",
-            discussion: """
+            discussion: reflow("""
                 Each measurement runs on a fresh ledger in a temporary folder under --dir, with \
                 events shaped like ../shared/bench/lmdb_limit.c's (see tools/bench-ledger to run \
                 both side by side). With no names it runs the whole suite at a size that finishes \
@@ -31,7 +31,7 @@ extension Clientele {
                 `audit customer` does, median of 51. backup times `clientele backup` of the filled ledger \
                 beside `cp` + fsync of the same files, alternated --runs times (tools/bench-backup builds a \
                 larger ledger for it).
-                """)
+                """))
 
         static let all = ["append-batch", "append-concurrent", "scan-decode", "scan-copy", "verify", "validate", "append-sealed", "ingest",
                           "rebuild", "catchup", "customer360", "bgnbd-fit", "replay", "audit-customer", "backup"]

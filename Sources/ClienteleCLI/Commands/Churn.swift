@@ -22,12 +22,12 @@ extension Clientele {
     struct Churn: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Churn risk per customer: BG/NBD fitted over all customers, raised by complaint signals, with reasons and a win-back action.",
-            discussion: """
+            discussion: reflow("""
                 P(active) comes from a BG/NBD model fitted by maximum likelihood to every customer's
                 repeat-purchase days; an unresolved complaint (open over a day) or an unhappy
                 resolution raises the risk. Bands: low < 33 %, high > 66 % (configurable).
                 Suggested actions respect marketing consent.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var config: ConfigOptions

@@ -10,11 +10,11 @@ extension Clientele {
     struct Complaints: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the complaint queue: open complaints by time left on their next SLA clock.",
-            discussion: """
+            discussion: reflow("""
                 Targets: respond 1 h, plan 4 h, close 24 h (business time, minus pauses while waiting
                 on the customer); "due-soon" from 75 % of a target. Reopened complaints restart the
                 close clock.
-                """)
+                """))
 
         enum Status: String, ExpressibleByArgument { case open, closed, all }
 

@@ -10,10 +10,10 @@ extension Clientele {
     struct Customer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one customer: profile, consents, spend, points, segment, open complaints, recent receipts.",
-            discussion: """
+            discussion: reflow("""
                 Personal fields are unsealed with the master key (and shown as "erased" after an
                 erasure); showing them is recorded in the ledger as a PersonalDataAccessed event.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

@@ -9,12 +9,12 @@ extension Clientele {
     struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase a customer's personal data by destroying their data key.",
-            discussion: """
+            discussion: reflow("""
                 Appends a CustomerErased event (actor: the operating-system user), then destroys the
                 customer's data key and rewrites the key file compacted. The log stays whole and
                 verifiable; the customer's personal fields read as null everywhere from then on,
                 while amounts, dates and complaint steps stay. Running it again does nothing more.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

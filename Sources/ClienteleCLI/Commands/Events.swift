@@ -9,11 +9,11 @@ extension Clientele {
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print events as JSON Lines (valid against schemas/), personal fields unsealed.",
-            discussion: """
+            discussion: reflow("""
                 Personal fields are shown when the master key is at hand, as null when the customer
                 was erased (with "erased": true) or no key is given. Showing a customer's personal
                 data is itself recorded in the ledger (PersonalDataAccessed, actor: the OS user).
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

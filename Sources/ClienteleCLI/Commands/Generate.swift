@@ -13,7 +13,7 @@ extension Clientele {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a believable synthetic store chain, deterministic for a seed.",
-            discussion: """
+            discussion: reflow("""
                 Customers register and consent, buy by a Poisson process of their own and may drop
                 out after each purchase (the BG/NBD story); baskets have categorised lines; there are
                 returns, visits without purchase, complaints whose handling sometimes breaks its SLA,
@@ -22,7 +22,7 @@ extension Clientele {
                 With --db it appends the events (checked and sealed like any append; running it again
                 adds nothing). With --jsonl it writes them as JSON Lines instead, and with --export
                 --profile uci it writes the purchases and returns as a UCI Online Retail II export.
-                """)
+                """))
 
         @Option(help: "Stores in the chain.") var stores: Int = 5
         @Option(help: "Customers.") var customers: Int = 1_000

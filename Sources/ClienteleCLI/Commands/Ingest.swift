@@ -10,7 +10,7 @@ extension Clientele {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the receipts of POS export files (Shopify, Square, UCI Online Retail, Loyverse, or any POS through a mapping file).",
-            discussion: """
+            discussion: reflow("""
                 Each receipt with a customer becomes a PurchaseRecorded event (a sale) or a ReturnRecorded \
                 event (a refund, return or cancellation); a customer seen for the first time is registered \
                 first (CustomerRegistered; name, phone and email sealed with the master key). Receipts \
@@ -26,7 +26,7 @@ extension Clientele {
                 end); 3 stopped early because more rows than --max-rejects were rejected; 4 the ingest \
                 could not start or had to stop (no ledger, no store, no master key, a storage error). \
                 What was committed before a stop stays committed; running again finishes the job.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

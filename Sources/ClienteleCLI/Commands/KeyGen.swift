@@ -7,11 +7,11 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             commandName: "keygen",
             abstract: "Make a new master key file (base64 text, readable by its owner only).",
-            discussion: """
+            discussion: reflow("""
                 The master key wraps every customer's data key; keep it out of the ledger's folder
                 and out of its backups, and point CLIENTELE_MASTER_KEY_FILE at it. Losing it makes
                 every customer's personal data unreadable. An existing file is never overwritten.
-                """)
+                """))
 
         @Option(help: ArgumentHelp("Where to write the key.", valueName: "path"))
         var out: String

@@ -19,7 +19,7 @@ extension Clientele {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replay the log for analysis: the events, or a read model rebuilt as of a point with other parameters.",
-            discussion: """
+            discussion: reflow("""
                 --events streams the events (JSON Lines valid against schemas/, or flat CSV). \
                 --model NAME rebuilds segments, tiers, churn or complaints (against their SLA \
                 targets) in memory as of --until, with --param KEY=VALUE overriding the \
@@ -34,7 +34,7 @@ extension Clientele {
                 out. --identified shows ids and personal fields in clear; it needs the compliance or \
                 admin role and each customer shown is recorded as a PersonalDataAccessed event. \
                 Same log and options, same bytes out. A progress line goes to stderr when it is a terminal.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

@@ -15,11 +15,11 @@ extension Clientele {
     struct Segments: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show customer segments: VIP / regular / potential and the 11 RFM segments.",
-            discussion: """
+            discussion: reflow("""
                 RFM scores are quintiles 1–5 over the customers who bought (5 best; recency counted
                 from --as-of or now), ties ranked by first occurrence in customer-id order; net of
                 returns. --customers lists each customer (pseudonymous: ids only) instead of counts.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var config: ConfigOptions

@@ -11,11 +11,11 @@ extension Clientele {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the ledger over HTTP (staff apps, service desk, POS connectors).",
-            discussion: """
+            discussion: reflow("""
                 Clients authenticate with bearer tokens (`clientele token create`). The API is described
                 in schemas/openapi.yaml (also served at /openapi.yaml). SIGTERM or SIGINT stops it
                 gracefully: in-flight requests finish, pending appends are committed, the ledger closes.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

@@ -103,12 +103,12 @@ extension Clientele {
         static let configuration = CommandConfiguration(
             commandName: "care-agenda",
             abstract: "Birthdays in the coming week, callbacks due, win-back candidates — only customers whose consent allows the channel.",
-            discussion: """
+            discussion: reflow("""
                 The week starts today, or on the day of --as-of (a time in its own zone; for a sequence \
                 number, the day that event was recorded), and is planned from the customers, consents and \
                 complaints of that point. Birthdays are personal data: they are unsealed from the ledger \
                 with the master key, and the read is recorded.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions

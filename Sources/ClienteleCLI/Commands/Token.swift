@@ -11,12 +11,12 @@ extension Clientele {
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create, list and revoke access tokens (admin only).",
-            discussion: """
+            discussion: reflow("""
                 A token carries a role (clerk, manager, analyst, compliance, admin) and, for a clerk,
                 the stores it may act in. It is printed once, when created; the ledger keeps only its
                 SHA-256. Use it as `Authorization: Bearer …` with `clientele serve`, or on the
                 command line with CLIENTELE_TOKEN_FILE=FILE.
-                """,
+                """),
             subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: AsyncParsableCommand {

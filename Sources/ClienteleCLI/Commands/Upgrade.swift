@@ -8,12 +8,12 @@ extension Clientele {
     struct Upgrade: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Bring a ledger written by an earlier version to this version's format.",
-            discussion: """
+            discussion: reflow("""
                 Rebuilds the indexes whose layout changed from the log; the log itself is read and never \
                 changed (docs/log-format.md, "Formats"). Run it once, with no other process using the \
                 ledger. If it is interrupted, the ledger stays refused until it is run again, which \
                 starts over. Does nothing to a ledger already in this version's format.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
 

@@ -8,12 +8,12 @@ extension Clientele {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every event's hash-chain link and every index entry.",
-            discussion: """
+            discussion: reflow("""
                 Exits 0 when the ledger is sound. Otherwise exits 1 and names the first bad
                 sequence number. The head hash it prints commits to the whole log: keep a copy
                 elsewhere, and a later verify that shows the same hash at that sequence number
                 proves nothing before it changed.
-                """)
+                """))
 
         @OptionGroup var options: DatabaseOptions
 

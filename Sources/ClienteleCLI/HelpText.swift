@@ -1,0 +1,24 @@
+/// Help text as written in the source (hard-wrapped at ~100 columns) joined back into paragraphs,
+/// so that the argument parser wraps them at the terminal's width without ragged short lines.
+///
+/// A blank line separates paragraphs; a line that is indented or starts a list item (`- `, `* `,
+/// `1. `) keeps its own line, so examples and lists print as written.
+func reflow(_ text: String) -> String {
+    var out: [String] = []
+    var joinable = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let trimmed = line.drop { $0 == " " }
+        let indented = trimmed.count != line.count
+        let item = trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") || (trimmed.first?.isNumber == true && trimmed.contains(". ") && trimmed.prefix { $0.isNumber }.count < 3 && trimmed.dropFirst(trimmed.prefix { $0.isNumber }.count).hasPrefix(". "))
+        if trimmed.isEmpty {
+            out.append("")
+            joinable = false
+        } else if joinable && !indented && !item {
+            out[out.count - 1] += " " + trimmed
+        } else {
+            out.append(String(line))
+            joinable = !indented
+        }
+    }
+    return out.joined(separator: "\n")
+}
