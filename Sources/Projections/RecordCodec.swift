@@ -22,6 +22,9 @@ public struct RecordWriter {
         bytes.append(UInt8(v))
     }
 
+    /// Bytes as they are (no length: the caller knows where they end).
+    public mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+
     /// A signed number (zigzag, then varint).
     public mutating func int(_ v: Int64) { unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
     /// A signed number.

@@ -129,6 +129,10 @@ final class StoreDayFolding: ModelFold {
         try output.write(db: db, txn: txn, append: append, range: range)
     }
 
+    override func encode(range: Range<Int>, into batch: inout EncodedRecords) {
+        output.encode(range: range, into: &batch)
+    }
+
     override func release() {
         reset()
         output.release()
