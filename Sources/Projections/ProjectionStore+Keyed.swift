@@ -35,7 +35,8 @@ class ModelFold {
     /// Notes the key an event touches, to load its stored record before folding (catch-up).
     func note(_ event: borrowing FoldEvent) {}
     func loadNoted(db: Database, txn: borrowing Transaction) throws {}
-    func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {}
+    /// Writes the records a catch-up folded (each put where its key belongs) and forgets them.
+    func writeTouched(db: Database, txn: borrowing Transaction) throws {}
     /// Encodes the records at `range` of the key order (`sortForAppend`) into `batch`, outside
     /// any transaction.
     func encode(range: Range<Int>, into batch: inout EncodedRecords) {}
@@ -159,26 +160,14 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
     @_specialize(where P == LoyaltyProjector)
-    override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
+    override func writeTouched(db: Database, txn: borrowing Transaction) throws {
         var w = RecordWriter()
-        if append {
-            try arena.withUnsafeBytes { a in try list.withUnsafeBufferPointer { records in
-                for i in range {
-                    let r = Int(order[i])
-                    w.reset()
-                    records[r].encode(to: &w) // borrowed in place: no copy of the record's arrays
-                    let k = UnsafeRawBufferPointer(rebasing: a[Int(spans[r].start)..<Int(spans[r].start + spans[r].count)])
-                    try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v, flags: .append) }
-                }
-            } }
-        } else {
-            for (key, record) in records {
-                w.reset()
-                record.encode(to: &w)
-                try Array(projector.storageKey(key).utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
-            }
-            records.removeAll(keepingCapacity: true)
+        for (key, record) in records {
+            w.reset()
+            record.encode(to: &w)
+            try Array(projector.storageKey(key).utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
         }
+        records.removeAll(keepingCapacity: true)
     }
 }
 
@@ -497,7 +486,7 @@ extension ProjectionStore {
             }
             try environment.write { (txn: borrowing Transaction) throws in
                 for m in live {
-                    try m.fold.write(db: m.db, txn: txn, append: false, range: 0..<0)
+                    try m.fold.writeTouched(db: m.db, txn: txn)
                     var c = m.checkpoint
                     c.sequence = end
                     try self.writeCheckpoint(m.name, c, in: txn)

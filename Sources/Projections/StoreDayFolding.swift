@@ -125,8 +125,8 @@ final class StoreDayFolding: ModelFold {
         output.sortForAppend()
     }
 
-    override func write(db: Database, txn: borrowing Transaction, append: Bool, range: Range<Int>) throws {
-        try output.write(db: db, txn: txn, append: append, range: range)
+    override func writeTouched(db: Database, txn: borrowing Transaction) throws {
+        try output.writeTouched(db: db, txn: txn)
     }
 
     override func encode(range: Range<Int>, into batch: inout EncodedRecords) {
