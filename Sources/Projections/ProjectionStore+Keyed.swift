@@ -802,7 +802,7 @@ extension ProjectionStore {
             try records(projector) { k, r in out.append((k, r)); return true }
             return (out, Timestamp.now())
         }
-        let folded = try fold(projector, asOf: point).map { ($0.key, $0.value) }
+        let folded = try InMemoryFold.foldInKeyOrder(projector, ledger: ledger, asOf: point)
         return (folded, try moment(of: point))
     }
 

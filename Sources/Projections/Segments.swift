@@ -108,7 +108,8 @@ public enum Segmentation {
     /// Every customer's segment, as of `now` (recency counts from there).
     public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
         // A projection store hands the summaries over in key order already: sort only when not.
-        let inOrder = zip(summaries, summaries.dropFirst()).allSatisfy { $0.0 < $1.0 }
+        // (By index: zipping the array with itself copied every pair, retaining each summary's arrays.)
+        let inOrder = summaries.indices.dropFirst().allSatisfy { summaries[$0 - 1].0 < summaries[$0].0 }
         let sorted = inOrder ? summaries : summaries.sorted { $0.0 < $1.0 }
         // Positions, not copies: a summary is a large value and there may be millions.
         let buyers = sorted.indices.filter { sorted[$0].1.receipts > 0 }
@@ -124,8 +125,8 @@ public enum Segmentation {
             let code = "\(r[i])\(f[i])\(m[i])"
             out[id] = SegmentAssignment(kind: kind(of: s, rules: rules), rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
         }
-        for (id, s) in sorted where s.receipts == 0 {
-            out[id] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
+        for i in sorted.indices where sorted[i].1.receipts == 0 {
+            out[sorted[i].0] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
         }
         return out
     }

@@ -6,15 +6,22 @@ import LedgerJSON
 import Projections
 import SyntheticChain
 
-/// The rebuild's own fold (models shared between threads, customer-keyed models by customer slot)
-/// against the plain fold by key that catch-up and as-of use.
+/// The rebuild's own fold (models shared between threads, customer-keyed models by customer slot),
+/// and the as-of fold that folds the same way on one thread, against the plain fold by key,
+/// event by event, that catch-up uses.
 @Suite("Rebuild fold")
 struct RebuildFoldTests {
     func same<P: KeyedProjector>(_ p: P, _ f: Fixture, head: UInt64) throws where P.Record: Equatable {
+        var plain = InMemoryFold(p, catalog: f.ledger.catalog)
+        try f.ledger.ledger.scanRecords(.all(through: head)) { plain.apply($0); return true }
+        let byKey = plain.records
         let stored = try f.stored(p)
-        let folded = try f.models.fold(p, asOf: .sequence(head))
-        #expect(stored.count == folded.count, "\(P.name): as many records")
-        #expect(stored == folded, "\(P.name): the same records")
+        #expect(stored.count == byKey.count, "\(P.name): as many records")
+        #expect(stored == byKey, "\(P.name): the same records")
+        #expect(try f.models.fold(p, asOf: .sequence(head)) == byKey, "\(P.name): as of the head, the same records")
+        let ordered = try f.models.snapshot(p, asOf: .sequence(head)).records
+        #expect(ordered.map(\.0) == byKey.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(P.name): a snapshot is in key order")
+        #expect(ordered.allSatisfy { byKey[$0.0] == $0.1 }, "\(P.name): a snapshot holds the same records")
     }
 
     @Test("every stored model rebuilt in one go equals its fold by key", arguments: [21 as UInt64, 22])
