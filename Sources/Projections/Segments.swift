@@ -91,8 +91,24 @@ public enum Segmentation {
     /// VIP, regular or potential: decided by the customer's own spend, purchase days and
     /// categories against the rules' thresholds, not by ranks among the others.
     public static func kind(of s: CustomerSummary, rules: SegmentRules) -> SegmentAssignment.Kind {
-        guard s.receipts > 0 else { return .potential }
-        let vip = s.netSpend >= rules.vipSpend || (s.purchaseDays.count >= rules.vipFrequency && s.categories.count >= rules.vipCategories)
+        kind(receipts: s.receipts, netSpend: s.netSpend, purchaseDays: s.purchaseDays.count, categories: s.categories.count, rules: rules)
+    }
+
+    /// What ranking reads of a customer's summary.
+    struct Figures {
+        let receipts: Int, purchaseDays: Int, categories: Int
+        let netSpend: Int64
+        let lastPurchaseAt: Int64?
+        init(_ s: CustomerSummary) {
+            receipts = s.receipts; purchaseDays = s.purchaseDays.count; categories = s.categories.count
+            netSpend = s.netSpend; lastPurchaseAt = s.lastPurchaseAt
+        }
+    }
+
+    /// The kind from the figures it depends on.
+    static func kind(receipts: Int, netSpend: Int64, purchaseDays: Int, categories: Int, rules: SegmentRules) -> SegmentAssignment.Kind {
+        guard receipts > 0 else { return .potential }
+        let vip = netSpend >= rules.vipSpend || (purchaseDays >= rules.vipFrequency && categories >= rules.vipCategories)
         return vip ? .vip : .regular
     }
 
@@ -107,26 +123,37 @@ public enum Segmentation {
 
     /// Every customer's segment, as of `now` (recency counts from there).
     public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
-        // A projection store hands the summaries over in key order already: sort only when not.
-        // (By index: zipping the array with itself copied every pair, retaining each summary's arrays.)
-        let inOrder = summaries.indices.dropFirst().allSatisfy { summaries[$0 - 1].0 < summaries[$0].0 }
-        let sorted = inOrder ? summaries : summaries.sorted { $0.0 < $1.0 }
-        // Positions, not copies: a summary is a large value and there may be millions.
-        let buyers = sorted.indices.filter { sorted[$0].1.receipts > 0 }
-        let recency = buyers.map { Double(now.microseconds - (sorted[$0].1.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
+        // The ids and the figures ranking reads, taken in one pass: every read of an (id,
+        // summary) pair copies it (retaining each of the summary's arrays), and there may be
+        // millions. A projection store hands them over in key order already: sorted only when not.
+        var ids: [String] = [], figures: [Figures] = []
+        ids.reserveCapacity(summaries.count)
+        figures.reserveCapacity(summaries.count)
+        for pair in summaries {
+            ids.append(pair.0)
+            figures.append(Figures(pair.1))
+        }
+        if !ids.indices.dropFirst().allSatisfy({ ids[$0 - 1] < ids[$0] }) {
+            let order = ids.indices.sorted { ids[$0] < ids[$1] }
+            ids = order.map { ids[$0] }
+            figures = order.map { figures[$0] }
+        }
+        let buyers = figures.indices.filter { figures[$0].receipts > 0 }
+        let recency = buyers.map { Double(now.microseconds - (figures[$0].lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
         let levels = rules.rfmLevels
         let r = scores(recency, levels: levels, higherIsBetter: false)
-        let f = scores(buyers.map { Double(sorted[$0].1.purchaseDays.count) }, levels: levels)
-        let m = scores(buyers.map { Double(sorted[$0].1.netSpend) }, levels: levels)
+        let f = scores(buyers.map { Double(figures[$0].purchaseDays) }, levels: levels)
+        let m = scores(buyers.map { Double(figures[$0].netSpend) }, levels: levels)
         var out: [String: SegmentAssignment] = [:]
-        out.reserveCapacity(sorted.count)
+        out.reserveCapacity(ids.count)
         for (i, position) in buyers.enumerated() {
-            let (id, s) = (sorted[position].0, sorted[position].1)
             let code = "\(r[i])\(f[i])\(m[i])"
-            out[id] = SegmentAssignment(kind: kind(of: s, rules: rules), rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
+            let x = figures[position]
+            let k = kind(receipts: x.receipts, netSpend: x.netSpend, purchaseDays: x.purchaseDays, categories: x.categories, rules: rules)
+            out[ids[position]] = SegmentAssignment(kind: k, rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
         }
-        for i in sorted.indices where sorted[i].1.receipts == 0 {
-            out[sorted[i].0] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
+        for i in figures.indices where figures[i].receipts == 0 {
+            out[ids[i]] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
         }
         return out
     }
