@@ -63,11 +63,13 @@ extension Ledger {
     ///
     /// `finishing` runs after the last event, with the read transaction still open: whatever
     /// still holds views of the scanned events (another thread folding them) may finish with them.
+    /// It is told whether the scan ended without an error (false: the error follows).
     public func scanRecords(_ query: EventQuery, releasingMappedPagesEvery releaseEvery: Int,
-                            _ body: (EventRecord) throws -> Bool, finishing: () -> Void = {}) throws(LedgerError) {
+                            _ body: (EventRecord) throws -> Bool, finishing: (_ completed: Bool) -> Void = { _ in }) throws(LedgerError) {
         try fileObservationsBeforeScanning(query)
         try reading { txn, keys in
-            defer { finishing() }
+            var completed = false
+            defer { finishing(completed) }
             var sinceRelease = 0
             try self.scan(query, in: txn, keys: keys) { record in
                 sinceRelease += 1
@@ -77,6 +79,7 @@ extension Ledger {
                 }
                 return try body(record)
             }
+            completed = true
         }
     }
 

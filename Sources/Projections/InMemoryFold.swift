@@ -52,7 +52,7 @@ public struct InMemoryFold<P: KeyedProjector> {
         guard let query = query(asOf: point) else { return [] }
         let batched = ProjectionStore.makeRebuildFold(projector)
         if let folded = batched as? any FoldedRecords<P.Record> {
-            try batched.foldBatched(query, ledger: ledger)
+            try ProjectionStore.fold(ProjectionStore.asOfGroups(batched), query: query, ledger: ledger, storingIn: nil)
             return folded.takeRecordsInKeyOrder()
         }
         return try fold(projector, ledger: ledger, asOf: point).sorted { a, b in a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }.map { ($0.key, $0.value) }
@@ -60,13 +60,13 @@ public struct InMemoryFold<P: KeyedProjector> {
 
     /// `projector`'s records as of `point` (the whole log when nil), folded from `ledger`.
     ///
-    /// The stored models' projectors are folded as a rebuild folds them (`ModelFold.foldBatched`:
-    /// customers by slot, records prefetched), the others event by event; both give the same records.
+    /// The stored models' projectors are folded as a rebuild folds them (`ProjectionStore.fold(_:query:ledger:storingIn:)`:
+    /// the scan on one thread, the fold on another, customers by slot, records prefetched), the others event by event; both give the same records.
     public static func fold(_ projector: P, ledger: CustomerLedger, asOf point: AsOf?) throws -> [String: P.Record] {
         guard let query = query(asOf: point) else { return [:] }
         let batched = ProjectionStore.makeRebuildFold(projector)
         if let folded = batched as? any FoldedRecords<P.Record> {
-            try batched.foldBatched(query, ledger: ledger)
+            try ProjectionStore.fold(ProjectionStore.asOfGroups(batched), query: query, ledger: ledger, storingIn: nil)
             return folded.recordsByStorageKey()
         }
         var fold = InMemoryFold(projector, catalog: ledger.catalog)

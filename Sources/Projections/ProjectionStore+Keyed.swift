@@ -541,23 +541,40 @@ extension ProjectionStore {
         }
         for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
         let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
+        try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self)
+        try environment.sync()
+        return head
+    }
+
+    /// Folds `groups`' models from the events `query` yields, in one scan: this thread scans and
+    /// folds the first group and hands every event the other groups read to their threads (each
+    /// on a queue of its own, so that each runs on a thread of its own whatever the pool's width:
+    /// they wait on each other). With `store`, each group's models are written into their idle
+    /// slots as soon as the group is folded (a rebuild); without, they stay in memory (a fold as
+    /// of a past point).
+    static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
         let slots = CustomerSlots(capacity: 1 << 16)
         for g in groups { for f in g.folds { f.share(slots) } }
-        // One scan, on this thread, which folds the first group and hands every event the other
-        // groups read to their threads (each on a queue of its own, so that each runs on a thread
-        // of its own whatever the pool's width: they wait on each other).
-        let feed = FoldFeed(consumers: groups.count - 1, depth: Self.feedDepth)
+        let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
-                do { try self.foldFed(g, from: feed, consumer: i - 1) } catch { g.error = error }
+                do { try foldFed(g, from: feed, consumer: i - 1, ledger: ledger, storingIn: store) } catch { g.error = error }
             }
         }
-        do { try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), through: head) } catch { groups[0].error = error }
+        do {
+            try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), query: query, ledger: ledger, storingIn: store)
+        } catch { groups[0].error = error }
         done.wait()
         if let error = groups.lazy.compactMap(\.error).first { throw error }
-        try environment.sync()
-        return head
+    }
+
+    /// The groups an as-of fold of one model runs in: with two threads, the scan on this one and
+    /// the fold on the other (as in a rebuild); with one, both here.
+    static func asOfGroups(_ fold: ModelFold) -> [FoldGroup] {
+        let folding = FoldGroup()
+        folding.folds = [fold]
+        return foldThreads >= 2 ? [FoldGroup(), folding] : [folding]
     }
 
     /// Events a rebuild's scan reads between two releases of the ledger's mapped pages: 65,536
@@ -608,21 +625,22 @@ extension ProjectionStore {
         return groups
     }
 
-    /// The scanning thread's part of a rebuild: one scan of the log up to `head`, each event told
-    /// apart once, in batches; each batch's customers interned (in `slots`: their table entries
-    /// were prefetched while the batch filled), the batch handed to the `fed` groups' threads
-    /// through `feed` and folded into `group` here; then `group`'s records stored.
-    func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feed: FoldFeed, fed: [FoldGroup], through head: UInt64) throws {
+    /// The scanning thread's part of a rebuild (or of an as-of fold): one scan of what `query`
+    /// yields, each event told apart once, in batches; each batch's customers interned (in
+    /// `slots`: their table entries were prefetched while the batch filled), the batch handed to
+    /// the `fed` groups' threads through `feed` and folded into `group` here; then, with a
+    /// `store`, `group`'s records stored.
+    static func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feed: FoldFeed, fed: [FoldGroup], query: EventQuery,
+                            ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
         let folds = group.folds + fed.flatMap(\.folds)
         let kinds = folds.reduce(EventKind.Set([])) { $0.union($1.kinds) }
         let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
         var reader = FoldEventReader(catalog: ledger.catalog)
-        var last: UInt64 = 0
         var finished = false
         defer { if !finished { feed.finish(complete: false) } }
         // With another thread, that thread lets go of the ledger's mapped pages (the kernel's
         // work of unmapping them is a tenth of the scanning thread's time, the busier one).
-        let releaseEvery = Self.releaseMappedPagesEvery
+        let releaseEvery = releaseMappedPagesEvery
         let releasing = feed.consumerCount > 0 ? Int.max : releaseEvery
         var sinceRelease = 0
         func complete(_ batch: FoldFeed.Batch, ending: Bool) {
@@ -637,54 +655,47 @@ extension ProjectionStore {
             feed.publish(last: ending)
             group.fold(batch)
         }
-        if head > 0 {
-            // The whole log passes through the map: its pages are let go as the scan moves on,
-            // so the rebuild's resident size is its records, not the ledger's file.
-            try ledger.ledger.scanRecords(.all(through: head), releasingMappedPagesEvery: releasing) { record in
-                last = record.sequence
-                sinceRelease += 1
-                // A stretch of events no model folds (access records, mostly) fills no batch to
-                // carry the release: this thread lets go of the pages itself then.
-                if releasing == Int.max && sinceRelease >= 2 * releaseEvery {
-                    ledger.ledger.releaseMappedPages()
-                    sinceRelease = 0
-                }
-                reader.visit(record, kinds: kinds) { e in
-                    // One hash per event for every customer-keyed model of every thread; the
-                    // slot is found when the batch is full (-2 until then).
-                    var hash: UInt64 = 0, slot: Int32 = -1
-                    if slotKinds.contains(e.kind) {
-                        hash = CustomerSlots.hash(e.record.customerBytes)
-                        slots.prefetch(hash: hash)
-                        slot = -2
-                    }
-                    if let full = feed.push(e, slot: slot, hash: hash) { complete(full, ending: false) }
-                }
-                return true
-            } finishing: {
-                // The other threads read the events in the map: the transaction stays open until they are done.
-                finished = true
-                if last == head { complete(feed.partial, ending: true) }
-                feed.finish(complete: last == head)
+        // The whole scan passes through the map: its pages are let go as the scan moves on,
+        // so the fold's resident size is its records, not the ledger's file.
+        try ledger.ledger.scanRecords(query, releasingMappedPagesEvery: releasing) { record in
+            sinceRelease += 1
+            // A stretch of events no model folds (access records, mostly) fills no batch to
+            // carry the release: this thread lets go of the pages itself then.
+            if releasing == Int.max && sinceRelease >= 2 * releaseEvery {
+                ledger.ledger.releaseMappedPages()
+                sinceRelease = 0
             }
-        } else {
+            reader.visit(record, kinds: kinds) { e in
+                // One hash per event for every customer-keyed model of every thread; the
+                // slot is found when the batch is full (-2 until then).
+                var hash: UInt64 = 0, slot: Int32 = -1
+                if slotKinds.contains(e.kind) {
+                    hash = CustomerSlots.hash(e.record.customerBytes)
+                    slots.prefetch(hash: hash)
+                    slot = -2
+                }
+                if let full = feed.push(e, slot: slot, hash: hash) { complete(full, ending: false) }
+            }
+            return true
+        } finishing: { completed in
+            // The other threads read the events in the map: the transaction stays open until they are done.
             finished = true
-            complete(feed.partial, ending: true)
-            feed.finish(complete: true)
+            if completed { complete(feed.partial, ending: true) }
+            feed.finish(complete: completed)
         }
-        try storeAll(group.folds)
+        if let store { try store.storeAll(group.folds) }
     }
 
-    /// Another thread's part of a rebuild: `group` folded from the batches the scanning thread
-    /// hands it, then its records stored (nothing is stored when the scan failed: the scanning
-    /// thread reports the error).
-    func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int) throws {
+    /// Another thread's part of a rebuild (or of an as-of fold): `group` folded from the batches
+    /// the scanning thread hands it, then, with a `store`, its records stored (nothing is stored
+    /// when the scan failed: the scanning thread reports the error).
+    static func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
         let complete = feed.consume(consumer) { batch in
             group.fold(batch)
             if consumer == 0 && batch.releaseAfter { ledger.ledger.releaseMappedPages() }
         }
-        guard complete else { return }
-        try storeAll(group.folds)
+        guard complete, let store else { return }
+        try store.storeAll(group.folds)
     }
 
     /// Each model written as soon as its group is folded: one group's writes overlap the
