@@ -640,15 +640,17 @@ extension ProjectionStore {
         defer { if !finished { feed.finish(complete: false) } }
         // With another thread, that thread lets go of the ledger's mapped pages (the kernel's
         // work of unmapping them is a tenth of the scanning thread's time, the busier one).
+        // Pages are let go every `releaseEvery` events, or sooner when more of the file is
+        // mapped than `MappedFileBudget` allows.
         let releaseEvery = releaseMappedPagesEvery
-        let releasing = feed.consumerCount > 0 ? Int.max : releaseEvery
         var sinceRelease = 0
+        var budget = MappedFileBudget()
         func complete(_ batch: FoldFeed.Batch, ending: Bool) {
             let items = batch.items
             for i in 0..<batch.count where items[i].slot == -2 {
                 items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
             }
-            if feed.consumerCount > 0 && sinceRelease >= releaseEvery {
+            if feed.consumerCount > 0 && releaseEvery != .max && (sinceRelease >= releaseEvery || budget.exceeded(after: batch.count)) {
                 batch.releaseAfter = true
                 sinceRelease = 0
             }
@@ -657,13 +659,16 @@ extension ProjectionStore {
         }
         // The whole scan passes through the map: its pages are let go as the scan moves on,
         // so the fold's resident size is its records, not the ledger's file.
-        try ledger.ledger.scanRecords(query, releasingMappedPagesEvery: releasing) { record in
+        try ledger.ledger.scanRecords(query, releasingMappedPagesEvery: .max) { record in
             sinceRelease += 1
-            // A stretch of events no model folds (access records, mostly) fills no batch to
-            // carry the release: this thread lets go of the pages itself then.
-            if releasing == Int.max && sinceRelease >= 2 * releaseEvery {
-                ledger.ledger.releaseMappedPages()
-                sinceRelease = 0
+            // Alone, this thread lets go of the pages itself. With another thread, that thread
+            // does, after the batch marked for it; but a stretch of events no model folds (access
+            // records, mostly) fills no batch to carry the release: this thread does it then.
+            if releaseEvery != .max {
+                if feed.consumerCount == 0 ? (sinceRelease >= releaseEvery || budget.exceeded()) : sinceRelease >= 2 * releaseEvery {
+                    ledger.ledger.releaseMappedPages()
+                    sinceRelease = 0
+                }
             }
             reader.visit(record, kinds: kinds) { e in
                 // One hash per event for every customer-keyed model of every thread; the
