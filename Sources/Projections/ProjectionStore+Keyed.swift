@@ -650,9 +650,16 @@ extension ProjectionStore {
             for i in 0..<batch.count where items[i].slot == -2 {
                 items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
             }
-            if feed.consumerCount > 0 && releaseEvery != .max && (sinceRelease >= releaseEvery || budget.exceeded(after: batch.count)) {
-                batch.releaseAfter = true
-                sinceRelease = 0
+            if feed.consumerCount > 0 && releaseEvery != .max {
+                if budget.exceeded(after: batch.count) {
+                    // Over the budget: now, from here (the other thread would do it up to the
+                    // feed's depth of batches later, mapping more meanwhile).
+                    ledger.ledger.releaseMappedPages()
+                    sinceRelease = 0
+                } else if sinceRelease >= releaseEvery {
+                    batch.releaseAfter = true
+                    sinceRelease = 0
+                }
             }
             feed.publish(last: ending)
             group.fold(batch)
