@@ -56,29 +56,19 @@ extension Ledger {
         }
     }
 
-    /// Like `scanRecords`, for a scan of much of the log: every `releaseEvery` events it drops
-    /// this process's page-table entries for the map (`Environment.releaseMappedPages`), so that a
-    /// scan of a log larger than memory does not count the whole file in the process's resident
-    /// size. The pages stay in the kernel's page cache; an event read again is mapped again.
-    ///
-    /// `finishing` runs after the last event, with the read transaction still open: whatever
-    /// still holds views of the scanned events (another thread folding them) may finish with them.
-    /// It is told whether the scan ended without an error (false: the error follows).
-    public func scanRecords(_ query: EventQuery, releasingMappedPagesEvery releaseEvery: Int,
-                            _ body: (EventRecord) throws -> Bool, finishing: (_ completed: Bool) -> Void = { _ in }) throws(LedgerError) {
+    /// `scanRecords` for a reader that hands the events' views to other threads: `finishing` runs
+    /// after the last event, with the read transaction still open, so that whatever still holds
+    /// views of the scanned events (another thread folding them) may finish with them. It is told
+    /// whether the scan ended without an error (false: the error follows). A scan of much of the
+    /// log lets go of the map's pages as it moves on (`releaseMappedPages`; the rebuild's scan
+    /// does, by `MappedFileBudget`), so that the whole file does not count in its resident size.
+    public func scanRecords(_ query: EventQuery, _ body: (EventRecord) throws -> Bool,
+                            finishing: (_ completed: Bool) -> Void) throws(LedgerError) {
         try fileObservationsBeforeScanning(query)
         try reading { txn, keys in
             var completed = false
             defer { finishing(completed) }
-            var sinceRelease = 0
-            try self.scan(query, in: txn, keys: keys) { record in
-                sinceRelease += 1
-                if sinceRelease == releaseEvery {
-                    sinceRelease = 0
-                    txn.releaseMappedPages()
-                }
-                return try body(record)
-            }
+            try self.scan(query, in: txn, keys: keys, body)
             completed = true
         }
     }

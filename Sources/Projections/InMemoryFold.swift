@@ -46,29 +46,32 @@ public struct InMemoryFold<P: KeyedProjector> {
         }
     }
 
+    /// The events `query` yields folded as a rebuild folds them, for the projectors whose rebuild
+    /// fold can hand its records out (nil for the others).
+    private static func foldedAsRebuild(_ projector: P, query: EventQuery, ledger: CustomerLedger) throws -> (any FoldedRecords<P.Record>)? {
+        let fold = ProjectionStore.makeRebuildFold(projector)
+        guard let folded = fold as? any FoldedRecords<P.Record> else { return nil }
+        try ProjectionStore.fold(ProjectionStore.asOfGroups(fold), query: query, ledger: ledger, storingIn: nil)
+        return folded
+    }
+
     /// `projector`'s records as of `point` with their storage keys, in key order: what ranking
     /// every customer (`Segmentation.assign`) reads, without a sort of a million large values.
     public static func foldInKeyOrder(_ projector: P, ledger: CustomerLedger, asOf point: AsOf?) throws -> [(String, P.Record)] {
         guard let query = query(asOf: point) else { return [] }
-        let batched = ProjectionStore.makeRebuildFold(projector)
-        if let folded = batched as? any FoldedRecords<P.Record> {
-            try ProjectionStore.fold(ProjectionStore.asOfGroups(batched), query: query, ledger: ledger, storingIn: nil)
-            return folded.takeRecordsInKeyOrder()
-        }
+        if let folded = try foldedAsRebuild(projector, query: query, ledger: ledger) { return folded.takeRecordsInKeyOrder() }
         return try fold(projector, ledger: ledger, asOf: point).sorted { a, b in a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }.map { ($0.key, $0.value) }
     }
 
     /// `projector`'s records as of `point` (the whole log when nil), folded from `ledger`.
     ///
-    /// The stored models' projectors are folded as a rebuild folds them (`ProjectionStore.fold(_:query:ledger:storingIn:)`:
-    /// the scan on one thread, the fold on another, customers by slot, records prefetched), the others event by event; both give the same records.
+    /// The stored models' projectors are folded as a rebuild folds them
+    /// (`ProjectionStore.fold(_:query:ledger:storingIn:)`: the scan on one thread, the fold on
+    /// another, customers by slot, records prefetched), the others event by event; both give the
+    /// same records.
     public static func fold(_ projector: P, ledger: CustomerLedger, asOf point: AsOf?) throws -> [String: P.Record] {
         guard let query = query(asOf: point) else { return [:] }
-        let batched = ProjectionStore.makeRebuildFold(projector)
-        if let folded = batched as? any FoldedRecords<P.Record> {
-            try ProjectionStore.fold(ProjectionStore.asOfGroups(batched), query: query, ledger: ledger, storingIn: nil)
-            return folded.recordsByStorageKey()
-        }
+        if let folded = try foldedAsRebuild(projector, query: query, ledger: ledger) { return folded.recordsByStorageKey() }
         var fold = InMemoryFold(projector, catalog: ledger.catalog)
         try ledger.ledger.scanRecords(query) { record in
             fold.apply(record)

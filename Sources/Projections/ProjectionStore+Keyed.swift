@@ -666,7 +666,7 @@ extension ProjectionStore {
         }
         // The whole scan passes through the map: its pages are let go as the scan moves on,
         // so the fold's resident size is its records, not the ledger's file.
-        try ledger.ledger.scanRecords(query, releasingMappedPagesEvery: .max) { record in
+        try ledger.ledger.scanRecords(query) { record in
             sinceRelease += 1
             // Alone, this thread lets go of the pages itself. With another thread, that thread
             // does, after the batch marked for it; but a stretch of events no model folds (access
