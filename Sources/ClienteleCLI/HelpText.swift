@@ -9,7 +9,8 @@ func reflow(_ text: String) -> String {
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         let trimmed = line.drop { $0 == " " }
         let indented = trimmed.count != line.count
-        let item = trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") || (trimmed.first?.isNumber == true && trimmed.contains(". ") && trimmed.prefix { $0.isNumber }.count < 3 && trimmed.dropFirst(trimmed.prefix { $0.isNumber }.count).hasPrefix(". "))
+        let digits = trimmed.prefix { $0.isNumber }
+        let item = trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") || ((1...2).contains(digits.count) && trimmed.dropFirst(digits.count).hasPrefix(". "))
         if trimmed.isEmpty {
             out.append("")
             joinable = false

@@ -5,23 +5,22 @@ import Ledger
 /// memory as of a past point (`InMemoryFold.fold`) gets the rebuild's fold.
 protocol FoldedRecords<Record> {
     associatedtype Record
-    /// Every record folded, by its storage key.
-    func recordsByStorageKey() -> [String: Record]
+    /// Every record folded, by its storage key; the fold gives its records up.
+    func takeRecordsByStorageKey() -> [String: Record]
     /// Every record folded with its storage key, in key order (byte order); the fold gives its
     /// records up.
     func takeRecordsInKeyOrder() -> [(String, Record)]
 }
 
 extension Folding: FoldedRecords {
-    func recordsByStorageKey() -> [String: P.Record] {
+    func takeRecordsByStorageKey() -> [String: P.Record] {
         var out: [String: P.Record] = [:]
         out.reserveCapacity(records.count)
         for (k, v) in records { out[projector.storageKey(k)] = v }
+        records = [:]
         return out
     }
-}
 
-extension Folding {
     func takeRecordsInKeyOrder() -> [(String, P.Record)] {
         var out = records.map { (projector.storageKey($0.key), $0.value) }
         records = [:]
@@ -30,23 +29,22 @@ extension Folding {
     }
 }
 
-extension DenseFolding {
+extension DenseFolding: FoldedRecords {
+    // Both move the records out (a copy would retain every array of every record).
+    func takeRecordsByStorageKey() -> [String: P.Record] {
+        var out: [String: P.Record] = [:]
+        out.reserveCapacity(recordCount)
+        for r in 0..<recordCount { out[String(decoding: slots.bytes(listSlots[r]), as: UTF8.self)] = (records + r).move() }
+        recordCount = 0
+        return out
+    }
+
     func takeRecordsInKeyOrder() -> [(String, P.Record)] {
         sortForAppend()
         var out: [(String, P.Record)] = []
         out.reserveCapacity(order.count)
-        // Moved out, not copied: a copy would retain every array of every record.
         for r in order { out.append((String(decoding: slots.bytes(listSlots[Int(r)]), as: UTF8.self), (records + Int(r)).move())) }
         recordCount = 0
-        return out
-    }
-}
-
-extension DenseFolding: FoldedRecords {
-    func recordsByStorageKey() -> [String: P.Record] {
-        var out: [String: P.Record] = [:]
-        out.reserveCapacity(recordCount)
-        for r in 0..<recordCount { out[String(decoding: slots.bytes(listSlots[r]), as: UTF8.self)] = records[r] }
         return out
     }
 }

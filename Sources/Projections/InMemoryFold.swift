@@ -71,7 +71,7 @@ public struct InMemoryFold<P: KeyedProjector> {
     /// same records.
     public static func fold(_ projector: P, ledger: CustomerLedger, asOf point: AsOf?) throws -> [String: P.Record] {
         guard let query = query(asOf: point) else { return [:] }
-        if let folded = try foldedAsRebuild(projector, query: query, ledger: ledger) { return folded.recordsByStorageKey() }
+        if let folded = try foldedAsRebuild(projector, query: query, ledger: ledger) { return folded.takeRecordsByStorageKey() }
         var fold = InMemoryFold(projector, catalog: ledger.catalog)
         try ledger.ledger.scanRecords(query) { record in
             fold.apply(record)

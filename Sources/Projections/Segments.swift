@@ -91,7 +91,7 @@ public enum Segmentation {
     /// VIP, regular or potential: decided by the customer's own spend, purchase days and
     /// categories against the rules' thresholds, not by ranks among the others.
     public static func kind(of s: CustomerSummary, rules: SegmentRules) -> SegmentAssignment.Kind {
-        kind(receipts: s.receipts, netSpend: s.netSpend, purchaseDays: s.purchaseDays.count, categories: s.categories.count, rules: rules)
+        kind(Figures(s), rules: rules)
     }
 
     /// What ranking reads of a customer's summary.
@@ -106,9 +106,9 @@ public enum Segmentation {
     }
 
     /// The kind from the figures it depends on.
-    static func kind(receipts: Int, netSpend: Int64, purchaseDays: Int, categories: Int, rules: SegmentRules) -> SegmentAssignment.Kind {
-        guard receipts > 0 else { return .potential }
-        let vip = netSpend >= rules.vipSpend || (purchaseDays >= rules.vipFrequency && categories >= rules.vipCategories)
+    static func kind(_ x: Figures, rules: SegmentRules) -> SegmentAssignment.Kind {
+        guard x.receipts > 0 else { return .potential }
+        let vip = x.netSpend >= rules.vipSpend || (x.purchaseDays >= rules.vipFrequency && x.categories >= rules.vipCategories)
         return vip ? .vip : .regular
     }
 
@@ -148,9 +148,7 @@ public enum Segmentation {
         out.reserveCapacity(ids.count)
         for (i, position) in buyers.enumerated() {
             let code = "\(r[i])\(f[i])\(m[i])"
-            let x = figures[position]
-            let k = kind(receipts: x.receipts, netSpend: x.netSpend, purchaseDays: x.purchaseDays, categories: x.categories, rules: rules)
-            out[ids[position]] = SegmentAssignment(kind: k, rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
+            out[ids[position]] = SegmentAssignment(kind: kind(figures[position], rules: rules), rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
         }
         for i in figures.indices where figures[i].receipts == 0 {
             out[ids[i]] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
