@@ -1,4 +1,5 @@
 import CustomerEvents
+import Ledger
 import POSImport
 
 /// Turns the customer an export names into the ledger's customer id (the stream their events go to).
@@ -34,9 +35,9 @@ public struct CustomerIdentity: Sendable {
         }
         if let contact {
             guard let pseudonymize else { throw .needsMasterKey }
-            return "contact:" + pseudonymize(contact)
+            return "contact:" + pseudonymize(CanonicalText.normalized(contact))
         }
-        let id = "\(system.name):\(key)"
+        let id = CanonicalText.normalized("\(system.name):\(key)")
         guard id.utf8.count <= 128 else {
             throw .unrecordable(field: "customer", reason: "the customer id '\(key.prefix(40))…' is \(key.utf8.count) bytes long; the ledger takes ids of up to 128 bytes with their prefix")
         }

@@ -54,7 +54,8 @@ public struct ReceiptMapper: Sendable {
     /// The store a receipt is recorded under: the export's, else the default.
     /// - Throws: `.needsStore` when there is neither; `.unrecordable` for a name over 64 bytes.
     public func store(of receipt: ImportedReceipt) throws(ReceiptMappingError) -> String {
-        guard let store = receipt.store ?? defaultStore else { throw .needsStore }
+        guard let named = receipt.store ?? defaultStore else { throw .needsStore }
+        let store = CanonicalText.normalized(named)
         guard store.utf8.count <= 64 else {
             throw .unrecordable(field: "store", reason: "the store name '\(store.prefix(30))…' is \(store.utf8.count) bytes long; at most 64 are allowed (give a shorter --store, or fix the export)")
         }

@@ -95,10 +95,16 @@ extension NewEvent {
             if n == 0 { return .invalid(field: name, reason: "must not be empty") }
             return .invalid(field: name, reason: "is \(n) bytes long; at most \(r.upperBound) are allowed")
         }
+        func canonical(_ s: String, _ name: String) -> AppendError? {
+            if CanonicalText.isNormalized(s) { return nil }
+            return .invalid(field: name, reason: "is not in Unicode normalization form C: the same text has another spelling "
+                            + "(such as é written as e and a combining accent), and the ledger keeps each id in one; normalize it to NFC")
+        }
         if let e = within(type, EventLimits.type, "type") { return e }
         if let e = within(customer, EventLimits.customer, "customer") { return e }
         if let e = within(store, EventLimits.store, "store") { return e }
         if let e = within(actor, EventLimits.actor, "actor") { return e }
+        if let e = canonical(customer, "customer") ?? canonical(store, "store") ?? canonical(actor, "actor") { return e }
         if let e = within(channel, EventLimits.channel, "channel") { return e }
         if let source {
             if let e = within(source.source, EventLimits.source, "source") { return e }

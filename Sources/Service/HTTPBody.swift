@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Ledger
 import LedgerJSON
 import NIOCore
 import Projections
@@ -26,9 +27,10 @@ extension Request {
         do { return try JSONParser.parse(bytes) } catch { throw Problem.malformed(error.description) }
     }
 
-    /// A query parameter, nil when absent.
+    /// A query parameter (percent-decoded, in NFC: ids such as `store` are compared with the
+    /// ledger's), nil when absent.
     func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+        uri.queryParameters.get(name).map(CanonicalText.normalized)
     }
 
     /// `asOf` as a point in the past: an RFC 3339 time or a sequence number (400 otherwise).
@@ -62,4 +64,23 @@ func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers
     var fields = headers
     fields[.contentType] = "application/json"
     return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: w.bytes)))
+}
+
+/// `id` as one segment of a URI path (a `Location` header): every byte but RFC 3986's unreserved
+/// characters percent-encoded, so that an id with a space, a slash or non-ASCII text still names
+/// the resource it was made for.
+func pathSegment(_ id: String) -> String {
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(id.utf8.count)
+    for b in id.utf8 {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.append(b)
+        default:
+            out.append(UInt8(ascii: "%")); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -96,13 +96,13 @@ struct WriteRoutes {
             guard let id = members[i].1.stringValue, !id.isEmpty, id.utf8.count <= 128 else {
                 throw Problem.validation(path: "$.customer", reason: "expected a customer id (1 to 128 bytes)")
             }
-            customer = id
+            customer = CanonicalText.normalized(id) // as a lookup reads it (`identifier`)
             members.remove(at: i)
         }
         let doc = try await taskDocument(type: "CustomerRegistered", customer: customer, body: members, principal: principal, defaultStore: nil,
                                    expected: try Self.ifMatch(request) ?? .number("0"))
         return try await append([doc], context: context, principal: principal, idempotencyKey: try Self.idempotencyKey(request),
-                                batch: false, pathPrefix: { _ in "$" }, flattenPayload: true, created: "/v1/customers/" + customer,
+                                batch: false, pathPrefix: { _ in "$" }, flattenPayload: true, created: "/v1/customers/" + pathSegment(customer),
                                 conflictDetail: "customer '\(customer)' already exists (or is not at the version in If-Match)")
     }
 
@@ -136,7 +136,7 @@ struct WriteRoutes {
                 throw p
             }
         }
-        let location: String? = type == "ComplaintFiled" ? doc["payload"]?["complaint"]?.stringValue.map { "/v1/complaints/" + $0 } : nil
+        let location: String? = type == "ComplaintFiled" ? doc["payload"]?["complaint"]?.stringValue.map { "/v1/complaints/" + pathSegment($0) } : nil
         return try await append([doc], context: context, principal: principal, idempotencyKey: try Self.idempotencyKey(request),
                                 batch: false, pathPrefix: { _ in "$" }, flattenPayload: true, created: location)
     }

@@ -66,6 +66,25 @@ struct CommandLineTests {
         #expect(!result.stderr.contains("Fatal error"))
     }
 
+    @Test("append refuses an id in another Unicode spelling by line and field; id arguments are read in NFC")
+    func canonicalIds() throws {
+        let dir = try TempFolder("nfc"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        _ = try ClienteleBinary.run(["init", "--db", db])
+        let input = [eventLine(1, customer: "Caf\u{E9}"), eventLine(2, customer: "Cafe\u{301}"), eventLine(3, customer: "Caf\u{E9}")]
+            .joined(separator: "\n") + "\n"
+        let result = try ClienteleBinary.run(["append", "--db", db], input: input)
+        #expect(result.status == 1)
+        #expect(result.stdout == "1\n2\n")
+        #expect(result.stderr.contains("stdin:2: $.customer: is not in Unicode normalization form C"), "\(result.stderr)")
+        // Either spelling on the command line names the one stream.
+        for spelling in ["Caf\u{E9}", "Cafe\u{301}"] {
+            let events = try ClienteleBinary.run(["events", "--db", db, "--customer", spelling])
+            #expect(events.status == 0, "\(events.stderr)")
+            #expect(events.stdout.split(separator: "\n").count == 2, "\(events.stdout)")
+        }
+    }
+
     @Test("every command's help reads as paragraphs at 80 columns, no ragged short lines")
     func helpParagraphs() throws {
         let commands = ["", "init", "append", "ingest", "events", "verify", "erase", "keygen", "customer", "segments", "churn",

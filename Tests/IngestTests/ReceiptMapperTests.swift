@@ -46,6 +46,25 @@ struct ReceiptMapperTests {
         for e in m.events { _ = try ledger.check(e.event, payload: e.payload) }
     }
 
+    @Test("customer numbers, contact details and stores are read in NFC: one person, one stream, whatever the spelling")
+    func canonicalSpelling() throws {
+        let composed = receipt(lines: [line(2)], total: 450, customer: ImportedCustomer(externalId: "Jos\u{E9}-7"))
+        let decomposed = receipt(lines: [line(2)], total: 450, customer: ImportedCustomer(externalId: "Jose\u{301}-7"))
+        let a = try #require(try mapper.customer(of: composed)), b = try #require(try mapper.customer(of: decomposed))
+        #expect(Array(a.utf8) == Array(b.utf8))
+        #expect(CanonicalText.isNormalized(b))
+        // Known only by name: the pseudonym is of the composed name.
+        let byName = { (name: String) in ImportedCustomer(externalId: name, name: name) }
+        let c = try mapper.customer(of: receipt(lines: [line(2)], total: 450, customer: byName("Zo\u{EB}"), profile: "shopify"))
+        let d = try mapper.customer(of: receipt(lines: [line(2)], total: 450, customer: byName("Zoe\u{308}"), profile: "shopify"))
+        #expect(c != nil && c.map { Array($0.utf8) } == d.map { Array($0.utf8) })
+        var r = receipt(lines: [line(2)], total: 450)
+        r.store = "Caf\u{E9}-east"
+        let s1 = try mapper.store(of: r)
+        r.store = "Cafe\u{301}-east"
+        #expect(Array(try mapper.store(of: r).utf8) == Array(s1.utf8))
+    }
+
     @Test("a sale: one PurchaseRecorded v2 with its lines, exact money, payment; source and external id")
     func sale() throws {
         let r = receipt(lines: [line(2, sku: "A1", qty: Qty(value: 2), unit: 450, discount: 100, amount: 800, category: "drinks"),

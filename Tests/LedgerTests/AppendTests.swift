@@ -187,6 +187,45 @@ struct AppendTests {
         #expect(try ledger.head().sequence == 0)
     }
 
+    @Test("ids in another Unicode spelling than NFC are refused by name, so one text is one stream")
+    func canonicalIds() async throws {
+        let dir = Scratch("nfc"); defer { dir.remove() }
+        let ledger = try dir.ledger(); defer { ledger.close() }
+        let composed = "Caf\u{E9}-1", decomposed = "Cafe\u{301}-1"
+        #expect(composed == decomposed, "Swift calls the two spellings equal; the ledger's indexes would not")
+        let results = await ledger.append([
+            Controls.visit(composed),
+            Controls.visit(decomposed),
+            Controls.visit("C2", store: "\u{F900}-store"),         // a CJK compatibility ideograph (NFC: U+8C48)
+            Controls.visit("C3", actor: "staff-\u{1100}\u{1161}"),  // Hangul jamo (NFC: the syllable U+AC00)
+            Controls.visit("C4", store: "\u{8C48}-store", actor: "staff-\u{AC00}"),
+        ])
+        #expect(try results[0].get().sequence == 1)
+        for (i, field) in [(1, "customer"), (2, "store"), (3, "actor")] {
+            #expect(throws: AppendError.self) { try results[i].get() }
+            if case .failure(.invalid(let f, let reason)) = results[i] {
+                #expect(f == field)
+                #expect(reason.contains("normalization form C"))
+            } else {
+                Issue.record("event \(i) was not refused as invalid")
+            }
+        }
+        #expect(try results[4].get().sequence == 2)
+        #expect(try ledger.head().sequence == 2)
+        #expect(try ledger.streamVersion(of: composed) == 1)
+    }
+
+    @Test("NFC: ASCII and composed text pass as they are; other spellings are composed")
+    func canonicalText() {
+        #expect(CanonicalText.isNormalized("C0001"))
+        #expect(CanonicalText.isNormalized("王芳 Café"))
+        #expect(!CanonicalText.isNormalized("Cafe\u{301}"))
+        #expect(CanonicalText.normalized("Cafe\u{301}").unicodeScalars.map(\.value) == [0x43, 0x61, 0x66, 0xE9])
+        #expect(CanonicalText.normalized("\u{F900}").unicodeScalars.map(\.value) == [0x8C48])
+        #expect(CanonicalText.normalized("\u{1100}\u{1161}").unicodeScalars.map(\.value) == [0xAC00])
+        #expect(CanonicalText.normalized("C0001") == "C0001")
+    }
+
     @Test("appends survive closing and reopening, and the chain goes on from the stored head")
     func reopen() async throws {
         let dir = Scratch("reopen"); defer { dir.remove() }

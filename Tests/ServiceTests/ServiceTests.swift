@@ -84,6 +84,36 @@ struct ServiceTests {
         }
     }
 
+    @Test("a customer id is one text in whatever Unicode spelling a client sends; a raw event must be in NFC")
+    func canonicalIds() async throws {
+        try await ServerFixture.withServer { c in
+            // A clerk types the id with a combining accent: it is registered composed, and its
+            // Location names it percent-encoded.
+            let body = #"{"customer":"Jose\#u{301}-7","store":"S1","name":"José"}"#
+            let created = try await c.post("/v1/customers", as: "clerk", body)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.headers[.location] == "/v1/customers/Jos%C3%A9-7")
+            for spelling in ["Jos%C3%A9-7", "Jose%CC%81-7"] {
+                let view = try await c.get("/v1/customers/\(spelling)", as: "clerk")
+                #expect(view.status == .ok, "\(spelling): \(view.text)")
+                #expect(view.json["customer"] == .string("Jos\u{E9}-7"))
+            }
+            let visit = try await c.post("/v1/customers/Jose%CC%81-7/visits", as: "clerk", #"{"kind":"walk-in","store":"S1"}"#)
+            #expect(visit.status == .created, "\(visit.text)")
+            #expect(visit.json["streamVersion"] == .number("2"), "the visit went to the registered stream")
+            // A raw event says exactly what it appends: another spelling is refused, by field.
+            let before = try c.head()
+            let raw = try await c.post("/v1/events", as: "manager", eventJSON(type: "VisitRecorded", customer: "Jose\u{301}-7", payload: #"{"kind":"walk-in"}"#))
+            #expect(raw.status == .unprocessableContent && raw.isProblem, "\(raw.text)")
+            #expect(raw.json["path"] == .string("$.customer"), "\(raw.text)")
+            #expect(try c.head() == before)
+            for broken in ["%zz", "%E7%8E", "C%4"] {
+                let r = try await c.get("/v1/customers/\(broken)", as: "clerk")
+                #expect(r.status == .badRequest && r.isProblem, "\(broken): \(r.status)")
+            }
+        }
+    }
+
     @Test("a purchase posted after the models were built shows in the 360 view's loyalty points at once")
     func loyaltyFollowsWrites() async throws {
         try await ServerFixture.withServer { c in

@@ -103,7 +103,7 @@ extension Clientele.Audit {
         @OptionGroup var keys: KeyOptions
         @OptionGroup var audit: AuditOptions
 
-        @Argument(help: "The customer id.")
+        @Argument(help: "The customer id.", transform: CanonicalText.normalized)
         var id: String
 
         @Option(help: "Why the personal data is being read (recorded with the access).")
@@ -137,7 +137,7 @@ extension Clientele.Audit {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var audit: AuditOptions
 
-        @Argument(help: "The actor.")
+        @Argument(help: "The actor.", transform: CanonicalText.normalized)
         var actor: String
 
         func run() async throws {
@@ -212,7 +212,7 @@ extension Clientele.Audit {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions
 
-        @Option(help: "The customer id.")
+        @Option(help: "The customer id.", transform: CanonicalText.normalized)
         var customer: String
 
         @Option(help: ArgumentHelp("The folder to write (new, or empty).", valueName: "dir"))

@@ -13,7 +13,7 @@ extension Clientele {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Option(help: "The customer.")
+        @Option(help: "The customer.", transform: CanonicalText.normalized)
         var customer: String
 
         @Option(help: "membership, marketing or profiling.")

@@ -19,7 +19,7 @@ extension Clientele {
         @OptionGroup var keys: KeyOptions
         @OptionGroup var settings: ConfigOptions
 
-        @Argument(help: "The customer id.")
+        @Argument(help: "The customer id.", transform: CanonicalText.normalized)
         var id: String
 
         @OptionGroup var asOf: AsOfOptions

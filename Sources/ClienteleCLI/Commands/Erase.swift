@@ -19,7 +19,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions
 
-        @Option(help: "The customer to erase.")
+        @Option(help: "The customer to erase.", transform: CanonicalText.normalized)
         var customer: String
 
         @Option(help: "Why (the erasure request's reference).")

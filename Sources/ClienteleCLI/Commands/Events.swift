@@ -18,7 +18,7 @@ extension Clientele {
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var keys: KeyOptions
 
-        @Option(help: "Only this customer's events.")
+        @Option(help: "Only this customer's events.", transform: CanonicalText.normalized)
         var customer: String?
 
         @Option(help: "Only events of this type.")

@@ -37,7 +37,7 @@ extension Clientele {
         @Option(help: ArgumentHelp("A mapping file (TOML or JSON, schemas/pos-mapping.schema.json) for any other POS.", valueName: "file"))
         var mapping: String?
 
-        @Option(help: ArgumentHelp("The store of receipts whose export does not name one.", valueName: "id"))
+        @Option(help: ArgumentHelp("The store of receipts whose export does not name one.", valueName: "id"), transform: CanonicalText.normalized)
         var store: String?
 
         @Option(help: ArgumentHelp("The store's IANA time zone, for times written without one (e.g. Europe/London).", valueName: "zone"))

@@ -46,13 +46,13 @@ extension Clientele {
         @Option(help: ArgumentHelp("Up to this time or sequence number, included (default: the whole log).", valueName: "time|seq"))
         var until: String?
 
-        @Option(help: "Only this store's events (with --model: customers whose home store it is).")
+        @Option(help: "Only this store's events (with --model: customers whose home store it is).", transform: CanonicalText.normalized)
         var store: String?
 
         @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable; --events only).", valueName: "type"))
         var types: [String] = []
 
-        @Option(help: "Only this customer's events (with --model: only their row).")
+        @Option(help: "Only this customer's events (with --model: only their row).", transform: CanonicalText.normalized)
         var customer: String?
 
         @Flag(help: "Stream the events.")

@@ -20,7 +20,7 @@ extension Clientele {
             @OptionGroup var options: DatabaseOptions
             @OptionGroup var settings: ConfigOptions
 
-            @Option(help: "The store.")
+            @Option(help: "The store.", transform: CanonicalText.normalized)
             var store: String
 
             @Option(help: "The day, YYYY-MM-DD (the store's local date).")

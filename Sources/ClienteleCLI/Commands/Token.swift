@@ -24,9 +24,9 @@ extension Clientele {
             @OptionGroup var options: DatabaseOptions
             @Option(help: "The role: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
             var role: String
-            @Option(name: .customLong("store"), help: ArgumentHelp("A store a clerk's token may act in (repeat for more; none: every store).", valueName: "id"))
+            @Option(name: .customLong("store"), help: ArgumentHelp("A store a clerk's token may act in (repeat for more; none: every store).", valueName: "id"), transform: CanonicalText.normalized)
             var stores: [String] = []
-            @Option(help: "Whose token it is (a person, a till, a POS connector): recorded as the actor token:NAME.")
+            @Option(help: "Whose token it is (a person, a till, a POS connector): recorded as the actor token:NAME.", transform: CanonicalText.normalized)
             var name: String
             @Option(help: ArgumentHelp("Also write the token to this file (mode 0600), for CLIENTELE_TOKEN_FILE.", valueName: "path"))
             var out: String?
