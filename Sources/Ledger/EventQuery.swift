@@ -26,6 +26,11 @@ public struct EventQuery: Sendable, Hashable {
     /// merged in sequence order, as well as their stream; folds that skip them say false, and the
     /// scan does not look for them.
     public var includesObservations = true
+    /// Whether the scan lets go of the ledger's mapped pages as it passes (`MappedFileBudget`),
+    /// so that its resident size stays near what the reader holds itself. For folds over much of
+    /// the log (a rebuild, a view as of a past point); off by default, since re-mapping pages
+    /// costs time (`MappedFileBudget`).
+    public var releasesMappedPages = false
 
     /// A query over `index`, limited to `sequences`.
     public init(_ index: Index, sequences: ClosedRange<UInt64> = 1...UInt64.max) {

@@ -59,9 +59,9 @@ extension Ledger {
     /// `scanRecords` for a reader that hands the events' views to other threads: `finishing` runs
     /// after the last event, with the read transaction still open, so that whatever still holds
     /// views of the scanned events (another thread folding them) may finish with them. It is told
-    /// whether the scan ended without an error (false: the error follows). A scan of much of the
-    /// log lets go of the map's pages as it moves on (`releaseMappedPages`; the rebuild's scan
-    /// does, by `MappedFileBudget`), so that the whole file does not count in its resident size.
+    /// whether the scan ended without an error (false: the error follows). A query that
+    /// `releasesMappedPages` lets go of the map's pages as it moves on (`MappedFileBudget`), so
+    /// that the whole file does not count in its resident size.
     public func scanRecords(_ query: EventQuery, _ body: (EventRecord) throws -> Bool,
                             finishing: (_ completed: Bool) -> Void) throws(LedgerError) {
         try fileObservationsBeforeScanning(query)
@@ -109,6 +109,8 @@ extension Ledger {
                 // One entry ahead: while the body reads this event, the next one's bytes are loading.
                 var entry = try cursor.seek(atOrAfter: keys.sequenceKey(range.lowerBound))
                 entry?.prefetchValue()
+                var budget = MappedFileBudget()
+                let bounded = query.releasesMappedPages
                 while let e = entry {
                     let sequence = readBE64(e.key)
                     if sequence > range.upperBound { break }
@@ -116,6 +118,7 @@ extension Ledger {
                     entry?.prefetchValue()
                     guard let record = EventRecord(e.value) else { throw damaged(sequence) }
                     if try !body(record) { break }
+                    if bounded && budget.exceeded() { txn.releaseMappedPages(); budget.released() }
                 }
             }
         case .customer(let id):
@@ -179,13 +182,13 @@ extension Ledger {
             let probe = keys.nameKey(name, sequence: range.lowerBound)
             let prefixLength = probe.count - 8
             let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
-            try visitIndex(db, in: txn, from: probe, prefix: prefix, range: range, keys: keys,
+            try visitIndex(db, in: txn, from: probe, prefix: prefix, range: range, keys: keys, bounded: query.releasesMappedPages,
                            sequenceOf: { e in e.key.count == prefixLength + 8 ? readBE64(e.key, at: prefixLength) : nil }, body)
         case .occurred(let from, let until):
             guard from < until else { return }
             let upper = KeyBuffer.biased(until)
             try visitIndex(byTime, in: txn, from: keys.timeKey(from, sequence: 0), prefix: [], range: range, keys: keys,
-                           sequenceOf: { e in
+                           bounded: query.releasesMappedPages, sequenceOf: { e in
                                guard e.key.count == 16, readBE64(e.key) < upper else { return nil }
                                return readBE64(e.key, at: 8)
                            }, body)
@@ -195,11 +198,13 @@ extension Ledger {
     /// Walks index entries starting at `from` while they share `prefix`; `sequenceOf` reads the
     /// event an entry points to (nil ends the walk), and the event is fetched from the log.
     private func visitIndex(_ db: Database, in txn: borrowing Transaction, from: UnsafeRawBufferPointer, prefix: [UInt8],
-                            range: ClosedRange<UInt64>, keys: borrowing KeyBuffer,
+                            range: ClosedRange<UInt64>, keys: borrowing KeyBuffer, bounded: Bool = false,
                             sequenceOf: (Entry) -> UInt64?, _ body: (EventRecord) throws -> Bool) throws {
         try txn.withCursor(db) { (cursor: inout Cursor) throws in
             var entry = try cursor.seek(atOrAfter: from)
+            var budget = MappedFileBudget()
             while let e = entry {
+                if bounded && budget.exceeded() { txn.releaseMappedPages(); budget.released() }
                 if !prefix.isEmpty {
                     guard e.key.count >= prefix.count,
                           prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefix.count) == 0 }) else { break }

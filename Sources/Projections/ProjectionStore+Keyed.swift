@@ -640,39 +640,34 @@ extension ProjectionStore {
         defer { if !finished { feed.finish(complete: false) } }
         // With another thread, that thread lets go of the ledger's mapped pages (the kernel's
         // work of unmapping them is a tenth of the scanning thread's time, the busier one).
-        // Pages are let go every `releaseEvery` events, or sooner when more of the file is
-        // mapped than `MappedFileBudget` allows.
+        // Pages are let go every `releaseEvery` events; the ledger's scan lets go sooner, from
+        // here, when more of the file is mapped than `MappedFileBudget` allows (the other thread
+        // would do it up to the feed's depth of batches later, mapping more meanwhile).
         let releaseEvery = releaseMappedPagesEvery
         var sinceRelease = 0
-        var budget = MappedFileBudget()
         func complete(_ batch: FoldFeed.Batch, ending: Bool) {
             let items = batch.items
             for i in 0..<batch.count where items[i].slot == -2 {
                 items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
             }
-            if feed.consumerCount > 0 && releaseEvery != .max {
-                if budget.exceeded(after: batch.count) {
-                    // Over the budget: now, from here (the other thread would do it up to the
-                    // feed's depth of batches later, mapping more meanwhile).
-                    ledger.ledger.releaseMappedPages()
-                    sinceRelease = 0
-                } else if sinceRelease >= releaseEvery {
-                    batch.releaseAfter = true
-                    sinceRelease = 0
-                }
+            if feed.consumerCount > 0 && releaseEvery != .max && sinceRelease >= releaseEvery {
+                batch.releaseAfter = true
+                sinceRelease = 0
             }
             feed.publish(last: ending)
             group.fold(batch)
         }
         // The whole scan passes through the map: its pages are let go as the scan moves on,
         // so the fold's resident size is its records, not the ledger's file.
-        try ledger.ledger.scanRecords(query) { record in
+        var scan = query
+        scan.releasesMappedPages = releaseEvery != .max
+        try ledger.ledger.scanRecords(scan) { record in
             sinceRelease += 1
             // Alone, this thread lets go of the pages itself. With another thread, that thread
             // does, after the batch marked for it; but a stretch of events no model folds (access
             // records, mostly) fills no batch to carry the release: this thread does it then.
             if releaseEvery != .max {
-                if feed.consumerCount == 0 ? (sinceRelease >= releaseEvery || budget.exceeded()) : sinceRelease >= 2 * releaseEvery {
+                if sinceRelease >= (feed.consumerCount == 0 ? releaseEvery : 2 * releaseEvery) {
                     ledger.ledger.releaseMappedPages()
                     sinceRelease = 0
                 }

@@ -83,3 +83,31 @@ func eventLine(_ n: Int, customer: String? = nil, extra: String = "") -> String 
     {"type":"VisitRecorded","customer":"\(customer ?? "C\(n % 97)")","store":"S\(n % 5)","actor":"staff-\(n % 11)","channel":"counter","occurredAt":"2026-11-23T10:15:00+08:00","source":"test","externalId":"line-\(n)","payload":{"kind":"walk-in","event":"visit \(n)"}\(extra)}
     """
 }
+
+extension ClienteleBinary {
+    /// Runs `clientele args…` (output discarded) and gives its exit status and its peak resident
+    /// size in KB. The child is started by a small python3 (which tools/test installs), whose
+    /// `RUSAGE_CHILDREN` then holds that child's peak alone: a child spawned straight from this
+    /// test process would count the test process's own resident size in its peak (the kernel
+    /// carries the spawning memory's high-water mark across the exec).
+    static func peakResident(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, kilobytes: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+            + "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        process.arguments = ["python3", "-c", script, path] + args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let fields = text.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard process.terminationStatus == 0, fields.count == 2, let code = fields[0], let kb = fields[1] else {
+            throw POSIXError(.ECHILD, userInfo: [NSLocalizedDescriptionKey: "measuring a child's peak needs python3 (tools/test installs it); got '\(text)'"])
+        }
+        return (Int32(code), kb)
+    }
+}
