@@ -20,7 +20,7 @@ import Glibc
 /// (`/proc/self/statm`: resident shared pages, the ledger's and the program's own), and lets go
 /// once that has grown past the budget since its first look or its last letting go. Relative, so
 /// that a process already holding much of the file (a service after a while of 360 reads) does
-/// not let go at every look: an as-of report in such a service took 13.7 s with an absolute
+/// not let go at every look: an as-of report in such a service took 13.4 s with an absolute
 /// budget, 12.2 s with this one.
 public struct MappedFileBudget {
     /// Bytes of mapped file a scan may add: 256 MB. `CLIENTELE_MAPPED_BUDGET_MB` overrides it.
