@@ -758,27 +758,20 @@ extension ProjectionStore {
 
     /// One record of the model as stored, without catching up first (see `checkpointSequence`).
     public func storedRecord<P: KeyedProjector>(_ projector: P, key: String) throws -> P.Record? {
-        guard let c = try checkpoint(P.name) else { return nil }
-        let db = try database(P.name, slot: c.slot)
+        let slots = try slotDatabases(P.name)
         return try environment.read { (txn: borrowing Transaction) throws -> P.Record? in
-            try Self.load(P.self, key: key, db: db, txn: txn)
+            guard let db = try liveDatabase(P.name, slots, in: txn) else { return nil }
+            return try Self.load(P.self, key: key, db: db, txn: txn)
         }
     }
 
     /// One key's records of two models as stored (without catching up first), from one snapshot:
     /// a catch-up writes the models together, so the two always describe the same point of the log.
     public func storedRecords<P: KeyedProjector, Q: KeyedProjector>(_ p: P, _ q: Q, key: String) throws -> (P.Record?, Q.Record?) {
-        while true {
-            // The databases of the models' current slots, opened (once) outside the snapshot.
-            let cp = try checkpoint(P.name), cq = try checkpoint(Q.name)
-            let dp = try cp.map { try database(P.name, slot: $0.slot) }, dq = try cq.map { try database(Q.name, slot: $0.slot) }
-            let records = try environment.read { (txn: borrowing Transaction) throws -> (P.Record?, Q.Record?)? in
-                // A rebuild that swapped a slot in between: look again.
-                guard try checkpoint(P.name, in: txn)?.slot == cp?.slot, try checkpoint(Q.name, in: txn)?.slot == cq?.slot else { return nil }
-                return (try dp.flatMap { try Self.load(P.self, key: key, db: $0, txn: txn) },
-                        try dq.flatMap { try Self.load(Q.self, key: key, db: $0, txn: txn) })
-            }
-            if let records { return records }
+        let sp = try slotDatabases(P.name), sq = try slotDatabases(Q.name)
+        return try environment.read { (txn: borrowing Transaction) throws -> (P.Record?, Q.Record?) in
+            (try liveDatabase(P.name, sp, in: txn).flatMap { try Self.load(P.self, key: key, db: $0, txn: txn) },
+             try liveDatabase(Q.name, sq, in: txn).flatMap { try Self.load(Q.self, key: key, db: $0, txn: txn) })
         }
     }
 
@@ -797,9 +790,9 @@ extension ProjectionStore {
 
     /// Every record of the model as stored, without catching up first; `body` returns false to stop.
     public func storedRecords<P: KeyedProjector>(_ projector: P, _ body: (String, P.Record) throws -> Bool) throws {
-        guard let c = try checkpoint(P.name) else { return }
-        let db = try database(P.name, slot: c.slot)
+        let slots = try slotDatabases(P.name)
         try environment.read { (txn: borrowing Transaction) throws in
+            guard let db = try liveDatabase(P.name, slots, in: txn) else { return }
             try txn.withCursor(db) { (cursor: inout Cursor) throws in
                 var entry = try cursor.first()
                 while let e = entry {

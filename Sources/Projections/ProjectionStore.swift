@@ -98,6 +98,21 @@ public final class ProjectionStore: Sendable {
     func database(_ name: String, slot: String) throws -> Database {
         try environment.database("rm:\(name):\(slot)")
     }
+
+    /// Both slots' databases of model `name`. Opened before a read's snapshot begins (the stored
+    /// models' at init: opening one may take the write lock), so that the read can choose the
+    /// live one inside its snapshot (`liveDatabase`).
+    func slotDatabases(_ name: String) throws -> (a: Database, b: Database) {
+        (try database(name, slot: "a"), try database(name, slot: "b"))
+    }
+
+    /// The database of `name`'s live slot in `txn`'s snapshot; nil when the model was never built.
+    /// The checkpoint and the records are read in the same snapshot, so a rebuild that moves the
+    /// model to its other slot (and later clears this one) meanwhile is never seen half-way.
+    func liveDatabase(_ name: String, _ slots: (a: Database, b: Database), in txn: borrowing Transaction) throws -> Database? {
+        guard let c = try checkpoint(name, in: txn) else { return nil }
+        return c.slot == "a" ? slots.a : slots.b
+    }
 }
 
 extension ProjectionStore {

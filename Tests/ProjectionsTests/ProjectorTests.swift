@@ -132,6 +132,40 @@ struct ProjectorTests {
         #expect(a.receipts["R1"]?.reversed == 100 && a.reversed == 100, "reversed once")
     }
 
+    @Test("reads of the stored models follow the live slot as rebuilds move them between slots")
+    func readsFollowTheLiveSlot() throws {
+        let f = try Fixture("slots"); defer { f.remove() }
+        let docs = f.chain(customers: 60, days: 150, seed: 4)
+        let summary = CustomerSummaryProjector(), loyalty = LoyaltyProjector()
+        let third = docs.count / 3
+        // Each rebuild moves the models to their other slot; the catch-up after it writes there,
+        // so the slot left behind holds an older state than the live one.
+        func appendAndCatchUp(_ part: ArraySlice<JSONValue>) throws {
+            try f.append(Array(part))
+            try f.models.catchUp([summary, loyalty])
+        }
+        func expectLiveReads() throws {
+            let head = try f.ledger.ledger.head().sequence
+            let wantSummaries = try f.models.fold(summary, asOf: .sequence(head))
+            let wantAccounts = try f.models.fold(loyalty, asOf: .sequence(head))
+            var iterated: [String: CustomerSummary] = [:]
+            try f.models.storedRecords(summary) { k, r in iterated[k] = r; return true }
+            #expect(iterated == wantSummaries)
+            for key in wantSummaries.keys.sorted().prefix(20) {
+                #expect(try f.models.storedRecord(summary, key: key) == wantSummaries[key])
+                let (s, a) = try f.models.storedRecords(summary, loyalty, key: key)
+                #expect(s == wantSummaries[key] && a == wantAccounts[key])
+            }
+        }
+        try appendAndCatchUp(docs[..<third])
+        try f.models.rebuild([summary, loyalty])
+        try appendAndCatchUp(docs[third..<(2 * third)])
+        try expectLiveReads()
+        try f.models.rebuild([summary, loyalty])
+        try appendAndCatchUp(docs[(2 * third)...])
+        try expectLiveReads()
+    }
+
     @Test("a new projector version rebuilds by itself")
     func versionRebuild() throws {
         let f = try Fixture("version"); defer { f.remove() }
