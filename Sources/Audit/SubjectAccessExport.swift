@@ -110,7 +110,7 @@ public struct SubjectAccessExport: Sendable {
             }
         }
         var profileJSON = JSONWriter()
-        profileJSON.write(.object([("customer", .string(customer)), ("personalData", .string(String(describing: personal))),
+        profileJSON.write(.object([("customer", .string(customer)), ("personalData", .string(personal.rawValue)),
                                    ("profile", .object(profile))]))
         profileJSON.bytes.append(0x0A)
         var profileCSV = CSV.line(["field", "value"])

@@ -27,7 +27,7 @@ public struct CustomerView: Sendable {
         var m: [(String, JSONValue)] = [("customer", .string(customer))]
         if includeProfile {
             m.append(("profile", .object(profile)))
-            m.append(("personalData", .string(String(describing: personalData))))
+            m.append(("personalData", .string(personalData.rawValue)))
         }
         m.append(("summary", summary.json))
         if let segment {

@@ -2,6 +2,7 @@ import Access
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// The outermost middleware: gives each request an id (the client's `X-Request-Id` when it is
 /// sane), turns every error into a problem document (a generic 500 for anything unexpected,
@@ -60,12 +61,39 @@ struct RequestMiddleware: RouterMiddleware {
         return s
     }
 
+    /// Where this process's request ids start (the only random draw: a system call per request
+    /// cost as much as the rest of the id).
+    private static let idSeed = UInt64.random(in: .min ... .max)
+    private static let idCount = Atomic<UInt64>(0)
+
+    /// Sixteen hex digits, never the same twice in a run: the request's number, scrambled by
+    /// SplitMix64's steps (each one-to-one), so ids do not tell how many requests came before.
     static func newId() -> String {
-        var v = UInt64.random(in: .min ... .max)
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
-        for i in (0..<16).reversed() { out[i] = digits[Int(v & 0xF)]; v >>= 4 }
-        return String(decoding: out, as: UTF8.self)
+        var z = idSeed &+ idCount.wrappingAdd(1, ordering: .relaxed).oldValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        var v = z ^ (z >> 31)
+        return String(unsafeUninitializedCapacity: 16) { out in
+            let digits: StaticString = "0123456789abcdef"
+            for i in (0..<16).reversed() { out[i] = digits.utf8Start[Int(v & 0xF)]; v >>= 4 }
+            return 16
+        }
+    }
+
+    /// `count` hex digits drawn from the system's random source: for ids the service mints for
+    /// records (customers, complaints), which must not be guessable from others.
+    static func randomHex(_ count: Int) -> String {
+        var g = SystemRandomNumberGenerator()
+        return String(unsafeUninitializedCapacity: count) { out in
+            let digits: StaticString = "0123456789ABCDEF"
+            var v: UInt64 = 0
+            for i in 0..<count {
+                if i % 16 == 0 { v = g.next() }
+                out[i] = digits.utf8Start[Int(v & 0xF)]
+                v >>= 4
+            }
+            return count
+        }
     }
 }
 

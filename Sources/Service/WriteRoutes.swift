@@ -91,7 +91,7 @@ struct WriteRoutes {
         guard case .object(var members) = try await request.jsonBody(limit: backend.settings.maxBodyBytes) else {
             throw Problem.validation(path: "$", reason: "expected an object")
         }
-        var customer = "C-" + RequestMiddleware.newId().prefix(12).uppercased()
+        var customer = "C-" + RequestMiddleware.randomHex(12)
         if let i = members.firstIndex(where: { $0.0 == "customer" }) {
             guard let id = members[i].1.stringValue, !id.isEmpty, id.utf8.count <= 128 else {
                 throw Problem.validation(path: "$.customer", reason: "expected a customer id (1 to 128 bytes)")
@@ -115,7 +115,7 @@ struct WriteRoutes {
             throw Problem.validation(path: "$", reason: "expected an object")
         }
         for (name, prefix) in generated where !members.contains(where: { $0.0 == name }) {
-            members.append((name, .string(prefix + RequestMiddleware.newId().prefix(10).uppercased())))
+            members.append((name, .string(prefix + RequestMiddleware.randomHex(10))))
         }
         for (name, value) in fixed {
             if let given = members.first(where: { $0.0 == name })?.1, given != value {

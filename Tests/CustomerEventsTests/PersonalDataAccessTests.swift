@@ -33,6 +33,10 @@ struct PersonalDataAccessTests {
         let clipped = try payload(cases[2].event(customer: "C-1", store: "S1"))
         #expect(clipped["purpose"]?.stringValue?.unicodeScalars.count == 200)
         #expect(clipped["fields"] == .array([.string(String(repeating: "f", count: 64)), .string("quote\"d\\")]))
+        // The limit counts scalars, not bytes: 150 three-byte characters are kept whole.
+        let wide = String(repeating: "为", count: 150)
+        let kept = try payload(PersonalDataAccess(actor: "os:alice", purpose: wide, endpoint: "e").event(customer: "C-1", store: "S1"))
+        #expect(kept["purpose"] == .string(wide))
     }
 
     @Test("the same event checked as a JSON document is the event made directly")

@@ -63,7 +63,7 @@ public enum PersonalDataSealer {
     }
 
     /// What a reader gets back.
-    public enum Outcome: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Equatable {
         /// The payload had no personal data.
         case none
         /// Personal fields restored.
