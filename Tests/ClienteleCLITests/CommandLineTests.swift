@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Ledger
 import LMDB
+@testable import ClienteleCLI
 
 @Suite("The clientele command", .serialized)
 struct CommandLineTests {
@@ -101,6 +102,37 @@ struct CommandLineTests {
                 for line in lines.dropLast() where !line.hasSuffix(":") { #expect(line.count >= 25 && line.count <= 80, "\(command) --help: '\(line)'") }
             }
         }
+    }
+
+    @Test("generate --until ends the history on that day; a bad date is refused by name")
+    func generateUntil() throws {
+        let result = try ClienteleBinary.run(["generate", "--jsonl", "-", "--customers", "30", "--days", "40", "--until", "2026-03-31"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let days = result.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let r = line.range(of: #""occurredAt":""#) else { return nil }
+            return String(line[r.upperBound...].prefix(10))
+        }
+        #expect(days.count > 30)
+        #expect(days.min()! >= "2026-02-20" && days.max()! <= "2026-03-31", "40 days ending on the 31st begin on February 20th")
+        // Without it the chain is the one a seed has always made.
+        let plain = try ClienteleBinary.run(["generate", "--jsonl", "-", "--customers", "30", "--days", "40"])
+        #expect(plain.stdout.contains(#""occurredAt":"2025-01-01"#))
+        for bad in ["2026-02-30", "yesterday", "2026-3-31"] {
+            let refused = try ClienteleBinary.run(["generate", "--jsonl", "-", "--until", bad])
+            #expect(refused.status != 0 && refused.stderr.contains("--until") && refused.stderr.contains(bad))
+        }
+    }
+
+    @Test("keygen tells the key's full path as one shell word, and never overwrites a key")
+    func keygenPath() throws {
+        let dir = try TempFolder("keygen"); defer { dir.remove() }
+        let made = try ClienteleBinary.run(["keygen", "--out", dir.path + "/./my key"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("export CLIENTELE_MASTER_KEY_FILE='\(dir.path)/my key'"), "\(made.stdout)")
+        let again = try ClienteleBinary.run(["keygen", "--out", dir.path + "/my key"])
+        #expect(again.status != 0)
+        #expect(Clientele.KeyGen.shellQuoted("/k/it's") == #"'/k/it'\''s'"#)
+        #expect(Clientele.KeyGen.shellQuoted("/srv/keys/master-1.key") == "/srv/keys/master-1.key")
     }
 
     @Test("a missing ledger is one readable error, not a crash")

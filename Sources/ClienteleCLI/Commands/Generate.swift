@@ -28,6 +28,8 @@ extension Clientele {
         @Option(help: "Customers.") var customers: Int = 1_000
         @Option(help: "Days of history.") var days: Int = 365
         @Option(help: "The seed: the same seed gives the same chain.") var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("The last day of history, YYYY-MM-DD in the chain's zone (+08:00); a demo gives yesterday so that its customers are current. Without it the chain starts on 2025-01-01.",
+                                   valueName: "date")) var until: String?
         @Option(help: ArgumentHelp("Append to the ledger at this path.", valueName: "path")) var db: String?
         @Option(help: ArgumentHelp("Write the events as JSON Lines to this file ('-' for standard output).", valueName: "file")) var jsonl: String?
         @Option(help: ArgumentHelp("Write the purchases as a POS export to this file.", valueName: "file")) var export: String?
@@ -39,6 +41,15 @@ extension Clientele {
             guard stores >= 1, customers >= 1, days >= 1 else { throw ValidationError("--stores, --customers and --days must be at least 1") }
             guard customers <= 50_000_000 else { throw ValidationError("--customers is limited to 50,000,000") }
             if export != nil, profile != "uci" { throw ValidationError("--profile must be uci (UCI Online Retail II)") }
+            if let until, Self.firstDay(until: until, days: days) == nil { throw ValidationError("--until must be a date such as 2026-03-31, not '\(until)'") }
+        }
+
+        /// Midnight of the chain's first day when its last is `until` (nil when `until` is not a date).
+        static func firstDay(until: String, days: Int) -> Timestamp? {
+            let u = Array(until.utf8)
+            guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D,
+                  let last = Timestamp(iso8601: until + "T00:00:00+08:00"), last.iso8601.hasPrefix(until) else { return nil }
+            return Timestamp(microseconds: last.microseconds - Int64(days - 1) * 86_400_000_000, offsetMinutes: last.offsetMinutes)
         }
 
         func run() async throws {
@@ -47,6 +58,7 @@ extension Clientele {
             parameters.customers = customers
             parameters.days = days
             parameters.seed = seed
+            if let until, let first = Self.firstDay(until: until, days: days) { parameters.start = first }
             let started = Clock.seconds()
             let generator = ChainGenerator(parameters)
             var events = 0

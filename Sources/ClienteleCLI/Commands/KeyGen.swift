@@ -1,5 +1,8 @@
 import ArgumentParser
 import CustomerEvents
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Clientele {
     /// `clientele keygen`: makes a master key file.
@@ -18,7 +21,17 @@ extension Clientele {
 
         func run() async throws {
             try MasterKey.generate().write(to: out)
-            Output.line("Wrote a new master key to \(out). Use it with: export CLIENTELE_MASTER_KEY_FILE=\(out)")
+            // The full path, so that the line still works from another folder.
+            let full = realpath(out, nil).map { p in defer { free(p) }; return String(cString: p) } ?? out
+            Output.line("Wrote a new master key to \(full). Use it with: export CLIENTELE_MASTER_KEY_FILE=\(Self.shellQuoted(full))")
+        }
+
+        /// `text` as one shell word: as it is when it has only safe characters, else in single quotes.
+        static func shellQuoted(_ text: String) -> String {
+            let safe = text.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2F || b == 0x2E || b == 0x5F || b == 0x2D
+            }
+            return safe ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: #"'\''"#) + "'"
         }
     }
 }
