@@ -1,3 +1,4 @@
+import Audit
 import Replay
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,13 @@ enum Output {
 
     /// Prints a line to standard output.
     static func line(_ text: String) { write(Array((text + "\n").utf8)) }
+
+    /// Prints one CSV record: each cell quoted when it holds a comma, a quote or a line break
+    /// (RFC 4180), so that ids and texts of any content stay in their column.
+    static func csv(_ cells: [String]) { line(csvText(cells)) }
+
+    /// One CSV record's text, without its line end (see `csv`).
+    static func csvText(_ cells: [String]) -> String { cells.map(CSV.cell).joined(separator: ",") }
 
     /// Prints a line to standard error.
     static func error(_ text: String) { write(Array((text + "\n").utf8), to: STDERR_FILENO) }

@@ -21,3 +21,26 @@ public enum BGNBDError: Error, Equatable, Sendable {
     /// The optimiser stopped without meeting its tolerance.
     case didNotConverge(iterations: Int, logLikelihood: Double, gradientNorm: Double)
 }
+
+extension BGNBDError: CustomStringConvertible {
+    /// What a store manager or analyst reads: what is missing from the data, or what was wrong with
+    /// what they gave.
+    public var description: String {
+        switch self {
+        case .invalidHistory(let f, let r, let t):
+            return "an impossible purchase history: \(f) repeat purchases, last at week \(r) of \(t) (needs 0 ≤ last ≤ age)"
+        case .invalidParameters(let r, let alpha, let a, let b):
+            return "BG/NBD parameters must be positive numbers (r \(r), α \(alpha), a \(a), b \(b))"
+        case .invalidBandThresholds(let low, let high):
+            return "churn bands need 0 ≤ low ≤ high ≤ 1 (low below \(low), high above \(high))"
+        case .noCustomers:
+            return "no customer has bought anything yet"
+        case .noRepeatPurchases(let n):
+            return "none of the \(n) customer\(n == 1 ? "" : "s") who bought has bought again on another day yet, so how customers drop away cannot be estimated"
+        case .notIdentifiable(let parameter, _):
+            return "the purchases so far cannot pin down the model's \(parameter) (for example nobody seems ever to stop buying); a longer history is needed"
+        case .didNotConverge(let iterations, _, _):
+            return "the fit did not settle after \(iterations) iterations"
+        }
+    }
+}

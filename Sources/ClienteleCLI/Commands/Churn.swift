@@ -78,7 +78,8 @@ extension Clientele {
             case .csv:
                 Output.line("customer,band,risk,p_alive,expected_purchases,action,reasons")
                 for a in shown {
-                    Output.line("\(a.customer),\(a.band.rawValue),\(Format.fixed(a.risk, 4)),\(Format.fixed(a.probabilityAlive, 4)),\(Format.fixed(a.expectedPurchases, 4)),\"\(a.action)\",\"\(a.reasons.joined(separator: "; "))\"")
+                    Output.csv([a.customer, a.band.rawValue, Format.fixed(a.risk, 4), Format.fixed(a.probabilityAlive, 4), Format.fixed(a.expectedPurchases, 4),
+                                a.action, a.reasons.joined(separator: "; ")])
                 }
             case .table:
                 if let fit = result.fit {

@@ -56,12 +56,13 @@ extension Clientele {
             case .csv:
                 Output.line("complaint,customer,store,category,severity,status,next_step,state,minutes_left")
                 for row in rows {
-                    Output.line("\(row.record.complaint),\(row.record.customer),\(row.record.store),\(row.record.category),\(row.record.severity),\(row.record.status),\(row.next?.step ?? ""),\(row.next?.state.rawValue ?? ""),\(row.next?.minutesLeft.map(String.init) ?? "")")
+                    Output.csv([row.record.complaint, row.record.customer, row.record.store, row.record.category, row.record.severity, row.record.status,
+                                row.next?.step ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])
                 }
             case .table:
-                var t = TextTable(header: ["complaint", "customer", "category", "sev", "status", "next", "clock", "left"], rightAligned: [7])
+                var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7])
                 for row in rows.prefix(200) {
-                    t.rows.append([row.record.complaint, row.record.customer, String(row.record.category.prefix(16)), String(row.record.severity.prefix(4)),
+                    t.rows.append([row.record.complaint, row.record.customer, String(row.record.category.prefix(16)), row.record.severity,
                                    row.record.status, row.next?.step ?? "—", row.next?.state.rawValue ?? "done", left(row.next)])
                 }
                 Output.line(t.render())

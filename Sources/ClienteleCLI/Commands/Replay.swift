@@ -1,4 +1,5 @@
 import Access
+import Audit
 import ArgumentParser
 import CustomerEvents
 import Ledger
@@ -212,9 +213,9 @@ extension Clientele {
                 return w.text
             case .csv:
                 guard let first = rows.first else { return name.rowSubject + "\r\n" }
-                var text = csvLine([name.rowSubject] + first.fields.map(\.0))
+                var text = CSV.line([name.rowSubject] + first.fields.map(\.0))
                 for r in rows {
-                    text += csvLine([r.customer] + first.fields.map { key in
+                    text += CSV.line([r.customer] + first.fields.map { key in
                         let v = r.fields.first { $0.0 == key.0 }?.1 ?? .null
                         switch v {
                         case .string(let s): return s
@@ -248,8 +249,8 @@ extension Clientele {
                 for mv in m.moves { w.write(.object([("customer", .string(mv.customer)), ("from", .string(mv.from)), ("to", .string(mv.to))])); w.bytes.append(0x0A) }
                 return w.text
             case .csv:
-                var text = csvLine(["from \\ to"] + used)
-                for o in rowsUsed { text += csvLine([o] + used.map { String(m.counts[o]?[$0] ?? 0) }) }
+                var text = CSV.line(["from \\ to"] + used)
+                for o in rowsUsed { text += CSV.line([o] + used.map { String(m.counts[o]?[$0] ?? 0) }) }
                 return text
             case .table:
                 var t = TextTable(header: ["from \\ to"] + used.indices.map { "\($0 + 1)" }, rightAligned: Set(1...max(1, used.count)))
@@ -260,12 +261,6 @@ extension Clientele {
             }
         }
 
-        private func csvLine(_ cells: [String]) -> String {
-            cells.map { c in
-                c.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                    ? "\"" + c.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : c
-            }.joined(separator: ",") + "\r\n"
-        }
 
         private func writePlot(_ replay: ModelReplay, to file: String, until: AsOf?, from: AsOf?, display: (String) -> String) throws {
             let end = try ReplayFold.moment(of: until, in: replay.ledger)

@@ -66,8 +66,8 @@ extension Clientele {
                 var w = JSONWriter(); w.write(doc); w.bytes.append(0x0A); Output.write(w.bytes)
             case .csv:
                 Output.line("scheme,segment,customers")
-                for (k, n) in kinds { Output.line("segment,\(k),\(n)") }
-                for (k, n) in rfm { Output.line("rfm,\(csv(k)),\(n)") }
+                for (k, n) in kinds { Output.csv(["segment", k, String(n)]) }
+                for (k, n) in rfm { Output.csv(["rfm", k, String(n)]) }
             case .table:
                 let total = max(1, assigned.count)
                 var t = TextTable(header: ["segment", "customers", "share"], rightAligned: [1, 2])
@@ -81,8 +81,6 @@ extension Clientele {
             }
         }
 
-        private func csv(_ s: String) -> String { s.contains(",") || s.contains("'") ? "\"" + s + "\"" : s }
-
         private func printCustomers(_ assigned: [String: SegmentAssignment]) {
             let rows = assigned.sorted { $0.key < $1.key }
             // Long lists go out as CSV even when a table was asked for: a table of thousands helps nobody.
@@ -92,7 +90,8 @@ extension Clientele {
                 Output.line("customer,segment,r,f,m,rfm_segment")
                 var out = ""
                 for (id, a) in rows {
-                    out += "\(id),\(a.kind.rawValue),\(a.rfm.map { "\($0.r),\($0.f),\($0.m)" } ?? ",,"),\(a.rfmSegment.map(csv) ?? "")\n"
+                    out += Output.csvText([id, a.kind.rawValue, a.rfm.map { String($0.r) } ?? "", a.rfm.map { String($0.f) } ?? "", a.rfm.map { String($0.m) } ?? "",
+                                           a.rfmSegment ?? ""]) + "\n"
                     if out.utf8.count > 1 << 16 { Output.write(Array(out.utf8)); out = "" }
                 }
                 Output.write(Array(out.utf8))
