@@ -105,7 +105,7 @@ enum DateTimeParser {
             (y, m, d, yearWidth) = (p1, p2, p3, 4)
         } else {
             guard let order else {
-                throw NumberError(reason: "can be read day-first or month-first; set the date-format option (dmy or mdy)")
+                throw NumberError(reason: "can be read day-first or month-first; give the order with --date-format dmy or mdy (date_format in a mapping file)")
             }
             switch order {
             case .mdy: (m, d, y, yearWidth) = (p1, p2, p3, w3)
@@ -115,7 +115,7 @@ enum DateTimeParser {
         }
         if yearWidth <= 2 { y += y < 70 ? 2000 : 1900 } else if yearWidth != 4 { throw NumberError(reason: "has a year that is not 2 or 4 digits") }
         guard (1...12).contains(m) else {
-            throw NumberError(reason: "has no month \(m)" + (order == nil ? "" : " (read as \(order!.rawValue); check the date-format option)"))
+            throw NumberError(reason: "has no month \(m)" + (order == nil ? "" : " (read as \(order!.rawValue); check --date-format)"))
         }
         guard d >= 1, d <= daysIn(month: m, year: y) else { throw NumberError(reason: "has no day \(d) in month \(m)") }
         return LocalDateTime(year: y, month: m, day: d)

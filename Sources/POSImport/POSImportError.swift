@@ -57,11 +57,11 @@ public enum POSImportError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingColumns(let path, let profile, let missing):
             return "\(path) looks like a \(profile) export but lacks the column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); export it again with all columns"
         case .ambiguousDateOrder(let path, let column, let example):
-            return "\(path): the dates in \(column) (e.g. '\(example)') can be read day-first or month-first; set the date-format option (dmy or mdy)"
+            return "\(path): the dates in \(column) (e.g. '\(example)') can be read day-first or month-first; give the order with --date-format dmy or mdy (date_format in a mapping file)"
         case .inconsistentDateOrder(let path, let column, let d, let m):
-            return "\(path): \(column) mixes day-first dates ('\(d)') with month-first ones ('\(m)'); fix the export or set the date-format option"
+            return "\(path): \(column) mixes day-first dates ('\(d)') with month-first ones ('\(m)'); fix the export or give the order with --date-format (date_format in a mapping file)"
         case .timeZoneRequired(let path, let profile):
-            return "\(path): the times in this \(profile) export carry no time zone; set the time-zone option to the store's IANA zone (e.g. Europe/London)"
+            return "\(path): the times in this \(profile) export carry no time zone; give the store's IANA zone with --timezone (time_zone in a mapping file), e.g. Europe/London"
         case .unknownTimeZone(let name):
             return "unknown time zone '\(name)': use an IANA name such as America/New_York or Asia/Shanghai"
         case .currencyRequired(let path, let profile):

@@ -159,7 +159,7 @@ extension RowContext {
             do throws(NumberError) {
                 let local = try DateTimeParser.parse(b, order: dateOrder)
                 guard let t = local.timestamp(in: zone) else {
-                    throw NumberError(reason: "has no time zone; set the time-zone option")
+                    throw NumberError(reason: "has no time zone; give the store's zone with --timezone (time_zone in a mapping file)")
                 }
                 return t
             } catch {

@@ -125,7 +125,7 @@ final class RowContext {
             }
             rowZone = named ?? zone
             if rowZone == nil {
-                throw RowError(column: name(dateField), reason: "\(name(dateField)) has no time zone and the file gives none; set the time-zone option to the store's zone")
+                throw RowError(column: name(dateField), reason: "\(name(dateField)) has no time zone and the file gives none; give the store's zone with --timezone (time_zone in a mapping file)")
             }
         }
         guard let t = local.timestamp(in: rowZone) else {

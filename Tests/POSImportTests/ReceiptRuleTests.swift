@@ -141,7 +141,7 @@ struct ReceiptRuleTests {
             2026-06-01,10:10:00,Central Time (US & Canada),$5.00,$0.00,$5.00,($5.00),T3,P3,Refund
             """)
         #expect(r.rejected.map(\.line) == [2, 3])
-        #expect(r.rejected[0].reason.contains("time-zone option"))
+        #expect(r.rejected[0].reason.contains("--timezone"))
         #expect(r.rejected[1].column == "Time Zone")
         #expect(r.receipts.first?.occurredAt == Timestamp(iso8601: "2026-06-01T10:10:00-05:00"))
         #expect(r.receipts.first?.kind == .refund && r.receipts.first?.total == -500)

@@ -129,7 +129,7 @@ struct SampleFileTests {
                     continue
                 }
                 #expect(column == "InvoiceDate")
-                #expect(error.description.contains("date-format option"))
+                #expect(error.description.contains("--date-format"))
             }
         }
     }

@@ -87,7 +87,7 @@ extension Clientele {
                 Output.write(w.bytes)
                 return
             }
-            if let star = staff.first { Output.line("Service star\(month.map { " of \($0)" } ?? ""): \(star.staff)\n") }
+            if let star = staff.first { Output.line("Service star\(month.map { " of \($0)" } ?? " of all months (--month YYYY-MM for one)"): \(star.staff)\n") }
             var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT"], rightAligned: [1, 2, 3, 4, 5])
             for p in staff {
                 t.rows.append([p.staff, Format.grouped(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 0) + " m" } ?? "—",
