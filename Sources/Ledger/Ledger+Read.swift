@@ -46,12 +46,16 @@ extension Ledger {
         guard !sequences.isEmpty else { return }
         let log = self.log
         try reading { txn, keys in
-            for sequence in sequences {
-                guard let bytes = try txn.get(log, key: keys.sequenceKey(sequence)) else { continue }
-                guard let record = EventRecord(bytes) else {
-                    throw LedgerError.notALedger(path: path, reason: "event \(sequence) is damaged; run `clientele verify`")
+            // One cursor for them all: LMDB looks for a key on the cursor's page first, so events
+            // close in the log (a registration and its consents) cost one descent of the tree.
+            try txn.withCursor(log) { (cursor: inout Cursor) throws in
+                for sequence in sequences {
+                    guard let found = try cursor.seek(exactly: keys.sequenceKey(sequence)) else { continue }
+                    guard let record = EventRecord(found.value) else {
+                        throw LedgerError.notALedger(path: path, reason: "event \(sequence) is damaged; run `clientele verify`")
+                    }
+                    if try !body(record) { break }
                 }
-                if try !body(record) { break }
             }
         }
     }
