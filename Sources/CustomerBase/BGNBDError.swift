@@ -28,7 +28,7 @@ extension BGNBDError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidHistory(let f, let r, let t):
-            return "an impossible purchase history: \(f) repeat purchases, last at week \(r) of \(t) (needs 0 ≤ last ≤ age)"
+            return "an impossible purchase history: \(f) repeat purchases, the last \(r) after the first, observed for \(t) (needs 0 ≤ last ≤ observed)"
         case .invalidParameters(let r, let alpha, let a, let b):
             return "BG/NBD parameters must be positive numbers (r \(r), α \(alpha), a \(a), b \(b))"
         case .invalidBandThresholds(let low, let high):

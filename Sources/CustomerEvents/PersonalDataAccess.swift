@@ -70,6 +70,7 @@ public struct PersonalDataAccess: Sendable {
     }
 
     /// At most `limit` Unicode scalars (what JSON Schema's maxLength counts).
+    ///
     /// A text no longer than `limit` bytes has no more than `limit` scalars, so it is kept as
     /// it is without being walked (each 360 read clips eight of them).
     static func clipped(_ s: String, to limit: Int, empty: String) -> String {

@@ -261,7 +261,6 @@ extension Clientele {
             }
         }
 
-
         private func writePlot(_ replay: ModelReplay, to file: String, until: AsOf?, from: AsOf?, display: (String) -> String) throws {
             let end = try ReplayFold.moment(of: until, in: replay.ledger)
             var start: Timestamp?
