@@ -5,11 +5,8 @@ import Testing
 struct AccessCommandTests {
     @Test("an admin makes tokens; each role is refused what it may not do, naming the role needed; revocation is immediate")
     func roles() throws {
-        let dir = try TempFolder("roles"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
-        let generated = try ClienteleBinary.run(["generate", "--customers", "40", "--days", "120", "--seed", "9", "--db", db, "--master-key-file", key])
-        #expect(generated.status == 0, "\(generated.stderr)")
+        let ledger = try GeneratedLedger("roles", generate: ["--customers", "40", "--days", "120", "--seed", "9"]); defer { ledger.remove() }
+        let (dir, db, key) = (ledger.dir, ledger.db, ledger.key)
 
         func token(_ role: String, _ name: String, stores: [String] = []) throws -> String {
             let made = try ClienteleBinary.run(["token", "create", "--db", db, "--role", role, "--name", name] + stores.flatMap { ["--store", $0] })

@@ -9,11 +9,8 @@ struct AuditCommandTests {
 
     @Test("audit finds every access made in the test; the export round-trips every event; a contact after withdrawal is flagged")
     func auditTrail() throws {
-        let dir = try TempFolder("audit"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
-        let generated = try ClienteleBinary.run(["generate", "--customers", "20", "--days", "90", "--seed", "5", "--db", db, "--master-key-file", key])
-        #expect(generated.status == 0, "\(generated.stderr)")
+        let ledger = try GeneratedLedger("audit", generate: ["--customers", "20", "--days", "90", "--seed", "5"]); defer { ledger.remove() }
+        let (dir, db, key) = (ledger.dir, ledger.db, ledger.key)
         func token(_ role: String, _ name: String) throws -> String {
             try ClienteleBinary.run(["token", "create", "--db", db, "--role", role, "--name", name]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -49,12 +49,10 @@ final class StreamingAppender: @unchecked Sendable {
 struct BackupCommandTests {
     @Test("a backup taken while a child appends restores to a ledger that verifies and holds every event acknowledged before it began")
     func hotBackup() throws {
-        let dir = try TempFolder("backup"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key", backup = dir.path + "/backup-1"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
         // Customers with sealed personal data, so that keys/ matters.
-        let generated = try ClienteleBinary.run(["generate", "--customers", "30", "--days", "60", "--seed", "3", "--db", db, "--master-key-file", key])
-        #expect(generated.status == 0, "\(generated.stderr)")
+        let ledger = try GeneratedLedger("backup", generate: ["--customers", "30", "--days", "60", "--seed", "3"]); defer { ledger.remove() }
+        let (dir, db, key) = (ledger.dir, ledger.db, ledger.key)
+        let backup = dir.path + "/backup-1"
         let base = try #require(UInt64(try ClienteleBinary.run(["stats", "--db", db, "--json"]).stdout
             .split(separator: ",").first { $0.contains("\"events\"") }?.split(separator: ":").last ?? ""))
 

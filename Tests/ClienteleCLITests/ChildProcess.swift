@@ -77,6 +77,31 @@ struct TempFolder {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// A temporary folder with a new master key in it and, when `generate` names a chain, a ledger
+/// holding `clientele generate`'s events: the start of every test that runs commands on a
+/// filled ledger.
+struct GeneratedLedger {
+    let dir: TempFolder
+    let db: String
+    let key: String
+
+    /// Thrown when the set-up itself fails, with what the command said.
+    struct SetupFailure: Error, CustomStringConvertible { let description: String }
+
+    init(_ label: String, generate arguments: [String] = []) throws {
+        dir = try TempFolder(label)
+        db = dir.path + "/ledger"
+        key = dir.path + "/master.key"
+        let keygen = try ClienteleBinary.run(["keygen", "--out", key])
+        guard keygen.status == 0 else { throw SetupFailure(description: "keygen: \(keygen.stderr)") }
+        guard !arguments.isEmpty else { return }
+        let generated = try ClienteleBinary.run(["generate"] + arguments + ["--db", db, "--master-key-file", key])
+        guard generated.status == 0 else { throw SetupFailure(description: "generate \(arguments): \(generated.stderr)") }
+    }
+
+    func remove() { dir.remove() }
+}
+
 /// One event as a JSON line, numbered so each line's event can be recognised later.
 func eventLine(_ n: Int, customer: String? = nil, extra: String = "") -> String {
     """

@@ -5,12 +5,9 @@ import Testing
 struct CustomerCommandTests {
     @Test("the 360 view unseals the profile, records the access, and shows erased fields after an erasure")
     func customerView() throws {
-        let dir = try TempFolder("360"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
+        let ledger = try GeneratedLedger("360", generate: ["--customers", "60", "--days", "200", "--seed", "4"]); defer { ledger.remove() }
+        let (db, key) = (ledger.db, ledger.key)
         let withKey = ["--db", db, "--master-key-file", key]
-        let generated = try ClienteleBinary.run(["generate", "--customers", "60", "--days", "200", "--seed", "4"] + withKey)
-        #expect(generated.status == 0, "\(generated.stderr)")
 
         let view = try ClienteleBinary.run(["customer", "C0000001", "--format", "json"] + withKey)
         #expect(view.status == 0, "\(view.stderr)")
@@ -51,10 +48,8 @@ struct CustomerCommandTests {
 
     @Test("segments prints the mix in an 80-column table, as of a past time too")
     func segments() throws {
-        let dir = try TempFolder("segments"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        _ = try ClienteleBinary.run(["keygen", "--out", key])
-        _ = try ClienteleBinary.run(["generate", "--customers", "200", "--days", "300", "--db", db, "--master-key-file", key])
+        let ledger = try GeneratedLedger("segments", generate: ["--customers", "200", "--days", "300"]); defer { ledger.remove() }
+        let db = ledger.db
         let now = try ClienteleBinary.run(["segments", "--db", db])
         #expect(now.status == 0)
         #expect(now.stdout.contains("potential") && now.stdout.contains("Champions"))
@@ -68,11 +63,9 @@ struct CustomerCommandTests {
 
     @Test("the care agenda lists birthdays only of customers who accept marketing, and records reading them")
     func careAgenda() throws {
-        let dir = try TempFolder("care"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        _ = try ClienteleBinary.run(["keygen", "--out", key])
+        let ledger = try GeneratedLedger("care", generate: ["--customers", "400", "--days", "365", "--seed", "6"]); defer { ledger.remove() }
+        let (db, key) = (ledger.db, ledger.key)
         let withKey = ["--db", db, "--master-key-file", key]
-        _ = try ClienteleBinary.run(["generate", "--customers", "400", "--days", "365", "--seed", "6"] + withKey)
         let agenda = try ClienteleBinary.run(["care-agenda", "--as-of", "2025-06-01T09:00:00+08:00", "--format", "json"] + withKey)
         #expect(agenda.status == 0, "\(agenda.stderr)")
         let tasks = try agenda.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }

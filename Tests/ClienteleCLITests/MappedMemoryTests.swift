@@ -5,11 +5,8 @@ import Testing
 struct MappedMemoryTests {
     @Test("a rebuild and a view as of a past time let go of the ledger's pages as they pass: their peak resident size stays near the budget, not the file")
     func longScansStayBounded() throws {
-        let dir = try TempFolder("mapped"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
-        let generated = try ClienteleBinary.run(["generate", "--customers", "3000", "--days", "365", "--seed", "5", "--db", db, "--master-key-file", key])
-        #expect(generated.status == 0, "\(generated.stderr)")
+        let ledger = try GeneratedLedger("mapped", generate: ["--customers", "3000", "--days", "365", "--seed", "5"]); defer { ledger.remove() }
+        let (db, key) = (ledger.db, ledger.key)
         let file = try #require(try FileManager.default.attributesOfItem(atPath: db + "/data.mdb")[.size] as? Int)
         #expect(file > 16 << 20, "the ledger is large enough to tell the two apart (\(file) bytes)")
         for command in [["rebuild", "--db", db], ["segments", "--db", db, "--as-of", "2030-01-01T00:00:00Z"]] {

@@ -7,11 +7,8 @@ import Testing
 struct ReplayCommandTests {
     @Test("pseudonymous replay holds no name, phone or customer id, is byte-identical across runs and valid against the schemas")
     func pseudonymous() throws {
-        let dir = try TempFolder("replay"); defer { dir.remove() }
-        let db = dir.path + "/ledger", key = dir.path + "/master.key"
-        #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)
-        let generated = try ClienteleBinary.run(["generate", "--customers", "120", "--days", "300", "--seed", "8", "--db", db, "--master-key-file", key])
-        #expect(generated.status == 0, "\(generated.stderr)")
+        let ledger = try GeneratedLedger("replay", generate: ["--customers", "120", "--days", "300", "--seed", "8"]); defer { ledger.remove() }
+        let (dir, db, key) = (ledger.dir, ledger.db, ledger.key)
         let env = ["CLIENTELE_MASTER_KEY_FILE": key]
         let analyst = env.merging(["CLIENTELE_TOKEN": try ClienteleBinary.run(["token", "create", "--db", db, "--role", "analyst", "--name", "zhao"])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)]) { $1 }
