@@ -23,10 +23,15 @@ import Glibc
 /// not let go at every look: an as-of report in such a service took 13.4 s with an absolute
 /// budget, 12.2 s with this one.
 public struct MappedFileBudget {
-    /// Bytes of mapped file a scan may add: 256 MB. `CLIENTELE_MAPPED_BUDGET_MB` overrides it.
+    /// Bytes of mapped file a scan may add: 128 MB. `CLIENTELE_MAPPED_BUDGET_MB` overrides it.
+    ///
+    /// The fold's other thread still reads events the scan has passed, so after a release it maps
+    /// some of them again, and a large folio maps whole: the file's part of a rebuild peaked near
+    /// twice the budget. With 128 MB rather than 256 MB, the rebuild's and the as-of report's peaks
+    /// came down by 80–150 MB at the same speed (BENCHMARKS.md, 2026-12-06 17:50 UTC).
     public static let bytes: Int = {
         if let v = getenv("CLIENTELE_MAPPED_BUDGET_MB"), let n = Int(String(cString: v)), n > 0 { return n << 20 }
-        return 256 << 20
+        return 128 << 20
     }()
     /// Events between two looks (one read of statm each: a few µs).
     public static let checkEvery = 2_048
