@@ -72,23 +72,23 @@ struct RequestMiddleware: RouterMiddleware {
         var z = idSeed &+ idCount.wrappingAdd(1, ordering: .relaxed).oldValue &* 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        var v = z ^ (z >> 31)
-        return String(unsafeUninitializedCapacity: 16) { out in
-            let digits: StaticString = "0123456789abcdef"
-            for i in (0..<16).reversed() { out[i] = digits.utf8Start[Int(v & 0xF)]; v >>= 4 }
-            return 16
-        }
+        let v = z ^ (z >> 31)
+        return hex(16, digits: "0123456789abcdef") { v }
     }
 
     /// `count` hex digits drawn from the system's random source: for ids the service mints for
     /// records (customers, complaints), which must not be guessable from others.
     static func randomHex(_ count: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return String(unsafeUninitializedCapacity: count) { out in
-            let digits: StaticString = "0123456789ABCDEF"
+        return hex(count, digits: "0123456789ABCDEF") { g.next() }
+    }
+
+    /// `count` digits of `digits`, four bits each, taken from the 64-bit words `next` gives.
+    private static func hex(_ count: Int, digits: StaticString, next: () -> UInt64) -> String {
+        String(unsafeUninitializedCapacity: count) { out in
             var v: UInt64 = 0
             for i in 0..<count {
-                if i % 16 == 0 { v = g.next() }
+                if i % 16 == 0 { v = next() }
                 out[i] = digits.utf8Start[Int(v & 0xF)]
                 v >>= 4
             }
