@@ -66,13 +66,17 @@ extension Ledger {
     /// whether the scan ended without an error (false: the error follows). A query that
     /// `releasesMappedPages` lets go of the map's pages as it moves on (`MappedFileBudget`), so
     /// that the whole file does not count in its resident size.
-    public func scanRecords(_ query: EventQuery, _ body: (EventRecord) throws -> Bool,
+    ///
+    /// A scan of the log that `copiesPages` lends each event with the run of copied pages it is
+    /// in: a reader that keeps the view past `body` holds that run (`CopiedPages`) for as long
+    /// as it needs the view. Nil when the event is in the map (valid until `finishing` returns).
+    public func scanRecords(_ query: EventQuery, _ body: (EventRecord, CopiedPages?) throws -> Bool,
                             finishing: (_ completed: Bool) -> Void) throws(LedgerError) {
         try fileObservationsBeforeScanning(query)
         try reading { txn, keys in
             var completed = false
             defer { finishing(completed) }
-            try self.scan(query, in: txn, keys: keys, body)
+            try self.scan(query, in: txn, keys: keys, lending: body)
             completed = true
         }
     }
@@ -103,12 +107,31 @@ extension Ledger {
 
     func scan(_ query: EventQuery, in txn: borrowing Transaction, keys: borrowing KeyBuffer,
               _ body: (EventRecord) throws -> Bool) throws {
+        try scan(query, in: txn, keys: keys, lending: { record, _ in try body(record) })
+    }
+
+    /// `scan`, lending each event with the run of copied pages it is in, if any (`copiesPages`).
+    func scan(_ query: EventQuery, in txn: borrowing Transaction, keys: borrowing KeyBuffer,
+              lending lent: (EventRecord, CopiedPages?) throws -> Bool) throws {
         let range = query.sequences
+        func body(_ record: EventRecord) throws -> Bool { try lent(record, nil) }
         func damaged(_ sequence: UInt64) -> LedgerError {
             .notALedger(path: path, reason: "event \(sequence) is damaged; run `clientele verify`")
         }
         switch query.index {
         case .log:
+            if query.copiesPages {
+                // Through pread into runs of pages (`Transaction.scanCopying`); a cursor through the
+                // map when the file's format is not one that scan reads.
+                let copied = try txn.scanCopying(log, from: keys.sequenceKey(range.lowerBound)) { entry, run in
+                    guard entry.key.count == 8 else { throw damaged(0) }
+                    let sequence = readBE64(entry.key)
+                    if sequence > range.upperBound { return false }
+                    guard let record = EventRecord(entry.value) else { throw damaged(sequence) }
+                    return try lent(record, run)
+                }
+                if copied { return }
+            }
             try txn.withCursor(log) { (cursor: inout Cursor) throws in
                 // One entry ahead: while the body reads this event, the next one's bytes are loading.
                 var entry = try cursor.seek(atOrAfter: keys.sequenceKey(range.lowerBound))

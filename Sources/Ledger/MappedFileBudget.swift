@@ -3,7 +3,9 @@ import Glibc
 #endif
 
 /// How much more of the ledger's file a long scan may keep mapped before it lets go of the pages
-/// (a scan whose query `releasesMappedPages`: the folds of a rebuild and of views as of a past point).
+/// (a scan whose query `releasesMappedPages` and that reads through the map: a view as of a past
+/// time, which walks the time index; the folds' scans of the log copy its pages instead,
+/// `EventQuery.copiesPages`).
 ///
 /// A scan's resident size counts every page of the map it touched until they are released
 /// (`Ledger.releaseMappedPages`). Those pages are the page cache's, shared and reclaimable, so

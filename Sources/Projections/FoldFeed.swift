@@ -1,4 +1,5 @@
 import Dispatch
+import LMDB
 import LedgerJSON
 
 /// Events a rebuild's scanning thread has read and told apart, in batches that it folds itself
@@ -12,8 +13,10 @@ import LedgerJSON
 /// batches it has given back), so the scanner refills a batch only when every consumer is done
 /// with it, and a consumer never waits on another. The events are `FoldEvent`s: views into the
 /// ledger's map, valid while the scanner's read transaction is open (the scanner calls `finish`
-/// before closing it, which waits for every consumer to give every batch back), or, for an event
-/// upcast from an older schema version, into a copy of its payload the batch owns until refilled.
+/// before closing it, which waits for every consumer to give every batch back), into the runs of
+/// pages a copying scan read them into (the batch holds those runs until it is refilled), or, for
+/// an event upcast from an older schema version, into a copy of its payload the batch owns until
+/// refilled.
 ///
 /// `@unchecked Sendable`: a batch is written only by the scanner, between every consumer giving it
 /// back and its publication, and read by consumers only between its publication and their giving
@@ -34,19 +37,18 @@ final class FoldFeed: @unchecked Sendable {
         var count = 0
         var last = false
         var complete = true
-        /// True when the first consumer should let go of the ledger's mapped pages once it has
-        /// folded this batch (`Ledger.releaseMappedPages`).
-        var releaseAfter = false
         /// Payloads upcast from older schema versions, owned until the batch is refilled.
         var owned: [UnsafeMutableRawBufferPointer] = []
+        /// The runs of copied pages the events are in, held until the batch is refilled.
+        var runs: [CopiedPages] = []
 
         init(capacity: Int) { items = .allocate(capacity: capacity) }
 
         func reset() {
             count = 0
-            releaseAfter = false
             for b in owned { b.deallocate() }
             owned.removeAll(keepingCapacity: true)
+            runs.removeAll(keepingCapacity: true)
         }
 
         deinit {
@@ -78,11 +80,13 @@ final class FoldFeed: @unchecked Sendable {
         self.consumers = (0..<consumers).map { _ in Consumer(free: DispatchSemaphore(value: depth)) }
     }
 
-    /// Scanner: adds one event (copying its payload when it is not in the stored record: upcast).
+    /// Scanner: adds one event (copying its payload when it is not in the stored record: upcast),
+    /// and holds the run of copied pages it is in.
     /// - Returns: the batch, when it is full (`publish` it).
     @inline(__always)
-    func push(_ event: borrowing FoldEvent, slot: Int32, hash: UInt64) -> Batch? {
+    func push(_ event: borrowing FoldEvent, in run: CopiedPages?, slot: Int32, hash: UInt64) -> Batch? {
         let b = filling ?? acquire()
+        if let run, b.runs.last !== run { b.runs.append(run) }
         var e = copy event
         let payload = event.payload.bytes, record = event.record.bytes
         if let p = payload.baseAddress, let r = record.baseAddress, p < r || p + payload.count > r + record.count {

@@ -577,13 +577,12 @@ extension ProjectionStore {
         return foldThreads >= 2 ? [FoldGroup(), folding] : [folding]
     }
 
-    /// Events a rebuild's scan reads between two releases of the ledger's mapped pages: 65,536
-    /// (about 40 MB of a log of receipts; the kernel maps neighbouring pages with each fault, so
-    /// the map holds several times that). `CLIENTELE_RELEASE_MAPPED_EVERY` overrides it (0 never
-    /// releases: faster by the kernel's time, but the whole file counts in the resident size).
-    static var releaseMappedPagesEvery: Int {
-        if let v = getenv("CLIENTELE_RELEASE_MAPPED_EVERY"), let n = Int(String(cString: v)), n >= 0 { return n == 0 ? .max : n }
-        return 1 << 16
+    /// Whether the folds' scans read the log's pages with `pread` (`EventQuery.copiesPages`)
+    /// rather than through the map: on by default; `CLIENTELE_COPY_PAGES=0` turns it off (for
+    /// measurements: the scan then lets go of mapped pages past `MappedFileBudget`).
+    static var copiesPages: Bool {
+        if let v = getenv("CLIENTELE_COPY_PAGES") { return String(cString: v) != "0" }
+        return true
     }
 
     /// Threads a rebuild of the stored models folds on (for reports such as `clientele bench`).
@@ -638,40 +637,21 @@ extension ProjectionStore {
         var reader = FoldEventReader(catalog: ledger.catalog)
         var finished = false
         defer { if !finished { feed.finish(complete: false) } }
-        // With another thread, that thread lets go of the ledger's mapped pages (the kernel's
-        // work of unmapping them is a tenth of the scanning thread's time, the busier one).
-        // Pages are let go every `releaseEvery` events; the ledger's scan lets go sooner, from
-        // here, when more of the file is mapped than `MappedFileBudget` allows (the other thread
-        // would do it up to the feed's depth of batches later, mapping more meanwhile).
-        let releaseEvery = releaseMappedPagesEvery
-        var sinceRelease = 0
         func complete(_ batch: FoldFeed.Batch, ending: Bool) {
             let items = batch.items
             for i in 0..<batch.count where items[i].slot == -2 {
                 items[i].slot = slots.slot(items[i].event.record.customerBytes, hash: items[i].hash)
             }
-            if feed.consumerCount > 0 && releaseEvery != .max && sinceRelease >= releaseEvery {
-                batch.releaseAfter = true
-                sinceRelease = 0
-            }
             feed.publish(last: ending)
             group.fold(batch)
         }
-        // The whole scan passes through the map: its pages are let go as the scan moves on,
-        // so the fold's resident size is its records, not the ledger's file.
+        // The scan passes over the whole log: it copies the pages it reads into runs it reuses
+        // (or, through the map, lets go of the pages as it moves on), so that the fold's resident
+        // size is its records, not the ledger's file.
         var scan = query
-        scan.releasesMappedPages = releaseEvery != .max
-        try ledger.ledger.scanRecords(scan) { record in
-            sinceRelease += 1
-            // Alone, this thread lets go of the pages itself. With another thread, that thread
-            // does, after the batch marked for it; but a stretch of events no model folds (access
-            // records, mostly) fills no batch to carry the release: this thread does it then.
-            if releaseEvery != .max {
-                if sinceRelease >= (feed.consumerCount == 0 ? releaseEvery : 2 * releaseEvery) {
-                    ledger.ledger.releaseMappedPages()
-                    sinceRelease = 0
-                }
-            }
+        scan.copiesPages = copiesPages
+        scan.releasesMappedPages = true
+        try ledger.ledger.scanRecords(scan) { record, run in
             reader.visit(record, kinds: kinds) { e in
                 // One hash per event for every customer-keyed model of every thread; the
                 // slot is found when the batch is full (-2 until then).
@@ -681,11 +661,12 @@ extension ProjectionStore {
                     slots.prefetch(hash: hash)
                     slot = -2
                 }
-                if let full = feed.push(e, slot: slot, hash: hash) { complete(full, ending: false) }
+                if let full = feed.push(e, in: run, slot: slot, hash: hash) { complete(full, ending: false) }
             }
             return true
         } finishing: { completed in
-            // The other threads read the events in the map: the transaction stays open until they are done.
+            // The other threads read the events (in the map, or in runs their batches hold): the
+            // transaction stays open until they are done.
             finished = true
             if completed { complete(feed.partial, ending: true) }
             feed.finish(complete: completed)
@@ -697,10 +678,7 @@ extension ProjectionStore {
     /// the scanning thread hands it, then, with a `store`, its records stored (nothing is stored
     /// when the scan failed: the scanning thread reports the error).
     static func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
-        let complete = feed.consume(consumer) { batch in
-            group.fold(batch)
-            if consumer == 0 && batch.releaseAfter { ledger.ledger.releaseMappedPages() }
-        }
+        let complete = feed.consume(consumer) { batch in group.fold(batch) }
         guard complete, let store else { return }
         try store.storeAll(group.folds)
     }

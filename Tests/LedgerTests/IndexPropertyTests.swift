@@ -72,6 +72,12 @@ struct IndexPropertyTests {
         #expect(try ledger.all(.all(from: middle.lowerBound, through: middle.upperBound)).map(\.sequence) == Array(middle))
         let store0 = try ledger.all(EventQuery(.store("S0"), sequences: middle)).map(\.sequence)
         #expect(store0 == all.filter { $0.store == "S0" && middle.contains($0.sequence) }.map(\.sequence))
+        // The same events through scans that copy the log's pages (pread) instead of mapping them.
+        var copying = EventQuery.all()
+        copying.copiesPages = true
+        #expect(try ledger.all(copying) == all)
+        copying.sequences = middle
+        #expect(try ledger.all(copying) == Array(all[Int(middle.lowerBound - 1)..<Int(middle.upperBound)]))
         let report = try ledger.verify()
         #expect(report.isSound, "\(report.problems)")
         #expect(report.events == UInt64(model.count))
@@ -84,6 +90,11 @@ struct IndexPropertyTests {
         _ = await ledger.append((0..<10).map { Controls.visit("C\($0)") })
         var seen = 0
         try ledger.scan(.all()) { _ in seen += 1; return seen < 4 }
+        #expect(seen == 4)
+        var copying = EventQuery.all()
+        copying.copiesPages = true
+        seen = 0
+        try ledger.scan(copying) { _ in seen += 1; return seen < 4 }
         #expect(seen == 4)
     }
 }
