@@ -556,15 +556,20 @@ extension ProjectionStore {
         let slots = CustomerSlots(capacity: 1 << 16)
         for g in groups { for f in g.folds { f.share(slots) } }
         let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
+        let writing = store.map { ModelWriting($0, folds: groups.flatMap(\.folds), threads: groups.count, batch: $0.recordsPerWrite) }
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
-                do { try foldFed(g, from: feed, consumer: i - 1, ledger: ledger, storingIn: store) } catch { g.error = error }
+                let folded = foldFed(g, from: feed, consumer: i - 1)
+                do { try writing?.run(own: g.folds, folded: folded) } catch { g.error = error }
             }
         }
+        var folded = false
         do {
-            try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), query: query, ledger: ledger, storingIn: store)
+            try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), query: query, ledger: ledger)
+            folded = true
         } catch { groups[0].error = error }
+        do { try writing?.run(own: groups[0].folds, folded: folded) } catch { groups[0].error = groups[0].error ?? error }
         done.wait()
         if let error = groups.lazy.compactMap(\.error).first { throw error }
     }
@@ -627,10 +632,9 @@ extension ProjectionStore {
     /// The scanning thread's part of a rebuild (or of an as-of fold): one scan of what `query`
     /// yields, each event told apart once, in batches; each batch's customers interned (in
     /// `slots`: their table entries were prefetched while the batch filled), the batch handed to
-    /// the `fed` groups' threads through `feed` and folded into `group` here; then, with a
-    /// `store`, `group`'s records stored.
+    /// the `fed` groups' threads through `feed` and folded into `group` here.
     static func scanAndFold(_ group: FoldGroup, slots: CustomerSlots, feed: FoldFeed, fed: [FoldGroup], query: EventQuery,
-                            ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
+                            ledger: CustomerLedger) throws {
         let folds = group.folds + fed.flatMap(\.folds)
         let kinds = folds.reduce(EventKind.Set([])) { $0.union($1.kinds) }
         let slotKinds = folds.filter(\.bySlot).reduce(EventKind.Set([])) { $0.union($1.kinds) }
@@ -671,47 +675,14 @@ extension ProjectionStore {
             if completed { complete(feed.partial, ending: true) }
             feed.finish(complete: completed)
         }
-        if let store { try store.storeAll(group.folds) }
     }
 
     /// Another thread's part of a rebuild (or of an as-of fold): `group` folded from the batches
-    /// the scanning thread hands it, then, with a `store`, its records stored (nothing is stored
-    /// when the scan failed: the scanning thread reports the error).
-    static func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
-        let complete = feed.consume(consumer) { batch in group.fold(batch) }
-        guard complete, let store else { return }
-        try store.storeAll(group.folds)
-    }
-
-    /// Each model written as soon as its group is folded: one group's writes overlap the
-    /// other's fold (write transactions take turns on LMDB's writer lock).
-    func storeAll(_ folds: [ModelFold]) throws {
-        for f in folds {
-            f.sortForAppend()
-            try store(f)
-            f.release()
-        }
-    }
-
-    /// Writes a rebuilt model into its idle slot in key order, in batches, flipping its
-    /// checkpoint in the same transaction as its last records.
-    func store(_ fold: ModelFold) throws {
-        guard let (name, checkpoint, db) = fold.target else { return }
-        try environment.write { (txn: borrowing Transaction) throws in try txn.clear(db) }
-        var i = 0
-        var encoded = EncodedRecords()
-        repeat {
-            let end = min(fold.count, i + batch)
-            // Encoded before the transaction: the other rebuild thread may be writing meanwhile.
-            encoded.reset()
-            fold.encode(range: i..<end, into: &encoded)
-            try environment.write { (txn: borrowing Transaction) throws in
-                // Sorted keys: each put lands at the end of the tree.
-                try encoded.put(db: db, txn: txn)
-                if end == fold.count { try self.writeCheckpoint(name, checkpoint, in: txn) }
-            }
-            i = end
-        } while i < fold.count
+    /// the scanning thread hands it.
+    /// - Returns: false when the scan failed (what was folded is not the whole log; the scanning
+    ///   thread reports the error).
+    static func foldFed(_ group: FoldGroup, from feed: FoldFeed, consumer: Int) -> Bool {
+        feed.consume(consumer) { batch in group.fold(batch) }
     }
 
     static func decode<R: ProjectionRecord>(_ bytes: UnsafeRawBufferPointer, as: R.Type) -> R? {

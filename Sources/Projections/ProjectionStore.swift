@@ -32,13 +32,18 @@ public final class ProjectionStore: Sendable {
     public let ledger: CustomerLedger
     /// Events folded per write transaction during catch-up and rebuild.
     public let batch = 100_000
+    /// Records written per write transaction by a rebuild (`ModelWriting`).
+    public let recordsPerWrite: Int
     /// Serializes catch-ups and rebuilds within this process (see `catchUp`).
     let catchUpLock = Mutex<Void>(())
     /// The last checkpoint parsed for each model, with the bytes it was parsed from.
     let parsedCheckpoints = Mutex<[String: (bytes: [UInt8], checkpoint: Checkpoint)]>([:])
 
-    public init(ledger: CustomerLedger) throws(ProjectionError) {
+    /// The models of `ledger`, in its folder's `models` environment; a rebuild writes
+    /// `recordsPerWrite` records per transaction.
+    public init(ledger: CustomerLedger, recordsPerWrite: Int = 100_000) throws(ProjectionError) {
         self.ledger = ledger
+        self.recordsPerWrite = max(1, recordsPerWrite)
         let path = ledger.ledger.path + "/models"
         if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .storage("cannot create \(path): \(String(cString: strerror(errno)))") }
         do {

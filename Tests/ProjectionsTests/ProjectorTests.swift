@@ -13,14 +13,14 @@ struct Fixture {
     let ledger: CustomerLedger
     let models: ProjectionStore
 
-    init(_ label: String) throws {
+    init(_ label: String, recordsPerWrite: Int = 100_000) throws {
         var template = Array("/tmp/clientele-models-\(label)-XXXXXX".utf8CString)
         _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var options = LedgerOptions()
         options.create = true
         ledger = CustomerLedger(ledger: try Ledger(path: path, options: options), keys: try KeyStore(ledgerPath: path, masterKey: .generate()))
-        models = try ProjectionStore(ledger: ledger)
+        models = try ProjectionStore(ledger: ledger, recordsPerWrite: recordsPerWrite)
     }
 
     func remove() {

@@ -5,6 +5,7 @@ import Ledger
 import LedgerJSON
 import Projections
 import SyntheticChain
+import LMDB
 
 /// The rebuild's own fold (models shared between threads, customer-keyed models by customer slot),
 /// and the as-of fold that folds the same way on one thread, against the plain fold by key,
@@ -24,9 +25,10 @@ struct RebuildFoldTests {
         #expect(ordered.allSatisfy { byKey[$0.0] == $0.1 }, "\(P.name): a snapshot holds the same records")
     }
 
-    @Test("every stored model rebuilt in one go equals its fold by key", arguments: [21 as UInt64, 22])
-    func rebuildEqualsFold(seed: UInt64) throws {
-        let f = try Fixture("rebuildfold"); defer { f.remove() }
+    @Test("every stored model rebuilt in one go equals its fold by key, written in batches of any size by both threads",
+          arguments: [(seed: 21 as UInt64, recordsPerWrite: 100_000), (22, 100_000), (23, 7), (24, 1)])
+    func rebuildEqualsFold(seed: UInt64, recordsPerWrite: Int) throws {
+        let f = try Fixture("rebuildfold", recordsPerWrite: recordsPerWrite); defer { f.remove() }
         try f.append(f.chain(customers: 300, days: 200, seed: seed))
         try f.models.rebuild(ProjectionStore.storedModels())
         let head = try f.ledger.ledger.head().sequence
@@ -54,5 +56,35 @@ struct RebuildFoldTests {
         try same(DailySummaryProjector(), f, head: head)
         let stored = try f.stored(DailySummaryProjector())
         #expect(stored.count == 3 && stored.values.map(\.visits).sorted() == [1, 1, 1])
+    }
+}
+
+@Suite("Rebuild fold: a damaged log")
+struct RebuildFailureTests {
+    @Test("a rebuild that meets a damaged event in the log fails with the event's number, writes nothing, and leaves no thread waiting")
+    func damagedEvent() throws {
+        let f = try Fixture("rebuilddamaged", recordsPerWrite: 7); defer { f.remove() }
+        try f.append(f.chain(customers: 200, days: 120, seed: 25))
+        let head = try f.ledger.ledger.head().sequence
+        try f.models.rebuild(ProjectionStore.storedModels())
+        let before = try f.stored(CustomerSummaryProjector())
+        // Event 40's format byte, changed through LMDB itself.
+        let storage = f.ledger.ledger.storage
+        let log = try storage.database("log")
+        try storage.write { (txn: borrowing Transaction) throws in
+            var key = UInt64(40).bigEndian
+            try withUnsafeBytes(of: &key) { k in
+                var value = [UInt8](try #require(try txn.get(log, key: k)))
+                value[0] ^= 0xFF
+                try value.withUnsafeBytes { v in try txn.put(log, key: k, value: v) }
+            }
+        }
+        for _ in 0..<2 {
+            let error = #expect(throws: LedgerError.self) { try f.models.rebuild(ProjectionStore.storedModels()) }
+            #expect("\(error.map { $0 } as Any)".contains("event 40 is damaged"))
+            #expect(try f.models.checkpointSequence(CustomerSummaryProjector()) == head, "the live models are the ones built before")
+            #expect(try f.stored(CustomerSummaryProjector()) == before)
+        }
+        #expect(throws: LedgerError.self) { _ = try f.models.fold(CustomerSummaryProjector(), asOf: .sequence(head)) }
     }
 }
