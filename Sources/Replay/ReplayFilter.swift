@@ -40,7 +40,11 @@ public struct ReplayFilter: Sendable {
         if let customer { return EventQuery(.customer(customer), sequences: range) }
         if let store { return EventQuery(.store(store), sequences: range) }
         if types.count == 1 { return EventQuery(.type(types[0]), sequences: range) }
-        return EventQuery(.log, sequences: range)
+        // The log's pages read with pread (`copiesPages`): a replay of the whole log does not hold
+        // the file in its resident size.
+        var log = EventQuery(.log, sequences: range)
+        log.copiesPages = true
+        return log
     }
 
     /// Whether nothing can match (`--until 0`, or an upper sequence below the lower one).
