@@ -39,8 +39,10 @@ final class FoldFeed: @unchecked Sendable {
         var complete = true
         /// Payloads upcast from older schema versions, owned until the batch is refilled.
         var owned: [UnsafeMutableRawBufferPointer] = []
-        /// The runs of copied pages the events are in, held until the batch is refilled.
+        /// The runs of copied pages the events are in, held until the batch is refilled, and the
+        /// last one added (compared without retaining it: a retain per event is measurable).
         var runs: [CopiedPages] = []
+        var lastRun: ObjectIdentifier?
 
         init(capacity: Int) { items = .allocate(capacity: capacity) }
 
@@ -49,6 +51,7 @@ final class FoldFeed: @unchecked Sendable {
             for b in owned { b.deallocate() }
             owned.removeAll(keepingCapacity: true)
             runs.removeAll(keepingCapacity: true)
+            lastRun = nil
         }
 
         deinit {
@@ -86,7 +89,10 @@ final class FoldFeed: @unchecked Sendable {
     @inline(__always)
     func push(_ event: borrowing FoldEvent, in run: CopiedPages?, slot: Int32, hash: UInt64) -> Batch? {
         let b = filling ?? acquire()
-        if let run, b.runs.last !== run { b.runs.append(run) }
+        if let run, b.lastRun != ObjectIdentifier(run) {
+            b.runs.append(run)
+            b.lastRun = ObjectIdentifier(run)
+        }
         var e = copy event
         let payload = event.payload.bytes, record = event.record.bytes
         if let p = payload.baseAddress, let r = record.baseAddress, p < r || p + payload.count > r + record.count {
