@@ -30,7 +30,7 @@ public final class ProjectionStore: Sendable {
     let environment: Environment
     let meta: Database
     public let ledger: CustomerLedger
-    /// Events folded per write transaction during catch-up and rebuild.
+    /// Events folded per write transaction during catch-up.
     public let batch = 100_000
     /// Records written per write transaction by a rebuild (`ModelWriting`).
     public let recordsPerWrite: Int
