@@ -45,6 +45,8 @@ public final class Environment: @unchecked Sendable {
     /// Where the map is in this process, once `releaseMappedPages` has looked it up; forgotten
     /// (under the resize lock's write side) whenever the map moves.
     private let map = Mutex<(address: UInt, size: Int)?>(nil)
+    /// The handle of the main database (whose records are the named databases' roots and counts).
+    let mainDatabase: MDB_dbi
     /// Names already opened, so that a database is opened (and its handle made) only once.
     private let databases = DatabaseRegistry()
 
@@ -71,6 +73,15 @@ public final class Environment: @unchecked Sendable {
             var info = MDB_envinfo()
             try check(mdb_env_info(env, &info), "reading environment info at \(path)")
             self.mapSize = max(info.me_mapsize, options.initialMapSize)
+            // The main database's handle, made once here: opening it sets comparison functions in
+            // state the environment shares, which concurrent scans must not write.
+            var txn: OpaquePointer?
+            try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "opening the main database at \(path)")
+            var main: MDB_dbi = 0
+            let rc = mdb_dbi_open(txn, nil, 0, &main)
+            mdb_txn_abort(txn)
+            try check(rc, "opening the main database at \(path)")
+            self.mainDatabase = main
         } catch {
             // lmdb.h: "If this function fails, mdb_env_close() must be called to discard the MDB_env handle."
             mdb_env_close(env)
@@ -123,7 +134,7 @@ public final class Environment: @unchecked Sendable {
                     let rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
                     if rc == MDB_MAP_RESIZED { throw MapResized() }
                     try check(rc, "beginning read transaction at \(path)")
-                    let transaction = Transaction(txn!, environment: self)
+                    let transaction = Transaction(txn!, environment: self, readOnly: true)
                     defer { mdb_txn_abort(txn) }
                     return try body(transaction)
                 }
@@ -147,7 +158,7 @@ public final class Environment: @unchecked Sendable {
                     let rc = mdb_txn_begin(handle, nil, 0, &txn)
                     if rc == MDB_MAP_RESIZED { throw MapResized() }
                     try check(rc, "beginning write transaction at \(path)")
-                    let transaction = Transaction(txn!, environment: self)
+                    let transaction = Transaction(txn!, environment: self, readOnly: false)
                     let result: R
                     do {
                         result = try body(transaction)

@@ -52,7 +52,8 @@ extension Transaction {
     /// The tree is read as LMDB 0.9's data format lays it out (lmdb.h's `MDB_VERSION_*`, mdb.c's
     /// page and node layout): the scan reads the database's record in the main database, checks it
     /// against `mdb_stat` and each page's header against where it was found, and refuses what it
-    /// does not know (a database with duplicates or integer keys, another library version).
+    /// does not know (a database with duplicates or integer keys, another library version, a
+    /// write transaction, whose own changes are not in the file yet).
     /// - Returns: false when the scan cannot read `db` this way (nothing was visited: use a cursor);
     ///   true once it has visited the entries or `body` stopped it.
     /// - Throws: `LMDBError` when a read fails or a page is not what the tree says it is
@@ -80,6 +81,10 @@ struct PageCopyScan {
 
     let fd: Int32
     let pageSize: Int
+    /// The last page of the file, and the database's overflow pages: bounds on what a page
+    /// number or a value's size may ask for (a damaged one is an error, not a huge read).
+    let lastPage: UInt64
+    let overflowPages: Int
     let root: UInt64
     let depth: Int
     let runPages: Int
@@ -92,6 +97,8 @@ struct PageCopyScan {
     var branches: [UnsafeMutableRawPointer] = []
 
     init?(_ txn: borrowing Transaction, _ db: Database, runPages: Int, gapPages: Int) throws {
+        // A write transaction's own changes are in memory, not in the file.
+        guard txn.isReadOnly else { return nil }
         // Only the data format this reader knows (LMDB 0.9, the one Debian's liblmdb writes).
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
         _ = mdb_version(&major, &minor, &patch)
@@ -99,10 +106,9 @@ struct PageCopyScan {
         var flags: UInt32 = 0
         try check(mdb_dbi_flags(txn.handle, db.id, &flags), "reading the flags of database '\(db.name)'")
         guard flags & UInt32(MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY) == 0 else { return nil }
-        var main: MDB_dbi = 0
-        try check(mdb_dbi_open(txn.handle, nil, 0, &main), "opening the main database")
+        let main = Database(id: txn.environment.mainDatabase, name: "")
         let record: [UInt8]? = try Array(db.name.utf8).withUnsafeBytes { name in
-            try txn.get(Database(id: main, name: ""), key: name).map { Array($0) }
+            try txn.get(main, key: name).map { Array($0) }
         }
         guard let record, record.count == Self.recordSize else { return nil }
         func field(_ offset: Int) -> UInt64 { record.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) } }
@@ -113,8 +119,13 @@ struct PageCopyScan {
               field(24) == UInt64(stat.overflowPages), field(32) == UInt64(stat.entries) else { return nil }
         var handle: mdb_filehandle_t = -1
         try check(mdb_env_get_fd(txn.environment.handle, &handle), "reading the data file's handle")
+        var info = MDB_envinfo()
+        try check(mdb_env_info(txn.environment.handle, &info), "reading the environment's last page")
         fd = handle
         pageSize = stat.pageSize
+        // Every page of this snapshot is at or before the last one written so far.
+        lastPage = UInt64(info.me_last_pgno)
+        overflowPages = stat.overflowPages
         root = stat.entries == 0 ? Self.noPage : field(40)
         depth = stat.depth
         self.runPages = max(1, runPages)
@@ -233,11 +244,14 @@ struct PageCopyScan {
     /// A value too large for a leaf: its overflow pages, read into memory the run frees on refill.
     private func readOverflow(_ page: UInt64, size: Int, into run: CopiedPages) throws -> UnsafeRawBufferPointer {
         let pages = (Self.headerSize - 1 + size) / pageSize + 1 // mdb.c's OVPAGES
+        guard pages <= overflowPages, page <= lastPage, UInt64(pages - 1) <= lastPage - page else { throw corrupted(page) }
         let memory = UnsafeMutableRawPointer.allocate(byteCount: pages * pageSize, alignment: pageSize)
         run.overflow.append(memory)
         try read(page, count: pages, into: memory)
         try checkHeader(memory, page: page, flags: Self.overflowPage)
-        guard Int(memory.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == pages else { throw corrupted(page) }
+        // At least as many pages as the value needs: LMDB overwrites a big value in place with a
+        // smaller one without giving back the pages it no longer needs.
+        guard Int(memory.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) >= pages else { throw corrupted(page) }
         return UnsafeRawBufferPointer(start: memory + Self.headerSize, count: size)
     }
 
@@ -253,6 +267,7 @@ struct PageCopyScan {
     }
 
     private func read(_ page: UInt64, count: Int, into buffer: UnsafeMutableRawPointer) throws {
+        guard count >= 1, page <= lastPage, UInt64(count - 1) <= lastPage - page else { throw corrupted(page) }
         var done = 0
         let total = count * pageSize
         while done < total {
@@ -278,7 +293,8 @@ struct PageCopyScan {
 
     private func nodeOffset(_ p: UnsafeRawPointer, _ i: Int) throws -> Int {
         let offset = Int(p.loadUnaligned(fromByteOffset: Self.headerSize + 2 * i, as: UInt16.self))
-        guard offset >= Self.headerSize, offset + 8 <= pageSize else { throw corrupted(p.loadUnaligned(as: UInt64.self)) }
+        let upper = Int(p.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
+        guard offset >= upper, offset + 8 <= pageSize else { throw corrupted(p.loadUnaligned(as: UInt64.self)) }
         return offset
     }
 

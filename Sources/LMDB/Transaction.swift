@@ -7,10 +7,13 @@ import CLMDB
 public struct Transaction: ~Copyable {
     @usableFromInline let handle: OpaquePointer
     let environment: Environment
+    /// True for a read-only transaction (`Environment.read`).
+    let isReadOnly: Bool
 
-    init(_ handle: OpaquePointer, environment: Environment) {
+    init(_ handle: OpaquePointer, environment: Environment, readOnly: Bool) {
         self.handle = handle
         self.environment = environment
+        isReadOnly = readOnly
     }
 
     func openDatabase(_ name: String, create: Bool, flags: DatabaseFlags) throws(LMDBError) -> Database {

@@ -175,6 +175,19 @@ struct PageCopyScanTests {
         #expect(try copiedEntries(env, db, from: key(0)) == nil)
     }
 
+    @Test("a write transaction is refused (its own changes are not in the file yet)")
+    func refusesWriteTransactions() throws {
+        let dir = Scratch("copywrite"); defer { dir.remove() }
+        let env = try Environment(path: dir.path)
+        defer { env.close() }
+        let db = try fill(env, count: 100)
+        let visited = try env.write { (txn: borrowing Transaction) throws -> Bool in
+            try put(txn, db, key(1), value(1, size: 10))
+            return try key(0).withUnsafeBytes { s in try txn.scanCopying(db, from: s) { _, _ in true } }
+        }
+        #expect(!visited)
+    }
+
     @Test("a leaf page that is not where the tree says is a typed error (MDB_CORRUPTED), not a crash")
     func damagedPage() throws {
         let dir = Scratch("copybad"); defer { dir.remove() }
