@@ -227,23 +227,27 @@ extension Ledger {
     private func visitIndex(_ db: Database, in txn: borrowing Transaction, from: UnsafeRawBufferPointer, prefix: [UInt8],
                             range: ClosedRange<UInt64>, keys: borrowing KeyBuffer, bounded: Bool = false,
                             sequenceOf: (Entry) -> UInt64?, _ body: (EventRecord) throws -> Bool) throws {
-        try txn.withCursor(db) { (cursor: inout Cursor) throws in
-            var entry = try cursor.seek(atOrAfter: from)
-            var budget = MappedFileBudget()
-            while let e = entry {
-                if bounded && budget.exceeded() { txn.releaseMappedPages(); budget.released() }
-                if !prefix.isEmpty {
-                    guard e.key.count >= prefix.count,
-                          prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefix.count) == 0 }) else { break }
-                }
-                guard let sequence = sequenceOf(e) else { break }
-                if range.contains(sequence) {
-                    guard let value = try txn.get(log, key: keys.sequenceKey(sequence)), let record = EventRecord(value) else {
-                        throw LedgerError.notALedger(path: path, reason: "index '\(db.name)' points to event \(sequence), which is missing or damaged; run `clientele verify`")
+        // The events through a cursor of their own: LMDB looks for a key on the cursor's page
+        // first, so events close in the log (an index's entries mostly are) cost no descent.
+        try txn.withCursor(log) { (events: inout Cursor) throws in
+            try txn.withCursor(db) { (cursor: inout Cursor) throws in
+                var entry = try cursor.seek(atOrAfter: from)
+                var budget = MappedFileBudget()
+                while let e = entry {
+                    if bounded && budget.exceeded() { txn.releaseMappedPages(); budget.released() }
+                    if !prefix.isEmpty {
+                        guard e.key.count >= prefix.count,
+                              prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefix.count) == 0 }) else { break }
                     }
-                    if try !body(record) { return }
+                    guard let sequence = sequenceOf(e) else { break }
+                    if range.contains(sequence) {
+                        guard let found = try events.seek(exactly: keys.sequenceKey(sequence)), let record = EventRecord(found.value) else {
+                            throw LedgerError.notALedger(path: path, reason: "index '\(db.name)' points to event \(sequence), which is missing or damaged; run `clientele verify`")
+                        }
+                        if try !body(record) { return }
+                    }
+                    entry = try cursor.next()
                 }
-                entry = try cursor.next()
             }
         }
     }
