@@ -157,29 +157,8 @@ struct PageCopyScan {
         try checkHeader(buffer, page: page, flags: Self.branchPage)
         let n = try nodeCount(buffer)
         guard n > 0 else { throw corrupted(page) }
-        var children: [UInt64] = []
-        children.reserveCapacity(n)
-        for i in 0..<n {
-            let node = try nodeOffset(buffer, i)
-            let lo = UInt64(buffer.loadUnaligned(fromByteOffset: node, as: UInt16.self))
-            let hi = UInt64(buffer.loadUnaligned(fromByteOffset: node + 2, as: UInt16.self))
-            let top = UInt64(buffer.loadUnaligned(fromByteOffset: node + 4, as: UInt16.self))
-            children.append(lo | hi << 16 | top << 32)
-        }
-        var first = 0
-        if seeking {
-            // The last child whose separating key is at or before `start` (the first node's key is
-            // not stored: everything before the second node's key belongs to it).
-            var i = 1
-            while i < n {
-                let node = try nodeOffset(buffer, i)
-                let size = Int(buffer.loadUnaligned(fromByteOffset: node + 6, as: UInt16.self))
-                guard node + 8 + size <= pageSize else { throw corrupted(page) }
-                if compare(UnsafeRawBufferPointer(start: buffer + node + 8, count: size), start) > 0 { break }
-                first = i
-                i += 1
-            }
-        }
+        let children = try (0..<n).map { try child($0, of: buffer) }
+        let first = seeking ? try childIndex(of: start, in: buffer, count: n, page: page) : 0
         if level == depth - 2 {
             return try visitLeaves(Array(children[first...]), from: start, seeking: seeking, current: &current, body)
         }
@@ -195,54 +174,100 @@ struct PageCopyScan {
     private mutating func visitLeaves(_ pages: [UInt64], from start: UnsafeRawBufferPointer, seeking: Bool,
                                       current: inout CopiedPages?, _ body: (Entry, CopiedPages) throws -> Bool) throws -> Bool {
         for (index, page) in pages.enumerated() {
-            if current == nil || page < stretch.first || page >= stretch.first + UInt64(stretch.count) {
-                if current == nil || current!.used == current!.capacity {
-                    current = nil
-                    current = freeRun()
-                }
-                let run = current!
-                // Through the next leaves that lie ahead of this one, as far as the run has room:
-                // the pages between (other databases') are read too, one read instead of many.
-                let room = UInt64(run.capacity - run.used)
-                var last = page
-                for p in pages[(index + 1)...] {
-                    guard p > last, p - last <= gapPages, p < page + room else { break }
-                    last = p
-                }
-                let count = Int(last - page) + 1
-                try read(page, count: count, into: run.base + run.used * pageSize)
-                stretch = (page, count, run.used)
-                run.used += count
-            }
-            let run = current!
-            let leaf = run.base + (stretch.offset + Int(page - stretch.first)) * pageSize
-            try checkHeader(leaf, page: page, flags: Self.leafPage)
+            let (leaf, run) = try loadLeaf(page, current: &current, following: holds(page, current) ? [] : pages[(index + 1)...])
             let n = try nodeCount(leaf)
             for i in 0..<n {
-                let node = try nodeOffset(leaf, i)
-                let size = Int(leaf.loadUnaligned(fromByteOffset: node, as: UInt16.self))
-                    | Int(leaf.loadUnaligned(fromByteOffset: node + 2, as: UInt16.self)) << 16
-                let flags = leaf.loadUnaligned(fromByteOffset: node + 4, as: UInt16.self)
-                let keySize = Int(leaf.loadUnaligned(fromByteOffset: node + 6, as: UInt16.self))
-                guard flags & (Self.subData | Self.dupData) == 0, node + 8 + keySize <= pageSize else { throw corrupted(page) }
-                let key = UnsafeRawBufferPointer(start: leaf + node + 8, count: keySize)
+                let (key, value) = try node(i, of: leaf, page: page, run: run)
                 if seeking && index == 0 && compare(key, start) < 0 { continue }
-                let value: UnsafeRawBufferPointer
-                if flags & Self.bigData != 0 {
-                    guard node + 8 + keySize + 8 <= pageSize else { throw corrupted(page) }
-                    value = try readOverflow(leaf.loadUnaligned(fromByteOffset: node + 8 + keySize, as: UInt64.self), size: size, into: run)
-                } else {
-                    guard node + 8 + keySize + size <= pageSize else { throw corrupted(page) }
-                    value = UnsafeRawBufferPointer(start: leaf + node + 8 + keySize, count: size)
-                }
                 if try !body(Entry(key: key, value: value), run) { return false }
             }
         }
         return true
     }
 
+    /// The leaf `page`, from the stretch of the file last read, or read now into the current run
+    /// (a fresh one when it is full) from it onwards, through the `following` leaves that lie
+    /// ahead of it at most `gapPages` apart, as far as the run has room: the pages between
+    /// (other databases') are read too, one read instead of many.
+    mutating func loadLeaf(_ page: UInt64, current: inout CopiedPages?,
+                           following: ArraySlice<UInt64>) throws -> (UnsafeRawPointer, CopiedPages) {
+        if !holds(page, current) {
+            if current == nil || current!.used == current!.capacity {
+                current = nil
+                current = freeRun()
+            }
+            let run = current!
+            let room = UInt64(run.capacity - run.used)
+            var last = page
+            for p in following {
+                guard p > last, p - last <= gapPages, p < page + room else { break }
+                last = p
+            }
+            let count = Int(last - page) + 1
+            try read(page, count: count, into: run.base + run.used * pageSize)
+            stretch = (page, count, run.used)
+            run.used += count
+        }
+        let run = current!
+        let leaf = run.base + (stretch.offset + Int(page - stretch.first)) * pageSize
+        try checkHeader(leaf, page: page, flags: Self.leafPage)
+        return (UnsafeRawPointer(leaf), run)
+    }
+
+    /// True when `page` is in the stretch last read (into `current`).
+    func holds(_ page: UInt64, _ current: CopiedPages?) -> Bool {
+        current != nil && page >= stretch.first && page < stretch.first + UInt64(stretch.count)
+    }
+
+    /// The key and value of node `i` of a leaf (a big value read from its overflow pages into
+    /// memory `run` frees on refill).
+    func node(_ i: Int, of leaf: UnsafeRawPointer, page: UInt64, run: CopiedPages) throws -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer) {
+        let node = try nodeOffset(leaf, i)
+        let size = Int(leaf.loadUnaligned(fromByteOffset: node, as: UInt16.self))
+            | Int(leaf.loadUnaligned(fromByteOffset: node + 2, as: UInt16.self)) << 16
+        let flags = leaf.loadUnaligned(fromByteOffset: node + 4, as: UInt16.self)
+        let keySize = Int(leaf.loadUnaligned(fromByteOffset: node + 6, as: UInt16.self))
+        guard flags & (Self.subData | Self.dupData) == 0, node + 8 + keySize <= pageSize else { throw corrupted(page) }
+        let key = UnsafeRawBufferPointer(start: leaf + node + 8, count: keySize)
+        if flags & Self.bigData != 0 {
+            guard node + 8 + keySize + 8 <= pageSize else { throw corrupted(page) }
+            return (key, try readOverflow(leaf.loadUnaligned(fromByteOffset: node + 8 + keySize, as: UInt64.self), size: size, into: run))
+        }
+        guard node + 8 + keySize + size <= pageSize else { throw corrupted(page) }
+        return (key, UnsafeRawBufferPointer(start: leaf + node + 8 + keySize, count: size))
+    }
+
+    /// The key of node `i` of a page (a branch's separator, a leaf's key).
+    func nodeKey(_ i: Int, of p: UnsafeRawPointer, page: UInt64) throws -> UnsafeRawBufferPointer {
+        let node = try nodeOffset(p, i)
+        let size = Int(p.loadUnaligned(fromByteOffset: node + 6, as: UInt16.self))
+        guard node + 8 + size <= pageSize else { throw corrupted(page) }
+        return UnsafeRawBufferPointer(start: p + node + 8, count: size)
+    }
+
+    /// The child page number of node `i` of a branch.
+    func child(_ i: Int, of p: UnsafeRawPointer) throws -> UInt64 {
+        let node = try nodeOffset(p, i)
+        let lo = UInt64(p.loadUnaligned(fromByteOffset: node, as: UInt16.self))
+        let hi = UInt64(p.loadUnaligned(fromByteOffset: node + 2, as: UInt16.self))
+        let top = UInt64(p.loadUnaligned(fromByteOffset: node + 4, as: UInt16.self))
+        return lo | hi << 16 | top << 32
+    }
+
+    /// The child of a branch page where `key` belongs: the last whose separating key is at or
+    /// before it (the first node's key is not stored: everything before the second node's key
+    /// belongs to it).
+    func childIndex(of key: UnsafeRawBufferPointer, in branch: UnsafeRawPointer, count n: Int, page: UInt64) throws -> Int {
+        var lo = 1, hi = n
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(try nodeKey(mid, of: branch, page: page), key) > 0 { hi = mid } else { lo = mid + 1 }
+        }
+        return lo - 1
+    }
+
     /// A value too large for a leaf: its overflow pages, read into memory the run frees on refill.
-    private func readOverflow(_ page: UInt64, size: Int, into run: CopiedPages) throws -> UnsafeRawBufferPointer {
+    func readOverflow(_ page: UInt64, size: Int, into run: CopiedPages) throws -> UnsafeRawBufferPointer {
         let pages = (Self.headerSize - 1 + size) / pageSize + 1 // mdb.c's OVPAGES
         guard pages <= overflowPages, page <= lastPage, UInt64(pages - 1) <= lastPage - page else { throw corrupted(page) }
         let memory = UnsafeMutableRawPointer.allocate(byteCount: pages * pageSize, alignment: pageSize)
@@ -256,7 +281,7 @@ struct PageCopyScan {
     }
 
     /// A run nobody else holds (refilled), or a new one.
-    private mutating func freeRun() -> CopiedPages {
+    mutating func freeRun() -> CopiedPages {
         for i in runs.indices where isKnownUniquelyReferenced(&runs[i]) {
             runs[i].reset()
             return runs[i]
@@ -266,7 +291,7 @@ struct PageCopyScan {
         return run
     }
 
-    private func read(_ page: UInt64, count: Int, into buffer: UnsafeMutableRawPointer) throws {
+    func read(_ page: UInt64, count: Int, into buffer: UnsafeMutableRawPointer) throws {
         guard count >= 1, page <= lastPage, UInt64(count - 1) <= lastPage - page else { throw corrupted(page) }
         var done = 0
         let total = count * pageSize
@@ -278,20 +303,20 @@ struct PageCopyScan {
         }
     }
 
-    private func checkHeader(_ p: UnsafeRawPointer, page: UInt64, flags: UInt16) throws {
+    func checkHeader(_ p: UnsafeRawPointer, page: UInt64, flags: UInt16) throws {
         guard p.loadUnaligned(as: UInt64.self) == page,
               p.loadUnaligned(fromByteOffset: 10, as: UInt16.self) & (Self.branchPage | Self.leafPage | Self.overflowPage) == flags
         else { throw corrupted(page) }
     }
 
-    private func nodeCount(_ p: UnsafeRawPointer) throws -> Int {
+    func nodeCount(_ p: UnsafeRawPointer) throws -> Int {
         let lower = Int(p.loadUnaligned(fromByteOffset: 12, as: UInt16.self))
         let upper = Int(p.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
         guard lower >= Self.headerSize, lower <= upper, upper <= pageSize else { throw corrupted(p.loadUnaligned(as: UInt64.self)) }
         return (lower - Self.headerSize) >> 1
     }
 
-    private func nodeOffset(_ p: UnsafeRawPointer, _ i: Int) throws -> Int {
+    func nodeOffset(_ p: UnsafeRawPointer, _ i: Int) throws -> Int {
         let offset = Int(p.loadUnaligned(fromByteOffset: Self.headerSize + 2 * i, as: UInt16.self))
         let upper = Int(p.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
         guard offset >= upper, offset + 8 <= pageSize else { throw corrupted(p.loadUnaligned(as: UInt64.self)) }
@@ -299,7 +324,7 @@ struct PageCopyScan {
     }
 
     /// LMDB's default order of keys: bytes compared as unsigned, a prefix first.
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let n = min(a.count, b.count)
         if n > 0 {
             let c = memcmp(a.baseAddress!, b.baseAddress!, n)
@@ -308,7 +333,7 @@ struct PageCopyScan {
         return a.count - b.count
     }
 
-    private func corrupted(_ page: UInt64) -> LMDBError {
+    func corrupted(_ page: UInt64) -> LMDBError {
         LMDBError(code: MDB_CORRUPTED, context: "reading page \(page) of database '\(name)' from the data file")
     }
 }

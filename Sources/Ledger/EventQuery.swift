@@ -31,11 +31,13 @@ public struct EventQuery: Sendable, Hashable {
     /// the log (a rebuild, a view as of a past point); off by default, since re-mapping pages
     /// costs time (`MappedFileBudget`).
     public var releasesMappedPages = false
-    /// Whether a scan of the log reads its pages with `pread` into runs of its own rather than
-    /// through the map (`Transaction.scanCopying`): for scans over much of a large log (a rebuild,
-    /// a view as of a past point), where mapping each page costs the kernel more than copying it
-    /// and the resident size then holds the runs, not the file. Scans of the other indexes, and
-    /// a ledger file in a format that scan does not read, go through the map as before.
+    /// Whether a scan reads the log's pages with `pread` into runs of its own rather than through
+    /// the map: the log itself in order (`Transaction.scanCopying`), or the events an index of
+    /// types, stores, actors or times lists (`CopyingLookup`). For scans over much of a large log
+    /// (a rebuild, a view as of a past point, an export), where mapping each page costs the kernel
+    /// more than copying it, and the resident size then holds the runs, not the log. A customer's
+    /// scan, the index itself, and a ledger file in a format those readers do not know go through
+    /// the map as before.
     public var copiesPages = false
 
     /// A query over `index`, limited to `sequences`.

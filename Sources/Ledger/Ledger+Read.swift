@@ -210,15 +210,16 @@ extension Ledger {
             let prefixLength = probe.count - 8
             let prefix = [UInt8](UnsafeRawBufferPointer(rebasing: probe[0..<prefixLength]))
             try visitIndex(db, in: txn, from: probe, prefix: prefix, range: range, keys: keys, bounded: query.releasesMappedPages,
-                           sequenceOf: { e in e.key.count == prefixLength + 8 ? readBE64(e.key, at: prefixLength) : nil }, body)
+                           copying: query.copiesPages,
+                           sequenceOf: { e in e.key.count == prefixLength + 8 ? readBE64(e.key, at: prefixLength) : nil }, lending: lent)
         case .occurred(let from, let until):
             guard from < until else { return }
             let upper = KeyBuffer.biased(until)
             try visitIndex(byTime, in: txn, from: keys.timeKey(from, sequence: 0), prefix: [], range: range, keys: keys,
-                           bounded: query.releasesMappedPages, sequenceOf: { e in
+                           bounded: query.releasesMappedPages, copying: query.copiesPages, sequenceOf: { e in
                                guard e.key.count == 16, readBE64(e.key) < upper else { return nil }
                                return readBE64(e.key, at: 8)
-                           }, body)
+                           }, lending: lent)
         }
     }
 
@@ -227,9 +228,21 @@ extension Ledger {
     private func visitIndex(_ db: Database, in txn: borrowing Transaction, from: UnsafeRawBufferPointer, prefix: [UInt8],
                             range: ClosedRange<UInt64>, keys: borrowing KeyBuffer, bounded: Bool = false,
                             sequenceOf: (Entry) -> UInt64?, _ body: (EventRecord) throws -> Bool) throws {
-        // The events through a cursor of their own: LMDB looks for a key on the cursor's page
-        // first, so events close in the log (an index's entries mostly are) cost no descent.
-        try txn.withCursor(log) { (events: inout Cursor) throws in
+        try visitIndex(db, in: txn, from: from, prefix: prefix, range: range, keys: keys, bounded: bounded, copying: false,
+                       sequenceOf: sequenceOf, lending: { record, _ in try body(record) })
+    }
+
+    /// `visitIndex`, the events read through a `CopyingLookup` of the log when `copying` (each
+    /// lent with its run), else through a cursor of their own: LMDB looks for a key on the
+    /// cursor's page first, so events close in the log (an index's entries mostly are) cost no
+    /// descent.
+    private func visitIndex(_ db: Database, in txn: borrowing Transaction, from: UnsafeRawBufferPointer, prefix: [UInt8],
+                            range: ClosedRange<UInt64>, keys: borrowing KeyBuffer, bounded: Bool, copying: Bool,
+                            sequenceOf: (Entry) -> UInt64?, lending body: (EventRecord, CopiedPages?) throws -> Bool) throws {
+        func missing(_ sequence: UInt64) -> LedgerError {
+            .notALedger(path: path, reason: "index '\(db.name)' points to event \(sequence), which is missing or damaged; run `clientele verify`")
+        }
+        func walk(_ event: (UInt64) throws -> Bool) throws {
             try txn.withCursor(db) { (cursor: inout Cursor) throws in
                 var entry = try cursor.seek(atOrAfter: from)
                 var budget = MappedFileBudget()
@@ -240,14 +253,28 @@ extension Ledger {
                               prefix.withUnsafeBytes({ memcmp($0.baseAddress!, e.key.baseAddress!, prefix.count) == 0 }) else { break }
                     }
                     guard let sequence = sequenceOf(e) else { break }
-                    if range.contains(sequence) {
-                        guard let found = try events.seek(exactly: keys.sequenceKey(sequence)), let record = EventRecord(found.value) else {
-                            throw LedgerError.notALedger(path: path, reason: "index '\(db.name)' points to event \(sequence), which is missing or damaged; run `clientele verify`")
-                        }
-                        if try !body(record) { return }
-                    }
+                    if range.contains(sequence), try !event(sequence) { return }
                     entry = try cursor.next()
                 }
+            }
+        }
+        if copying {
+            let copied: Void? = try txn.withCopyingLookup(log) { lookup in
+                try walk { sequence in
+                    guard let (found, run) = try lookup.find(keys.sequenceKey(sequence)), let record = EventRecord(found.value) else {
+                        throw missing(sequence)
+                    }
+                    return try body(record, run)
+                }
+            }
+            if copied != nil { return }
+        }
+        try txn.withCursor(log) { (events: inout Cursor) throws in
+            try walk { sequence in
+                guard let found = try events.seek(exactly: keys.sequenceKey(sequence)), let record = EventRecord(found.value) else {
+                    throw missing(sequence)
+                }
+                return try body(record, nil)
             }
         }
     }

@@ -100,6 +100,30 @@ struct PageCopyScanTests {
         }
     }
 
+    @Test("a copying lookup finds what get finds, keys in order, out of order and missing", arguments: [
+        (count: 0, removed: 0), (count: 30, removed: 0), (count: 6_000, removed: 0), (count: 6_000, removed: 900),
+    ])
+    func lookupSameAsGet(count: Int, removed: Int) throws {
+        let dir = Scratch("copylookup"); defer { dir.remove() }
+        let env = try Environment(path: dir.path)
+        defer { env.close() }
+        let db = try fill(env, count: count, removed: removed)
+        // Every key in order with its neighbours (odd ones mostly missing), then a shuffled sample.
+        var probes = (0..<(count * 2 + 3)).map { $0 }
+        var random = SystemRandomNumberGenerator()
+        probes += (0..<500).map { _ in Int.random(in: 0..<(count * 2 + 10), using: &random) }
+        let (found, expected) = try env.read { (txn: borrowing Transaction) throws -> ([[UInt8]?], [[UInt8]?]) in
+            let expected = try probes.map { n in try key(n).withUnsafeBytes { try txn.get(db, key: $0).map { Array($0) } } }
+            let found = try #require(try txn.withCopyingLookup(db, runPages: 5, gapPages: 2) { lookup in
+                try probes.map { n in try key(n).withUnsafeBytes { k in try lookup.find(k).map { Array($0.0.value) } } }
+            })
+            return (found, expected)
+        }
+        #expect(found.count == expected.count)
+        #expect(zip(found, expected).allSatisfy { $0 == $1 }, "\(zip(found, expected).filter { $0 != $1 }.count) keys differ")
+        #expect(expected.prefix(count * 2 + 3).compactMap { $0 }.count == count, "every stored key was probed once in order")
+    }
+
     @Test("an entry stays readable while its run is held, and runs nobody holds are refilled")
     func runsAreHeldAndReused() throws {
         let dir = Scratch("copyhold"); defer { dir.remove() }
