@@ -124,7 +124,9 @@ extension Ledger {
                 // Through pread into runs of pages (`Transaction.scanCopying`); a cursor through the
                 // map when the file's format is not one that scan reads.
                 let copied = try txn.scanCopying(log, from: keys.sequenceKey(range.lowerBound)) { entry, run in
-                    guard entry.key.count == 8 else { throw damaged(0) }
+                    guard entry.key.count == 8 else {
+                        throw LedgerError.notALedger(path: path, reason: "the log holds a key of \(entry.key.count) bytes, not an event number; run `clientele verify`")
+                    }
                     let sequence = readBE64(entry.key)
                     if sequence > range.upperBound { return false }
                     guard let record = EventRecord(entry.value) else { throw damaged(sequence) }

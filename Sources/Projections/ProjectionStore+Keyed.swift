@@ -562,9 +562,9 @@ extension ProjectionStore {
     /// Folds `groups`' models from the events `query` yields, in one scan: this thread scans and
     /// folds the first group and hands every event the other groups read to their threads (each
     /// on a queue of its own, so that each runs on a thread of its own whatever the pool's width:
-    /// they wait on each other). With `store`, each group's models are written into their idle
-    /// slots as soon as the group is folded (a rebuild); without, they stay in memory (a fold as
-    /// of a past point).
+    /// they wait on each other). With `store`, the models are then written into their idle slots
+    /// by every thread together (`ModelWriting`: a rebuild); without, they stay in memory (a fold
+    /// as of a past point).
     static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
         let slots = CustomerSlots(capacity: 1 << 16)
         for g in groups { for f in g.folds { f.share(slots) } }

@@ -49,6 +49,10 @@ private func copiedEntries(_ env: Environment, _ db: Database, from start: [UInt
     }
 }
 
+/// The trees the scans are checked on: empty, one leaf, three levels, and three levels with
+/// pages freed and reused.
+private let trees = [(count: 0, removed: 0), (count: 30, removed: 0), (count: 6_000, removed: 0), (count: 6_000, removed: 900)]
+
 @Suite("LMDB wrapper: scans that copy pages with pread")
 struct PageCopyScanTests {
     /// A database of `count` entries written in key order in transactions of 50, with another
@@ -79,9 +83,7 @@ struct PageCopyScanTests {
         return db
     }
 
-    @Test("visits what a cursor visits, in order, from any start, whatever the run and gap sizes", arguments: [
-        (count: 0, removed: 0), (count: 30, removed: 0), (count: 6_000, removed: 0), (count: 6_000, removed: 900),
-    ])
+    @Test("visits what a cursor visits, in order, from any start, whatever the run and gap sizes", arguments: trees)
     func sameAsCursor(count: Int, removed: Int) throws {
         let dir = Scratch("copyscan"); defer { dir.remove() }
         let env = try Environment(path: dir.path)
@@ -100,9 +102,7 @@ struct PageCopyScanTests {
         }
     }
 
-    @Test("a copying lookup finds what get finds, keys in order, out of order and missing", arguments: [
-        (count: 0, removed: 0), (count: 30, removed: 0), (count: 6_000, removed: 0), (count: 6_000, removed: 900),
-    ])
+    @Test("a copying lookup finds what get finds, keys in order, out of order and missing", arguments: trees)
     func lookupSameAsGet(count: Int, removed: Int) throws {
         let dir = Scratch("copylookup"); defer { dir.remove() }
         let env = try Environment(path: dir.path)
