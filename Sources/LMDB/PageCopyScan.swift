@@ -138,14 +138,13 @@ struct PageCopyScan {
         guard root != Self.noPage, depth >= 1 else { return }
         defer { for b in branches { b.deallocate() } }
         branches = (0..<depth - 1).map { _ in UnsafeMutableRawPointer.allocate(byteCount: pageSize, alignment: pageSize) }
+        var current: CopiedPages?
         if depth == 1 {
             // The root is the only leaf.
-            var current: CopiedPages?
             _ = try visitLeaves([root], from: start, seeking: true, current: &current, body)
-            return
+        } else {
+            _ = try descend(root, level: 0, from: start, seeking: true, current: &current, body)
         }
-        var current: CopiedPages?
-        _ = try descend(root, level: 0, from: start, seeking: true, current: &current, body)
     }
 
     /// Visits the subtree of the branch page `page` at `level` (0 is the root); while `seeking`,
@@ -177,8 +176,9 @@ struct PageCopyScan {
             let (leaf, run) = try loadLeaf(page, current: &current, following: holds(page, current) ? [] : pages[(index + 1)...])
             let n = try nodeCount(leaf)
             for i in 0..<n {
+                // Keys before `start` are passed over before their values are read.
+                if seeking && index == 0, compare(try nodeKey(i, of: leaf, page: page), start) < 0 { continue }
                 let (key, value) = try node(i, of: leaf, page: page, run: run)
-                if seeking && index == 0 && compare(key, start) < 0 { continue }
                 if try !body(Entry(key: key, value: value), run) { return false }
             }
         }
