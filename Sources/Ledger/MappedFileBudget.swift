@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// How much more of the ledger's file a long scan may keep mapped before it lets go of the pages
-/// (a scan whose query `releasesMappedPages` and that reads through the map: a view as of a past
-/// time, which walks the time index; the folds' scans of the log copy its pages instead,
-/// `EventQuery.copiesPages`).
+/// (a scan whose query `releasesMappedPages` and that reads through the map: the time index a view
+/// as of a past time walks, or a fold told not to copy; the folds read the log's pages by copying
+/// them, `EventQuery.copiesPages`).
 ///
 /// A scan's resident size counts every page of the map it touched until they are released
 /// (`Ledger.releaseMappedPages`). Those pages are the page cache's, shared and reclaimable, so
@@ -27,10 +27,11 @@ import Glibc
 public struct MappedFileBudget {
     /// Bytes of mapped file a scan may add: 128 MB. `CLIENTELE_MAPPED_BUDGET_MB` overrides it.
     ///
-    /// The fold's other thread still reads events the scan has passed, so after a release it maps
-    /// some of them again, and a large folio maps whole: the file's part of a rebuild peaked near
-    /// twice the budget. With 128 MB rather than 256 MB, the rebuild's and the as-of report's peaks
-    /// came down by 80–150 MB at the same speed (BENCHMARKS.md, 2026-12-06 17:50 UTC).
+    /// Chosen when the folds still read the log through the map: their other thread read events
+    /// the scan had passed, so after a release it mapped some of them again, and a large folio
+    /// maps whole; the file's part of a rebuild peaked near twice the budget. With 128 MB rather
+    /// than 256 MB, the rebuild's and the as-of report's peaks came down by 80–150 MB at the same
+    /// speed (BENCHMARKS.md, 2026-12-06 17:50 UTC).
     public static let bytes: Int = {
         if let v = getenv("CLIENTELE_MAPPED_BUDGET_MB"), let n = Int(String(cString: v)), n > 0 { return n << 20 }
         return 128 << 20
