@@ -27,6 +27,10 @@ public struct JSONSpan {
     @inlinable @inline(__always)
     var first: UInt8 { bytes.isEmpty ? 0 : bytes[0] }
 
+    /// True for an object.
+    @inlinable public var isObject: Bool { first == UInt8(ascii: "{") }
+    /// True for an array.
+    @inlinable public var isArray: Bool { first == UInt8(ascii: "[") }
     /// True for `null`.
     @inlinable public var isNull: Bool { first == UInt8(ascii: "n") }
     /// The value when it is `true` or `false`.
@@ -151,6 +155,65 @@ public struct JSONSpan {
             if !body(JSONSpan(exactly: UnsafeRawBufferPointer(rebasing: bytes[i..<end]))) { return }
             i = JSONSpan.skipSpace(bytes, end)
             guard i < n, bytes[i] == UInt8(ascii: ",") else { return }
+            i = JSONSpan.skipSpace(bytes, i + 1)
+        }
+    }
+
+    /// The length of the value at the start of `bytes`, which may run on past it (nil when
+    /// malformed). With `prefix(_:)`, it turns a walk's span (`walkMembers`) into the value's own.
+    @inlinable public var leadingValueLength: Int? { JSONSpan.skipValue(bytes, 0) }
+
+    /// The span of the first `count` bytes.
+    @inlinable public func prefix(_ count: Int) -> JSONSpan {
+        JSONSpan(exactly: UnsafeRawBufferPointer(rebasing: bytes[0..<min(count, bytes.count)]))
+    }
+
+    /// Walks the object at the start of `bytes` (which may run on past it) member by member in one
+    /// pass: no value is skipped before `body` sees it. `body` gets the key's raw bytes and a span
+    /// from the value's start to the end of `bytes`, and returns the value's length (what it read,
+    /// or `leadingValueLength`), or nil to stop. For a reader that reads the values it wants as it
+    /// measures them, where `forEachMember` would skip each value first and the reader then read
+    /// it again.
+    /// - Returns: the object's length; nil when it is not an object, is malformed, or `body` stopped.
+    @inlinable
+    public func walkMembers(_ body: (UnsafeRawBufferPointer, JSONSpan) -> Int?) -> Int? {
+        guard first == UInt8(ascii: "{") else { return nil }
+        let n = bytes.count
+        var i = JSONSpan.skipSpace(bytes, 1)
+        if i < n, bytes[i] == UInt8(ascii: "}") { return i + 1 }
+        while true {
+            guard i < n, bytes[i] == UInt8(ascii: "\""), let keyEnd = JSONSpan.skipString(bytes, i) else { return nil }
+            let key = UnsafeRawBufferPointer(rebasing: bytes[(i + 1)..<(keyEnd - 1)])
+            i = JSONSpan.skipSpace(bytes, keyEnd)
+            guard i < n, bytes[i] == UInt8(ascii: ":") else { return nil }
+            i = JSONSpan.skipSpace(bytes, i + 1)
+            guard i < n, let length = body(key, JSONSpan(exactly: UnsafeRawBufferPointer(rebasing: bytes[i..<n]))),
+                  length > 0, length <= n - i else { return nil }
+            i = JSONSpan.skipSpace(bytes, i + length)
+            guard i < n else { return nil }
+            if bytes[i] == UInt8(ascii: "}") { return i + 1 }
+            guard bytes[i] == UInt8(ascii: ",") else { return nil }
+            i = JSONSpan.skipSpace(bytes, i + 1)
+        }
+    }
+
+    /// Walks the array at the start of `bytes` (which may run on past it) element by element in
+    /// one pass, as `walkMembers` walks an object: `body` gets a span from the element's start to
+    /// the end of `bytes` and returns the element's length, or nil to stop.
+    /// - Returns: the array's length; nil when it is not an array, is malformed, or `body` stopped.
+    @inlinable
+    public func walkElements(_ body: (JSONSpan) -> Int?) -> Int? {
+        guard first == UInt8(ascii: "[") else { return nil }
+        let n = bytes.count
+        var i = JSONSpan.skipSpace(bytes, 1)
+        if i < n, bytes[i] == UInt8(ascii: "]") { return i + 1 }
+        while true {
+            guard i < n, let length = body(JSONSpan(exactly: UnsafeRawBufferPointer(rebasing: bytes[i..<n]))),
+                  length > 0, length <= n - i else { return nil }
+            i = JSONSpan.skipSpace(bytes, i + length)
+            guard i < n else { return nil }
+            if bytes[i] == UInt8(ascii: "]") { return i + 1 }
+            guard bytes[i] == UInt8(ascii: ",") else { return nil }
             i = JSONSpan.skipSpace(bytes, i + 1)
         }
     }

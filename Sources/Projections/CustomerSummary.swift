@@ -189,10 +189,8 @@ public struct CustomerSummaryProjector: KeyedProjector {
             let minor = r.amount
             s.netSpend += minor
             if s.currency == nil { s.currency = r.currency?.string }
-            r.lines?.forEachElement { line in
-                if let c = line["category"], c.isString, !c.equals(Upcasters.uncategorized),
-                   !s.categories.contains(where: { c.equals($0) }), let name = c.string { s.categories.append(name) }
-                return true
+            r.forEachCategory { c in
+                if c.isString, !c.equals(Upcasters.uncategorized), !s.categories.contains(where: { c.equals($0) }), let name = c.string { s.categories.append(name) }
             }
             s.firstPurchaseAt = min(s.firstPurchaseAt ?? at.microseconds, at.microseconds)
             s.lastPurchaseAt = max(s.lastPurchaseAt ?? at.microseconds, at.microseconds)

@@ -109,37 +109,120 @@ public struct FoldEvent {
         receipt = kind == .purchaseRecorded || kind == .returnRecorded ? ReceiptFields(payload) : ReceiptFields()
     }
 
-    /// The members of a `PurchaseRecorded` or `ReturnRecorded` payload the read models use.
+    /// The members of a `PurchaseRecorded` or `ReturnRecorded` payload the read models use,
+    /// found in one walk over the payload on the scanning thread: where each value lies (offsets
+    /// into the payload, so that a batch of events stays small), the amount, and the distinct
+    /// categories of the lines (each line's first `category`). The lines array is the bulk of
+    /// the payload; the folds no longer walk it themselves.
     public struct ReceiptFields {
-        /// `receipt`.
-        public var receipt: JSONSpan?
-        /// `originalReceipt` (returns).
-        public var originalReceipt: JSONSpan?
-        /// `lines`.
-        public var lines: JSONSpan?
+        /// The payload's first byte (the offsets below count from it).
+        let base: UnsafeRawPointer?
+        /// Each value's place as start << 32 | length; 0 when absent (no value starts at 0, where
+        /// the payload's brace is).
+        var receiptAt: UInt64 = 0, originalReceiptAt: UInt64 = 0, currencyAt: UInt64 = 0, reasonAt: UInt64 = 0, linesAt: UInt64 = 0
         /// `total.minor` of a purchase, `refund.minor` of a return (0 when absent).
         public var amount: Int64 = 0
-        /// Its currency.
-        public var currency: JSONSpan?
-        /// `reason` (returns).
-        public var reason: JSONSpan?
+        /// The lines' distinct categories (by their stored bytes), in the order they first appear;
+        /// `categoryCount` of them, or -1 when there were more than fit (then `forEachCategory`
+        /// walks the lines).
+        var categoryAt: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var categoryCount: Int8 = 0
 
-        init() {}
+        init() { base = nil }
 
         init(_ p: JSONSpan) {
-            p.forEachMember { k, v in
+            base = p.bytes.baseAddress
+            guard let base else { return }
+            func place(_ v: JSONSpan, _ length: Int) -> UInt64 {
+                UInt64(UInt32(truncatingIfNeeded: v.bytes.baseAddress! - base)) << 32 | UInt64(UInt32(truncatingIfNeeded: length))
+            }
+            _ = p.walkMembers { k, v in
+                if k.count == 5, named(k, "lines") {
+                    categoryCount = 0 // a repeated member: the last one counts, as for the others
+                    let length = v.isArray ? v.walkElements { line in
+                        var seen = false
+                        return line.isObject ? line.walkMembers { k2, v2 in
+                            guard let n = v2.leadingValueLength else { return nil }
+                            if !seen, k2.count == 8, named(k2, "category") {
+                                seen = true
+                                keepCategory(v2.prefix(n), at: place(v2, n))
+                            }
+                            return n
+                        } : line.leadingValueLength
+                    } : v.leadingValueLength
+                    if let length { linesAt = place(v, length) }
+                    return length
+                }
+                guard let n = v.leadingValueLength else { return nil }
                 switch k.count {
-                case 5 where named(k, "lines"): lines = v
                 case 5 where named(k, "total"), 6 where named(k, "refund"):
-                    v.forEachMember { k2, v2 in
-                        if k2.count == 5 && named(k2, "minor") { amount = v2.int64 ?? 0 } else if k2.count == 8 && named(k2, "currency") { currency = v2 }
+                    v.prefix(n).forEachMember { k2, v2 in
+                        if k2.count == 5 && named(k2, "minor") { amount = v2.int64 ?? 0 } else if k2.count == 8 && named(k2, "currency") { currencyAt = place(v2, v2.bytes.count) }
                         return true
                     }
-                case 7 where named(k, "receipt"): receipt = v
-                case 6 where named(k, "reason"): reason = v
-                case 15 where named(k, "originalReceipt"): originalReceipt = v
+                case 7 where named(k, "receipt"): receiptAt = place(v, n)
+                case 6 where named(k, "reason"): reasonAt = place(v, n)
+                case 15 where named(k, "originalReceipt"): originalReceiptAt = place(v, n)
                 default: break
                 }
+                return n
+            }
+        }
+
+        /// Keeps a line's category unless it is kept already (or too many are).
+        private mutating func keepCategory(_ c: JSONSpan, at placed: UInt64) {
+            guard categoryCount >= 0 else { return }
+            let kept = Int(categoryCount)
+            for i in 0..<kept {
+                let other = span(categoryPlace(i))!
+                if other.bytes.count == c.bytes.count, sameBytes(other.bytes.baseAddress!, c.bytes.baseAddress!, count: c.bytes.count) { return }
+            }
+            switch kept {
+            case 0: categoryAt.0 = placed
+            case 1: categoryAt.1 = placed
+            case 2: categoryAt.2 = placed
+            case 3: categoryAt.3 = placed
+            default: categoryCount = -1; return
+            }
+            categoryCount += 1
+        }
+
+        @inline(__always)
+        private func categoryPlace(_ i: Int) -> UInt64 {
+            switch i {
+            case 0: return categoryAt.0
+            case 1: return categoryAt.1
+            case 2: return categoryAt.2
+            default: return categoryAt.3
+            }
+        }
+
+        @inline(__always)
+        private func span(_ at: UInt64) -> JSONSpan? {
+            guard at != 0, let base else { return nil }
+            return JSONSpan(UnsafeRawBufferPointer(start: base + Int(at >> 32), count: Int(at & 0xFFFF_FFFF)))
+        }
+
+        /// `receipt`.
+        public var receipt: JSONSpan? { span(receiptAt) }
+        /// `originalReceipt` (returns).
+        public var originalReceipt: JSONSpan? { span(originalReceiptAt) }
+        /// The currency of the amount.
+        public var currency: JSONSpan? { span(currencyAt) }
+        /// `reason` (returns).
+        public var reason: JSONSpan? { span(reasonAt) }
+
+        /// Visits the value of each line's first `category` member in the order they first appear,
+        /// each distinct stored value once (two spellings of one text, one with escapes, are two
+        /// values) — or, for a receipt of more than four distinct categories, every line's.
+        @inline(__always)
+        public func forEachCategory(_ body: (JSONSpan) -> Void) {
+            if categoryCount >= 0 {
+                for i in 0..<Int(categoryCount) { body(span(categoryPlace(i))!) }
+                return
+            }
+            span(linesAt)?.forEachElement { line in
+                if let c = line["category"] { body(c) }
                 return true
             }
         }

@@ -163,9 +163,8 @@ public struct LoyaltyProjector: KeyedProjector {
                 var multiplier = current?.pointsMultiplier ?? 1
                 if !rules.categoryMultipliers.isEmpty {
                     var best: Double?
-                    r.lines?.forEachElement { line in
-                        if let c = line["category"]?.string, let m = rules.categoryMultipliers[c] { best = max(best ?? m, m) }
-                        return true
+                    r.forEachCategory { c in
+                        if let name = c.string, let m = rules.categoryMultipliers[name] { best = max(best ?? m, m) }
                     }
                     multiplier *= best ?? 1
                 }

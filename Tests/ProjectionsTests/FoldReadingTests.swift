@@ -59,6 +59,94 @@ struct FoldReadingTests {
         }
     }
 
+    @Test("walking members and elements in one pass finds what forEachMember and forEachElement find")
+    func walksAgreeWithVisits() throws {
+        let long = #"ab\"cd]}{[efghij\\klm 上海 \u005d"#
+        let texts = [
+            #"{ "receipt" : "R\"1", "lines":[{"sku":"A","category":"apparel","q":[1,{"x":"]"}]},{"category":"shoes"}, 7, "x"],"total":{"minor":-12345,"currency":"CNY"},"f":1.5,"b":false,"n":null}"#,
+            #"{"a":"\#(long)","lines":[ ],"o":{ },"z":"12345678" , "e":[[[1,2]]]}"#,
+            #"{ }"#,
+        ]
+        for text in texts {
+            // The span runs past the object, as a walk's spans do.
+            let bytes = Array((text + #", "after": [1]}"#).utf8)
+            bytes.withUnsafeBytes { raw in
+                let exact = JSONSpan(UnsafeRawBufferPointer(rebasing: raw[0..<text.utf8.count]))
+                let running = JSONSpan(raw)
+                var visited: [([UInt8], [UInt8])] = [], walked: [([UInt8], [UInt8])] = []
+                exact.forEachMember { k, v in visited.append((Array(k), Array(v.bytes))); return true }
+                let length = running.walkMembers { k, v in
+                    guard let n = v.leadingValueLength else { return nil }
+                    walked.append((Array(k), Array(v.prefix(n).bytes)))
+                    if v.isArray {
+                        // Elements, walked, equal the array's elements visited.
+                        var a: [[UInt8]] = [], b: [[UInt8]] = []
+                        v.prefix(n).forEachElement { e in a.append(Array(e.bytes)); return true }
+                        let m = v.walkElements { e in
+                            guard let n = e.leadingValueLength else { return nil }
+                            b.append(Array(e.prefix(n).bytes))
+                            return n
+                        }
+                        #expect(m == n, "\(text)")
+                        #expect(a == b, "\(text)")
+                    }
+                    return n
+                }
+                #expect(length == text.utf8.count, "\(text)")
+                #expect(visited.map(\.0) == walked.map(\.0) && visited.map(\.1) == walked.map(\.1), "\(text)")
+                // A walk stops when asked to.
+                if !visited.isEmpty { #expect(running.walkMembers { _, _ in nil } == nil) }
+            }
+        }
+        Array(#"[1,2]"#.utf8).withUnsafeBytes { raw in
+            #expect(JSONSpan(raw).walkMembers { _, v in v.leadingValueLength } == nil)
+            #expect(JSONSpan(raw).walkElements { e in e.leadingValueLength } == 5)
+        }
+    }
+
+    @Test("a receipt's categories, read in the scan's one walk, fold as reading every line would: order, repeats, escapes, many categories")
+    func receiptCategories() throws {
+        let f = try Fixture("categories"); defer { f.remove() }
+        func line(_ category: String?) -> String {
+            #"{"sku":"S","name":"n, \"q\" ]","#
+                + (category.map { #""category":"\#($0)","# } ?? "")
+                + #""quantity":1,"unitPrice":{"minor":1000,"currency":"CNY"}}"#
+        }
+        func purchase(_ receipt: String, _ categories: [String?], minor: Int, day: Int) throws -> JSONValue {
+            try LoyaltyTests.event("PurchaseRecorded", #"{"receipt":"\#(receipt)","lines":["# + categories.map(line).joined(separator: ",")
+                + #"],"total":{"minor":\#(minor),"currency":"CNY"}}"#, at: "2026-03-0\(day)T10:00:00+08:00", id: receipt)
+        }
+        // More distinct categories than the walk keeps (the best multiplier in the sixth line);
+        // repeats; an escaped spelling of a text already seen; "uncategorized" (lines without a category are
+        // refused at append; an old version's are upcast to it).
+        let docs = [
+            try purchase("R1", ["apparel", "beauty", "apparel", "bags", "hats", "shoes"], minor: 10_000, day: 1),
+            try purchase("R2", [Upcasters.uncategorized, "sho\\u0065s", "toys", "shoes", "toys"], minor: 20_000, day: 2),
+            try purchase("R3", ["sho\\u0065s"], minor: 30_000, day: 3),
+        ]
+        try f.append(docs)
+        // What reading every line of every receipt, in order, gives.
+        var expected: [String] = []
+        for d in docs {
+            guard case .array(let lines)? = d["payload"]?["lines"] else { continue }
+            for l in lines {
+                if let c = l["category"]?.stringValue, c != Upcasters.uncategorized, !expected.contains(c) { expected.append(c) }
+            }
+        }
+        #expect(expected == ["apparel", "beauty", "bags", "hats", "shoes", "toys"])
+        var config = ClienteleConfiguration()
+        config.points.categoryMultipliers = ["shoes": 3, "toys": 2]
+        let loyalty = LoyaltyProjector(configuration: config)
+        // Caught up event by event, and rebuilt in one scan: the same.
+        let summary = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(summary.categories == expected)
+        let account = try #require(try f.models.record(loyalty, key: "C1"))
+        #expect(account.receipts["R1"]?.earned == 300 && account.receipts["R2"]?.earned == 600 && account.receipts["R3"]?.earned == 900)
+        try f.models.rebuild([CustomerSummaryProjector(), loyalty])
+        #expect(try f.stored(CustomerSummaryProjector())["C1"]?.categories == expected)
+        #expect(try f.stored(loyalty)["C1"]?.earned == 1_800)
+    }
+
     @Test("records round-trip through the binary form; a cut record is refused")
     func recordsRoundTrip() throws {
         var s = CustomerSummary()
