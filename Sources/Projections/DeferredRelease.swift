@@ -31,11 +31,13 @@ enum DeferredRelease {
 /// A buffer of records handed to the release thread. `@unchecked Sendable`: nothing else holds
 /// the pointer once it is handed over.
 struct ReleasedRecords<R>: @unchecked Sendable {
+    /// The records, in `TableMemory` of `capacity` values.
     let records: UnsafeMutablePointer<R>
     let count: Int
+    let capacity: Int
 
     /// Deinitializes and frees the records on the release thread.
     func free() {
-        DeferredRelease.run { records.deinitialize(count: count); records.deallocate() }
+        DeferredRelease.run { records.deinitialize(count: count); TableMemory.free(records, capacity: capacity) }
     }
 }

@@ -1,3 +1,4 @@
+import CMemoryHints
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,5 +26,49 @@ enum HugePages {
         let p = UnsafeMutablePointer<T>.allocate(capacity: count)
         advise(UnsafeMutableRawPointer(p), bytes: count * MemoryLayout<T>.stride)
         return p
+    }
+}
+
+/// Memory for a rebuild's tables that only ever grow (the records of a million customers): a
+/// mapping of their own, huge-page advised, that grows by `mremap`. Growing moves no byte: the
+/// kernel extends the mapping or moves its page tables. Doubling a malloc'd buffer instead copied
+/// every record into fresh pages each time, so the pages touched (and zeroed by the kernel) were
+/// twice the table's final size, plus the copies.
+///
+/// Values in it must be movable bit for bit (Swift values are, unless they hold a weak
+/// reference or are ~Copyable with an address that matters), and the memory is released with
+/// `free`, never `deallocate`.
+enum TableMemory {
+    /// The bytes a mapping of `capacity` values of `T` takes (whole pages).
+    static func bytes<T>(_: T.Type, capacity: Int) -> Int {
+        let page = 4096
+        return max(page, (capacity * MemoryLayout<T>.stride + page - 1) & ~(page - 1))
+    }
+
+    /// Room for `capacity` values of `T`, uninitialized (reads as zero bytes until written).
+    static func allocate<T>(_: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
+        let n = bytes(T.self, capacity: capacity)
+        guard let p = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            fatalError("out of memory: a rebuild's table of \(n) bytes (errno \(errno))")
+        }
+        if n >= HugePages.size { _ = madvise(p, n, MADV_HUGEPAGE) }
+        return p.bindMemory(to: T.self, capacity: capacity)
+    }
+
+    /// The table at `p`, of `capacity` values, given room for `newCapacity`: the values stay as
+    /// they are (at a new address, perhaps); the room added is uninitialized.
+    static func grow<T>(_ p: UnsafeMutablePointer<T>, capacity: Int, to newCapacity: Int) -> UnsafeMutablePointer<T> {
+        let old = bytes(T.self, capacity: capacity), new = bytes(T.self, capacity: newCapacity)
+        guard new > old else { return p }
+        guard let moved = clientele_grow_mapping(UnsafeMutableRawPointer(p), UInt(old), UInt(new)) else {
+            fatalError("out of memory: growing a rebuild's table to \(new) bytes (errno \(errno))")
+        }
+        if new >= HugePages.size { _ = madvise(moved, new, MADV_HUGEPAGE) }
+        return moved.bindMemory(to: T.self, capacity: newCapacity)
+    }
+
+    /// Gives the table back to the kernel (its values must be deinitialized first).
+    static func free<T>(_ p: UnsafeMutablePointer<T>, capacity: Int) {
+        _ = munmap(UnsafeMutableRawPointer(p), bytes(T.self, capacity: capacity))
     }
 }

@@ -249,21 +249,21 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     init(_ projector: P) {
         self.projector = projector
         slots = CustomerSlots(capacity: 1024)
-        records = .allocate(capacity: recordCapacity)
-        index = .allocate(capacity: 0)
+        records = TableMemory.allocate(P.Record.self, capacity: recordCapacity)
+        index = TableMemory.allocate(Int32.self, capacity: 0)
         super.init(kinds: projector.eventKinds)
     }
 
     deinit {
         records.deinitialize(count: recordCount)
-        records.deallocate()
-        index.deallocate()
+        TableMemory.free(records, capacity: recordCapacity)
+        TableMemory.free(index, capacity: indexCapacity)
     }
 
     override func release() {
-        ReleasedRecords(records: records, count: recordCount).free()
+        ReleasedRecords(records: records, count: recordCount, capacity: recordCapacity).free()
         recordCapacity = 1
-        records = .allocate(capacity: recordCapacity)
+        records = TableMemory.allocate(P.Record.self, capacity: recordCapacity)
         recordCount = 0
         order = []
         listSlots = []
@@ -292,7 +292,8 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         if i < 0 {
             i = recordCount
             if i == recordCapacity {
-                records = doubled(records, count: recordCount, capacity: &recordCapacity) { HugePages.allocate(P.Record.self, capacity: $0) }
+                records = TableMemory.grow(records, capacity: recordCapacity, to: 2 * recordCapacity)
+                recordCapacity *= 2
             }
             (records + i).initialize(to: projector.initialRecord())
             recordCount += 1
@@ -304,11 +305,8 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
 
     private func growIndex(to s: Int) {
         let capacity = max(s + 1, 2 * indexCapacity, 1024)
-        let grown = HugePages.allocate(Int32.self, capacity: capacity)
-        grown.update(from: index, count: indexCapacity)
-        (grown + indexCapacity).initialize(repeating: -1, count: capacity - indexCapacity)
-        index.deallocate()
-        index = grown
+        index = TableMemory.grow(index, capacity: indexCapacity, to: capacity)
+        (index + indexCapacity).initialize(repeating: -1, count: capacity - indexCapacity)
         indexCapacity = capacity
     }
 
@@ -330,8 +328,8 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     }
 
     override func sortForAppend() {
-        index.deallocate()
-        index = .allocate(capacity: 0)
+        TableMemory.free(index, capacity: indexCapacity)
+        index = TableMemory.allocate(Int32.self, capacity: 0)
         indexCapacity = 0
         let slots = self.slots
         // Sorted by each key's first 8 bytes as a big-endian integer (zero-padded) first, the
