@@ -3,9 +3,9 @@ import Dispatch
 /// Frees a rebuild's folded records after they are written, on a thread of its own.
 ///
 /// A million customers' records hold several million small heap blocks (their arrays); freeing
-/// them took a third of a rebuild's writing phase, on the thread the rebuild waits for. Freed
-/// here instead, it overlaps the writes of the other models, and a command that exits right after
-/// the rebuild does not wait for it at all.
+/// them took a third of a rebuild's writing phase, on the thread the rebuild waits for. Handed
+/// here once every model is written, the freeing neither holds up the rebuild nor takes a core
+/// from its encoding, and a command that exits right after the rebuild does not wait for it.
 enum DeferredRelease {
     private static let queue = DispatchQueue(label: "clientele.rebuild.release", qos: .utility)
 

@@ -13,8 +13,8 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: the shared state is behind a mutex; a model's records are read by the
 /// thread encoding a batch of them, after every thread has finished folding and sorting (the
-/// barrier), and freed by the one writing its last batch, after every batch was encoded and
-/// written (each batch waits for its predecessor's turn).
+/// barrier); the records are freed after the writing phase (`ProjectionStore.fold`), so that
+/// freeing a model's records never takes a core from the encoding of another's.
 final class ModelWriting: @unchecked Sendable {
     /// One batch of one model's records.
     private struct Job {
@@ -96,7 +96,6 @@ final class ModelWriting: @unchecked Sendable {
                 state.withLock { $0.error = error }
                 throw error
             }
-            if job.last { job.model.fold.release() }
         }
     }
 

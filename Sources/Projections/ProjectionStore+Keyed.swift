@@ -582,6 +582,8 @@ extension ProjectionStore {
         } catch { groups[0].error = error }
         do { try writing?.run(own: groups[0].folds, folded: folded) } catch { groups[0].error = groups[0].error ?? error }
         done.wait()
+        // Written (or failed): the records go to the release thread, now that no thread encodes.
+        if store != nil { for g in groups { for f in g.folds { f.release() } } }
         if let error = groups.lazy.compactMap(\.error).first { throw error }
     }
 
