@@ -31,13 +31,16 @@ enum DeferredRelease {
 /// A buffer of records handed to the release thread. `@unchecked Sendable`: nothing else holds
 /// the pointer once it is handed over.
 struct ReleasedRecords<R>: @unchecked Sendable {
-    /// The records, in `TableMemory` of `capacity` values.
+    /// The records, in `TableMemory` of `capacity` values, initialized at `slots`.
     let records: UnsafeMutablePointer<R>
-    let count: Int
+    let slots: [Int32]
     let capacity: Int
 
     /// Deinitializes and frees the records on the release thread.
     func free() {
-        DeferredRelease.run { records.deinitialize(count: count); TableMemory.free(records, capacity: capacity) }
+        DeferredRelease.run {
+            for s in slots { (records + Int(s)).deinitialize(count: 1) }
+            TableMemory.free(records, capacity: capacity)
+        }
     }
 }

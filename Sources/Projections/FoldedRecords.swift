@@ -33,9 +33,9 @@ extension DenseFolding: FoldedRecords {
     // Both move the records out (a copy would retain every array of every record).
     func takeRecordsByStorageKey() -> [String: P.Record] {
         var out: [String: P.Record] = [:]
-        out.reserveCapacity(recordCount)
-        for r in 0..<recordCount { out[String(decoding: slots.bytes(listSlots[r]), as: UTF8.self)] = (records + r).move() }
-        recordCount = 0
+        out.reserveCapacity(listSlots.count)
+        for s in listSlots { out[String(decoding: slots.bytes(s), as: UTF8.self)] = (records + Int(s)).move() }
+        forgetRecords()
         return out
     }
 
@@ -43,8 +43,15 @@ extension DenseFolding: FoldedRecords {
         sortForAppend()
         var out: [(String, P.Record)] = []
         out.reserveCapacity(order.count)
-        for r in order { out.append((String(decoding: slots.bytes(listSlots[Int(r)]), as: UTF8.self), (records + Int(r)).move())) }
-        recordCount = 0
+        for s in order { out.append((String(decoding: slots.bytes(s), as: UTF8.self), (records + Int(s)).move())) }
+        forgetRecords()
         return out
+    }
+
+    /// After the records were moved out: none is left to deinitialize.
+    private func forgetRecords() {
+        for s in listSlots { present[Int(s)] = 0 }
+        listSlots = []
+        order = []
     }
 }

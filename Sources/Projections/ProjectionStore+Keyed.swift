@@ -25,8 +25,8 @@ class ModelFold {
     /// Makes the fold find customers in `slots`, shared with the other folds of the rebuild.
     func share(_ slots: CustomerSlots) {}
     /// Starts loading what folding an event of the customer in `slot` will touch, a few events
-    /// ahead: `stage` 0 the record's place in the index, 1 the record, 2 the record's parts (each
-    /// stage reads what the one before loaded).
+    /// ahead: `stage` 0 where the record is (when that takes a load of its own), 1 the record, 2
+    /// the record's parts (each stage reads what the one before loaded).
     func prefetch(slot: Int32, stage: Int) {}
     /// Where a rebuild writes the model: its name, new checkpoint and idle slot's database.
     var target: (name: String, checkpoint: ProjectionStore.Checkpoint, db: Database)?
@@ -227,51 +227,55 @@ extension LoyaltyProjector: CustomerKeyed {
     }
 }
 
-/// A rebuild's fold of a customer-keyed model: records in an array, found through the customer's
-/// slot (interned once per event by the scan, shared with the other customer-keyed models on the
-/// same thread) instead of a dictionary of its own. Records are appended as customers first
-/// appear and never moved after the fold; they are written in key order through a sorted index.
+/// A rebuild's fold of a customer-keyed model: records in an array indexed by the customer's
+/// slot (interned once per event by the scan, shared with the other customer-keyed models)
+/// instead of a dictionary of its own. A record's address follows from the slot alone, so the
+/// fold loop can start loading it events ahead without first loading where it is (with a million
+/// customers each such load was a cache miss of its own). Records are never moved during the
+/// fold; they are written in key order through a sorted list of the slots that have one.
 final class DenseFolding<P: CustomerKeyed>: ModelFold {
     let projector: P
     var slots: CustomerSlots
-    /// Record index by customer slot (-1: none yet), in a buffer of our own (as `records`).
-    var index: UnsafeMutablePointer<Int32>
-    var indexCapacity = 0
-    /// The records, in a buffer of our own: folding into `records[i]` needs no uniqueness,
-    /// bounds or exclusivity check (a class's array property would have all three per event).
+    /// The records by slot, in `TableMemory` (folding into `records[s]` needs no uniqueness,
+    /// bounds or exclusivity check, which a class's array property would have per event); only
+    /// the slots marked in `present` hold one.
     var records: UnsafeMutablePointer<P.Record>
-    var recordCount = 0
-    var recordCapacity = 1024
-    /// The customer slot of each record.
+    /// 1 for each slot with a record, in `TableMemory` (which reads as zeros until written).
+    var present: UnsafeMutablePointer<UInt8>
+    /// Room in `records` and `present`, in slots.
+    var capacity = 1024
+    /// The slots with a record, in the order their records were made.
     var listSlots: [Int32] = []
+    /// `listSlots` in key order (`sortForAppend`).
     var order: [Int32] = []
 
     init(_ projector: P) {
         self.projector = projector
         slots = CustomerSlots(capacity: 1024)
-        records = TableMemory.allocate(P.Record.self, capacity: recordCapacity)
-        index = TableMemory.allocate(Int32.self, capacity: 0)
+        records = TableMemory.allocate(P.Record.self, capacity: capacity)
+        present = TableMemory.allocate(UInt8.self, capacity: capacity)
         super.init(kinds: projector.eventKinds)
     }
 
     deinit {
-        records.deinitialize(count: recordCount)
-        TableMemory.free(records, capacity: recordCapacity)
-        TableMemory.free(index, capacity: indexCapacity)
+        for s in listSlots { (records + Int(s)).deinitialize(count: 1) }
+        TableMemory.free(records, capacity: capacity)
+        TableMemory.free(present, capacity: capacity)
     }
 
     override func release() {
-        ReleasedRecords(records: records, count: recordCount, capacity: recordCapacity).free()
-        recordCapacity = 1
-        records = TableMemory.allocate(P.Record.self, capacity: recordCapacity)
-        recordCount = 0
+        ReleasedRecords(records: records, slots: listSlots, capacity: capacity).free()
+        TableMemory.free(present, capacity: capacity)
+        capacity = 1
+        records = TableMemory.allocate(P.Record.self, capacity: capacity)
+        present = TableMemory.allocate(UInt8.self, capacity: capacity)
         order = []
         listSlots = []
     }
 
     override var bySlot: Bool { true }
     override func share(_ slots: CustomerSlots) {
-        precondition(recordCount == 0, "customer slots are shared before folding")
+        precondition(listSlots.isEmpty, "customer slots are shared before folding")
         self.slots = slots
     }
     override var count: Int { order.count }
@@ -287,72 +291,61 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     override func accept(_ event: borrowing FoldEvent, slot: Int32) {
         guard event.sequence >= from, projector.accepts(event) else { return }
         let s = Int(slot)
-        if s >= indexCapacity { growIndex(to: s) }
-        var i = Int(index[s])
-        if i < 0 {
-            i = recordCount
-            if i == recordCapacity {
-                records = TableMemory.grow(records, capacity: recordCapacity, to: 2 * recordCapacity)
-                recordCapacity *= 2
-            }
-            (records + i).initialize(to: projector.initialRecord())
-            recordCount += 1
-            index[s] = Int32(i)
+        if s >= capacity { grow(toHold: s) }
+        if present[s] == 0 {
+            (records + s).initialize(to: projector.initialRecord())
+            present[s] = 1
             listSlots.append(slot)
         }
-        projector.apply(&records[i], event)
+        projector.apply(&records[s], event)
     }
 
-    private func growIndex(to s: Int) {
-        let capacity = max(s + 1, 2 * indexCapacity, 1024)
-        index = TableMemory.grow(index, capacity: indexCapacity, to: capacity)
-        (index + indexCapacity).initialize(repeating: -1, count: capacity - indexCapacity)
-        indexCapacity = capacity
+    private func grow(toHold s: Int) {
+        let grown = max(s + 1, 2 * capacity)
+        records = TableMemory.grow(records, capacity: capacity, to: grown)
+        present = TableMemory.grow(present, capacity: capacity, to: grown)
+        capacity = grown
     }
 
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == LoyaltyProjector)
     override func prefetch(slot: Int32, stage: Int) {
         let s = Int(slot)
-        guard s < indexCapacity else { return }
-        if stage == 0 { clientele_prefetch(index + s); return }
-        let i = Int(index[s])
-        guard i >= 0 else { return }
-        if stage == 1 {
-            let start = UnsafeRawPointer(records + i)
+        guard s < capacity else { return }
+        switch stage {
+        case 0:
+            // Nothing to find first: the record's place follows from the slot.
+            return
+        case 1:
+            let start = UnsafeRawPointer(records + s)
             var line = 0
             while line < MemoryLayout<P.Record>.size { clientele_prefetch_write(start + line); line += 64 }
-        } else {
-            P.prefetchParts(of: records + i)
+        default:
+            if present[s] != 0 { P.prefetchParts(of: records + s) }
         }
     }
 
     override func sortForAppend() {
-        TableMemory.free(index, capacity: indexCapacity)
-        index = TableMemory.allocate(Int32.self, capacity: 0)
-        indexCapacity = 0
         let slots = self.slots
         // Sorted by each key's first 8 bytes as a big-endian integer (zero-padded) first, the
         // same order as comparing the bytes: one integer compare decides most pairs (memcmp
         // calls were most of the sort's time with a million keys).
-        var keyed: [(prefix: UInt64, record: Int32)] = []
-        keyed.reserveCapacity(recordCount)
-        for r in 0..<recordCount {
-            let b = slots.bytes(listSlots[r])
+        var keyed: [(prefix: UInt64, slot: Int32)] = []
+        keyed.reserveCapacity(listSlots.count)
+        for s in listSlots {
+            let b = slots.bytes(s)
             var w: UInt64 = 0
             withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: min(8, b.count)) }
-            keyed.append((UInt64(bigEndian: w), Int32(r)))
+            keyed.append((UInt64(bigEndian: w), s))
         }
-        listSlots.withUnsafeBufferPointer { ls in
-            keyed.sort { i, j in
-                if i.prefix != j.prefix { return i.prefix < j.prefix }
-                let x = slots.bytes(ls[Int(i.record)]), y = slots.bytes(ls[Int(j.record)])
-                let n = min(x.count, y.count)
-                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-                return c != 0 ? c < 0 : x.count < y.count
-            }
+        keyed.sort { i, j in
+            if i.prefix != j.prefix { return i.prefix < j.prefix }
+            let x = slots.bytes(i.slot), y = slots.bytes(j.slot)
+            let n = min(x.count, y.count)
+            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+            return c != 0 ? c < 0 : x.count < y.count
         }
-        order = keyed.map(\.record)
+        order = keyed.map(\.slot)
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -362,7 +355,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         guard let last = range.last else { return }
         let ahead = 8
         for i in range {
-            let r = Int(order[i])
+            let s = Int(order[i])
             // Records are encoded in key order, not the order they were made in: each is a miss,
             // and so are its arrays. Start loading the record 2·ahead on, and the parts of the
             // one ahead on (whose record was asked for `ahead` records ago).
@@ -371,9 +364,9 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
             // Moved out, encoded, moved back: bit copies. Encoding it in place (a buffer's
             // subscript, or `pointee`) copied each record first, retaining and releasing every
             // array in it (the compiler cannot tell that the writer does not alias the record).
-            let record = (records + r).move()
-            batch.add(key: slots.bytes(listSlots[r])) { record.encode(to: &$0) }
-            (records + r).initialize(to: record)
+            let record = (records + s).move()
+            batch.add(key: slots.bytes(Int32(s))) { record.encode(to: &$0) }
+            (records + s).initialize(to: record)
         }
     }
 }
@@ -390,7 +383,9 @@ final class FoldGroup: @unchecked Sendable {
 
     /// How many events ahead of the one folded each stage is prefetched (`ModelFold.prefetch`):
     /// 12, 8, 4 (3.25M events, CPU seconds: 3, 2, 1 → 7.3; 6, 4, 2 → 7.1; 12, 8, 4 → 6.9;
-    /// 20, 12, 6 → 6.8). `CLIENTELE_PREFETCH_AHEAD=I,R,P` overrides it (for measurements).
+    /// 20, 12, 6 → 6.8; measured when stage 0 loaded an entry of an index by slot, which the
+    /// customer-keyed folds no longer need). `CLIENTELE_PREFETCH_AHEAD=I,R,P` overrides it (for
+    /// measurements).
     static let ahead: (index: Int, record: Int, parts: Int) = {
         if let v = getenv("CLIENTELE_PREFETCH_AHEAD") {
             let n = String(cString: v).split(separator: ",").compactMap { Int($0) }
