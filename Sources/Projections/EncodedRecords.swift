@@ -26,15 +26,15 @@ struct EncodedRecords {
     @inline(__always)
     mutating func add(key: UnsafeRawBufferPointer, _ encode: (inout RecordWriter) -> Void) {
         writer.raw(key)
-        bounds.append(writer.bytes.count)
+        bounds.append(writer.count)
         encode(&writer)
-        bounds.append(writer.bytes.count)
+        bounds.append(writer.count)
     }
 
     /// Puts every record, in order, at the end of `db` (MDB_APPEND: the keys are sorted and come
     /// after every key already there).
     func put(db: Database, txn: borrowing Transaction) throws {
-        try writer.bytes.withUnsafeBytes { b in
+        try writer.withBytes { b in
             var i = 0
             while i + 2 < bounds.count {
                 let k = UnsafeRawBufferPointer(rebasing: b[bounds[i]..<bounds[i + 1]])

@@ -165,7 +165,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
         for (key, record) in records {
             w.reset()
             record.encode(to: &w)
-            try Array(projector.storageKey(key).utf8).withUnsafeBytes { k in try w.bytes.withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
+            try Array(projector.storageKey(key).utf8).withUnsafeBytes { k in try w.withBytes { v in try txn.put(db, key: k, value: v) } }
         }
         records.removeAll(keepingCapacity: true)
     }

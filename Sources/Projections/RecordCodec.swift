@@ -3,52 +3,120 @@
 /// record type's own `encode` order; a change to it is a new projector version (the stored model
 /// is then rebuilt), so no field tags or versions are kept in the bytes.
 public struct RecordWriter {
-    /// The bytes so far.
-    public private(set) var bytes: [UInt8] = []
+    /// The bytes, in a buffer of our own: each field is written through a pointer after one check
+    /// for room (an array checked its capacity and uniqueness for every byte appended, which was
+    /// much of a rebuild's encoding time). Copied when a copy of the writer writes (value
+    /// semantics, as before).
+    private final class Buffer {
+        var base: UnsafeMutablePointer<UInt8>
+        var count = 0
+        var capacity: Int
+        init(capacity: Int) {
+            self.capacity = max(16, capacity)
+            base = .allocate(capacity: self.capacity)
+        }
+        func copy() -> Buffer {
+            let b = Buffer(capacity: capacity)
+            b.base.update(from: base, count: count)
+            b.count = count
+            return b
+        }
+        deinit { base.deallocate() }
+    }
+
+    private var buffer: Buffer
+
+    /// The bytes so far (a copy: `withBytes` lends them without one).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: buffer.base, count: buffer.count)) }
+    /// How many bytes so far.
+    public var count: Int { buffer.count }
+    /// Lends the bytes so far (valid only inside `body`).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
+    }
 
     /// An empty writer.
-    public init() { bytes.reserveCapacity(256) }
+    public init() { buffer = Buffer(capacity: 256) }
 
     /// Forgets the bytes, keeping the capacity.
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    public mutating func reset() {
+        if isKnownUniquelyReferenced(&buffer) { buffer.count = 0 } else { buffer = Buffer(capacity: buffer.capacity) }
+    }
+
+    /// Where the next `n` bytes go, once there is room for them (the caller then adds `n` at
+    /// most to `buffer.count`).
+    @inline(__always)
+    private mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+        if buffer.count + n > buffer.capacity { grow(toHold: buffer.count + n) }
+        return buffer.base + buffer.count
+    }
+
+    private mutating func grow(toHold needed: Int) {
+        let capacity = max(needed, buffer.capacity * 2)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        bigger.update(from: buffer.base, count: buffer.count)
+        buffer.base.deallocate()
+        buffer.base = bigger
+        buffer.capacity = capacity
+    }
+
+    /// One byte.
+    @inline(__always)
+    private mutating func byte(_ b: UInt8) {
+        room(1).pointee = b
+        buffer.count += 1
+    }
 
     /// An unsigned LEB128 varint.
     public mutating func unsigned(_ v: UInt64) {
-        var v = v
+        let p = room(10)
+        var v = v, n = 0
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            p[n] = UInt8(truncatingIfNeeded: v) | 0x80
             v >>= 7
+            n += 1
         }
-        bytes.append(UInt8(v))
+        p[n] = UInt8(v)
+        buffer.count += n + 1
     }
 
     /// Bytes as they are (no length: the caller knows where they end).
-    public mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+    public mutating func raw(_ b: UnsafeRawBufferPointer) {
+        guard let from = b.baseAddress, b.count > 0 else { return }
+        UnsafeMutableRawPointer(room(b.count)).copyMemory(from: from, byteCount: b.count)
+        buffer.count += b.count
+    }
 
     /// A signed number (zigzag, then varint).
     public mutating func int(_ v: Int64) { unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
     /// A signed number.
     public mutating func int(_ v: Int) { int(Int64(v)) }
     /// One byte, 1 or 0.
-    public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    public mutating func bool(_ v: Bool) { byte(v ? 1 : 0) }
 
     /// A presence byte, then the number if present.
     public mutating func int(_ v: Int64?) {
-        if let v { bytes.append(1); int(v) } else { bytes.append(0) }
+        if let v { byte(1); int(v) } else { byte(0) }
     }
 
     /// The UTF-8 length, then the bytes.
     public mutating func string(_ s: String) {
+        // Native and small strings lend their UTF-8 without a copy; others are made contiguous.
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
+            unsigned(UInt64(u.count))
+            raw(UnsafeRawBufferPointer(u))
+        }) { return done }
         var s = s
         s.withUTF8 { u in
             unsigned(UInt64(u.count))
-            bytes.append(contentsOf: u)
+            raw(UnsafeRawBufferPointer(u))
         }
     }
 
     /// A presence byte, then the string if present.
     public mutating func string(_ s: String?) {
-        if let s { bytes.append(1); string(s) } else { bytes.append(0) }
+        if let s { byte(1); string(s) } else { byte(0) }
     }
 
     /// The count, then each string.

@@ -158,7 +158,15 @@ struct FoldReadingTests {
         s.recentReceipts = [.init(receipt: "R1", at: 7, total: 8)]
         s.unresolvedComplaintSince = ["CP-1": Int64.min]
         var w = RecordWriter()
+        // A copy of a writer writes on its own (value semantics), and a writer grows past its
+        // first buffer.
+        var other = w
+        other.string(String(repeating: "长", count: 200))
+        #expect(w.count == 0 && other.count == 2 + 600)
         s.encode(to: &w)
+        var extended = w
+        extended.unsigned(UInt64.max)
+        #expect(extended.count == w.count + 10 && extended.bytes.prefix(w.count) == w.bytes[...])
         w.bytes.withUnsafeBytes { b in
             var r = RecordReader(b)
             #expect(CustomerSummary(stored: &r) == s)
