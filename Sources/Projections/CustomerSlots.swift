@@ -48,19 +48,9 @@ final class CustomerSlots {
         spans.deallocate()
     }
 
+    /// The hash the table is indexed and tagged by (`ByteHash`).
     @inline(__always)
-    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 {
-        // FNV-1a, then murmur3's finalizer so the low bits (the table index) and the high bits
-        // (the tag) are both well mixed.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
-        h ^= h >> 33
-        h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h = h &* 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
-    }
+    static func hash(_ b: UnsafeRawBufferPointer) -> UInt64 { ByteHash.hash(b) }
 
     /// The first 16 bytes of `b`, zero-padded, as two words.
     @inline(__always)

@@ -29,14 +29,14 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
         }
     }
 
-    /// The kinds in an open-addressing table of 128 entries, by FNV-1a hash of their type name
+    /// The kinds in an open-addressing table of 128 entries, by hash of their type name (`ByteHash`)
     /// (checked byte for byte after the lookup): a masked index and a compare, no `Dictionary`
     /// hashing, once per event and per folding thread.
     static let table: [(hash: UInt64, kind: EventKind, name: [UInt8])] = {
         var t = [(hash: UInt64, kind: EventKind, name: [UInt8])](repeating: (0, .other, []), count: 128)
         for k in EventKind.allCases where k != .other {
             let bytes = Array(k.typeName.utf8)
-            let h = bytes.withUnsafeBytes { fnv1a($0) }
+            let h = bytes.withUnsafeBytes { ByteHash.hash($0) }
             var i = Int(truncatingIfNeeded: h) & 127
             while t[i].kind != .other { i = (i + 1) & 127 }
             t[i] = (h, k, bytes)
@@ -44,17 +44,10 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
         return t
     }()
 
-    @inline(__always)
-    static func fnv1a(_ b: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for c in b { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
-
     /// The kind of a stored type name (`.other` for types no read model folds).
     @inline(__always)
     public init(typeBytes: UnsafeRawBufferPointer) {
-        let h = EventKind.fnv1a(typeBytes)
+        let h = ByteHash.hash(typeBytes)
         var found = EventKind.other
         EventKind.table.withUnsafeBufferPointer { t in
             var i = Int(truncatingIfNeeded: h) & 127

@@ -15,7 +15,7 @@ import Ledger
 final class StoreDayFolding: ModelFold {
     typealias P = DailySummaryProjector
 
-    /// One store's bytes on one day: their FNV-1a hash, where they are in `arena`, and the record.
+    /// One store's bytes on one day: their hash (`ByteHash`), where they are in `arena`, and the record.
     struct Entry {
         var hash: UInt64
         var day: Int64
@@ -62,7 +62,7 @@ final class StoreDayFolding: ModelFold {
         guard event.sequence >= from else { return }
         let store = event.record.storeBytes
         let day = P.localDay(event.occurredAt)
-        let hash = EventKind.fnv1a(store)
+        let hash = ByteHash.hash(store)
         var i = Self.position(hash: hash, day: day, mask: mask)
         while table[i].record >= 0 {
             let e = table[i]
