@@ -521,6 +521,16 @@ extension ProjectionStore {
         return fold
     }
 
+    /// How many customers the live customer-summary model holds (0 when it was never built): a
+    /// rebuild's estimate of the customers it will meet.
+    func knownCustomers() throws -> Int {
+        let slots = try slotDatabases(CustomerSummaryProjector.name)
+        return try environment.read { (txn: borrowing Transaction) throws -> Int in
+            guard let db = try liveDatabase(CustomerSummaryProjector.name, slots, in: txn) else { return 0 }
+            return try txn.stat(db).entries
+        }
+    }
+
     /// Rebuilds `projector`'s model from the whole log into the idle slot, then makes it live.
     @discardableResult
     public func rebuild<P: KeyedProjector>(_ projector: P) throws -> UInt64 {
@@ -547,7 +557,7 @@ extension ProjectionStore {
         }
         for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
         let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
-        try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self)
+        try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self, customers: try knownCustomers())
         try environment.sync()
         return head
     }
@@ -558,8 +568,12 @@ extension ProjectionStore {
     /// they wait on each other). With `store`, the models are then written into their idle slots
     /// by every thread together (`ModelWriting`: a rebuild); without, they stay in memory (a fold
     /// as of a past point).
-    static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?) throws {
-        let slots = CustomerSlots(capacity: 1 << 16)
+    ///
+    /// `customers`: how many customers the scan will likely meet (the table of customer slots is
+    /// made that big at once instead of growing as it meets them: each growth zeroed a new table
+    /// and moved every entry, on the scanning thread).
+    static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?, customers: Int = 0) throws {
+        let slots = CustomerSlots(capacity: max(1 << 16, customers))
         for g in groups { for f in g.folds { f.share(slots) } }
         let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
         let writing = store.map { ModelWriting($0, folds: groups.flatMap(\.folds), threads: groups.count, batch: $0.recordsPerWrite) }
