@@ -25,8 +25,7 @@ class ModelFold {
     /// Makes the fold find customers in `slots`, shared with the other folds of the rebuild.
     func share(_ slots: CustomerSlots) {}
     /// Starts loading what folding an event of the customer in `slot` will touch, a few events
-    /// ahead: `stage` 0 where the record is (when that takes a load of its own), 1 the record, 2
-    /// the record's parts (each stage reads what the one before loaded).
+    /// ahead: `stage` 0 the record, 1 the record's parts (which reads what stage 0 loaded).
     func prefetch(slot: Int32, stage: Int) {}
     /// Where a rebuild writes the model: its name, new checkpoint and idle slot's database.
     var target: (name: String, checkpoint: ProjectionStore.Checkpoint, db: Database)?
@@ -312,16 +311,13 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     override func prefetch(slot: Int32, stage: Int) {
         let s = Int(slot)
         guard s < capacity else { return }
-        switch stage {
-        case 0:
-            // Nothing to find first: the record's place follows from the slot.
-            return
-        case 1:
+        if stage == 0 {
+            // The record's place follows from the slot: nothing to load first.
             let start = UnsafeRawPointer(records + s)
             var line = 0
             while line < MemoryLayout<P.Record>.size { clientele_prefetch_write(start + line); line += 64 }
-        default:
-            if present[s] != 0 { P.prefetchParts(of: records + s) }
+        } else if present[s] != 0 {
+            P.prefetchParts(of: records + s)
         }
     }
 
@@ -382,22 +378,22 @@ final class FoldGroup: @unchecked Sendable {
     var weight: Int { folds.reduce(0) { $0 + $1.weight } }
 
     /// How many events ahead of the one folded each stage is prefetched (`ModelFold.prefetch`):
-    /// 12, 8, 4 (3.25M events, CPU seconds: 3, 2, 1 → 7.3; 6, 4, 2 → 7.1; 12, 8, 4 → 6.9;
-    /// 20, 12, 6 → 6.8; measured when stage 0 loaded an entry of an index by slot, which the
-    /// customer-keyed folds no longer need). `CLIENTELE_PREFETCH_AHEAD=I,R,P` overrides it (for
-    /// measurements).
-    static let ahead: (index: Int, record: Int, parts: Int) = {
+    /// the record 8, its parts 4. (With a stage before them that loaded the record's entry in an
+    /// index by slot, 12, 8, 4 was the best of 3, 2, 1; 6, 4, 2; 12, 8, 4 and 20, 12, 6; on 3.25M
+    /// events, CPU seconds 7.3, 7.1, 6.9, 6.8; with the records by slot, 14, 5 and 20, 8 were
+    /// within the noise.) `CLIENTELE_PREFETCH_AHEAD=R,P` overrides it (for measurements).
+    static let ahead: (record: Int, parts: Int) = {
         if let v = getenv("CLIENTELE_PREFETCH_AHEAD") {
             let n = String(cString: v).split(separator: ",").compactMap { Int($0) }
-            if n.count == 3 { return (n[0], n[1], n[2]) }
+            if n.count == 2 { return (n[0], n[1]) }
         }
-        return (12, 8, 4)
+        return (8, 4)
     }()
 
     /// Folds a batch of events into every model of the group, in order. The records of customer
     /// slots are scattered over far more memory than the caches hold: a few events ahead of the
-    /// one being folded, each slotted fold is told to prefetch where the record is listed, then
-    /// the record, then its parts, so that folding finds them loaded.
+    /// one being folded, each slotted fold is told to prefetch the record, then its parts, so
+    /// that folding finds them loaded.
     func fold(_ batch: FoldFeed.Batch) {
         let items = batch.items, n = batch.count
         // The group holds its folds for the whole batch: each call goes through an unretained
@@ -417,9 +413,8 @@ final class FoldGroup: @unchecked Sendable {
                             }
                         }
                     }
-                    prefetch(ahead: ahead.index, stage: 0)
-                    prefetch(ahead: ahead.record, stage: 1)
-                    prefetch(ahead: ahead.parts, stage: 2)
+                    prefetch(ahead: ahead.record, stage: 0)
+                    prefetch(ahead: ahead.parts, stage: 1)
                 }
                 let item = items + i
                 for f in folds {
