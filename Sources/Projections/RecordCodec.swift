@@ -103,10 +103,11 @@ public struct RecordWriter {
     /// The UTF-8 length, then the bytes.
     public mutating func string(_ s: String) {
         // Native and small strings lend their UTF-8 without a copy; others are made contiguous.
-        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ u in
+        let lent: Void? = s.utf8.withContiguousStorageIfAvailable { u in
             unsigned(UInt64(u.count))
             raw(UnsafeRawBufferPointer(u))
-        }) { return done }
+        }
+        if lent != nil { return }
         var s = s
         s.withUTF8 { u in
             unsigned(UInt64(u.count))
