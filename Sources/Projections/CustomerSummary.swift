@@ -8,9 +8,11 @@ import LedgerJSON
 /// Customer 360, segments, loyalty tiers and churn risk are all read from it.
 public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var registeredAt: Int64?
-    public var homeStore: String?
     /// The zone offset (minutes) of the customer's latest event, to show their times in.
     public var offsetMinutes: Int16 = 0
+    public var membership = false
+    public var erased = false
+    public var homeStore: String?
     /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
     /// kept ascending without repeats (the churn model reads them as they are).
     public var purchaseDays: [Int64] = []
@@ -29,8 +31,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var badlyResolvedComplaints: Int = 0
     /// Marketing channels the customer consents to now ("*" = every channel).
     public var marketingChannels: [String] = []
-    public var membership = false
-    public var erased = false
     /// The last few receipts: (receipt, at µs, total minor).
     public var recentReceipts: [RecentReceipt] = []
     /// Where the customer's profile and consents are in the log: the sequence numbers of their
