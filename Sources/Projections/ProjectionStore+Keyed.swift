@@ -179,10 +179,24 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
     func initialRecord() -> Record
     /// Starts loading the heap storage of `record`'s parts (arrays, dictionaries) an event will touch.
     static func prefetchParts(of record: UnsafePointer<Record>)
+    /// Starts loading the heap storage of every part of `record` its encoding reads (all of them).
+    static func prefetchEncodedParts(of record: UnsafePointer<Record>)
 }
 
 extension CustomerKeyed {
     static func prefetchParts(of record: UnsafePointer<Record>) {}
+    static func prefetchEncodedParts(of record: UnsafePointer<Record>) { prefetchParts(of: record) }
+}
+
+/// Starts loading every cache line of the value at `p` (`write`: for a value about to be written).
+@inline(__always)
+func prefetchLines<T>(of p: UnsafePointer<T>, write: Bool = false) {
+    let start = UnsafeRawPointer(p)
+    var line = 0
+    while line < MemoryLayout<T>.size {
+        if write { clientele_prefetch_write(start + line) } else { clientele_prefetch(start + line) }
+        line += 64
+    }
 }
 
 /// Starts loading the storage of the array, dictionary or set stored `offset` bytes into the
@@ -203,10 +217,21 @@ extension CustomerSummaryProjector: CustomerKeyed {
     static let partOffsets = [\CustomerSummary.purchaseDays as PartialKeyPath<CustomerSummary>, \.categories, \.recentReceipts]
         .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
 
+    /// Where every array of a `CustomerSummary` lies (the dictionary of unresolved complaints is
+    /// mostly the shared empty one).
+    static let allPartOffsets = partOffsets + [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels, \.openComplaints]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
     @inline(__always)
     static func prefetchParts(of record: UnsafePointer<CustomerSummary>) {
         let base = UnsafeRawPointer(record)
         for o in partOffsets { prefetchStorage(at: base, offset: o) }
+    }
+
+    @inline(__always)
+    static func prefetchEncodedParts(of record: UnsafePointer<CustomerSummary>) {
+        let base = UnsafeRawPointer(record)
+        for o in allPartOffsets { prefetchStorage(at: base, offset: o) }
     }
 }
 
@@ -220,9 +245,18 @@ extension LoyaltyProjector: CustomerKeyed {
     /// Where the receipts dictionary lies in a `LoyaltyAccount`.
     static let receiptsOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!
 
+    /// Where the tier history lies in a `LoyaltyAccount`.
+    static let tierHistoryOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
+
     @inline(__always)
     static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>) {
         prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+    }
+
+    @inline(__always)
+    static func prefetchEncodedParts(of record: UnsafePointer<LoyaltyAccount>) {
+        prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+        prefetchStorage(at: UnsafeRawPointer(record), offset: tierHistoryOffset)
     }
 }
 
@@ -313,9 +347,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         guard s < capacity else { return }
         if stage == 0 {
             // The record's place follows from the slot: nothing to load first.
-            let start = UnsafeRawPointer(records + s)
-            var line = 0
-            while line < MemoryLayout<P.Record>.size { clientele_prefetch_write(start + line); line += 64 }
+            prefetchLines(of: records + s, write: true)
         } else if present[s] != 0 {
             P.prefetchParts(of: records + s)
         }
@@ -353,10 +385,11 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         for i in range {
             let s = Int(order[i])
             // Records are encoded in key order, not the order they were made in: each is a miss,
-            // and so are its arrays. Start loading the record 2·ahead on, and the parts of the
-            // one ahead on (whose record was asked for `ahead` records ago).
-            clientele_prefetch(records + Int(order[min(i + 2 * ahead, last)]))
-            P.prefetchParts(of: records + Int(order[min(i + ahead, last)]))
+            // and so are its arrays. Start loading the record 2·ahead on (every line of it: the
+            // references to its arrays are in all of them), and every part of the one ahead on
+            // (whose record was asked for `ahead` records ago).
+            prefetchLines(of: records + Int(order[min(i + 2 * ahead, last)]))
+            P.prefetchEncodedParts(of: records + Int(order[min(i + ahead, last)]))
             // Moved out, encoded, moved back: bit copies. Encoding it in place (a buffer's
             // subscript, or `pointee`) copied each record first, retaining and releasing every
             // array in it (the compiler cannot tell that the writer does not alias the record).
