@@ -35,8 +35,8 @@ final class CustomerSlots {
     init(capacity: Int = 1 << 16) {
         var size = 1 << 10
         while size < capacity * 2 { size <<= 1 }
-        table = HugePages.allocate(Entry.self, capacity: size)
-        table.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
+        // Table memory reads as zeros: every entry empty, without writing it first.
+        table = TableMemory.allocate(Entry.self, capacity: size)
         mask = size - 1
         arena = ByteArena(capacity: 16 * capacity)
         spansCapacity = capacity
@@ -44,7 +44,7 @@ final class CustomerSlots {
     }
 
     deinit {
-        table.deallocate()
+        TableMemory.free(table, capacity: mask + 1)
         spans.deallocate()
     }
 
@@ -118,8 +118,7 @@ final class CustomerSlots {
 
     private func grow() {
         let size = (mask + 1) * 2
-        let grown = HugePages.allocate(Entry.self, capacity: size)
-        grown.initialize(repeating: Entry(meta: 0, length: 0, k0: 0, k1: 0), count: size)
+        let grown = TableMemory.allocate(Entry.self, capacity: size)
         let newMask = size - 1
         for j in 0...mask where table[j].meta != 0 {
             let e = table[j]
@@ -128,7 +127,7 @@ final class CustomerSlots {
             while grown[i].meta != 0 { i = (i &+ 1) & newMask }
             grown[i] = e
         }
-        table.deallocate()
+        TableMemory.free(table, capacity: mask + 1)
         table = grown
         mask = newMask
     }

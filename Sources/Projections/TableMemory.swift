@@ -3,32 +3,6 @@ import CMemoryHints
 import Glibc
 #endif
 
-/// Asks the kernel to back a rebuild's big tables (customer slots, record indexes, records) with
-/// transparent huge pages. Each event touches a random customer's entries in them; with a million
-/// customers they span hundreds of MB, and with 4 KB pages nearly every touch (and every prefetch)
-/// also misses the TLB and walks the page tables. Only the 2 MB-aligned part of the range is
-/// advised (large allocations are mapped by malloc on their own, so the advice stays on our memory).
-/// An advice the kernel refuses (THP off) changes nothing but speed.
-enum HugePages {
-    static let size = 2 << 20
-
-    /// Advises the whole 2 MB pages inside `bytes` bytes at `start`, before they are first touched.
-    static func advise(_ start: UnsafeMutableRawPointer, bytes: Int) {
-        guard bytes >= size else { return }
-        let from = (Int(bitPattern: start) + size - 1) & ~(size - 1)
-        let to = (Int(bitPattern: start) + bytes) & ~(size - 1)
-        guard to > from, let p = UnsafeMutableRawPointer(bitPattern: from) else { return }
-        _ = madvise(p, to - from, MADV_HUGEPAGE)
-    }
-
-    /// `count` values of `T`, huge-page advised when large.
-    static func allocate<T>(_: T.Type, capacity count: Int) -> UnsafeMutablePointer<T> {
-        let p = UnsafeMutablePointer<T>.allocate(capacity: count)
-        advise(UnsafeMutableRawPointer(p), bytes: count * MemoryLayout<T>.stride)
-        return p
-    }
-}
-
 /// Memory for a rebuild's tables that only ever grow (the records of a million customers): a
 /// mapping of their own, huge-page advised, that grows by `mremap`. Growing moves no byte: the
 /// kernel extends the mapping or moves its page tables. Doubling a malloc'd buffer instead copied
@@ -39,6 +13,12 @@ enum HugePages {
 /// reference or are ~Copyable with an address that matters), and the memory is released with
 /// `free`, never `deallocate`.
 enum TableMemory {
+    /// A transparent huge page: mappings at least this large are advised onto them. Each event
+    /// touches a random customer's entries in the tables; with a million customers they span
+    /// hundreds of MB, and with 4 KB pages nearly every touch (and every prefetch) would also
+    /// miss the TLB and walk the page tables. (An advice the kernel refuses changes only speed.)
+    static let hugePage = 2 << 20
+
     /// The bytes a mapping of `capacity` values of `T` takes (whole pages).
     static func bytes<T>(_: T.Type, capacity: Int) -> Int {
         let page = 4096
@@ -51,7 +31,7 @@ enum TableMemory {
         guard let p = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
             fatalError("out of memory: a rebuild's table of \(n) bytes (errno \(errno))")
         }
-        if n >= HugePages.size { _ = madvise(p, n, MADV_HUGEPAGE) }
+        if n >= hugePage { _ = madvise(p, n, MADV_HUGEPAGE) }
         return p.bindMemory(to: T.self, capacity: capacity)
     }
 
@@ -63,7 +43,7 @@ enum TableMemory {
         guard let moved = clientele_grow_mapping(UnsafeMutableRawPointer(p), UInt(old), UInt(new)) else {
             fatalError("out of memory: growing a rebuild's table to \(new) bytes (errno \(errno))")
         }
-        if new >= HugePages.size { _ = madvise(moved, new, MADV_HUGEPAGE) }
+        if new >= hugePage { _ = madvise(moved, new, MADV_HUGEPAGE) }
         return moved.bindMemory(to: T.self, capacity: newCapacity)
     }
 
