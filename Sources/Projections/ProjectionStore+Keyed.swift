@@ -242,7 +242,7 @@ extension LoyaltyProjector: CustomerKeyed {
     }
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
 
-    /// Where the receipts dictionary lies in a `LoyaltyAccount`.
+    /// Where the receipts (an array of entries in receipt id order) lie in a `LoyaltyAccount`.
     static let receiptsOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!
 
     /// Where the tier history lies in a `LoyaltyAccount`.
