@@ -118,13 +118,12 @@ public struct ComplaintStatusProjector: KeyedProjector {
                        .complaintClosed, .callbackLogged])
     }
 
-    public func key(for event: borrowing FoldEvent) -> String? { event.payload["complaint"]?.string }
+    public func key(for event: borrowing FoldEvent) -> String? { event.member(.complaint)?.string }
 
     public func initial(key: String) -> ComplaintRecord { ComplaintRecord(complaint: key) }
 
     public func apply(_ r: inout ComplaintRecord, _ event: borrowing FoldEvent) {
         let at = event.occurredAt.microseconds
-        let p = event.payload
         func handled() {
             let actor = event.record.actorBytes
             if !r.handlers.contains(where: { $0.utf8.elementsEqual(actor) }) { r.handlers.append(String(decoding: actor, as: UTF8.self)) }
@@ -133,8 +132,8 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintFiled:
             r.customer = event.customer
             r.store = event.store
-            r.category = p["category"]?.string ?? r.category
-            r.severity = p["severity"]?.string ?? r.severity
+            r.category = event.member(.category)?.string ?? r.category
+            r.severity = event.member(.severity)?.string ?? r.severity
             r.filedAt = at
             r.roundStartedAt = at
         case .complaintAcknowledged: r.acknowledgedAt = r.acknowledgedAt ?? at; handled()
@@ -145,14 +144,14 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintAwaitingCustomer: if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
         case .complaintResumed: if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
         case .complaintResolved: r.resolvedAt = at; handled()
-        case .complaintFeedbackReceived: r.satisfied = p["satisfied"]?.bool == true
+        case .complaintFeedbackReceived: r.satisfied = event.member(.satisfied)?.bool == true
         case .complaintReopened:
             r.reopened += 1
             r.resolvedAt = nil
             r.closedAt = nil
             r.roundStartedAt = at
         case .complaintClosed: r.closedAt = at; handled()
-        case .callbackLogged: r.callbackCSAT = p["csat"]?.int64 ?? r.callbackCSAT
+        case .callbackLogged: r.callbackCSAT = event.member(.csat)?.int64 ?? r.callbackCSAT
         default: break
         }
     }

@@ -159,7 +159,6 @@ public struct CustomerSummaryProjector: KeyedProjector {
 
     public func apply(_ s: inout CustomerSummary, _ event: borrowing FoldEvent) {
         let at = event.occurredAt
-        let p = event.payload
         // System events (access records, erasures) are stamped in UTC; the store's own events tell its zone.
         if !event.isSystemChannel { s.offsetMinutes = at.offsetMinutes }
         switch event.kind {
@@ -206,25 +205,25 @@ public struct CustomerSummaryProjector: KeyedProjector {
             s.visits += 1
             s.lastVisitAt = max(s.lastVisitAt ?? at.microseconds, at.microseconds)
         case .complaintFiled, .complaintReopened:
-            if let id = p["complaint"]?.string {
+            if let id = event.member(.complaint)?.string {
                 if !s.openComplaints.contains(id) { s.openComplaints.append(id) }
                 s.unresolvedComplaintSince[id] = s.unresolvedComplaintSince[id] ?? at.microseconds
             }
         case .complaintResolved:
-            if let id = p["complaint"]?.string { s.unresolvedComplaintSince[id] = nil }
+            if let id = event.member(.complaint)?.string { s.unresolvedComplaintSince[id] = nil }
         case .complaintFeedbackReceived:
-            if p["satisfied"]?.bool == false { s.badlyResolvedComplaints += 1 }
+            if event.member(.satisfied)?.bool == false { s.badlyResolvedComplaints += 1 }
         case .complaintClosed:
-            if let id = p["complaint"]?.string {
+            if let id = event.member(.complaint)?.string {
                 s.openComplaints.removeAll { $0 == id }
                 s.unresolvedComplaintSince[id] = nil
             }
         case .consentGranted, .consentWithdrawn:
             let granted = event.kind == .consentGranted
-            guard let purpose = p["purpose"] else { break }
+            guard let purpose = event.member(.purpose) else { break }
             if purpose.equals("membership") { s.membership = granted }
             if purpose.equals("marketing") {
-                let channel = p["channel"]?.string ?? "*"
+                let channel = event.member(.channel)?.string ?? "*"
                 if granted {
                     if !s.marketingChannels.contains(channel) { s.marketingChannels.append(channel) }
                 } else if channel == "*" {

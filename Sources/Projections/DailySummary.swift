@@ -99,7 +99,6 @@ public struct DailySummaryProjector: KeyedProjector {
     public func initial(key: StoreDay) -> DailySummary { DailySummary() }
 
     public func apply(_ s: inout DailySummary, _ event: borrowing FoldEvent) {
-        let p = event.payload
         switch event.kind {
         case .visitRecorded: s.visits += 1
         case .customerRegistered: s.newCustomers += 1
@@ -113,12 +112,12 @@ public struct DailySummaryProjector: KeyedProjector {
             s.returnReasons[event.receipt.reason?.string ?? "(no reason given)", default: 0] += 1
         case .complaintFiled:
             s.complaintsOpened += 1
-            s.complaintCategories[p["category"]?.string ?? "other", default: 0] += 1
-            if let id = p["complaint"]?.string { s.openedComplaints.append(id) }
+            s.complaintCategories[event.member(.category)?.string ?? "other", default: 0] += 1
+            if let id = event.member(.complaint)?.string { s.openedComplaints.append(id) }
         case .complaintClosed: s.complaintsClosed += 1
         case .callbackLogged:
             s.callbacks += 1
-            if let c = p["csat"]?.int64 { s.csatSum += c; s.csatCount += 1 }
+            if let c = event.member(.csat)?.int64 { s.csatSum += c; s.csatCount += 1 }
         default: break
         }
     }

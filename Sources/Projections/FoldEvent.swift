@@ -91,44 +91,85 @@ public struct FoldEvent {
     public let kind: EventKind
     /// The payload, in the current schema version's shape.
     public let payload: JSONSpan
-    /// A purchase's or return's fields, found in one pass over the payload (several models
-    /// read them; the lines array is the bulk of the payload and is skipped once).
-    public let receipt: ReceiptFields
+    /// What the one walk of the payload found when the event was read (`receipt`, `member(_:)`).
+    let found: Found
 
     init(record: EventRecord, kind: EventKind, payload: JSONSpan) {
         self.record = record
         self.kind = kind
         self.payload = payload
-        receipt = kind == .purchaseRecorded || kind == .returnRecorded ? ReceiptFields(payload) : ReceiptFields()
+        if kind == .purchaseRecorded || kind == .returnRecorded {
+            found = Found(receipt: payload)
+        } else if Members.walked.contains(kind) {
+            found = Found(members: payload)
+        } else {
+            found = Found()
+        }
     }
 
-    /// The members of a `PurchaseRecorded` or `ReturnRecorded` payload the read models use,
-    /// found in one walk over the payload on the scanning thread: where each value lies (offsets
-    /// into the payload, so that a batch of events stays small), the amount, and the distinct
-    /// categories of the lines (each line's first `category`). The lines array is the bulk of
-    /// the payload; the folds no longer walk it themselves.
-    public struct ReceiptFields {
-        /// The payload's first byte (the offsets below count from it).
-        let base: UnsafeRawPointer?
-        /// Each value's place as start << 32 | length; 0 when absent (no value starts at 0, where
-        /// the payload's brace is).
-        var receiptAt: UInt64 = 0, originalReceiptAt: UInt64 = 0, currencyAt: UInt64 = 0, reasonAt: UInt64 = 0, linesAt: UInt64 = 0
-        /// `total.minor` of a purchase, `refund.minor` of a return (0 when absent).
-        public var amount: Int64 = 0
-        /// The lines' distinct categories (by their stored bytes), in the order they first appear;
-        /// `categoryCount` of them, or -1 when there were more than fit (then `forEachCategory`
-        /// walks the lines).
-        var categoryAt: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// A purchase's or return's fields, found in one pass over the payload (several models
+    /// read them; the lines array is the bulk of the payload and is skipped once). Empty for
+    /// other kinds.
+    @inline(__always)
+    public var receipt: ReceiptFields { ReceiptFields(found: found, base: payload.bytes.baseAddress) }
+
+    /// The payload's member `name` (its first occurrence, as `payload["name"]` finds it), or nil.
+    /// Found when the event was read for the kinds whose members the read models read
+    /// (`Members.walked`), looked up now for the others.
+    @inline(__always)
+    public func member(_ name: Members.Name) -> JSONSpan? {
+        guard found.shape == .members else { return payload[name.text] }
+        return found.span(found.places[name.rawValue], base: payload.bytes.baseAddress)
+    }
+
+    /// What one walk of a payload found, on the scanning thread of a rebuild: once for every
+    /// model, where each model searched the payload again on its own thread. A receipt's fields
+    /// and the other kinds' members share the places (an event is one or the other), so that a
+    /// batch of events stays small.
+    struct Found {
+        enum Shape: UInt8 { case none, receipt, members }
+        var shape = Shape.none
+        /// A receipt's distinct categories kept (`ReceiptFields`).
         var categoryCount: Int8 = 0
+        /// A receipt's amount (`ReceiptFields`).
+        var amount: Int64 = 0
+        /// Each value's place in the payload as start << 32 | length; 0 when absent (no value
+        /// starts at 0, where the payload's brace is). A receipt's are `ReceiptFields.Place`s,
+        /// the other kinds' `Members.Name`s.
+        var places = InlineArray<10, UInt64>(repeating: 0)
 
-        init() { base = nil }
+        /// Nothing walked.
+        init() {}
 
-        init(_ p: JSONSpan) {
-            base = p.bytes.baseAddress
-            guard let base else { return }
-            func place(_ v: JSONSpan, _ length: Int) -> UInt64 {
-                UInt64(UInt32(truncatingIfNeeded: v.bytes.baseAddress! - base)) << 32 | UInt64(UInt32(truncatingIfNeeded: length))
+        /// The place of a value `length` bytes long that starts at `v`, in the payload at `base`.
+        @inline(__always)
+        static func place(_ v: JSONSpan, _ length: Int, base: UnsafeRawPointer) -> UInt64 {
+            UInt64(UInt32(truncatingIfNeeded: v.bytes.baseAddress! - base)) << 32 | UInt64(UInt32(truncatingIfNeeded: length))
+        }
+
+        /// The value at `at` in the payload at `base`.
+        @inline(__always)
+        func span(_ at: UInt64, base: UnsafeRawPointer?) -> JSONSpan? {
+            guard at != 0, let base else { return nil }
+            return JSONSpan(UnsafeRawBufferPointer(start: base + Int(at >> 32), count: Int(at & 0xFFFF_FFFF)))
+        }
+
+        /// Walks `payload` once for the first occurrence of every member kept (`Members.Name`).
+        init(members payload: JSONSpan) {
+            shape = .members
+            guard let base = payload.bytes.baseAddress else { return }
+            _ = payload.walkMembers { k, v in
+                guard let n = v.leadingValueLength else { return nil }
+                if let name = Members.Name(key: k), places[name.rawValue] == 0 { places[name.rawValue] = Found.place(v, n, base: base) }
+                return n
             }
+        }
+
+        /// Walks a `PurchaseRecorded` or `ReturnRecorded` payload once for its fields (`ReceiptFields`).
+        init(receipt p: JSONSpan) {
+            shape = .receipt
+            guard let base = p.bytes.baseAddress else { return }
+            func place(_ v: JSONSpan, _ length: Int) -> UInt64 { Found.place(v, length, base: base) }
             _ = p.walkMembers { k, v in
                 if k.count == 5, named(k, "lines") {
                     categoryCount = 0 // a repeated member: the last one counts, as for the others
@@ -138,24 +179,28 @@ public struct FoldEvent {
                             guard let n = v2.leadingValueLength else { return nil }
                             if !seen, k2.count == 8, named(k2, "category") {
                                 seen = true
-                                keepCategory(v2.prefix(n), at: place(v2, n))
+                                keepCategory(v2.prefix(n), at: place(v2, n), base: base)
                             }
                             return n
                         } : line.leadingValueLength
                     } : v.leadingValueLength
-                    if let length { linesAt = place(v, length) }
+                    if let length { places[ReceiptFields.Place.lines] = place(v, length) }
                     return length
                 }
                 guard let n = v.leadingValueLength else { return nil }
                 switch k.count {
                 case 5 where named(k, "total"), 6 where named(k, "refund"):
                     v.prefix(n).forEachMember { k2, v2 in
-                        if k2.count == 5 && named(k2, "minor") { amount = v2.int64 ?? 0 } else if k2.count == 8 && named(k2, "currency") { currencyAt = place(v2, v2.bytes.count) }
+                        if k2.count == 5 && named(k2, "minor") {
+                            amount = v2.int64 ?? 0
+                        } else if k2.count == 8 && named(k2, "currency") {
+                            places[ReceiptFields.Place.currency] = place(v2, v2.bytes.count)
+                        }
                         return true
                     }
-                case 7 where named(k, "receipt"): receiptAt = place(v, n)
-                case 6 where named(k, "reason"): reasonAt = place(v, n)
-                case 15 where named(k, "originalReceipt"): originalReceiptAt = place(v, n)
+                case 7 where named(k, "receipt"): places[ReceiptFields.Place.receipt] = place(v, n)
+                case 6 where named(k, "reason"): places[ReceiptFields.Place.reason] = place(v, n)
+                case 15 where named(k, "originalReceipt"): places[ReceiptFields.Place.originalReceipt] = place(v, n)
                 default: break
                 }
                 return n
@@ -163,58 +208,110 @@ public struct FoldEvent {
         }
 
         /// Keeps a line's category unless it is kept already (or too many are).
-        private mutating func keepCategory(_ c: JSONSpan, at placed: UInt64) {
+        private mutating func keepCategory(_ c: JSONSpan, at placed: UInt64, base: UnsafeRawPointer) {
             guard categoryCount >= 0 else { return }
             let kept = Int(categoryCount)
             for i in 0..<kept {
-                let other = span(categoryPlace(i))!
+                let other = span(places[ReceiptFields.Place.categories + i], base: base)!
                 if other.bytes.count == c.bytes.count, sameBytes(other.bytes.baseAddress!, c.bytes.baseAddress!, count: c.bytes.count) { return }
             }
-            switch kept {
-            case 0: categoryAt.0 = placed
-            case 1: categoryAt.1 = placed
-            case 2: categoryAt.2 = placed
-            case 3: categoryAt.3 = placed
-            default: categoryCount = -1; return
-            }
+            guard kept < ReceiptFields.Place.categoryRoom else { categoryCount = -1; return }
+            places[ReceiptFields.Place.categories + kept] = placed
             categoryCount += 1
         }
+    }
 
-        @inline(__always)
-        private func categoryPlace(_ i: Int) -> UInt64 {
-            switch i {
-            case 0: return categoryAt.0
-            case 1: return categoryAt.1
-            case 2: return categoryAt.2
-            default: return categoryAt.3
+    /// The members of payloads other than receipts that the read models read, by name.
+    public enum Members {
+        /// A member kept.
+        public enum Name: Int, CaseIterable {
+            case points, receipt, purpose, channel, complaint, kind, satisfied, category, severity, csat
+
+            /// The member's name in the payload.
+            var text: StaticString {
+                switch self {
+                case .points: return "points"
+                case .receipt: return "receipt"
+                case .purpose: return "purpose"
+                case .channel: return "channel"
+                case .complaint: return "complaint"
+                case .kind: return "kind"
+                case .satisfied: return "satisfied"
+                case .category: return "category"
+                case .severity: return "severity"
+                case .csat: return "csat"
+                }
+            }
+
+            /// The name whose text is `k` (a member's key), if it is one of them.
+            @inline(__always)
+            init?(key k: UnsafeRawBufferPointer) {
+                switch k.count {
+                case 4 where named(k, "kind"): self = .kind
+                case 4 where named(k, "csat"): self = .csat
+                case 6 where named(k, "points"): self = .points
+                case 7 where named(k, "receipt"): self = .receipt
+                case 7 where named(k, "purpose"): self = .purpose
+                case 7 where named(k, "channel"): self = .channel
+                case 8 where named(k, "category"): self = .category
+                case 8 where named(k, "severity"): self = .severity
+                case 9 where named(k, "complaint"): self = .complaint
+                case 9 where named(k, "satisfied"): self = .satisfied
+                default: return nil
+                }
             }
         }
 
-        @inline(__always)
-        private func span(_ at: UInt64) -> JSONSpan? {
-            guard at != 0, let base else { return nil }
-            return JSONSpan(UnsafeRawBufferPointer(start: base + Int(at >> 32), count: Int(at & 0xFFFF_FFFF)))
+        /// The kinds whose payloads are walked when read: those whose members a read model reads.
+        static let walked = EventKind.Set([.pointsEarned, .pointsRedeemed, .pointsExpired, .pointsAdjusted, .consentGranted, .consentWithdrawn,
+                                           .complaintFiled, .complaintAcknowledged, .complaintVerified, .complaintPlanProposed, .complaintActionTaken,
+                                           .complaintEscalated, .complaintAwaitingCustomer, .complaintResumed, .complaintResolved,
+                                           .complaintFeedbackReceived, .complaintReopened, .complaintClosed, .callbackLogged, .careContactMade])
+    }
+
+    /// The members of a `PurchaseRecorded` or `ReturnRecorded` payload the read models use,
+    /// found in one walk over the payload on the scanning thread: where each value lies (offsets
+    /// into the payload, so that a batch of events stays small), the amount, and the distinct
+    /// categories of the lines (each line's first `category`). The lines array is the bulk of
+    /// the payload; the folds no longer walk it themselves.
+    public struct ReceiptFields {
+        /// Where each field's place is kept in `Found.places`.
+        enum Place {
+            static let receipt = 0, originalReceipt = 1, currency = 2, reason = 3, lines = 4
+            /// The distinct categories kept, from `categories` on (`categoryRoom` of them at most).
+            static let categories = 5, categoryRoom = 4
         }
 
+        let found: Found
+        /// The payload's first byte (the places count from it).
+        let base: UnsafeRawPointer?
+
+        init(found: Found, base: UnsafeRawPointer?) {
+            self.found = found.shape == .receipt ? found : Found()
+            self.base = base
+        }
+
+        /// `total.minor` of a purchase, `refund.minor` of a return (0 when absent).
+        @inline(__always) public var amount: Int64 { found.amount }
         /// `receipt`.
-        public var receipt: JSONSpan? { span(receiptAt) }
+        @inline(__always) public var receipt: JSONSpan? { found.span(found.places[Place.receipt], base: base) }
         /// `originalReceipt` (returns).
-        public var originalReceipt: JSONSpan? { span(originalReceiptAt) }
+        @inline(__always) public var originalReceipt: JSONSpan? { found.span(found.places[Place.originalReceipt], base: base) }
         /// The currency of the amount.
-        public var currency: JSONSpan? { span(currencyAt) }
+        @inline(__always) public var currency: JSONSpan? { found.span(found.places[Place.currency], base: base) }
         /// `reason` (returns).
-        public var reason: JSONSpan? { span(reasonAt) }
+        @inline(__always) public var reason: JSONSpan? { found.span(found.places[Place.reason], base: base) }
 
         /// Visits the value of each line's first `category` member in the order they first appear,
         /// each distinct stored value once (two spellings of one text, one with escapes, are two
         /// values) — or, for a receipt of more than four distinct categories, every line's.
         @inline(__always)
         public func forEachCategory(_ body: (JSONSpan) -> Void) {
-            if categoryCount >= 0 {
-                for i in 0..<Int(categoryCount) { body(span(categoryPlace(i))!) }
+            if found.categoryCount >= 0 {
+                for i in 0..<Int(found.categoryCount) { body(found.span(found.places[Place.categories + i], base: base)!) }
                 return
             }
-            span(linesAt)?.forEachElement { line in
+            found.span(found.places[Place.lines], base: base)?.forEachElement { line in
                 if let c = line["category"] { body(c) }
                 return true
             }

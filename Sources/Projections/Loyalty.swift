@@ -138,7 +138,7 @@ public struct LoyaltyProjector: KeyedProjector {
     }
 
     public func key(for event: borrowing FoldEvent) -> String? {
-        if event.kind == .careContactMade, event.payload["kind"]?.equals("birthday-greeting") != true { return nil }
+        if event.kind == .careContactMade, event.member(.kind)?.equals("birthday-greeting") != true { return nil }
         return event.customer
     }
 
@@ -147,7 +147,6 @@ public struct LoyaltyProjector: KeyedProjector {
     func tier(forSpend spend: Int64) -> LoyaltyTier? { tiers.last { spend >= $0.minSpend } ?? tiers.first }
 
     public func apply(_ a: inout LoyaltyAccount, _ event: borrowing FoldEvent) {
-        let p = event.payload
         let at = event.occurredAt
         switch event.kind {
         case .purchaseRecorded:
@@ -184,14 +183,8 @@ public struct LoyaltyProjector: KeyedProjector {
             }
             spend(&a, by: total, at: at)
         case .pointsEarned:
-            // Both members in one pass over the payload (the first of each, as `p[name]` finds them).
-            var n: Int64 = 0, points = false
-            var receipt: JSONSpan?
-            p.forEachMember { k, v in
-                if !points, named(k, "points") { n = v.int64 ?? 0; points = true } else if receipt == nil, named(k, "receipt") { receipt = v }
-                return !points || receipt == nil
-            }
-            if let id = receipt?.string {
+            let n = event.member(.points)?.int64 ?? 0
+            if let id = event.member(.receipt)?.string {
                 let place = a.receipts.position(of: id)
                 if place.found, a.receipts[at: place.index].byRule {
                     // The recorded points replace the rule's.
@@ -230,15 +223,15 @@ public struct LoyaltyProjector: KeyedProjector {
             }
             spend(&a, by: -refund, at: at)
         case .pointsRedeemed:
-            let n = p["points"]?.int64 ?? 0
+            let n = event.member(.points)?.int64 ?? 0
             a.redeemed += n
             a.points = max(0, a.points - n)
         case .pointsExpired:
-            let n = p["points"]?.int64 ?? 0
+            let n = event.member(.points)?.int64 ?? 0
             a.expired += n
             a.points = max(0, a.points - n)
         case .pointsAdjusted:
-            a.points = max(0, a.points + (p["points"]?.int64 ?? 0))
+            a.points = max(0, a.points + (event.member(.points)?.int64 ?? 0))
         case .careContactMade:
             a.birthdayGreetingAt = at.microseconds
         default:

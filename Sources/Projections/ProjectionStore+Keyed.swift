@@ -238,7 +238,7 @@ extension CustomerSummaryProjector: CustomerKeyed {
 extension LoyaltyProjector: CustomerKeyed {
     @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool {
         if event.kind != .careContactMade { return true }
-        return event.payload["kind"]?.equals("birthday-greeting") == true
+        return event.member(.kind)?.equals("birthday-greeting") == true
     }
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
 

@@ -2,7 +2,7 @@ import Testing
 import CustomerEvents
 import Ledger
 import LedgerJSON
-import Projections
+@testable import Projections
 
 @Suite("Folding from stored bytes")
 struct FoldReadingTests {
@@ -101,6 +101,32 @@ struct FoldReadingTests {
         Array(#"[1,2]"#.utf8).withUnsafeBytes { raw in
             #expect(JSONSpan(raw).walkMembers { _, v in v.leadingValueLength } == nil)
             #expect(JSONSpan(raw).walkElements { e in e.leadingValueLength } == 5)
+        }
+    }
+
+    @Test("a payload's members, found in one walk when the event is read, are what looking each one up finds")
+    func membersAgreeWithLookups() throws {
+        let long = #"ab\"cd]}{[efghij\\klm 上海 \u005d"#
+        let texts = [
+            #"{"points":238,"receipt":"R11146166"}"#,
+            // Repeated members (the first counts), names nested in other values, escapes, every kind of value.
+            #"{ "note" : {"complaint":"inner","kind":["x"]}, "complaint" : "CP\"1", "points":-7, "complaint":"CP-2", "kind":"birthday-greeting","#
+                + #" "satisfied":false, "csat":5, "category":"\u0073hoes", "severity":"high", "purpose":"marketing", "channel":"sms", "receipt":null, "a":"\#(long)"}"#,
+            #"{"purpose":"membership","policyVersion":"2025-01"}"#,
+            #"{ }"#,
+            // Cut short: what comes before the break is found, as a lookup finds it.
+            #"{"complaint":"CP-3","csat":4, "channel""#,
+            #"[1,2]"#,
+        ]
+        for text in texts {
+            Array(text.utf8).withUnsafeBytes { raw in
+                let payload = JSONSpan(raw)
+                let walked = FoldEvent.Found(members: payload)
+                for name in FoldEvent.Members.Name.allCases {
+                    let expected = payload[name.text].map { Array($0.bytes) }
+                    #expect(walked.span(walked.places[name.rawValue], base: payload.bytes.baseAddress).map { Array($0.bytes) } == expected, "\(name) in \(text)")
+                }
+            }
         }
     }
 
