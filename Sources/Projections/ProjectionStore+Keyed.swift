@@ -435,6 +435,7 @@ final class FoldGroup: @unchecked Sendable {
         let ahead = Self.ahead
         withExtendedLifetime((self.folds, self.dense)) {
             for i in 0..<n {
+                if i + ahead.record < n { (items + i + ahead.record).pointee.event.prefetch() }
                 if !dense.isEmpty {
                     @inline(__always) func prefetch(ahead: Int, stage: Int) {
                         guard i + ahead < n else { return }
