@@ -24,9 +24,10 @@ class ModelFold {
     func accept(_ event: borrowing FoldEvent, slot: Int32) { accept(event) }
     /// Makes the fold find customers in `slots`, shared with the other folds of the rebuild.
     func share(_ slots: CustomerSlots) {}
-    /// Starts loading what folding an event of the customer in `slot` will touch, a few events
-    /// ahead: `stage` 0 the record, 1 the record's parts (which reads what stage 0 loaded).
-    func prefetch(slot: Int32, stage: Int) {}
+    /// Starts loading what folding an event of `kind` of the customer in `slot` will touch, a few
+    /// events ahead: `stage` 0 the record, 1 the parts of it that `kind` touches (which reads what
+    /// stage 0 loaded).
+    func prefetch(slot: Int32, stage: Int, kind: EventKind) {}
     /// Where a rebuild writes the model: its name, new checkpoint and idle slot's database.
     var target: (name: String, checkpoint: ProjectionStore.Checkpoint, db: Database)?
     /// Frees the records once written.
@@ -177,15 +178,16 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
     /// `initial(key:)`, which does not depend on the key: a fold on another thread than the one
     /// interning customer ids need not read the id (`CustomerSlots` is not thread-safe).
     func initialRecord() -> Record
-    /// Starts loading the heap storage of `record`'s parts (arrays, dictionaries) an event will touch.
-    static func prefetchParts(of record: UnsafePointer<Record>)
+    /// Starts loading the heap storage of `record`'s parts (arrays, dictionaries) an event of
+    /// `kind` will touch.
+    static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind)
     /// Starts loading the heap storage of every part of `record` its encoding reads (all of them).
     static func prefetchEncodedParts(of record: UnsafePointer<Record>)
 }
 
 extension CustomerKeyed {
-    static func prefetchParts(of record: UnsafePointer<Record>) {}
-    static func prefetchEncodedParts(of record: UnsafePointer<Record>) { prefetchParts(of: record) }
+    static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind) {}
+    static func prefetchEncodedParts(of record: UnsafePointer<Record>) {}
 }
 
 /// Starts loading every cache line of the value at `p` (`write`: for a value about to be written).
@@ -214,18 +216,37 @@ extension CustomerSummaryProjector: CustomerKeyed {
     func initialRecord() -> CustomerSummary { CustomerSummary() }
 
     /// Where the arrays a purchase touches lie in a `CustomerSummary`.
-    static let partOffsets = [\CustomerSummary.purchaseDays as PartialKeyPath<CustomerSummary>, \.categories, \.recentReceipts]
+    static let purchaseOffsets = [\CustomerSummary.purchaseDays as PartialKeyPath<CustomerSummary>, \.categories, \.recentReceipts]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
+    /// Where the arrays a consent change touches lie (an erasure's too).
+    static let consentOffsets = [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
+    /// Where the profile's events lie (a registration and a profile update touch them).
+    static let profileOffset = MemoryLayout<CustomerSummary>.offset(of: \.profileEvents)!
+
+    /// Where the open complaints and the unresolved ones lie (a complaint filed, reopened or closed).
+    static let complaintOffsets = [\CustomerSummary.openComplaints as PartialKeyPath<CustomerSummary>, \.unresolvedComplaintSince]
         .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
 
     /// Where every array of a `CustomerSummary` lies (the dictionary of unresolved complaints is
     /// mostly the shared empty one).
-    static let allPartOffsets = partOffsets + [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels, \.openComplaints]
+    static let allPartOffsets = purchaseOffsets + [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels, \.openComplaints]
         .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
 
+    /// The arrays `apply` touches for an event of `kind`, and only those: a visit (or a return)
+    /// touches none, and loading their references would wait for the record's lines for nothing.
     @inline(__always)
-    static func prefetchParts(of record: UnsafePointer<CustomerSummary>) {
+    static func prefetchParts(of record: UnsafePointer<CustomerSummary>, for kind: EventKind) {
         let base = UnsafeRawPointer(record)
-        for o in partOffsets { prefetchStorage(at: base, offset: o) }
+        switch kind {
+        case .purchaseRecorded: for o in purchaseOffsets { prefetchStorage(at: base, offset: o) }
+        case .consentGranted, .consentWithdrawn, .customerErased: for o in consentOffsets { prefetchStorage(at: base, offset: o) }
+        case .customerRegistered, .customerProfileUpdated: prefetchStorage(at: base, offset: profileOffset)
+        case .complaintFiled, .complaintReopened, .complaintClosed: for o in complaintOffsets { prefetchStorage(at: base, offset: o) }
+        default: break
+        }
     }
 
     @inline(__always)
@@ -248,9 +269,13 @@ extension LoyaltyProjector: CustomerKeyed {
     /// Where the tier history lies in a `LoyaltyAccount`.
     static let tierHistoryOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
 
+    /// The receipts, for the events that look a receipt up (the others touch no array).
     @inline(__always)
-    static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>) {
-        prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+    static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>, for kind: EventKind) {
+        switch kind {
+        case .purchaseRecorded, .pointsEarned, .returnRecorded: prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+        default: break
+        }
     }
 
     @inline(__always)
@@ -342,14 +367,14 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
 
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == LoyaltyProjector)
-    override func prefetch(slot: Int32, stage: Int) {
+    override func prefetch(slot: Int32, stage: Int, kind: EventKind) {
         let s = Int(slot)
         guard s < capacity else { return }
         if stage == 0 {
             // The record's place follows from the slot: nothing to load first.
             prefetchLines(of: records + s, write: true)
         } else if present[s] != 0 {
-            P.prefetchParts(of: records + s)
+            P.prefetchParts(of: records + s, for: kind)
         }
     }
 
@@ -443,7 +468,7 @@ final class FoldGroup: @unchecked Sendable {
                         guard next.pointee.slot >= 0 else { return }
                         for f in dense {
                             f._withUnsafeGuaranteedRef { f in
-                                if f.kinds.contains(next.pointee.event.kind) { f.prefetch(slot: next.pointee.slot, stage: stage) }
+                                if f.kinds.contains(next.pointee.event.kind) { f.prefetch(slot: next.pointee.slot, stage: stage, kind: next.pointee.event.kind) }
                             }
                         }
                     }
