@@ -313,6 +313,17 @@ public final class Environment: @unchecked Sendable {
     public func sync() throws(LMDBError) {
         try check(mdb_env_sync(handle, 1), "syncing environment at \(path)")
     }
+
+    /// Starts writing what the last transactions wrote back to disk, without waiting for it: a
+    /// hint for an environment opened with `durable: false` that writes much and then `sync`s,
+    /// so that the sync finds most of it written. Best effort.
+    /// - Returns: false when the kernel did not take the hint (nothing else changes then).
+    @discardableResult
+    public func startWriteback() -> Bool {
+        var fd: mdb_filehandle_t = -1
+        guard mdb_env_get_fd(handle, &fd) == 0, fd >= 0 else { return false }
+        return clmdb_start_writeback(fd) == 0
+    }
 }
 
 /// Geometry and use of an environment, for statistics.

@@ -123,5 +123,9 @@ final class ModelWriting: @unchecked Sendable {
             try encoded.put(db: db, txn: txn)
             if job.last { try store.writeCheckpoint(name, checkpoint, in: txn) }
         }
+        // The models are written without a sync per transaction and synced once at the end: the
+        // disk writes what this batch wrote while the next ones are encoded, instead of all of
+        // it during that last sync (~0.5 s of a million-customer rebuild, both cores idle).
+        store.environment.startWriteback()
     }
 }

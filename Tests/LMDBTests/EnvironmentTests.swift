@@ -44,6 +44,23 @@ struct EnvironmentTests {
         #expect(keys == ["a", "b", "c"])
     }
 
+    @Test("writeback of a non-durable environment's writes can be started before it is synced")
+    func startsWriteback() throws {
+        let dir = Scratch("writeback"); defer { dir.remove() }
+        var options = EnvironmentOptions()
+        options.durable = false
+        let env = try Environment(path: dir.path, options: options)
+        defer { env.close() }
+        let db = try env.database("things")
+        try env.write { (txn: borrowing Transaction) throws in
+            try bytes("k").withUnsafeBytes { k in try [UInt8](repeating: 7, count: 100_000).withUnsafeBytes { v in try txn.put(db, key: k, value: v) } }
+        }
+        #expect(env.startWriteback(), "sync_file_range refused the models file (errno \(errno))")
+        try env.sync()
+        let count = try env.read { (txn: borrowing Transaction) throws -> Int? in try bytes("k").withUnsafeBytes { k in try txn.get(db, key: k)?.count } }
+        #expect(count == 100_000)
+    }
+
     @Test("the data file is created with mode 0600")
     func fileMode() throws {
         let dir = Scratch("mode"); defer { dir.remove() }
