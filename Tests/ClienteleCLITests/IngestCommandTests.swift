@@ -82,8 +82,8 @@ struct IngestCommandTests {
         let dir = try TempFolder("ingest-unreadable"); defer { dir.remove() }
         let db = try ledger(in: dir)
         let empty = dir.path + "/empty.csv", binary = dir.path + "/book.xlsx", unknown = dir.path + "/unknown.csv"
-        FileManager.default.createFile(atPath: empty, contents: Data())
-        FileManager.default.createFile(atPath: binary, contents: Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 100)))
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data()))
+        try #require(FileManager.default.createFile(atPath: binary, contents: Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 100))))
         try "Foo,Bar\n1,2\n".write(toFile: unknown, atomically: true, encoding: .utf8)
         let r = try ClienteleBinary.run(["ingest"] + db + Self.uciArgs + ["--json", empty, binary, unknown, Self.uci])
         noCrash(r)
