@@ -232,8 +232,7 @@ extension CustomerSummaryProjector: CustomerKeyed {
 
     /// Where every array of a `CustomerSummary` lies (the dictionary of unresolved complaints is
     /// mostly the shared empty one).
-    static let allPartOffsets = purchaseOffsets + [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels, \.openComplaints]
-        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+    static let allPartOffsets = purchaseOffsets + consentOffsets + [MemoryLayout<CustomerSummary>.offset(of: \.openComplaints)!]
 
     /// The arrays `apply` touches for an event of `kind`, and only those: a visit (or a return)
     /// touches none, and loading their references would wait for the record's lines for nothing.
