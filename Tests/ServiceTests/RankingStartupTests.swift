@@ -62,7 +62,10 @@ struct RankingStartupTests {
                 let health = try await c.get("/healthz")
                 let took = ContinuousClock.now - started
                 #expect(health.status == .ok)
-                #expect(took < .seconds(3), "/healthz took \(took) while the rankings were being computed")
+                // Held behind the rankings, it would answer only when the lock lets go by itself
+                // (120 s); 30 s tells that apart from a loaded machine (3.5 s seen on 2 cores with
+                // the whole suite running).
+                #expect(took < .seconds(30), "/healthz took \(took) while the rankings were being computed")
                 // A customer who does not exist needs no ranking to say so.
                 #expect(try await c.get("/v1/customers/C-404", as: "manager").status == .notFound)
                 #expect(slow.release(), "the ranking lock was let go before the test released it")
