@@ -61,7 +61,8 @@ public struct CustomerHistory: Hashable, Sendable {
     /// reads for every customer on each recomputation.
     /// - Returns: the history, or nil when the customer bought nothing up to `observationEnd`.
     /// - Complexity: O(log n) for n days.
-    public init?(sortedDistinctDays days: [Int64], observationEnd: Double) {
+    @inlinable
+    public init?<Days: RandomAccessCollection<Int64>>(sortedDistinctDays days: Days, observationEnd: Double) where Days.Index == Int {
         let endDay = observationEnd.rounded(.down)
         guard endDay.isFinite, let first = days.first, Double(first) <= endDay else { return nil }
         // The last day on or before the end of the window.

@@ -13,15 +13,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var membership = false
     public var erased = false
     public var homeStore: String?
-    /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
-    /// kept ascending without repeats (the churn model reads them as they are).
-    public var purchaseDays: [Int64] = []
     public var receipts: Int = 0
     public var returns: Int = 0
     /// Spend net of refunds, in minor units of `currency`.
     public var netSpend: Int64 = 0
     public var currency: String?
-    public var categories: [String] = []
     public var visits: Int = 0
     public var lastVisitAt: Int64?
     public var lastPurchaseAt: Int64?
@@ -29,17 +25,24 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var openComplaints: [String] = []
     public var unresolvedComplaintSince: [String: Int64] = [:]
     public var badlyResolvedComplaints: Int = 0
-    /// Marketing channels the customer consents to now ("*" = every channel).
-    public var marketingChannels: [String] = []
-    /// The last few receipts: (receipt, at µs, total minor).
-    public var recentReceipts: [RecentReceipt] = []
+    // The lists, inline after the figures every event touches (`SmallList`): a consent change
+    // touches the first two, a purchase the last three.
     /// Where the customer's profile and consents are in the log: the sequence numbers of their
     /// registration, profile updates, consent changes and erasure, in log order. The 360 view reads
     /// just these events to show the profile (unsealed then) and consents, however many other
     /// events — access records above all — the customer's stream holds.
-    public var profileEvents: [UInt64] = []
+    public var profileEvents: SmallList<4, UInt64> = []
+    /// Marketing channels the customer consents to now ("*" = every channel).
+    public var marketingChannels: SmallList<2, String> = []
+    /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
+    /// kept ascending without repeats (the churn model reads them as they are).
+    public var purchaseDays: SmallList<4, Int64> = []
+    public var categories: SmallList<3, String> = []
+    /// The last few receipts (at most 5): (receipt, at µs, total minor).
+    public var recentReceipts: SmallList<5, RecentReceipt> = []
 
-    public struct RecentReceipt: Sendable, Equatable {
+    public struct RecentReceipt: Sendable, Equatable, SmallListElement {
+        public static var placeholder: RecentReceipt { RecentReceipt(receipt: "", at: 0, total: 0) }
         public var receipt: String
         public var at: Int64
         public var total: Int64
@@ -79,7 +82,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         }
         let m = r.count()
         if m > 0, !r.failed {
-            profileEvents.reserveCapacity(m)
             for _ in 0..<m where !r.failed { profileEvents.append(r.unsigned()) }
         }
         if r.failed { return nil }

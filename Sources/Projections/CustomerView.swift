@@ -122,7 +122,7 @@ extension ProjectionStore {
         if point == nil {
             // Live: the summary knows where the profile and consent events are; the rest of the
             // stream (purchases, access records…) is not read.
-            try ledger.events(summary.profileEvents, unsealing: CustomerView.profileTypes, fold)
+            try ledger.events(Array(summary.profileEvents), unsealing: CustomerView.profileTypes, fold)
         } else {
             try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes,
                             unsealing: CustomerView.profileTypes, fold)

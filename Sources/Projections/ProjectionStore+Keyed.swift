@@ -178,6 +178,9 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
     /// `initial(key:)`, which does not depend on the key: a fold on another thread than the one
     /// interning customer ids need not read the id (`CustomerSlots` is not thread-safe).
     func initialRecord() -> Record
+    /// Starts loading (for writing) the lines of `record` an event of `kind` will touch: all of
+    /// them, unless the record type says which.
+    static func prefetchRecord(_ record: UnsafePointer<Record>, for kind: EventKind)
     /// Starts loading the heap storage of `record`'s parts (arrays, dictionaries) an event of
     /// `kind` will touch.
     static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind)
@@ -186,6 +189,7 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
 }
 
 extension CustomerKeyed {
+    static func prefetchRecord(_ record: UnsafePointer<Record>, for kind: EventKind) { prefetchLines(of: record, write: true) }
     static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind) {}
     static func prefetchEncodedParts(of record: UnsafePointer<Record>) {}
 }
@@ -197,6 +201,18 @@ func prefetchLines<T>(of p: UnsafePointer<T>, write: Bool = false) {
     var line = 0
     while line < MemoryLayout<T>.size {
         if write { clientele_prefetch_write(start + line) } else { clientele_prefetch(start + line) }
+        line += 64
+    }
+}
+
+/// Starts loading the cache lines of bytes `range` of the value at `base` (`write`: about to be written).
+@inline(__always)
+func prefetchBytes(_ base: UnsafeRawPointer, _ range: Range<Int>, write: Bool) {
+    var line = UInt(bitPattern: base + range.lowerBound) & ~63
+    let end = UInt(bitPattern: base + range.upperBound)
+    while line < end {
+        let p = UnsafeRawPointer(bitPattern: line)!
+        if write { clientele_prefetch_write(p) } else { clientele_prefetch(p) }
         line += 64
     }
 }
@@ -215,43 +231,50 @@ extension CustomerSummaryProjector: CustomerKeyed {
     @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool { true }
     func initialRecord() -> CustomerSummary { CustomerSummary() }
 
-    /// Where the arrays a purchase touches lie in a `CustomerSummary`.
-    static let purchaseOffsets = [\CustomerSummary.purchaseDays as PartialKeyPath<CustomerSummary>, \.categories, \.recentReceipts]
-        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+    /// Where the lists begin in a `CustomerSummary`: every event touches the figures before them.
+    static let listsStart = MemoryLayout<CustomerSummary>.offset(of: \.profileEvents)!
 
-    /// Where the arrays a consent change touches lie (an erasure's too).
-    static let consentOffsets = [\CustomerSummary.profileEvents as PartialKeyPath<CustomerSummary>, \.marketingChannels]
-        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+    /// Where the lists a consent change touches lie (an erasure's too): the profile's events and
+    /// the marketing channels.
+    static let consentLists = listsStart..<MemoryLayout<CustomerSummary>.offset(of: \.purchaseDays)!
+
+    /// Where the lists a purchase touches lie: its days, categories and recent receipts.
+    static let purchaseLists = MemoryLayout<CustomerSummary>.offset(of: \.purchaseDays)!..<MemoryLayout<CustomerSummary>.size
 
     /// Where the profile's events lie (a registration and a profile update touch them).
-    static let profileOffset = MemoryLayout<CustomerSummary>.offset(of: \.profileEvents)!
+    static let profileList = listsStart..<MemoryLayout<CustomerSummary>.offset(of: \.marketingChannels)!
 
-    /// Where the open complaints and the unresolved ones lie (a complaint filed, reopened or closed).
+    /// Where the open complaints and the unresolved ones lie (a complaint filed, reopened or
+    /// closed): the only parts of a summary on the heap, unless a list outgrew its inline places.
     static let complaintOffsets = [\CustomerSummary.openComplaints as PartialKeyPath<CustomerSummary>, \.unresolvedComplaintSince]
         .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
 
-    /// Where every array of a `CustomerSummary` lies (the dictionary of unresolved complaints is
-    /// mostly the shared empty one).
-    static let allPartOffsets = purchaseOffsets + consentOffsets + [MemoryLayout<CustomerSummary>.offset(of: \.openComplaints)!]
+    /// The figures, and the lists an event of `kind` touches: a visit (or a return) touches none.
+    @inline(__always)
+    static func prefetchRecord(_ record: UnsafePointer<CustomerSummary>, for kind: EventKind) {
+        let base = UnsafeRawPointer(record)
+        prefetchBytes(base, 0..<listsStart, write: true)
+        switch kind {
+        case .purchaseRecorded: prefetchBytes(base, purchaseLists, write: true)
+        case .consentGranted, .consentWithdrawn, .customerErased: prefetchBytes(base, consentLists, write: true)
+        case .customerRegistered, .customerProfileUpdated: prefetchBytes(base, profileList, write: true)
+        default: break
+        }
+    }
 
-    /// The arrays `apply` touches for an event of `kind`, and only those: a visit (or a return)
-    /// touches none, and loading their references would wait for the record's lines for nothing.
+    /// The complaints' storage, for the events that touch it.
     @inline(__always)
     static func prefetchParts(of record: UnsafePointer<CustomerSummary>, for kind: EventKind) {
-        let base = UnsafeRawPointer(record)
         switch kind {
-        case .purchaseRecorded: for o in purchaseOffsets { prefetchStorage(at: base, offset: o) }
-        case .consentGranted, .consentWithdrawn, .customerErased: for o in consentOffsets { prefetchStorage(at: base, offset: o) }
-        case .customerRegistered, .customerProfileUpdated: prefetchStorage(at: base, offset: profileOffset)
-        case .complaintFiled, .complaintReopened, .complaintClosed: for o in complaintOffsets { prefetchStorage(at: base, offset: o) }
+        case .complaintFiled, .complaintReopened, .complaintClosed:
+            for o in complaintOffsets { prefetchStorage(at: UnsafeRawPointer(record), offset: o) }
         default: break
         }
     }
 
     @inline(__always)
     static func prefetchEncodedParts(of record: UnsafePointer<CustomerSummary>) {
-        let base = UnsafeRawPointer(record)
-        for o in allPartOffsets { prefetchStorage(at: base, offset: o) }
+        prefetchStorage(at: UnsafeRawPointer(record), offset: complaintOffsets[0])
     }
 }
 
@@ -371,7 +394,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         guard s < capacity else { return }
         if stage == 0 {
             // The record's place follows from the slot: nothing to load first.
-            prefetchLines(of: records + s, write: true)
+            P.prefetchRecord(records + s, for: kind)
         } else if present[s] != 0 {
             P.prefetchParts(of: records + s, for: kind)
         }

@@ -121,13 +121,13 @@ public struct RecordWriter {
     }
 
     /// The count, then each string.
-    public mutating func strings(_ a: [String]) {
+    public mutating func strings<C: Collection<String>>(_ a: C) {
         unsigned(UInt64(a.count))
         for s in a { string(s) }
     }
 
     /// The count, then each number.
-    public mutating func ints(_ a: [Int64]) {
+    public mutating func ints<C: Collection<Int64>>(_ a: C) {
         unsigned(UInt64(a.count))
         for v in a { int(v) }
     }
@@ -202,19 +202,19 @@ public struct RecordReader {
     /// What `string(_: String?)` wrote.
     public mutating func optionalString() -> String? { bool() ? string() : nil }
 
-    /// What `strings(_:)` wrote.
-    public mutating func strings() -> [String] {
+    /// What `strings(_:)` wrote, as an array or a `SmallList`.
+    public mutating func strings<C: RangeReplaceableCollection<String>>() -> C {
         let n = count()
-        var out: [String] = []
+        var out = C()
         out.reserveCapacity(n)
         for _ in 0..<n where !failed { out.append(string()) }
         return out
     }
 
-    /// What `ints(_:)` wrote.
-    public mutating func ints() -> [Int64] {
+    /// What `ints(_:)` wrote, as an array or a `SmallList`.
+    public mutating func ints<C: RangeReplaceableCollection<Int64>>() -> C {
         let n = count()
-        var out: [Int64] = []
+        var out = C()
         out.reserveCapacity(n)
         for _ in 0..<n where !failed { out.append(int()) }
         return out

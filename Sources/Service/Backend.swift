@@ -188,7 +188,7 @@ public final class ClienteleBackend: Sendable {
             guard let summary = try models.storedRecord(CustomerSummaryProjector(), key: customer) else {
                 return try ledger.mayContact(customer, for: .marketing, on: channel)
             }
-            return try ledger.consents(at: summary.profileEvents).decide(.marketing, channel: channel)
+            return try ledger.consents(at: Array(summary.profileEvents)).decide(.marketing, channel: channel)
         }
     }
 

@@ -56,7 +56,7 @@ struct RFMSchemeTests {
     static func summaries(_ n: Int, now: Int64) -> [(String, CustomerSummary)] {
         (0..<n).map { i in
             var s = CustomerSummary()
-            s.purchaseDays = (0...i).map { Int64($0) }
+            s.purchaseDays = SmallList((0...i).map { Int64($0) })
             s.receipts = i + 1
             s.netSpend = Int64(i + 1) * 1000
             s.lastPurchaseAt = now - Int64(i) * 86_400_000_000
@@ -72,7 +72,7 @@ struct RFMSchemeTests {
             var s = CustomerSummary()
             let bought = i % 7 != 0
             s.receipts = bought ? Int.random(in: 1...9, using: &generator) : 0
-            s.purchaseDays = bought ? (0..<Int.random(in: 1...4, using: &generator)).map { Int64($0 * 3) } : []
+            s.purchaseDays = bought ? SmallList((0..<Int.random(in: 1...4, using: &generator)).map { Int64($0 * 3) }) : []
             s.netSpend = bought ? Int64.random(in: 0...2_000_000, using: &generator) : 0
             s.lastPurchaseAt = bought ? now - Int64.random(in: 0...400, using: &generator) * 86_400_000_000 : nil
             return (String(format: "C%04d", i), s)
@@ -133,9 +133,9 @@ struct ChurnTests {
     func signals() throws {
         func summary(days: [Int64], complaint: Int64? = nil, channels: [String] = []) -> CustomerSummary {
             var s = CustomerSummary()
-            s.purchaseDays = days
+            s.purchaseDays = SmallList(days)
             s.receipts = days.count
-            s.marketingChannels = channels
+            s.marketingChannels = SmallList(channels)
             if let complaint { s.unresolvedComplaintSince["CP-9"] = complaint; s.openComplaints = ["CP-9"] }
             return s
         }
