@@ -20,12 +20,13 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     }
 
     /// A move from one tier to another.
-    public struct TierChange: Sendable, Equatable {
+    public struct TierChange: Sendable, Equatable, SmallListElement {
         /// When (business time, µs since the epoch) and in which zone (minutes).
         public var at: Int64
         public var offsetMinutes: Int16
         public var from: String
         public var to: String
+        public static var placeholder: TierChange { TierChange(at: 0, offsetMinutes: 0, from: "", to: "") }
     }
 
     /// The balance now (never below zero).
@@ -37,11 +38,13 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     public var netSpend: Int64 = 0
     /// The tier now (the lowest tier until a purchase says otherwise).
     public var tier: String
-    public var tierHistory: [TierChange] = []
-    /// What each receipt earned and gave back, by receipt id.
-    public var receipts = Receipts()
     /// The last birthday greeting (µs), which opens the birthday window.
     public var birthdayGreetingAt: Int64?
+    // The lists, inline after the figures (`SmallList`): a purchase, a return or recorded points
+    // touch the receipts; a tier change, rare, the history.
+    /// What each receipt earned and gave back, by receipt id.
+    public var receipts = Receipts()
+    public var tierHistory: SmallList<1, TierChange> = []
 
     /// An empty account in `tier` (the lowest).
     public init(tier: String) { self.tier = tier }
@@ -55,7 +58,6 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
             tierHistory.append(TierChange(at: r.int(), offsetMinutes: Int16(clamping: r.int()), from: r.string(), to: r.string()))
         }
         let m = r.count()
-        receipts.reserveCapacity(m)
         for _ in 0..<m where !r.failed {
             let id = r.string()
             receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int()))

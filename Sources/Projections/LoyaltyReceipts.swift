@@ -9,15 +9,16 @@ extension LoyaltyAccount {
     /// by binary search. The stored bytes are the dictionary's: the same entries in the same order.
     public struct Receipts: Sendable, Equatable {
         /// One receipt and its points.
-        public struct Entry: Sendable, Equatable {
+        public struct Entry: Sendable, Equatable, SmallListElement {
+            public static var placeholder: Entry { Entry(id: "", points: ReceiptPoints(earned: 0, byRule: false, total: 0, reversed: 0)) }
             /// The receipt's id.
             public var id: String
             /// What it earned and gave back.
             public var points: ReceiptPoints
         }
 
-        /// The entries, in receipt id order.
-        public private(set) var entries: [Entry] = []
+        /// The entries, in receipt id order (the first few inside the account itself, `SmallList`).
+        public private(set) var entries: SmallList<3, Entry> = []
 
         /// No receipts.
         public init() {}
@@ -69,7 +70,5 @@ extension LoyaltyAccount {
             if found { entries[i].points = points } else { entries.insert(Entry(id: id, points: points), at: i) }
         }
 
-        /// Room for `n` entries.
-        mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
     }
 }

@@ -262,12 +262,25 @@ extension CustomerSummaryProjector: CustomerKeyed {
         }
     }
 
-    /// The complaints' storage, for the events that touch it.
+    /// Where the heap storage of a purchase's lists lies, for the lists that outgrew their
+    /// inline places (the others' is the shared empty array's).
+    static let purchaseSpills = [\CustomerSummary.purchaseDays.rest as PartialKeyPath<CustomerSummary>, \.categories.rest]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
+    /// Where the heap storage of a consent change's lists lies.
+    static let consentSpills = [\CustomerSummary.profileEvents.rest as PartialKeyPath<CustomerSummary>, \.marketingChannels.rest]
+        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+
+    /// The complaints' storage, and that of the lists that outgrew their inline places, for the
+    /// events that touch them.
     @inline(__always)
     static func prefetchParts(of record: UnsafePointer<CustomerSummary>, for kind: EventKind) {
+        let base = UnsafeRawPointer(record)
         switch kind {
-        case .complaintFiled, .complaintReopened, .complaintClosed:
-            for o in complaintOffsets { prefetchStorage(at: UnsafeRawPointer(record), offset: o) }
+        case .purchaseRecorded: for o in purchaseSpills { prefetchStorage(at: base, offset: o) }
+        case .consentGranted, .consentWithdrawn, .customerErased: for o in consentSpills { prefetchStorage(at: base, offset: o) }
+        case .customerRegistered, .customerProfileUpdated: prefetchStorage(at: base, offset: consentSpills[0])
+        case .complaintFiled, .complaintReopened, .complaintClosed: for o in complaintOffsets { prefetchStorage(at: base, offset: o) }
         default: break
         }
     }
@@ -285,25 +298,32 @@ extension LoyaltyProjector: CustomerKeyed {
     }
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
 
-    /// Where the receipts (an array of entries in receipt id order) lie in a `LoyaltyAccount`.
-    static let receiptsOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!
+    /// Where the receipts lie in a `LoyaltyAccount` (after the figures every event touches).
+    static let receiptsList = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!..<MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
 
-    /// Where the tier history lies in a `LoyaltyAccount`.
-    static let tierHistoryOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
-
-    /// The receipts, for the events that look a receipt up (the others touch no array).
+    /// The figures, and the receipts for the events that look a receipt up (a tier change, which
+    /// touches the history, is rare).
     @inline(__always)
-    static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>, for kind: EventKind) {
+    static func prefetchRecord(_ record: UnsafePointer<LoyaltyAccount>, for kind: EventKind) {
+        let base = UnsafeRawPointer(record)
+        prefetchBytes(base, 0..<receiptsList.lowerBound, write: true)
         switch kind {
-        case .purchaseRecorded, .pointsEarned, .returnRecorded: prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
+        case .purchaseRecorded, .pointsEarned, .returnRecorded: prefetchBytes(base, receiptsList, write: true)
         default: break
         }
     }
 
+    /// Where the heap storage of the receipts beyond the inline ones lies.
+    static let receiptsSpill = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts.entries.rest)!
+
+    /// The receipts beyond the inline ones, for the events that look a receipt up (the shared
+    /// empty array's storage when there are none).
     @inline(__always)
-    static func prefetchEncodedParts(of record: UnsafePointer<LoyaltyAccount>) {
-        prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsOffset)
-        prefetchStorage(at: UnsafeRawPointer(record), offset: tierHistoryOffset)
+    static func prefetchParts(of record: UnsafePointer<LoyaltyAccount>, for kind: EventKind) {
+        switch kind {
+        case .purchaseRecorded, .pointsEarned, .returnRecorded: prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsSpill)
+        default: break
+        }
     }
 }
 

@@ -85,9 +85,9 @@ extension SmallList: RandomAccessCollection, MutableCollection {
             precondition(i >= 0 && i < Int(stored), "SmallList index out of range")
             return i < N ? head[i] : rest[i - N]
         }
-        set {
+        _modify {
             precondition(i >= 0 && i < Int(stored), "SmallList index out of range")
-            if i < N { head[i] = newValue } else { rest[i - N] = newValue }
+            if i < N { yield &head[i] } else { yield &rest[i - N] }
         }
     }
 }
