@@ -20,13 +20,12 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     }
 
     /// A move from one tier to another.
-    public struct TierChange: Sendable, Equatable, SmallListElement {
+    public struct TierChange: Sendable, Equatable {
         /// When (business time, µs since the epoch) and in which zone (minutes).
         public var at: Int64
         public var offsetMinutes: Int16
         public var from: String
         public var to: String
-        public static var placeholder: TierChange { TierChange(at: 0, offsetMinutes: 0, from: "", to: "") }
     }
 
     /// The balance now (never below zero).
@@ -40,11 +39,12 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     public var tier: String
     /// The last birthday greeting (µs), which opens the birthday window.
     public var birthdayGreetingAt: Int64?
-    // The lists, inline after the figures (`SmallList`): a purchase, a return or recorded points
-    // touch the receipts; a tier change, rare, the history.
-    /// What each receipt earned and gave back, by receipt id.
+    /// What each receipt earned and gave back, by receipt id: inline after the figures (a
+    /// purchase, a return or recorded points touch it).
     public var receipts = Receipts()
-    public var tierHistory: SmallList<1, TierChange> = []
+    /// Most customers never change tier: an empty array takes no heap storage, and 8 bytes of
+    /// the account where an inline place would take 64.
+    public var tierHistory: [TierChange] = []
 
     /// An empty account in `tier` (the lowest).
     public init(tier: String) { self.tier = tier }

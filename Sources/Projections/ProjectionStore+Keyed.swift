@@ -287,8 +287,13 @@ extension CustomerSummaryProjector: CustomerKeyed {
 
     @inline(__always)
     static func prefetchEncodedParts(of record: UnsafePointer<CustomerSummary>) {
-        prefetchStorage(at: UnsafeRawPointer(record), offset: complaintOffsets[0])
+        let base = UnsafeRawPointer(record)
+        for o in encodedParts { prefetchStorage(at: base, offset: o) }
     }
+
+    /// Where the heap storage a summary's encoding reads lies: the open complaints, and the lists'
+    /// spilled elements (the shared empty array's storage for lists that did not spill).
+    static let encodedParts = [complaintOffsets[0]] + consentSpills + purchaseSpills
 }
 
 extension LoyaltyProjector: CustomerKeyed {
@@ -299,10 +304,10 @@ extension LoyaltyProjector: CustomerKeyed {
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
 
     /// Where the receipts lie in a `LoyaltyAccount` (after the figures every event touches).
-    static let receiptsList = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!..<MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
+    static let receiptsList = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!..<(MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)! + MemoryLayout<LoyaltyAccount.Receipts>.size)
 
     /// The figures, and the receipts for the events that look a receipt up (a tier change, which
-    /// touches the history, is rare).
+    /// touches the history's heap storage, is rare).
     @inline(__always)
     static func prefetchRecord(_ record: UnsafePointer<LoyaltyAccount>, for kind: EventKind) {
         let base = UnsafeRawPointer(record)
@@ -315,6 +320,15 @@ extension LoyaltyProjector: CustomerKeyed {
 
     /// Where the heap storage of the receipts beyond the inline ones lies.
     static let receiptsSpill = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts.entries.rest)!
+
+    /// Where the tier history's heap storage lies.
+    static let tierHistoryOffset = MemoryLayout<LoyaltyAccount>.offset(of: \.tierHistory)!
+
+    @inline(__always)
+    static func prefetchEncodedParts(of record: UnsafePointer<LoyaltyAccount>) {
+        prefetchStorage(at: UnsafeRawPointer(record), offset: receiptsSpill)
+        prefetchStorage(at: UnsafeRawPointer(record), offset: tierHistoryOffset)
+    }
 
     /// The receipts beyond the inline ones, for the events that look a receipt up (the shared
     /// empty array's storage when there are none).
