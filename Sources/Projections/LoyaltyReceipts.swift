@@ -69,6 +69,5 @@ extension LoyaltyAccount {
             let (i, found) = position(of: id)
             if found { entries[i].points = points } else { entries.insert(Entry(id: id, points: points), at: i) }
         }
-
     }
 }
