@@ -802,14 +802,14 @@ extension ProjectionStore {
                     slots.prefetch(hash: hash)
                     slot = -2
                 }
-                if let full = feed.push(e, in: run, slot: slot, hash: hash) { complete(full, ending: false) }
+                if feed.push(e, in: run, slot: slot, hash: hash) { complete(feed.filled, ending: false) }
             }
             return true
         } finishing: { completed in
             // The other threads read the events (in the map, or in runs their batches hold): the
             // transaction stays open until they are done.
             finished = true
-            if completed { complete(feed.partial, ending: true) }
+            if completed { complete(feed.filled, ending: true) }
             feed.finish(complete: completed)
         }
     }
