@@ -267,9 +267,11 @@ extension CustomerSummaryProjector: CustomerKeyed {
     static let purchaseSpills = [\CustomerSummary.purchaseDays.rest as PartialKeyPath<CustomerSummary>, \.categories.rest]
         .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
 
+    /// Where the heap storage of the profile's events lies (beyond the inline ones).
+    static let profileSpill = MemoryLayout<CustomerSummary>.offset(of: \.profileEvents.rest)!
+
     /// Where the heap storage of a consent change's lists lies.
-    static let consentSpills = [\CustomerSummary.profileEvents.rest as PartialKeyPath<CustomerSummary>, \.marketingChannels.rest]
-        .map { MemoryLayout<CustomerSummary>.offset(of: $0)! }
+    static let consentSpills = [profileSpill, MemoryLayout<CustomerSummary>.offset(of: \.marketingChannels.rest)!]
 
     /// The complaints' storage, and that of the lists that outgrew their inline places, for the
     /// events that touch them.
@@ -279,7 +281,7 @@ extension CustomerSummaryProjector: CustomerKeyed {
         switch kind {
         case .purchaseRecorded: for o in purchaseSpills { prefetchStorage(at: base, offset: o) }
         case .consentGranted, .consentWithdrawn, .customerErased: for o in consentSpills { prefetchStorage(at: base, offset: o) }
-        case .customerRegistered, .customerProfileUpdated: prefetchStorage(at: base, offset: consentSpills[0])
+        case .customerRegistered, .customerProfileUpdated: prefetchStorage(at: base, offset: profileSpill)
         case .complaintFiled, .complaintReopened, .complaintClosed: for o in complaintOffsets { prefetchStorage(at: base, offset: o) }
         default: break
         }
