@@ -468,9 +468,9 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         for i in range {
             let s = Int(order[i])
             // Records are encoded in key order, not the order they were made in: each is a miss,
-            // and so are its arrays. Start loading the record 2·ahead on (every line of it: the
-            // references to its arrays are in all of them), and every part of the one ahead on
-            // (whose record was asked for `ahead` records ago).
+            // and so is whatever it keeps on the heap. Start loading the record 2·ahead on (every
+            // line of it: the encoding reads its inline lists, and the references to the rest),
+            // and its heap parts one ahead on (whose record was asked for `ahead` records ago).
             prefetchLines(of: records + Int(order[min(i + 2 * ahead, last)]))
             P.prefetchEncodedParts(of: records + Int(order[min(i + ahead, last)]))
             // Moved out, encoded, moved back: bit copies. Encoding it in place (a buffer's

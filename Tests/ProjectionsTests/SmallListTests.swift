@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("Small lists (a record's lists, inline up to N)")
 struct SmallListTests {
-    /// Runs `steps` random edits on a `SmallList<3, Int64>` and on an array side by side, and
+    /// Runs 2,000 random edits on a `SmallList<3, Int64>` and on an array side by side, and
     /// requires them to hold the same elements after every edit: the lists cross their inline
     /// size both ways, so both the inline paths and the heap ones are taken.
     @Test("every edit gives what the same edit gives an array", arguments: [1 as UInt64, 2, 3, 4, 5])
