@@ -128,15 +128,11 @@ final class Folding<P: KeyedProjector>: ModelFold {
             list.append(v)
         }
         records = [:]
-        order = Array(0..<Int32(list.count))
         arena.withUnsafeBytes { a in
-            let base = a.baseAddress!
             spans.withUnsafeBufferPointer { sp in
-                order.sort { i, j in
-                    let x = sp[Int(i)], y = sp[Int(j)]
-                    let n = Int(min(x.count, y.count))
-                    let c = n == 0 ? 0 : memcmp(base + Int(x.start), base + Int(y.start), n)
-                    return c != 0 ? c < 0 : x.count < y.count
+                order = KeyOrder.sorted(Array(0..<Int32(list.count))) { i in
+                    let span = sp[Int(i)]
+                    return UnsafeRawBufferPointer(rebasing: a[Int(span.start)..<Int(span.start + span.count)])
                 }
             }
         }
@@ -438,25 +434,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
 
     override func sortForAppend() {
         let slots = self.slots
-        // Sorted by each key's first 8 bytes as a big-endian integer (zero-padded) first, the
-        // same order as comparing the bytes: one integer compare decides most pairs (memcmp
-        // calls were most of the sort's time with a million keys).
-        var keyed: [(prefix: UInt64, slot: Int32)] = []
-        keyed.reserveCapacity(listSlots.count)
-        for s in listSlots {
-            let b = slots.bytes(s)
-            var w: UInt64 = 0
-            withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: min(8, b.count)) }
-            keyed.append((UInt64(bigEndian: w), s))
-        }
-        keyed.sort { i, j in
-            if i.prefix != j.prefix { return i.prefix < j.prefix }
-            let x = slots.bytes(i.slot), y = slots.bytes(j.slot)
-            let n = min(x.count, y.count)
-            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-            return c != 0 ? c < 0 : x.count < y.count
-        }
-        order = keyed.map(\.slot)
+        order = KeyOrder.sorted(listSlots) { slots.bytes($0) }
     }
 
     @_specialize(where P == CustomerSummaryProjector)
