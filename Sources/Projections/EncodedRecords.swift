@@ -6,7 +6,7 @@ import LMDB
 /// Encoding is most of the cost of writing a record, and it needs no transaction; LMDB lets one
 /// writer at a time in. Encoded outside, the two rebuild threads encode their models side by side
 /// and take turns only to copy the bytes into the tree.
-struct EncodedRecords {
+struct EncodedRecords: ~Copyable {
     /// Keys and values, back to back: key i is `bytes[bounds[2i]..<bounds[2i+1]]`, its value
     /// `bytes[bounds[2i+1]..<bounds[2i+2]]`.
     var writer = RecordWriter()

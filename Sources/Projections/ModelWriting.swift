@@ -116,7 +116,7 @@ final class ModelWriting: @unchecked Sendable {
 
     /// Writes one batch into the model's idle slot (sorted keys: each put lands at the end of the
     /// tree): the first also clears the slot, the last also flips the checkpoint.
-    private func write(_ job: Job, _ encoded: EncodedRecords) throws {
+    private func write(_ job: Job, _ encoded: borrowing EncodedRecords) throws {
         guard let (name, checkpoint, db) = job.model.fold.target else { return }
         try store.environment.write { (txn: borrowing Transaction) throws in
             if job.index == 0 { try txn.clear(db) }

@@ -2,74 +2,63 @@
 /// numbers, length-prefixed UTF-8), much cheaper to write and read than JSON. The layout is the
 /// record type's own `encode` order; a change to it is a new projector version (the stored model
 /// is then rebuilt), so no field tags or versions are kept in the bytes.
-public struct RecordWriter {
-    /// The bytes, in a buffer of our own: each field is written through a pointer after one check
-    /// for room (an array checked its capacity and uniqueness for every byte appended, which was
-    /// much of a rebuild's encoding time). Copied when a copy of the writer writes (value
-    /// semantics, as before).
-    private final class Buffer {
-        var base: UnsafeMutablePointer<UInt8>
-        var count = 0
-        var capacity: Int
-        init(capacity: Int) {
-            self.capacity = max(16, capacity)
-            base = .allocate(capacity: self.capacity)
-        }
-        func copy() -> Buffer {
-            let b = Buffer(capacity: capacity)
-            b.base.update(from: base, count: count)
-            b.count = count
-            return b
-        }
-        deinit { base.deallocate() }
-    }
-
-    private var buffer: Buffer
+public struct RecordWriter: ~Copyable {
+    // The bytes, in a buffer of our own: each field is written through a pointer after one check
+    // for room (an array checked its capacity and uniqueness for every byte appended, which was
+    // much of a rebuild's encoding time). Not copyable, so that no field needs a check that the
+    // buffer is not shared (which was ~3 % of the writing phase's samples).
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// How many bytes so far.
+    public private(set) var count = 0
 
     /// The bytes so far (a copy: `withBytes` lends them without one).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: buffer.base, count: buffer.count)) }
-    /// How many bytes so far.
-    public var count: Int { buffer.count }
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
     /// Lends the bytes so far (valid only inside `body`).
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// An empty writer.
-    public init() { buffer = Buffer(capacity: 256) }
-
-    /// Forgets the bytes, keeping the capacity.
-    public mutating func reset() {
-        if isKnownUniquelyReferenced(&buffer) { buffer.count = 0 } else { buffer = Buffer(capacity: buffer.capacity) }
+    public init() {
+        capacity = 256
+        base = .allocate(capacity: capacity)
     }
 
+    deinit { base.deallocate() }
+
+    /// Forgets the bytes, keeping the capacity.
+    public mutating func reset() { count = 0 }
+
     /// Where the next `n` bytes go, once there is room for them (the caller then adds `n` at
-    /// most to `buffer.count`).
+    /// most to `count`).
     @inline(__always)
     private mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
-        if buffer.count + n > buffer.capacity { grow(toHold: buffer.count + n) }
-        return buffer.base + buffer.count
+        if count + n > capacity { grow(toHold: count + n) }
+        return base + count
     }
 
     private mutating func grow(toHold needed: Int) {
-        let capacity = max(needed, buffer.capacity * 2)
+        let capacity = max(needed, self.capacity * 2)
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        bigger.update(from: buffer.base, count: buffer.count)
-        buffer.base.deallocate()
-        buffer.base = bigger
-        buffer.capacity = capacity
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        self.capacity = capacity
     }
 
     /// One byte.
     @inline(__always)
     private mutating func byte(_ b: UInt8) {
         room(1).pointee = b
-        buffer.count += 1
+        count += 1
     }
 
     /// An unsigned LEB128 varint.
+    @inline(__always)
     public mutating func unsigned(_ v: UInt64) {
+        // Most numbers a record holds (counts, flags, small amounts) take one byte.
+        if v < 0x80 { byte(UInt8(truncatingIfNeeded: v)); return }
         let p = room(10)
         var v = v, n = 0
         while v >= 0x80 {
@@ -78,14 +67,14 @@ public struct RecordWriter {
             n += 1
         }
         p[n] = UInt8(v)
-        buffer.count += n + 1
+        count += n + 1
     }
 
     /// Bytes as they are (no length: the caller knows where they end).
     public mutating func raw(_ b: UnsafeRawBufferPointer) {
         guard let from = b.baseAddress, b.count > 0 else { return }
         UnsafeMutableRawPointer(room(b.count)).copyMemory(from: from, byteCount: b.count)
-        buffer.count += b.count
+        count += b.count
     }
 
     /// A signed number (zigzag, then varint).

@@ -183,16 +183,24 @@ struct FoldReadingTests {
         s.categories = ["apparel", "鞋"]
         s.recentReceipts = [.init(receipt: "R1", at: 7, total: 8)]
         s.unresolvedComplaintSince = ["CP-1": Int64.min]
+        // A writer grows past its first buffer (256 bytes), keeping what it wrote; a number takes
+        // one byte below 128, up to ten above.
+        var big = RecordWriter()
+        big.string(String(repeating: "长", count: 200))
+        #expect(big.count == 2 + 600)
+        let numbers: [UInt64] = [0, 127, 128, 16_383, 16_384, UInt64(UInt32.max), UInt64.max]
+        for n in numbers { big.unsigned(n) }
+        #expect(big.count == 2 + 600 + (1 + 1 + 2 + 2 + 3 + 5 + 10))
+        big.withBytes { b in
+            var r = RecordReader(b)
+            #expect(r.string() == String(repeating: "长", count: 200))
+            #expect(numbers.map { _ in r.unsigned() } == numbers)
+            #expect(r.isComplete)
+        }
+        big.reset()
+        #expect(big.count == 0)
         var w = RecordWriter()
-        // A copy of a writer writes on its own (value semantics), and a writer grows past its
-        // first buffer.
-        var other = w
-        other.string(String(repeating: "长", count: 200))
-        #expect(w.count == 0 && other.count == 2 + 600)
         s.encode(to: &w)
-        var extended = w
-        extended.unsigned(UInt64.max)
-        #expect(extended.count == w.count + 10 && extended.bytes.prefix(w.count) == w.bytes[...])
         w.bytes.withUnsafeBytes { b in
             var r = RecordReader(b)
             #expect(CustomerSummary(stored: &r) == s)
