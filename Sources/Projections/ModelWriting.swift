@@ -41,6 +41,9 @@ final class ModelWriting: @unchecked Sendable {
 
     private struct State {
         var arrived = 0
+        /// When the last thread to finish folding did, and when the last one finished sorting.
+        var folded: ContinuousClock.Instant?
+        var sorted: ContinuousClock.Instant?
         var failed = false
         var jobs: [Job] = []
         var next = 0
@@ -67,12 +70,15 @@ final class ModelWriting: @unchecked Sendable {
     /// batches until none is left.
     /// - Throws: a write's error (the other threads stop at their next batch).
     func run(own: [ModelFold], folded: Bool) throws {
+        let foldEnded = ContinuousClock.now
         if folded { for f in own { f.sortForAppend() } }
         let lastToArrive = state.withLock { s -> Bool in
             s.arrived += 1
+            s.folded = max(s.folded ?? foldEnded, foldEnded)
             if !folded { s.failed = true }
             guard s.arrived == threads else { return false }
             if !s.failed { s.jobs = jobs() }
+            s.sorted = ContinuousClock.now
             return true
         }
         if lastToArrive {
@@ -98,6 +104,12 @@ final class ModelWriting: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// When the last thread finished folding, and when the last one finished sorting (nil until
+    /// every thread has).
+    var phaseEnds: (folded: ContinuousClock.Instant, sorted: ContinuousClock.Instant)? {
+        state.withLock { s in s.folded.flatMap { f in s.sorted.map { (f, $0) } } }
     }
 
     /// Every model's batches, model after model (the heaviest first, so that the light ones fill

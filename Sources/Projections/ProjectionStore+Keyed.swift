@@ -637,6 +637,11 @@ extension ProjectionStore {
     /// - Complexity: one pass over the log; memory: every record of every model.
     @discardableResult
     public func rebuild(_ projectors: [any KeyedProjector]) throws -> UInt64 {
+        try rebuildReporting(projectors).head
+    }
+
+    /// `rebuild(_:)`, telling how long each of its phases took.
+    public func rebuildReporting(_ projectors: [any KeyedProjector]) throws -> RebuildReport {
         let head = try ledger.ledger.head().sequence
         var models: [(fold: ModelFold, name: String, checkpoint: Checkpoint, db: Database)] = []
         for p in projectors {
@@ -647,9 +652,14 @@ extension ProjectionStore {
         }
         for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
         let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
-        try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self, customers: try knownCustomers())
+        let started = ContinuousClock.now
+        let ends = try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self, customers: try knownCustomers())
+        let written = ContinuousClock.now
         try environment.sync()
-        return head
+        let synced = ContinuousClock.now
+        let folded = ends?.folded ?? written, sorted = ends?.sorted ?? written
+        return RebuildReport(head: head, phases: RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
+                                                               write: (written - sorted).seconds, sync: (synced - written).seconds))
     }
 
     /// Folds `groups`' models from the events `query` yields, in one scan: this thread scans and
@@ -662,7 +672,11 @@ extension ProjectionStore {
     /// `customers`: how many customers the scan will likely meet (the table of customer slots is
     /// made that big at once instead of growing as it meets them: each growth zeroed a new table
     /// and moved every entry, on the scanning thread).
-    static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?, customers: Int = 0) throws {
+    /// - Returns: with `store`, when the last thread finished folding and when the last finished
+    ///   sorting (`RebuildPhases`).
+    @discardableResult
+    static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?,
+                     customers: Int = 0) throws -> (folded: ContinuousClock.Instant, sorted: ContinuousClock.Instant)? {
         let slots = CustomerSlots(capacity: max(1 << 16, customers))
         for g in groups { for f in g.folds { f.share(slots) } }
         let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
@@ -684,6 +698,7 @@ extension ProjectionStore {
         // Written (or failed): the records go to the release thread, now that no thread encodes.
         if store != nil { for g in groups { for f in g.folds { f.release() } } }
         if let error = groups.lazy.compactMap(\.error).first { throw error }
+        return writing?.phaseEnds
     }
 
     /// The groups an as-of fold of one model runs in: with two threads, the scan on this one and

@@ -12,6 +12,11 @@ struct BenchCleanupTests {
                                          "--events", "1100", "--runs", "1", "--dir", dir.path, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").count == 8, "\(r.stdout)")
+        // The rebuild's line carries its phases.
+        let rebuild = r.stdout.split(separator: "\n").first { $0.contains(#""name":"rebuild""#) || $0.contains(#""name": "rebuild""#) }
+        for key in ["fold_seconds", "sort_seconds", "write_seconds", "sync_seconds"] {
+            #expect(rebuild?.contains("\"\(key)\"") == true, "\(rebuild ?? "no rebuild line")")
+        }
         let left = try FileManager.default.subpathsOfDirectory(atPath: dir.path)
         #expect(left == [], "left behind: \(left.sorted())")
     }

@@ -166,6 +166,24 @@ struct ProjectorTests {
         try expectLiveReads()
     }
 
+    @Test("a rebuild reports the head it folded through and phases that add up to at most its time")
+    func rebuildReportsPhases() throws {
+        let f = try Fixture("phases"); defer { f.remove() }
+        try f.append(f.chain(customers: 40, days: 60, seed: 4))
+        let head = try f.ledger.ledger.head().sequence
+        let clock = ContinuousClock()
+        let started = clock.now
+        let report = try f.models.rebuildReporting(ProjectionStore.storedModels())
+        let elapsed = clock.now - started
+        #expect(report.head == head && head > 0)
+        let p = report.phases
+        #expect([p.fold, p.sort, p.write, p.sync].allSatisfy { $0 >= 0 }, "\(p)")
+        #expect(p.fold > 0 && p.write > 0, "\(p)")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        #expect(p.total <= seconds, "phases \(p.total) s within the rebuild's \(seconds) s")
+        #expect(try f.models.checkpointSequence(CustomerSummaryProjector()) == head)
+    }
+
     @Test("a new projector version rebuilds by itself")
     func versionRebuild() throws {
         let f = try Fixture("version"); defer { f.remove() }

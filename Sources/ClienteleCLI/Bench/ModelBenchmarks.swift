@@ -55,10 +55,14 @@ struct ModelBenchmarks {
     /// Every read model rebuilt from the whole log.
     func rebuild(_ store: ProjectionStore, events: Int) throws -> Measurement {
         let start = Clock.seconds()
-        try store.rebuild(ProjectionStore.storedModels())
+        let phases = try store.rebuildReporting(ProjectionStore.storedModels()).phases
         let seconds = Clock.seconds() - start
-        return Measurement(name: "rebuild", events: events, batch: 0, seconds: seconds,
-                           detail: "4 models on \(ProjectionStore.rebuildThreads) fold threads, peak RSS \(Format.fixed(ModelBenchmarks.peakMemoryMB(), 0)) MB")
+        var m = Measurement(name: "rebuild", events: events, batch: 0, seconds: seconds,
+                            detail: "4 models on \(ProjectionStore.rebuildThreads) fold threads, peak RSS \(Format.fixed(ModelBenchmarks.peakMemoryMB(), 0)) MB; "
+                                + phases.described)
+        m.extra = [("fold_seconds", Format.fixed(phases.fold, 3)), ("sort_seconds", Format.fixed(phases.sort, 3)),
+                   ("write_seconds", Format.fixed(phases.write, 3)), ("sync_seconds", Format.fixed(phases.sync, 3))]
+        return m
     }
 
     /// Catching every model up after `count` new events.

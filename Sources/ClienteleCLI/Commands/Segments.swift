@@ -143,10 +143,11 @@ extension Clientele {
             // The chosen models together, in one scan of the log.
             let projectors = ProjectionStore.storedModels(try settings.load()).filter { chosen.contains(type(of: $0).name) }
             let started = Clock.seconds()
-            let head = try store.rebuild(projectors)
+            let report = try store.rebuildReporting(projectors)
             for name in chosen {
-                Output.line("rebuilt \(name) through event \(head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
+                Output.line("rebuilt \(name) through event \(report.head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
+            Output.line("phases: " + report.phases.described)
         }
     }
 }
