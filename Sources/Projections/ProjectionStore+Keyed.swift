@@ -434,7 +434,13 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
 
     override func sortForAppend() {
         let slots = self.slots
-        order = KeyOrder.sorted(listSlots) { slots.bytes($0) }
+        // The records' slots in slot order, not in the order they were made: a rebuild interns the
+        // customers it already knows in key order (`internKnownCustomers`), so their ids are then
+        // read one after the other, and come out of the sort nearly in place.
+        var held: [Int32] = []
+        held.reserveCapacity(listSlots.count)
+        for s in 0..<Int32(min(capacity, slots.count)) where present[Int(s)] != 0 { held.append(s) }
+        order = KeyOrder.sorted(held) { slots.bytes($0) }
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -611,6 +617,41 @@ extension ProjectionStore {
         return fold
     }
 
+    /// Interns the customers of the live customer-summary model into `slots` (none when it was
+    /// never built), in key order: a rebuild's records then lie in the order it writes them in.
+    /// Written in the order the scan met them, the writing phase read them all over the table (a
+    /// million customers), each a miss on every line of the record.
+    func internKnownCustomers(into slots: CustomerSlots) throws {
+        let databases = try slotDatabases(CustomerSummaryProjector.name)
+        try environment.read { (txn: borrowing Transaction) throws in
+            guard let db = try liveDatabase(CustomerSummaryProjector.name, databases, in: txn) else { return }
+            try txn.withCursor(db) { (cursor: inout Cursor) throws in
+                // In runs of 32: each id's table entry is prefetched before any is interned (the
+                // table is far bigger than the caches: one at a time, each waited for its miss).
+                let run = 32
+                var keys: [UnsafeRawBufferPointer] = []
+                var hashes: [UInt64] = []
+                keys.reserveCapacity(run)
+                hashes.reserveCapacity(run)
+                var entry = try cursor.first()
+                while entry != nil {
+                    keys.removeAll(keepingCapacity: true)
+                    hashes.removeAll(keepingCapacity: true)
+                    while let e = entry, keys.count < run {
+                        let h = CustomerSlots.hash(e.key)
+                        slots.prefetch(hash: h)
+                        keys.append(e.key)
+                        hashes.append(h)
+                        entry = try cursor.next()
+                    }
+                    for i in keys.indices { _ = slots.slot(keys[i], hash: hashes[i]) }
+                }
+            }
+        }
+        // The model's pages were read through the map: let go of them (the rebuild's memory).
+        environment.releaseMappedPages()
+    }
+
     /// How many customers the live customer-summary model holds (0 when it was never built): a
     /// rebuild's estimate of the customers it will meet.
     func knownCustomers() throws -> Int {
@@ -653,7 +694,9 @@ extension ProjectionStore {
         for m in models { m.fold.target = (m.name, m.checkpoint, m.db) }
         let groups = Self.share(models.map(\.fold), threads: Self.foldThreads, scanWeight: Self.scanWeight)
         let started = ContinuousClock.now
-        let ends = try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self, customers: try knownCustomers())
+        let slots = CustomerSlots(capacity: max(1 << 16, try knownCustomers()))
+        if models.contains(where: { $0.fold.bySlot }) { try internKnownCustomers(into: slots) }
+        let ends = try Self.fold(groups, query: .all(through: head), ledger: ledger, storingIn: self, slots: slots)
         let written = ContinuousClock.now
         try environment.sync()
         let synced = ContinuousClock.now
@@ -669,15 +712,14 @@ extension ProjectionStore {
     /// by every thread together (`ModelWriting`: a rebuild); without, they stay in memory (a fold
     /// as of a past point).
     ///
-    /// `customers`: how many customers the scan will likely meet (the table of customer slots is
-    /// made that big at once instead of growing as it meets them: each growth zeroed a new table
-    /// and moved every entry, on the scanning thread).
+    /// `slots`: the customer slots to intern into (a rebuild's, sized for the customers it will
+    /// likely meet and holding those already known, in key order); by default, a small table that
+    /// grows as the scan meets customers.
     /// - Returns: with `store`, when the last thread finished folding and when the last finished
     ///   sorting (`RebuildPhases`).
     @discardableResult
     static func fold(_ groups: [FoldGroup], query: EventQuery, ledger: CustomerLedger, storingIn store: ProjectionStore?,
-                     customers: Int = 0) throws -> (folded: ContinuousClock.Instant, sorted: ContinuousClock.Instant)? {
-        let slots = CustomerSlots(capacity: max(1 << 16, customers))
+                     slots: CustomerSlots = CustomerSlots()) throws -> (folded: ContinuousClock.Instant, sorted: ContinuousClock.Instant)? {
         for g in groups { for f in g.folds { f.share(slots) } }
         let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
         let writing = store.map { ModelWriting($0, folds: groups.flatMap(\.folds), threads: groups.count, batch: $0.recordsPerWrite) }
