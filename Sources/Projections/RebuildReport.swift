@@ -11,7 +11,8 @@ public struct RebuildReport: Sendable, Equatable {
 
 /// How long each phase of a rebuild took, in seconds.
 public struct RebuildPhases: Sendable, Equatable {
-    /// Scanning the log and folding every event, until the last folding thread was done.
+    /// Interning the customers already known, then scanning the log and folding every event, until
+    /// the last folding thread was done.
     public var fold: Double
     /// Putting each model's records in key order, from then until the last thread was done.
     public var sort: Double

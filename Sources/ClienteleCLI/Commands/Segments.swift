@@ -117,7 +117,12 @@ extension Clientele {
     /// `clientele rebuild`: rebuilds read models from the log.
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild read models from the whole log (into a shadow, swapped in when complete).")
+            abstract: "Rebuild read models from the whole log (into a shadow, swapped in when complete).",
+            discussion: reflow("""
+                The chosen models are rebuilt together, in one scan of the log. Prints a line for
+                each model, then how long each phase took: the fold (scanning the log and folding
+                its events), the sort (putting records in key order), the write and the sync to disk.
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var settings: ConfigOptions
