@@ -13,7 +13,7 @@ struct BenchCleanupTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").count == 8, "\(r.stdout)")
         // The rebuild's line carries its phases.
-        let rebuild = r.stdout.split(separator: "\n").first { $0.contains(#""name":"rebuild""#) || $0.contains(#""name": "rebuild""#) }
+        let rebuild = r.stdout.split(separator: "\n").first { $0.hasPrefix(#"{"name":"rebuild""#) }
         for key in ["fold_seconds", "sort_seconds", "write_seconds", "sync_seconds"] {
             #expect(rebuild?.contains("\"\(key)\"") == true, "\(rebuild ?? "no rebuild line")")
         }
