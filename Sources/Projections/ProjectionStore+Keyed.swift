@@ -451,10 +451,11 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         let ahead = 8
         for i in range {
             let s = Int(order[i])
-            // Records are encoded in key order, not the order they were made in: each is a miss,
-            // and so is whatever it keeps on the heap. Start loading the record 2·ahead on (every
-            // line of it: the encoding reads its inline lists, and the references to the rest),
-            // and its heap parts one ahead on (whose record was asked for `ahead` records ago).
+            // Records are encoded in key order: nearly the order they lie in for the customers
+            // the rebuild knew (`internKnownCustomers`), scattered for the others, and whatever a
+            // record keeps on the heap is a miss either way. Start loading the record 2·ahead on
+            // (every line of it: the encoding reads its inline lists, and the references to the
+            // rest), and its heap parts one ahead on (whose record was asked for `ahead` records ago).
             prefetchLines(of: records + Int(order[min(i + 2 * ahead, last)]))
             P.prefetchEncodedParts(of: records + Int(order[min(i + ahead, last)]))
             // Moved out, encoded, moved back: bit copies. Encoding it in place (a buffer's
