@@ -64,6 +64,7 @@ struct CSVOutputTests {
             (["segments", "--customers"], customer),
             (["satisfaction", "--by", "staff"], staff),
             (["care-agenda"], customer),
+            (["customer", customer], customer),
         ]
         for (command, id) in reports {
             let out = try ClienteleBinary.run(command + ["--db", db, "--format", "csv"], environment: ["CLIENTELE_MASTER_KEY_FILE": key])

@@ -24,7 +24,7 @@ extension Clientele {
 
         @OptionGroup var asOf: AsOfOptions
 
-        @Option(help: "Output: table or json.")
+        @Option(help: "Output: table, json or csv (field,value records, one plain value each).")
         var format: OutputFormat = .table
 
         @Option(help: "Why the personal data is being read (recorded with the access).")
@@ -55,6 +55,35 @@ extension Clientele {
                 var v = view
                 v.segment = segment
                 var w = JSONWriter(); w.write(v.json()); w.bytes.append(0x0A); Output.write(w.bytes)
+            } else if format == .csv {
+                // What the table shows, one plain value a record (money in minor units, times in
+                // ISO 8601 with the customer's offset); lists are one record an element, and a
+                // receipt or a tier change the records of its parts, one after the other.
+                func at(_ µs: Int64, _ offset: Int16) -> String { Timestamp(microseconds: µs, offsetMinutes: offset).iso8601 }
+                var rows: [(String, String)] = [("customer", id)]
+                for (k, v) in profile {
+                    switch v {
+                    case .null: rows.append((k, personal == .erased ? "(erased)" : "(sealed)"))
+                    case .string(let s): rows.append((k, s))
+                    case .array(let a): rows += a.compactMap(\.stringValue).map { (k, $0) }
+                    default: var w = JSONWriter(); w.write(v); rows.append((k, w.text))
+                    }
+                }
+                rows += [("home_store", summary.homeStore ?? ""), ("segment", segment?.kind.rawValue ?? ""), ("rfm_segment", segment?.rfmSegment ?? ""),
+                         ("receipts", String(summary.receipts)), ("purchase_days", String(summary.purchaseDays.count)), ("returns", String(summary.returns)),
+                         ("net_spend_minor", String(summary.netSpend)), ("currency", currency),
+                         ("points", String(account.points)), ("points_earned", String(account.earned)), ("points_redeemed", String(account.redeemed)),
+                         ("points_expired", String(account.expired)), ("points_returned", String(account.reversed)), ("tier", tier.name)]
+                rows += tier.benefits.map { ("tier_benefit", $0) }
+                for c in account.tierHistory { rows += [("tier_change_at", at(c.at, c.offsetMinutes)), ("tier_change_from", c.from), ("tier_change_to", c.to)] }
+                rows += [("visits", String(summary.visits)), ("last_visit", summary.lastVisitAt.map { at($0, summary.offsetMinutes) } ?? "")]
+                rows += summary.openComplaints.map { ("open_complaint", $0) }
+                rows += decisions.map { ($0.0, $0.1.allowed ? "yes" : "no") }
+                for r in summary.recentReceipts.reversed() {
+                    rows += [("receipt", r.receipt), ("receipt_at", at(r.at, summary.offsetMinutes)), ("receipt_total_minor", String(r.total))]
+                }
+                Output.csv(["field", "value"])
+                for (field, value) in rows { Output.csv([field, value]) }
             } else {
                 var t = TextTable(header: ["customer", id])
                 for (k, v) in profile {

@@ -28,7 +28,7 @@ extension Clientele {
 
             @OptionGroup var asOf: AsOfOptions
 
-            @Option(help: "Output: table or json.")
+            @Option(help: "Output: table, json or csv (one figure a record: store, date, measure, item, value).")
             var format: OutputFormat = .table
 
             func validate() throws {
@@ -54,6 +54,30 @@ extension Clientele {
                     Output.write(w.bytes)
                     return
                 }
+                // Most returns and complaints first, then by name (as the tables list them).
+                let reasons = day.returnReasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                let categories = day.complaintCategories.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                if format == .csv {
+                    // Long form, for a spreadsheet or pandas to pivot: money in minor units, its
+                    // currency as the item; reasons, categories and breached complaints one a record.
+                    Output.csv(["store", "date", "measure", "item", "value"])
+                    func figure(_ measure: String, _ value: String, item: String = "") { Output.csv([store, date, measure, item, value]) }
+                    figure("visits", String(day.visits))
+                    figure("new_customers", String(day.newCustomers))
+                    figure("purchases", String(day.purchases))
+                    figure("revenue_minor", String(day.revenue), item: currency)
+                    figure("returns", String(day.returns))
+                    figure("refunded_minor", String(day.refunded), item: currency)
+                    for (reason, n) in reasons { figure("returns_by_reason", String(n), item: reason) }
+                    figure("complaints_opened", String(day.complaintsOpened))
+                    figure("complaints_closed", String(day.complaintsClosed))
+                    figure("complaints_breached", String(breached.count))
+                    for id in breached { figure("breached_complaint", "1", item: id) }
+                    for (category, n) in categories { figure("complaints_by_category", String(n), item: category) }
+                    figure("callbacks", String(day.callbacks))
+                    if let csat = day.csat { figure("csat", Format.fixed(csat, 2)) }
+                    return
+                }
                 var t = TextTable(header: ["\(store) · \(date)", ""], rightAligned: [1])
                 t.rows = [
                     ["visits", Format.grouped(day.visits)],
@@ -67,14 +91,14 @@ extension Clientele {
                     ["callbacks", Format.grouped(day.callbacks) + (day.csat.map { ", CSAT \(Format.fixed($0, 1))" } ?? "")],
                 ]
                 Output.line(t.render())
-                if !day.returnReasons.isEmpty {
+                if !reasons.isEmpty {
                     var r = TextTable(header: ["return reason", "returns"], rightAligned: [1])
-                    r.rows = day.returnReasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { [$0.key, String($0.value)] }
+                    r.rows = reasons.map { [$0.key, String($0.value)] }
                     Output.line(""); Output.line(r.render())
                 }
-                if !day.complaintCategories.isEmpty {
+                if !categories.isEmpty {
                     var c = TextTable(header: ["top complaint categories", "complaints"], rightAligned: [1])
-                    c.rows = day.complaintCategories.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { [$0.key, String($0.value)] }
+                    c.rows = categories.map { [$0.key, String($0.value)] }
                     Output.line(""); Output.line(c.render())
                 }
             }

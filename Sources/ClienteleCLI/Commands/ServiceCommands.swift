@@ -62,7 +62,7 @@ extension Clientele {
         @OptionGroup var settings: ConfigOptions
         @Option(help: "Only complaints filed in this month (YYYY-MM).") var month: String?
         @OptionGroup var asOf: AsOfOptions
-        @Option(help: "Output: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
         func run() async throws {
             _ = try options.authorize(.readReports, config: settings.path)
@@ -85,6 +85,16 @@ extension Clientele {
                     w.write(.object(m)); w.bytes.append(0x0A)
                 }
                 Output.write(w.bytes)
+                return
+            }
+            if format == .csv {
+                // The service star is the first record (staff are ranked).
+                Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat"])
+                for p in staff {
+                    Output.csv([p.staff, String(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 1) } ?? "",
+                                p.averageResolveMinutes.map { Format.fixed($0, 1) } ?? "", p.slaHitRate.map { Format.fixed($0, 3) } ?? "",
+                                p.satisfaction.csat.map { Format.fixed($0, 2) } ?? ""])
+                }
                 return
             }
             if let star = staff.first { Output.line("Service star\(month.map { " of \($0)" } ?? " of all months (--month YYYY-MM for one)"): \(star.staff)\n") }
