@@ -91,8 +91,15 @@ extension Clientele {
                     Output.line("")
                 }
                 for a in shown {
-                    Output.line("\(a.customer)  \(a.band.rawValue) risk \(Int((a.risk * 100).rounded())) %  → \(a.action)")
-                    for r in a.reasons { Output.line("    \(r)") }
+                    // The action beside the risk when the line fits in 80 columns, under it otherwise.
+                    let head = "\(a.customer)  \(a.band.rawValue) risk \(Int((a.risk * 100).rounded())) %"
+                    if Terminal.columns(head) + 4 + Terminal.columns(a.action) <= 80 {
+                        Output.line(head + "  → " + a.action)
+                    } else {
+                        Output.line(head)
+                        for line in Terminal.wrap("→ " + a.action, columns: 76) { Output.line("    " + line) }
+                    }
+                    for r in a.reasons { for line in Terminal.wrap(r, columns: 76) { Output.line("    " + line) } }
                 }
             }
         }

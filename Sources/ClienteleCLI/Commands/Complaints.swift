@@ -60,9 +60,9 @@ extension Clientele {
                                 row.next?.step ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])
                 }
             case .table:
-                var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7])
+                var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: 2)
                 for row in rows.prefix(200) {
-                    t.rows.append([row.record.complaint, row.record.customer, String(row.record.category.prefix(16)), row.record.severity,
+                    t.rows.append([row.record.complaint, row.record.customer, row.record.category, row.record.severity,
                                    row.record.status, row.next?.step ?? "—", row.next?.state.rawValue ?? "done", left(row.next)])
                 }
                 Output.line(t.render())
