@@ -83,9 +83,27 @@ public struct ClienteleConfiguration: Sendable {
             bytes += chunk[0..<n]
         }
         fclose(f)
-        do { return try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch {
+        do { return try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch let error as JSONSyntaxError {
+            throw LoadError(file: path, reason: syntaxReason(error, in: bytes, path: path))
+        } catch {
             throw LoadError(file: path, reason: "\(error)")
         }
+    }
+
+    /// Where a configuration file stops being JSON, as a person finds it in an editor (line and
+    /// column), and what to do when it is TOML or YAML, which are not read.
+    static func syntaxReason(_ error: JSONSyntaxError, in bytes: [UInt8], path: String) -> String {
+        let end = min(error.offset, bytes.count)
+        let line = bytes[..<end].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lineStart = bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
+        var reason = "not JSON at line \(line), column \(column): \(error.reason)"
+        let first = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".toml") || lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || (first != nil && first != UInt8(ascii: "{")) {
+            reason += ". The configuration is one JSON object (schemas/configuration.schema.json; an example: schemas/examples/configuration.example.json); TOML and YAML are not read"
+        }
+        return reason
     }
 
     /// Checks `json` against the configuration schema and reads it.

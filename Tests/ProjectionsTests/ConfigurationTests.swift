@@ -48,6 +48,28 @@ struct ConfigurationTests {
             #expect(error.reason.hasPrefix(key), "\(error)")
         }
     }
+
+    @Test("a file that is not JSON is refused at its line and column; TOML and YAML are told to be JSON", arguments: [
+        ("config.json", "{\n  \"sla\": {\n    \"targets\": {\"respondMinutes\": 30,}\n  }\n}\n", "line 3, column 38", false),
+        ("config.toml", "[sla.targets]\nrespondMinutes = 30\n", "line 1, column 2", true),
+        ("clientele.conf", "sla:\n  targets:\n    respondMinutes: 30\n", "line 1, column 1", true),
+        ("config.yaml", "{\"sla\": 1\n", "line 2, column 1", true),
+    ])
+    func notJSON(name: String, text: String, place: String, hint: Bool) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ClienteleConfiguration.load(path: path)
+            Issue.record("accepted \(name)")
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix(path + ": not JSON at " + place), "\(message)")
+            #expect(message.contains("TOML and YAML are not read") == hint, "\(message)")
+        }
+    }
 }
 
 @Suite("RFM schemes")
