@@ -49,6 +49,22 @@ public struct PersonalDataAccess: Sendable {
         }
     }
 
+    /// Puts this reading of `customers` on record and waits until it is durable: the caller shows
+    /// their data only after this returns. In transactions of at most `perTransaction` events, so
+    /// that an export showing a million customers holds a bounded batch at a time.
+    /// - Throws: the first append that failed (the customers from its transaction on are not on
+    ///   record, and their data must not be shown).
+    public func record(_ customers: [(customer: String, store: String)], in ledger: Ledger, perTransaction: Int = 10_000) throws(AppendError) {
+        var start = 0
+        while start < customers.count {
+            let end = min(customers.count, start + max(1, perTransaction))
+            for result in ledger.appendAndWait(events(Array(customers[start..<end]))) {
+                if case .failure(let error) = result { throw error }
+            }
+            start = end
+        }
+    }
+
     /// `{"purpose":…,"fields":[…],"endpoint":…}` within the schema's limits.
     var payload: [UInt8] {
         var w = JSONWriter(capacity: 128)

@@ -41,7 +41,11 @@ public struct EventReplay {
 
     /// Streams the events: `sink` gets about 1 MiB of text at a time (valid only during the call)
     /// and returns false to stop; `progress` is told the events written so far every 65,536 events.
-    public mutating func run(sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)? = nil) throws -> Outcome {
+    /// An identified replay first hands `recording` the customers whose personal data the text
+    /// shows for the first time: the text goes to `sink` only once it returned (it throws to stop
+    /// the replay, that text unshown).
+    public mutating func run(sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)? = nil,
+                             recording: (([(id: String, store: String)]) throws -> Void)? = nil) throws -> Outcome {
         let filter = self.filter
         guard !filter.isEmpty else {
             if format == .csv { _ = EventReplay.csvColumns.utf8CString.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0.dropLast())) } }
@@ -52,7 +56,7 @@ public struct EventReplay {
             defer { self.pseudonyms = table.made }
             return try runPseudonymous(filter, table: table, sink: sink, progress: progress)
         }
-        return try runIdentified(filter, sink: sink, progress: progress)
+        return try runIdentified(filter, sink: sink, progress: progress, recording: recording)
     }
 
     private func runPseudonymous(_ filter: ReplayFilter, table: PseudonymTable, sink: (UnsafeRawBufferPointer) -> Bool,
@@ -81,16 +85,30 @@ public struct EventReplay {
         return Outcome(events: count, identifiedCustomers: [])
     }
 
-    private func runIdentified(_ filter: ReplayFilter, sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)?) throws -> Outcome {
+    private func runIdentified(_ filter: ReplayFilter, sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)?,
+                               recording: (([(id: String, store: String)]) throws -> Void)?) throws -> Outcome {
         var w = JSONWriter(capacity: 1 << 20 + 1 << 16)
         if format == .csv { w.raw(EventReplay.csvColumns.utf8) }
         var count = 0
         var stopped = false
         var shown: [String: String] = [:]
+        // The customers the buffered text shows for the first time, not yet handed to `recording`.
+        var unrecorded: [(id: String, store: String)] = []
+        func flush() throws -> Bool {
+            if !unrecorded.isEmpty {
+                try recording?(unrecorded)
+                unrecorded.removeAll(keepingCapacity: true)
+            }
+            defer { w.bytes.removeAll(keepingCapacity: true) }
+            return w.bytes.withUnsafeBytes { sink($0) }
+        }
         let format = self.format
         try ledger.scan(filter.query) { event in
             guard event.recorded.withRecord({ filter.admits($0) }) else { return true }
-            if event.personalData == .unsealed && shown[event.recorded.customer] == nil { shown[event.recorded.customer] = event.recorded.store }
+            if event.personalData == .unsealed && shown[event.recorded.customer] == nil {
+                shown[event.recorded.customer] = event.recorded.store
+                unrecorded.append((event.recorded.customer, event.recorded.store))
+            }
             if format == .jsonl {
                 w.write(event.json)
                 w.bytes.append(0x0A)
@@ -98,14 +116,11 @@ public struct EventReplay {
                 EventReplay.writeIdentifiedCSV(event, into: &w)
             }
             count += 1
-            if w.bytes.count >= 1 << 20 {
-                if !w.bytes.withUnsafeBytes({ sink($0) }) { stopped = true; return false }
-                w.bytes.removeAll(keepingCapacity: true)
-            }
+            if w.bytes.count >= 1 << 20, try !flush() { stopped = true; return false }
             if count & 0xFFFF == 0 { progress?(count) }
             return true
         }
-        if !stopped && !w.bytes.isEmpty { _ = w.bytes.withUnsafeBytes { sink($0) } }
+        if !stopped && !w.bytes.isEmpty { _ = try flush() }
         return Outcome(events: count, identifiedCustomers: shown.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 

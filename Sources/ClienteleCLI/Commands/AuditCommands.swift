@@ -4,6 +4,9 @@ import Audit
 import CustomerEvents
 import Ledger
 import LedgerJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--from`, `--to`, `--format` and `--purpose`, shared by the audit questions.
 struct AuditOptions: ParsableArguments {
@@ -118,12 +121,15 @@ extension Clientele.Audit {
             if rows.isEmpty && !known {
                 throw CommandFailure("no customer '\(id)' in the ledger at \(options.db)")
             }
-            AuditPrinter.print(rows, format: audit.format, empty: "no events of \(id) in that period")
+            // The trail shows personal data: only once its reading is on record.
             if !rows.isEmpty {
                 let store = rows.first?.recorded.store ?? "unknown"
-                let access = AuditTrail.accessEvents(customers: [(id, store)], actor: principal.actor, purpose: purpose, endpoint: "clientele audit customer")
-                if case .failure(let e) = ledger.ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
+                let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele audit customer")
+                do { try reading.record([(id, store)], in: ledger.ledger) } catch {
+                    throw CommandFailure("the reading of \(id)'s trail could not be recorded, so it is not shown: \(error)")
+                }
             }
+            AuditPrinter.print(rows, format: audit.format, empty: "no events of \(id) in that period")
         }
     }
 
@@ -232,8 +238,13 @@ extension Clientele.Audit {
                 throw CommandFailure(e.description)
             }
             if summary.personalData == .locked { Output.error("warning: no master key, so personal fields are null in the export (give --master-key-file)") }
-            let access = AuditTrail.accessEvents(customers: [(customer, summary.homeStore)], actor: principal.actor, purpose: purpose, endpoint: "clientele audit export")
-            if case .failure(let e) = ledger.ledger.appendAndWait(access)[0] { Output.error("could not record the access: \(e)") }
+            // The files hold personal data: they stay only if their writing is on record.
+            let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele audit export")
+            do { try reading.record([(customer, summary.homeStore)], in: ledger.ledger) } catch {
+                for name in summary.files { _ = unlink(out + "/" + name) }
+                _ = rmdir(out)
+                throw CommandFailure("the export of \(customer)'s data could not be recorded, so its files were removed: \(error)")
+            }
             Output.line("exported \(summary.events) events of \(customer) to \(out): " + summary.files.joined(separator: ", "))
         }
     }

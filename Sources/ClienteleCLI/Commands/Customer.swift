@@ -50,6 +50,13 @@ extension Clientele {
             let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
             let profile = view.profile, personal = view.personalData, tier = view.tier, decisions = view.consents, account = view.loyalty
             let currency = summary.currency ?? "CNY"
+            // Personal data is shown only once its reading is on record, as the service shows it.
+            if personal == .unsealed {
+                let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele customer", fields: profile.map(\.0))
+                do { try reading.record([(id, summary.homeStore ?? "unknown")], in: ledger.ledger) } catch {
+                    throw CommandFailure("the reading of \(id)'s personal data could not be recorded, so it is not shown: \(error)")
+                }
+            }
 
             if format == .json {
                 var v = view
@@ -112,11 +119,6 @@ extension Clientele {
                     t.rows.append(["receipt", "\(r.receipt) \(Timestamp(microseconds: r.at, offsetMinutes: summary.offsetMinutes).iso8601.prefix(16)) \(Money(minor: r.total, currency: currency))"])
                 }
                 Output.line(t.render())
-            }
-            if personal == .unsealed {
-                let access = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele customer", fields: profile.map(\.0))
-                    .event(customer: id, store: summary.homeStore ?? "unknown")
-                if case .failure(let e) = ledger.ledger.appendAndWait([access])[0] { Output.error("could not record the access: \(e)") }
             }
         }
     }

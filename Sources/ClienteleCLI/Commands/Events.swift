@@ -43,27 +43,35 @@ extension Clientele {
             // An export of the log reads its pages with pread: the whole file does not count in
             // the command's resident size, and copying a page costs less than mapping it.
             query.copiesPages = true
-            var shown = Set<String>()
-            var out = JSONWriter(capacity: 1 << 16)
-            try ledger.scan(query) { event in
-                if let type, event.type != type { return true }
-                if event.personalData == .unsealed { shown.insert(event.recorded.customer) }
-                out.write(event.json)
-                out.bytes.append(0x0A)
-                if out.bytes.count > 1 << 16 {
-                    guard Output.write(out.bytes) else { return false }
-                    out.bytes.removeAll(keepingCapacity: true)
+            // Personal data is shown only once its reading is on record (as the service does): the
+            // output goes out in chunks of about 4 MiB, each after the access records of the
+            // customers it shows for the first time are durable. Killed halfway, the command has
+            // shown nothing that is not on record.
+            let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele events")
+            var onRecord = Set<String>()
+            var pending: [(customer: String, store: String)] = []
+            var out = JSONWriter(capacity: 1 << 22 + 1 << 16)
+            func show() throws -> Bool {
+                if !pending.isEmpty {
+                    do { try reading.record(pending, in: ledger.ledger) } catch {
+                        throw CommandFailure("the reading of \(pending.count) customers' personal data could not be recorded, so it is not shown: \(error)")
+                    }
+                    pending.removeAll(keepingCapacity: true)
                 }
+                guard Output.write(out.bytes) else { return false }
+                out.bytes.removeAll(keepingCapacity: true)
                 return true
             }
-            Output.write(out.bytes)
-            if !shown.isEmpty {
-                let accesses = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele events")
-                    .events(shown.sorted().map { ($0, "compliance") })
-                for result in ledger.ledger.appendAndWait(accesses) {
-                    if case .failure(let e) = result { Output.error("could not record the access: \(e)") }
-                }
+            var open = true
+            try ledger.scan(query) { event in
+                if let type, event.type != type { return true }
+                if event.personalData == .unsealed, onRecord.insert(event.recorded.customer).inserted { pending.append((event.recorded.customer, "compliance")) }
+                out.write(event.json)
+                out.bytes.append(0x0A)
+                if out.bytes.count >= 1 << 22 { open = try show() }
+                return open
             }
+            if open { _ = try show() }
         }
     }
 }

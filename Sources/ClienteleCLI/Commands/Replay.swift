@@ -130,18 +130,18 @@ extension Clientele {
             var replay = EventReplay(ledger: ledger, filter: filter, format: format == .csv ? .csv : .jsonl, pseudonyms: pseudonyms)
             let showProgress = Output.stderrIsTerminal
             let started = Clock.seconds()
+            // Identified events show personal data: each stretch of text is written only once the
+            // reading of the customers it shows first is on record.
+            let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele replay --identified")
             let outcome = try replay.run(sink: { sink.write(raw: $0) }, progress: showProgress ? { n in
                 let rate = Double(n) / max(1e-9, Clock.seconds() - started)
                 Output.write(Array("\r  replayed \(Format.grouped(n)) events, \(Format.grouped(Int(rate))) events/s\u{1B}[K".utf8), to: STDERR_FILENO)
-            } : nil)
-            if showProgress { Output.write(Array("\r  replayed \(Format.grouped(outcome.events)) events in \(Format.fixed(Clock.seconds() - started, 2)) s\u{1B}[K\n".utf8), to: STDERR_FILENO) }
-            if !outcome.identifiedCustomers.isEmpty {
-                let accesses = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele replay --identified")
-                    .events(outcome.identifiedCustomers.map { ($0.id, $0.store) })
-                for result in ledger.ledger.appendAndWait(accesses) {
-                    if case .failure(let e) = result { Output.error("could not record the access: \(e)") }
+            } : nil, recording: { customers in
+                do { try reading.record(customers.map { ($0.id, $0.store) }, in: ledger.ledger) } catch {
+                    throw CommandFailure("the reading of \(customers.count) customers' personal data could not be recorded, so it is not shown: \(error)")
                 }
-            }
+            })
+            if showProgress { Output.write(Array("\r  replayed \(Format.grouped(outcome.events)) events in \(Format.fixed(Clock.seconds() - started, 2)) s\u{1B}[K\n".utf8), to: STDERR_FILENO) }
         }
 
         /// The configuration with --param overrides applied, checked against its schema.

@@ -139,6 +139,13 @@ extension Clientele {
             let sortedBirthdays = agenda.birthdays.map { ($0.customer, $0.day, $0.channel) }
             let sortedCallbacks = agenda.callbacks.map { ($0.customer, $0.complaint) }
             let winBack = agenda.winBack
+            // The birthdays are personal data: shown only once their reading is on record.
+            if !agenda.personalDataRead.isEmpty {
+                let reading = PersonalDataAccess(actor: principal.actor, purpose: "care agenda", endpoint: "clientele care-agenda", fields: ["birthday"])
+                do { try reading.record(agenda.personalDataRead.map { ($0, agenda.homeStores[$0] ?? "unknown") }, in: ledger.ledger) } catch {
+                    throw CommandFailure("the reading of the customers' birthdays could not be recorded, so the agenda is not shown: \(error)")
+                }
+            }
             switch format {
             case .json:
                 var w = JSONWriter()
@@ -151,13 +158,6 @@ extension Clientele {
                 for a in winBack { Output.csv(["win-back", a.customer, Format.fixed(a.risk, 4), a.action]) }
             case .table:
                 printTables(now: agenda.start, birthdays: sortedBirthdays, callbacks: sortedCallbacks, winBack: Array(winBack))
-            }
-            recordAccesses()
-            func recordAccesses() {
-                guard !agenda.personalDataRead.isEmpty else { return }
-                let accesses = PersonalDataAccess(actor: principal.actor, purpose: "care agenda", endpoint: "clientele care-agenda", fields: ["birthday"])
-                    .events(agenda.personalDataRead.map { ($0, agenda.homeStores[$0] ?? "unknown") })
-                for r in ledger.ledger.appendAndWait(accesses) { if case .failure(let e) = r { Output.error("could not record an access: \(e)") } }
             }
         }
 
