@@ -81,14 +81,28 @@ extension Ledger {
         try txn.get(log, key: keys.sequenceKey(sequence)).flatMap { EventRecord($0)?.occurredAt }
     }
 
-    /// Distinct `u8 len ‖ name` prefixes in an index whose keys end in `suffix` bytes, jumping from one to the next.
-    private func countPrefixes(_ db: Database, suffix: Int, in txn: borrowing Transaction, keys: borrowing KeyBuffer) throws -> Int {
+    /// Every store with an event in the ledger, in byte order (one jump per store).
+    public func stores() throws(LedgerError) -> [String] {
+        try reading { txn, keys -> [String] in
+            var names: [String] = []
+            _ = try self.countPrefixes(self.byStore, suffix: 8, in: txn, keys: keys) { prefix in
+                names.append(String(decoding: UnsafeRawBufferPointer(rebasing: prefix.dropFirst()), as: UTF8.self))
+            }
+            return names
+        }
+    }
+
+    /// Distinct `u8 len ‖ name` prefixes in an index whose keys end in `suffix` bytes, jumping from
+    /// one to the next; `each` is shown each prefix (valid only during the call).
+    private func countPrefixes(_ db: Database, suffix: Int, in txn: borrowing Transaction, keys: borrowing KeyBuffer,
+                               each: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> Int {
         try txn.withCursor(db) { (cursor: inout Cursor) throws -> Int in
             var count = 0
             var entry = try cursor.first()
             while let e = entry {
                 count += 1
                 let n = e.key.count - suffix
+                each?(UnsafeRawBufferPointer(rebasing: e.key[0..<n]))
                 keys.putBytes(UnsafeRawBufferPointer(rebasing: e.key[0..<n]), at: 0)
                 for i in 0..<suffix { keys.base.storeBytes(of: 0xFF, toByteOffset: n + i, as: UInt8.self) }
                 entry = try cursor.seek(atOrAfter: keys.bytes(n + suffix))

@@ -113,6 +113,18 @@ struct AsOfCommandTests {
     /// marketing consent by SMS (2), complaint CP-1 filed (3) and resolved (4), a callback with
     /// CSAT 5 (5); they occurred on 5, 6, 8, 12 and 13 January 2026 at 10:00 (+08:00).
     /// - Returns: the `--db` argument and the environment naming the master key (not every command takes `--master-key-file`).
+    @Test("the daily report of a store the ledger has never seen is refused, naming its stores; a quiet day is zeros")
+    func unknownStore() throws {
+        let dir = try TempFolder("unknown-store"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        let typo = try ledger.run(["report", "daily", "--store", "S-1", "--date", "2026-01-08"])
+        #expect(typo.status != 0 && typo.stderr.contains("no store 'S-1'") && typo.stderr.contains("its stores: S1"), "\(typo.stderr)")
+        #expect(typo.stdout.isEmpty)
+        let quiet = try ledger.run(["report", "daily", "--store", "S1", "--date", "2026-02-01", "--format", "json"])
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(quiet.stdout.contains("\"visits\":0"))
+    }
+
     static func ledger(_ dir: TempFolder) throws -> Fixture {
         let db = dir.path + "/ledger", key = dir.path + "/master.key"
         #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)

@@ -39,6 +39,13 @@ extension Clientele {
                 _ = try options.authorize(.readReports, config: settings.path)
                 let ledger = try CustomerLedger.open(path: options.db)
                 defer { ledger.close() }
+                // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.
+                let stores = try ledger.ledger.stores()
+                guard stores.contains(store) else {
+                    let some = stores.prefix(12).joined(separator: ", ") + (stores.count > 12 ? ", … (\(stores.count) in all)" : "")
+                    throw CommandFailure(stores.isEmpty ? "no store '\(store)': the ledger at \(options.db) has no events"
+                                                        : "no store '\(store)' in the ledger at \(options.db); its stores: \(some)")
+                }
                 let models = try ProjectionStore(ledger: ledger)
                 defer { models.close() }
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
