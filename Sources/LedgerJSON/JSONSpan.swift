@@ -258,6 +258,43 @@ public struct JSONSpan {
         return nil
     }
 
+    /// The index of the bracket that closes the object or array whose contents go on at `from`
+    /// (`from` is past its opening bracket: at a member, a value or a comma). Eight bytes at a
+    /// time while none is a quote or a bracket (`[` and `{` are the bytes whose value | 0x20 is
+    /// 0x7B, `]` and `}` those whose value | 0x20 is 0x7D).
+    @inlinable
+    static func closingBracket(_ b: UnsafeRawBufferPointer, _ from: Int) -> Int? {
+        let n = b.count
+        var depth = 1
+        var i = from
+        while i < n {
+            if i + 8 <= n {
+                let w = word(b, i), x = w | 0x2020_2020_2020_2020
+                let m = zeroBytes(w ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x7B7B_7B7B_7B7B_7B7B) | zeroBytes(x ^ 0x7D7D_7D7D_7D7D_7D7D)
+                if m == 0 { i += 8; continue }
+                i += m.trailingZeroBitCount &>> 3
+            }
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                guard let e = skipString(b, i) else { return nil }
+                i = e
+                continue
+            }
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// For a value that is a member of an object (the span starting at the value and running on
+    /// past the object's end): the length from the value to the object's closing brace, that
+    /// brace not included. What a reader that found what it wanted in an object returns to
+    /// `walkMembers` to pass over the rest of the object in one skip.
+    @inlinable public var lengthToEnclosingEnd: Int? { JSONSpan.closingBracket(bytes, 0) }
+
     /// The index just past the value starting at `from`.
     @inlinable
     static func skipValue(_ b: UnsafeRawBufferPointer, _ from: Int) -> Int? {
@@ -267,30 +304,7 @@ public struct JSONSpan {
         case UInt8(ascii: "\""):
             return skipString(b, from)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            var i = from
-            while i < n {
-                // Eight bytes at a time while none is a quote or a bracket (`[` and `{` are the
-                // bytes whose value | 0x20 is 0x7B, `]` and `}` those whose value | 0x20 is 0x7D).
-                if i + 8 <= n {
-                    let w = word(b, i), x = w | 0x2020_2020_2020_2020
-                    let m = zeroBytes(w ^ 0x2222_2222_2222_2222) | zeroBytes(x ^ 0x7B7B_7B7B_7B7B_7B7B) | zeroBytes(x ^ 0x7D7D_7D7D_7D7D_7D7D)
-                    if m == 0 { i += 8; continue }
-                    i += m.trailingZeroBitCount &>> 3
-                }
-                let c = b[i]
-                if c == UInt8(ascii: "\"") {
-                    guard let e = skipString(b, i) else { return nil }
-                    i = e
-                    continue
-                }
-                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 { return i + 1 }
-                }
-                i += 1
-            }
-            return nil
+            return closingBracket(b, from + 1).map { $0 + 1 }
         default:
             var i = from
             while i < n {

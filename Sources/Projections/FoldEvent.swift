@@ -189,14 +189,13 @@ public struct FoldEvent {
                 if k.count == 5, named(k, "lines") {
                     categoryCount = 0 // a repeated member: the last one counts, as for the others
                     let length = v.isArray ? v.walkElements { line in
-                        var seen = false
-                        return line.isObject ? line.walkMembers { k2, v2 in
+                        line.isObject ? line.walkMembers { k2, v2 in
                             guard let n = v2.leadingValueLength else { return nil }
-                            if !seen, k2.count == 8, named(k2, "category") {
-                                seen = true
-                                keepCategory(v2.prefix(n), at: place(v2, n), base: base)
-                            }
-                            return n
+                            guard k2.count == 8, named(k2, "category") else { return n }
+                            keepCategory(v2.prefix(n), at: place(v2, n), base: base)
+                            // A line's first category is its category, and nothing after it is
+                            // read: the rest of the line goes in one skip.
+                            return v2.lengthToEnclosingEnd
                         } : line.leadingValueLength
                     } : v.leadingValueLength
                     if let length { places[ReceiptFields.Place.lines] = place(v, length) }

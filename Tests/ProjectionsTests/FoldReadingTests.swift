@@ -94,6 +94,16 @@ struct FoldReadingTests {
                 }
                 #expect(length == text.utf8.count, "\(text)")
                 #expect(visited.map(\.0) == walked.map(\.0) && visited.map(\.1) == walked.map(\.1), "\(text)")
+                // Passing over the rest of the object at any member (`lengthToEnclosingEnd`): the
+                // walk ends where the object does, whatever strings and brackets follow.
+                for stop in visited.indices {
+                    var at = 0
+                    let skipped = running.walkMembers { _, v in
+                        defer { at += 1 }
+                        return at == stop ? v.lengthToEnclosingEnd : v.leadingValueLength
+                    }
+                    #expect(skipped == text.utf8.count, "\(text) from member \(stop)")
+                }
                 // A walk stops when asked to.
                 if !visited.isEmpty { #expect(running.walkMembers { _, _ in nil } == nil) }
             }
