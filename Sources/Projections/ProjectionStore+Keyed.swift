@@ -20,8 +20,11 @@ class ModelFold {
     var bySlot: Bool { false }
     init(kinds: EventKind.Set) { self.kinds = kinds }
     func accept(_ event: borrowing FoldEvent) {}
-    /// Folds an event whose customer is interned in `slot` (-1 when no slotted fold reads it).
-    func accept(_ event: borrowing FoldEvent, slot: Int32) { accept(event) }
+    /// Folds the event at `event` (in a batch) whose customer is interned in `slot` (-1 when no
+    /// slotted fold reads it). Given where the event lies rather than the event: a call through
+    /// the vtable with the event itself copied its 168 bytes onto the stack first, for every
+    /// fold and event.
+    func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) { accept(event.pointee) }
     /// Makes the fold find customers in `slots`, shared with the other folds of the rebuild.
     func share(_ slots: CustomerSlots) {}
     /// Starts loading what folding an event of `kind` of the customer in `slot` will touch, a few
@@ -76,9 +79,9 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == ComplaintStatusProjector)
     @_specialize(where P == DailySummaryProjector)
     @_specialize(where P == LoyaltyProjector)
-    override func accept(_ event: borrowing FoldEvent, slot: Int32) {
-        guard event.sequence >= from, let key = projector.key(for: event) else { return }
-        projector.apply(&records[key, default: projector.initial(key: key)], event)
+    override func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) {
+        guard event.pointee.sequence >= from, let key = projector.key(for: event.pointee) else { return }
+        projector.apply(&records[key, default: projector.initial(key: key)], event.pointee)
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -395,13 +398,14 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == LoyaltyProjector)
     override func accept(_ event: borrowing FoldEvent) {
-        accept(event, slot: slots.slot(event.record.customerBytes))
+        let slot = slots.slot(event.record.customerBytes)
+        withUnsafePointer(to: event) { accept(at: $0, slot: slot) }
     }
 
     @_specialize(where P == CustomerSummaryProjector)
     @_specialize(where P == LoyaltyProjector)
-    override func accept(_ event: borrowing FoldEvent, slot: Int32) {
-        guard event.sequence >= from, projector.accepts(event) else { return }
+    override func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) {
+        guard event.pointee.sequence >= from, projector.accepts(event.pointee) else { return }
         let s = Int(slot)
         if s >= capacity { grow(toHold: s) }
         if present[s] == 0 {
@@ -409,7 +413,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
             present[s] = 1
             listSlots.append(slot)
         }
-        projector.apply(&records[s], event)
+        projector.apply(&records[s], event.pointee)
     }
 
     private func grow(toHold s: Int) {
@@ -521,7 +525,7 @@ final class FoldGroup: @unchecked Sendable {
                 let item = items + i
                 for f in folds {
                     f._withUnsafeGuaranteedRef { f in
-                        if f.kinds.contains(item.pointee.event.kind) { f.accept(item.pointee.event, slot: item.pointee.slot) }
+                        if f.kinds.contains(item.pointee.event.kind) { f.accept(at: &item.pointee.event, slot: item.pointee.slot) }
                     }
                 }
             }

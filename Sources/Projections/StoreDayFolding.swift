@@ -94,7 +94,7 @@ final class StoreDayFolding: ModelFold {
         projector.apply(&records[Int(r)], event)
     }
 
-    override func accept(_ event: borrowing FoldEvent, slot: Int32) { accept(event) }
+    override func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) { accept(event.pointee) }
 
     @inline(__always)
     static func position(hash: UInt64, day: Int64, mask: Int) -> Int {
