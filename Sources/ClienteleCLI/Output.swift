@@ -52,13 +52,13 @@ struct TextTable {
     /// The column to cut first when the table is too wide (a category, a name: text whose start says enough).
     var truncatable: Int?
     /// The terminal's width.
-    var width = 80
+    static let width = 80
 
     func render() -> String {
         var widths = header.map(Terminal.columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Terminal.columns(cell)) } }
         let gaps = 2 * (widths.count - 1)
-        var excess = widths.reduce(gaps, +) - width
+        var excess = widths.reduce(gaps, +) - Self.width
         if excess > 0, let t = truncatable, t < widths.count {
             let narrower = max(Terminal.columns(header[t]), 8, widths[t] - excess)
             excess -= widths[t] - narrower

@@ -35,8 +35,6 @@ public struct EventReplay {
     /// What a run wrote.
     public struct Outcome: Sendable {
         public var events: Int
-        /// Customers whose personal data was written in clear (identified replays only).
-        public var identifiedCustomers: [(id: String, store: String)]
     }
 
     /// Streams the events: `sink` gets about 1 MiB of text at a time (valid only during the call)
@@ -49,7 +47,7 @@ public struct EventReplay {
         let filter = self.filter
         guard !filter.isEmpty else {
             if format == .csv { _ = EventReplay.csvColumns.utf8CString.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0.dropLast())) } }
-            return Outcome(events: 0, identifiedCustomers: [])
+            return Outcome(events: 0)
         }
         if let pseudonyms {
             let table = PseudonymTable(pseudonyms)
@@ -82,7 +80,7 @@ public struct EventReplay {
             return true
         }
         if !stopped && out.count > 0 { _ = sink(out.written) }
-        return Outcome(events: count, identifiedCustomers: [])
+        return Outcome(events: count)
     }
 
     private func runIdentified(_ filter: ReplayFilter, sink: (UnsafeRawBufferPointer) -> Bool, progress: ((Int) -> Void)?,
@@ -91,7 +89,7 @@ public struct EventReplay {
         if format == .csv { w.raw(EventReplay.csvColumns.utf8) }
         var count = 0
         var stopped = false
-        var shown: [String: String] = [:]
+        var shown = Set<String>()
         // The customers the buffered text shows for the first time, not yet handed to `recording`.
         var unrecorded: [(id: String, store: String)] = []
         func flush() throws -> Bool {
@@ -105,8 +103,7 @@ public struct EventReplay {
         let format = self.format
         try ledger.scan(filter.query) { event in
             guard event.recorded.withRecord({ filter.admits($0) }) else { return true }
-            if event.personalData == .unsealed && shown[event.recorded.customer] == nil {
-                shown[event.recorded.customer] = event.recorded.store
+            if event.personalData == .unsealed, shown.insert(event.recorded.customer).inserted {
                 unrecorded.append((event.recorded.customer, event.recorded.store))
             }
             if format == .jsonl {
@@ -121,7 +118,7 @@ public struct EventReplay {
             return true
         }
         if !stopped && !w.bytes.isEmpty { _ = try flush() }
-        return Outcome(events: count, identifiedCustomers: shown.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return Outcome(events: count)
     }
 
     // MARK: Pseudonymous, from the stored bytes
