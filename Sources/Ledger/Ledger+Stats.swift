@@ -81,14 +81,15 @@ extension Ledger {
         try txn.get(log, key: keys.sequenceKey(sequence)).flatMap { EventRecord($0)?.occurredAt }
     }
 
-    /// Every store with an event in the ledger, in byte order (one jump per store).
+    /// Every store with an event in the ledger, sorted (one jump per store through `by_store`,
+    /// whose keys put shorter names first).
     public func stores() throws(LedgerError) -> [String] {
         try reading { txn, keys -> [String] in
             var names: [String] = []
             _ = try self.countPrefixes(self.byStore, suffix: 8, in: txn, keys: keys) { prefix in
                 names.append(String(decoding: UnsafeRawBufferPointer(rebasing: prefix.dropFirst()), as: UTF8.self))
             }
-            return names
+            return names.sorted()
         }
     }
 
