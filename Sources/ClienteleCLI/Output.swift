@@ -27,9 +27,10 @@ enum Output {
     /// Prints a line to standard output.
     static func line(_ text: String) { write(Array((text + "\n").utf8)) }
 
-    /// Prints one CSV record: each cell quoted when it holds a comma, a quote or a line break
-    /// (RFC 4180), so that ids and texts of any content stay in their column.
-    static func csv(_ cells: [String]) { line(csvText(cells)) }
+    /// Prints one CSV record: each cell quoted when it holds a comma, a quote or a line break,
+    /// the record ended by CRLF (RFC 4180, as the audit's and replay's CSV files), so that ids and
+    /// texts of any content stay in their column.
+    static func csv(_ cells: [String]) { write(Array((csvText(cells) + "\r\n").utf8)) }
 
     /// One CSV record's text, without its line end (see `csv`).
     static func csvText(_ cells: [String]) -> String { cells.map(CSV.cell).joined(separator: ",") }

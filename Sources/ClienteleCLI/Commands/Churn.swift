@@ -76,7 +76,7 @@ extension Clientele {
                 }
                 Output.write(w.bytes)
             case .csv:
-                Output.line("customer,band,risk,p_alive,expected_purchases,action,reasons")
+                Output.csv(["customer", "band", "risk", "p_alive", "expected_purchases", "action", "reasons"])
                 for a in shown {
                     Output.csv([a.customer, a.band.rawValue, Format.fixed(a.risk, 4), Format.fixed(a.probabilityAlive, 4), Format.fixed(a.expectedPurchases, 4),
                                 a.action, a.reasons.joined(separator: "; ")])

@@ -54,7 +54,7 @@ extension Clientele {
                 for row in rows { w.write(row.json); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
             case .csv:
-                Output.line("complaint,customer,store,category,severity,status,next_step,state,minutes_left")
+                Output.csv(["complaint", "customer", "store", "category", "severity", "status", "next_step", "state", "minutes_left"])
                 for row in rows {
                     Output.csv([row.record.complaint, row.record.customer, row.record.store, row.record.category, row.record.severity, row.record.status,
                                 row.next?.step ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])

@@ -65,7 +65,7 @@ extension Clientele {
                 ])
                 var w = JSONWriter(); w.write(doc); w.bytes.append(0x0A); Output.write(w.bytes)
             case .csv:
-                Output.line("scheme,segment,customers")
+                Output.csv(["scheme", "segment", "customers"])
                 for (k, n) in kinds { Output.csv(["segment", k, String(n)]) }
                 for (k, n) in rfm { Output.csv(["rfm", k, String(n)]) }
             case .table:
@@ -87,11 +87,11 @@ extension Clientele {
             let asCSV = format == .csv || (format == .table && rows.count > 200)
             switch asCSV ? .csv : format {
             case .csv:
-                Output.line("customer,segment,r,f,m,rfm_segment")
+                Output.csv(["customer", "segment", "r", "f", "m", "rfm_segment"])
                 var out = ""
                 for (id, a) in rows {
                     out += Output.csvText([id, a.kind.rawValue, a.rfm.map { String($0.r) } ?? "", a.rfm.map { String($0.f) } ?? "", a.rfm.map { String($0.m) } ?? "",
-                                           a.rfmSegment ?? ""]) + "\n"
+                                           a.rfmSegment ?? ""]) + "\r\n"
                     if out.utf8.count > 1 << 16 { Output.write(Array(out.utf8)); out = "" }
                 }
                 Output.write(Array(out.utf8))

@@ -41,7 +41,7 @@ extension Clientele {
                 }
                 Output.write(w.bytes)
             case .csv:
-                Output.line("\(by.rawValue),callbacks,reached,csat,nps")
+                Output.csv([by.rawValue, "callbacks", "reached", "csat", "nps"])
                 for (k, s) in groups { Output.csv([k, String(s.callbacks), String(s.reached), s.csat.map { Format.fixed($0, 3) } ?? "", s.nps.map { Format.fixed($0, 1) } ?? ""]) }
             case .table:
                 var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "NPS"], rightAligned: [1, 2, 3, 4])
@@ -152,7 +152,7 @@ extension Clientele {
                 for task in agenda.tasks { w.write(task); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
             case .csv:
-                Output.line("task,customer,detail,action")
+                Output.csv(["task", "customer", "detail", "action"])
                 for (c, day, channel) in sortedBirthdays { Output.csv(["birthday-greeting", c, day, channel]) }
                 for (c, complaint) in sortedCallbacks { Output.csv(["callback", c, complaint, ""]) }
                 for a in winBack { Output.csv(["win-back", a.customer, Format.fixed(a.risk, 4), a.action]) }
