@@ -125,6 +125,27 @@ struct AsOfCommandTests {
         #expect(quiet.stdout.contains("\"visits\":0"))
     }
 
+    @Test("the daily report without --date is of the store's today, or of the day of a --as-of time")
+    func dailyDefaultsToToday() throws {
+        let dir = try TempFolder("daily-today"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        func report(_ args: [String]) throws -> [String: Any] {
+            let r = try ledger.run(["report", "daily", "--store", "S1", "--format", "json"] + args)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(try Self.lines(r.stdout).first)
+        }
+        // The complaint filed at 10:00 on the 8th (+08:00, the default opening hours' zone).
+        let asOf = try report(["--as-of", "2026-01-08T12:00:00+08:00"])
+        #expect(asOf["date"] as? String == "2026-01-08")
+        #expect((asOf["summary"] as? [String: Any])?["complaintsOpened"] as? Int == 1)
+        // 23:30 UTC on the 7th is already the 8th in the store.
+        #expect(try report(["--as-of", "2026-01-07T23:30:00Z"])["date"] as? String == "2026-01-08")
+        let today = DateFormatter()
+        today.dateFormat = "yyyy-MM-dd"
+        today.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        #expect(try report([])["date"] as? String == today.string(from: Date()))
+    }
+
     static func ledger(_ dir: TempFolder) throws -> Fixture {
         let db = dir.path + "/ledger", key = dir.path + "/master.key"
         #expect(try ClienteleBinary.run(["keygen", "--out", key]).status == 0)

@@ -23,8 +23,9 @@ extension Clientele {
             @Option(help: "The store.", transform: CanonicalText.normalized)
             var store: String
 
-            @Option(help: "The day, YYYY-MM-DD (the store's local date).")
-            var date: String
+            @Option(name: .customLong("date"), help: ArgumentHelp(
+                "The day, YYYY-MM-DD (the store's local date; default: today there, or the day of a --as-of time).", valueName: "date"))
+            var dateText: String?
 
             @OptionGroup var asOf: AsOfOptions
 
@@ -32,7 +33,19 @@ extension Clientele {
             var format: OutputFormat = .table
 
             func validate() throws {
-                guard date.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw ValidationError("--date must be YYYY-MM-DD") }
+                if let dateText {
+                    guard dateText.count == 10, Timestamp(iso8601: dateText + "T00:00:00Z") != nil else { throw ValidationError("--date must be YYYY-MM-DD") }
+                }
+            }
+
+            /// The day asked for, or the store's today (in the UTC offset of its opening hours in
+            /// the configuration, +08:00 unless set), or the local day of a --as-of time there.
+            func day(sla: SLAConfiguration) -> String {
+                if let dateText { return dateText }
+                let offset = (sla.hours[store] ?? sla.defaultHours).offsetMinutes
+                var at = Timestamp.now().microseconds
+                if case .time(let t)? = asOf.point { at = t.microseconds }
+                return String(Timestamp(microseconds: at, offsetMinutes: Int16(clamping: offset)).iso8601.prefix(10))
             }
 
             func run() async throws {
@@ -48,10 +61,11 @@ extension Clientele {
                 }
                 let models = try ProjectionStore(ledger: ledger)
                 defer { models.close() }
+                let config = try settings.load().sla
+                let date = day(sla: config)
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
                 let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)
                 // Breaches: the day's complaints whose clocks broke by the end of that day (or by the point / now, if sooner).
-                let config = try settings.load().sla
                 let breached = try models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: asOf.point, sla: config)
                 let currency = day.currency ?? "CNY"
                 if format == .json {
