@@ -31,7 +31,9 @@ public enum ChurnModel {
 
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
     /// Each summary's `purchaseDays` must be ascending without repeats, as the customer summary keeps them.
-    public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration) throws -> Result {
+    /// With `only`, the fit is still over every customer, but only that one is assessed (one customer's 360).
+    public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration,
+                              only: String? = nil) throws -> Result {
         let nowDay = Double(now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
@@ -47,6 +49,7 @@ public enum ChurnModel {
         var out: [ChurnAssessment] = []
         out.reserveCapacity(histories.count)
         for (position, h) in histories {
+            if let only, summaries[position].0 != only { continue }
             let (id, s) = (summaries[position].0, summaries[position].1)
             let alive = fit.model.probabilityAlive(h)
             var stay = alive

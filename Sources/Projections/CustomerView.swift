@@ -21,6 +21,9 @@ public struct CustomerView: Sendable {
     public var loyalty: LoyaltyAccount
     /// Membership and marketing-by-channel decisions, in a fixed order.
     public var consents: [(String, ConsentDecision)]
+    /// The churn risk with its reasons and win-back action, when assessed (it ranks the customer
+    /// among all customers, as segments do; nil for one who never bought).
+    public var churn: ChurnAssessment?
 
     /// The view as JSON; without the profile when `includeProfile` is false (pseudonymous readers).
     public func json(includeProfile: Bool = true) -> JSONValue {
@@ -37,6 +40,7 @@ public struct CustomerView: Sendable {
         m.append(("tier", .string(tier.name)))
         m.append(("loyalty", loyalty.json))
         m.append(("consents", .object(consents.map { ($0.0, .bool($0.1.allowed)) })))
+        if let churn { m.append(("churn", churn.json)) }
         return .object(m)
     }
 }

@@ -74,7 +74,9 @@ struct ReadRoutes {
         let rules = backend.configuration.segments
         let ranked = rankings
         let read = { @Sendable () throws -> CustomerView? in
-            try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
+            // As of a past point, churn risk is assessed with the segment, from the same summaries.
+            var churn: ChurnAssessment?
+            var view = try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
                 guard let point else {
                     // RFM scores are ranks among all customers, from the last ranking (at most a refresh
                     // interval old); VIP / regular / potential follows from this customer's own summary, so it
@@ -83,8 +85,11 @@ struct ReadRoutes {
                 }
                 var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
                 if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
+                churn = (try? ChurnModel.assess(all, now: now, configuration: backend.configuration, only: id))?.assessments.first
                 return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
             }
+            view?.churn = point == nil ? ranked?.churn[id] : churn
+            return view
         }
         // The live view is a few reads; as of a past point it folds the log (seconds on a large ledger).
         let view = point == nil ? try read() : try await offloaded(read)
@@ -99,7 +104,6 @@ struct ReadRoutes {
         var json = view.json(includeProfile: principal.seesPersonalData)
         if case .object(var m) = json {
             m.append(try asOfMember(point))
-            if let churn = rankings?.churn[id] { m.append(("churn", churn.json)) }
             json = .object(m)
         }
         return jsonResponse(json, headers: [.cacheControl: "no-store"])

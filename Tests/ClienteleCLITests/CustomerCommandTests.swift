@@ -33,6 +33,39 @@ struct CustomerCommandTests {
         #expect(try ClienteleBinary.run(["verify", "--db", db]).status == 0)
     }
 
+    @Test("the 360 view shows the churn risk the churn report gives the customer, now and as of a past time")
+    func customerChurn() throws {
+        let ledger = try GeneratedLedger("360-churn", generate: ["--customers", "400", "--days", "365", "--seed", "4"]); defer { ledger.remove() }
+        let withKey = ["--db", ledger.db, "--master-key-file", ledger.key]
+        func json(_ text: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        }
+        // The report's assessments, as of a time inside the generated days (fixed, so that both
+        // commands judge from the same day).
+        let asOf = ["--as-of", "2025-10-01T00:00:00+08:00"]
+        let report = try ClienteleBinary.run(["churn", "--format", "json", "--db", ledger.db] + asOf)
+        #expect(report.status == 0, "\(report.stderr)")
+        let assessed = try report.stdout.split(separator: "\n").map { try json(String($0)) }
+        #expect(assessed.count > 5, "\(report.stdout)")
+        for line in assessed.prefix(3) {
+            let customer = try #require(line["customer"] as? String)
+            let view = try json(try ClienteleBinary.run(["customer", customer, "--format", "json"] + asOf + withKey).stdout)
+            let churn = try #require(view["churn"] as? [String: Any], "\(customer): \(view)")
+            #expect(churn["band"] as? String == line["band"] as? String)
+            #expect(churn["risk"] as? Double == line["risk"] as? Double)
+            #expect(churn["probabilityAlive"] as? Double == line["probabilityAlive"] as? Double)
+            #expect(churn["reasons"] as? [String] == line["reasons"] as? [String])
+            #expect(churn["action"] as? String == line["action"] as? String)
+        }
+        // Now: the table and the CSV show it.
+        let customer = try #require(assessed.first?["customer"] as? String)
+        let table = try ClienteleBinary.run(["customer", customer] + withKey)
+        #expect(table.stdout.contains("churn risk") && table.stdout.contains("win-back"), "\(table.stdout)")
+        #expect(table.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        let csv = try ClienteleBinary.run(["customer", customer, "--format", "csv"] + withKey).stdout
+        #expect(csv.contains("churn_risk,") && csv.contains("churn_action,"), "\(csv)")
+    }
+
     @Test("generate without a master key refuses before it appends anything")
     func generateNeedsKey() throws {
         let dir = try TempFolder("genkey"); defer { dir.remove() }

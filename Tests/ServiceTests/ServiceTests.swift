@@ -408,6 +408,43 @@ struct ServiceTests {
         }
     }
 
+    @Test("a buyer's 360 carries the churn risk the churn report gives them, live and as of a point")
+    func customerChurn() async throws {
+        try await ServerFixture.withServer { c in
+            // Thirty buyers over the year: some still buying, every third one stopped in the spring
+            // (BG/NBD needs both to be fitted); and one customer who never bought.
+            let monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            func date(_ dayOfYear: Int) -> String {
+                var (month, day) = (0, dayOfYear)
+                while day >= monthDays[month] { day -= monthDays[month]; month += 1 }
+                return "2026-\(month < 9 ? "0" : "")\(month + 1)-\(day < 9 ? "0" : "")\(day + 1)T10:00:00+08:00"
+            }
+            for k in 1...30 {
+                let (first, gap) = ((k * 7) % 60, 9 + k % 13)
+                let last = k % 3 == 0 ? 120 : 320
+                for (n, day) in stride(from: first, through: last, by: gap).enumerated() where n < 2 + k % 6 || k % 3 != 0 {
+                    let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-\(k)", occurredAt: date(day), payload: """
+                        {"receipt":"R-\(k)-\(day)","lines":[{"sku":"A","name":"A","category":"accessories","quantity":1,\
+                        "unitPrice":{"minor":1000,"currency":"CNY"}}],"total":{"minor":1000,"currency":"CNY"}}
+                        """)
+                    #expect(try await c.post("/v1/events", as: "manager", purchase).status == .created)
+                }
+            }
+            #expect(try await c.post("/v1/customers", as: "manager", #"{"customer":"C-prospect","store":"S1"}"#).status == .created)
+            for point in ["", "?asOf=1000000"] {
+                let report = try await c.get("/v1/reports/churn" + point + (point.isEmpty ? "?" : "&") + "limit=100", as: "manager")
+                guard case .array(let rows)? = report.json["customers"], rows.count == 30 else { Issue.record("\(point): \(report.text)"); return }
+                for customer in ["C-3", "C-4"] {
+                    let view = try await c.get("/v1/customers/\(customer)" + point, as: "manager")
+                    #expect(view.json["churn"] != nil && view.json["churn"] == rows.first { $0["customer"] == .string(customer) },
+                            "\(point): \(view.text) vs \(report.text)")
+                }
+                let prospect = try await c.get("/v1/customers/C-prospect" + point, as: "manager")
+                #expect(prospect.status == .ok && prospect.json["churn"] == nil, "never bought: \(prospect.text)")
+            }
+        }
+    }
+
     @Test("the auth matrix: each role on each endpoint")
     func authMatrix() async throws {
         try await ServerFixture.withServer { c in

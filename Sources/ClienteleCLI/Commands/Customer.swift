@@ -9,10 +9,14 @@ extension Clientele {
     /// `clientele customer`: one customer's 360 view.
     struct Customer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show one customer: profile, consents, spend, points, segment, open complaints, recent receipts.",
+            abstract: "Show one customer: profile, consents, spend, points, segment, churn risk, open complaints, recent receipts.",
             discussion: reflow("""
                 Personal fields are unsealed with the master key (and shown as "erased" after an
                 erasure); showing them is recorded in the ledger as a PersonalDataAccessed event.
+
+                The segment and the churn risk rank the customer among all customers (RFM scores,
+                and BG/NBD fitted over everyone who bought), so on a ledger of a million customers
+                the view takes a few seconds; the service keeps those rankings and answers at once.
                 """))
 
         @OptionGroup var options: DatabaseOptions
@@ -48,6 +52,9 @@ extension Clientele {
             var (all, now) = try models.snapshot(CustomerSummaryProjector(), asOf: point)
             if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
             let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
+            // So is churn risk: BG/NBD is fitted over every customer who bought, this one assessed
+            // (nil when they never bought, or too few customers have for a fit).
+            let churn = (try? ChurnModel.assess(all, now: now, configuration: configuration, only: id))?.assessments.first
             let profile = view.profile, personal = view.personalData, tier = view.tier, decisions = view.consents, account = view.loyalty
             let currency = summary.currency ?? "CNY"
             // Personal data is shown only once its reading is on record, as the service shows it.
@@ -61,6 +68,7 @@ extension Clientele {
             if format == .json {
                 var v = view
                 v.segment = segment
+                v.churn = churn
                 var w = JSONWriter(); w.write(v.json()); w.bytes.append(0x0A); Output.write(w.bytes)
             } else if format == .csv {
                 // What the table shows, one plain value a record (money in minor units, times in
@@ -85,6 +93,12 @@ extension Clientele {
                 for c in account.tierHistory { rows += [("tier_change_at", at(c.at, c.offsetMinutes)), ("tier_change_from", c.from), ("tier_change_to", c.to)] }
                 rows += [("visits", String(summary.visits)), ("last_visit", summary.lastVisitAt.map { at($0, summary.offsetMinutes) } ?? "")]
                 rows += summary.openComplaints.map { ("open_complaint", $0) }
+                if let churn {
+                    rows += [("churn_risk", churn.band.rawValue), ("churn_risk_score", Format.fixed(churn.risk, 4)),
+                             ("churn_probability_alive", Format.fixed(churn.probabilityAlive, 4))]
+                    rows += churn.reasons.map { ("churn_reason", $0) }
+                    rows.append(("churn_action", churn.action))
+                }
                 rows += decisions.map { ($0.0, $0.1.allowed ? "yes" : "no") }
                 for r in summary.recentReceipts.reversed() {
                     rows += [("receipt", r.receipt), ("receipt_at", at(r.at, summary.offsetMinutes)), ("receipt_total_minor", String(r.total))]
@@ -114,6 +128,13 @@ extension Clientele {
                 }
                 t.rows.append(["visits", "\(summary.visits)" + (summary.lastVisitAt.map { ", last \(Timestamp(microseconds: $0, offsetMinutes: summary.offsetMinutes).iso8601.prefix(10))" } ?? "")])
                 t.rows.append(["open complaints", summary.openComplaints.isEmpty ? "none" : summary.openComplaints.joined(separator: ", ")])
+                if let churn {
+                    t.rows.append(["churn risk", "\(churn.band.rawValue) \(Int((churn.risk * 100).rounded())) %"])
+                    for reason in churn.reasons { t.rows.append(["", reason]) }
+                    t.rows.append(["win-back", churn.action])
+                } else {
+                    t.rows.append(["churn risk", summary.purchaseDays.isEmpty ? "— (never bought)" : "— (too few customers have bought for the model)"])
+                }
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }
                 for r in summary.recentReceipts.reversed() {
                     t.rows.append(["receipt", "\(r.receipt) \(Timestamp(microseconds: r.at, offsetMinutes: summary.offsetMinutes).iso8601.prefix(16)) \(Money(minor: r.total, currency: currency))"])
