@@ -93,6 +93,21 @@ extension Ledger {
         }
     }
 
+    /// True when some event was recorded at `store` (one seek in the store index): a store the
+    /// ledger has never seen is more likely a typo than a quiet day.
+    public func knows(store: String) throws(LedgerError) -> Bool {
+        let name = Array(store.utf8)
+        guard name.count <= Int(UInt8.max) else { return false }
+        return try reading { txn, keys -> Bool in
+            let prefix = [UInt8(name.count)] + name
+            return try txn.withCursor(self.byStore) { (cursor: inout Cursor) throws -> Bool in
+                prefix.withUnsafeBytes { keys.putBytes($0, at: 0) }
+                guard let e = try cursor.seek(atOrAfter: keys.bytes(prefix.count)) else { return false }
+                return e.key.count > prefix.count && e.key.starts(with: prefix)
+            }
+        }
+    }
+
     /// Distinct `u8 len ‖ name` prefixes in an index whose keys end in `suffix` bytes, jumping from
     /// one to the next; `each` is shown each prefix (valid only during the call).
     private func countPrefixes(_ db: Database, suffix: Int, in txn: borrowing Transaction, keys: borrowing KeyBuffer,

@@ -42,6 +42,13 @@ public struct SLAConfiguration: Sendable, Equatable {
     func targets(category: String, severity: String) -> Targets {
         overrides["\(category)/\(severity)"] ?? overrides[category] ?? defaultTargets
     }
+
+    /// The calendar day (YYYY-MM-DD) at `store` at the moment `microseconds` (UTC), in the zone of
+    /// its opening hours: the day a daily report of "today" means to the store's staff.
+    public func localDate(store: String, at microseconds: Int64) -> String {
+        let offset = Int16(clamping: (hours[store] ?? defaultHours).offsetMinutes)
+        return String(Timestamp(microseconds: microseconds, offsetMinutes: offset).iso8601.prefix(10))
+    }
 }
 
 /// Where one SLA clock stands.

@@ -252,9 +252,18 @@ struct ReadRoutes {
             throw Problem.badParameter("store", "is required, 1 to \(EventLimits.store.upperBound) bytes")
         }
         try principal.requireStore(store)
-        let date = request.query("date") ?? String(Timestamp.now().iso8601.prefix(10))
-        guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
         let point = try request.asOf()
+        // Without a date: the store's today (in the zone of its opening hours), or the day of an asOf time.
+        var at = Timestamp.now().microseconds
+        if case .time(let t)? = point { at = t.microseconds }
+        let date = request.query("date") ?? backend.configuration.sla.localDate(store: store, at: at)
+        guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
+        // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.
+        guard try backend.ledger.ledger.knows(store: store) else {
+            let stores = try backend.ledger.ledger.stores()
+            let some = stores.prefix(12).joined(separator: ", ") + (stores.count > 12 ? ", … (\(stores.count) in all)" : "")
+            throw Problem.notFound(stores.isEmpty ? "no store '\(store)': the ledger has no events" : "no store '\(store)' in the ledger; its stores: \(some)")
+        }
         if point == nil { try await backend.awaitModelsSeeWrites() }
         let models = backend.models, sla = backend.configuration.sla
         let read = { @Sendable () throws -> (DailySummary, [String]) in

@@ -339,6 +339,22 @@ struct ServiceTests {
         }
     }
 
+    @Test("the daily report refuses a store the ledger has never seen, and without a date reports the store's day")
+    func dailyStoreAndDay() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "manager", registerBody).status == .created)
+            // A typo (S-1 for S1) is a 404 that names the stores there are, not an all-zero day.
+            let typo = try await c.get("/v1/reports/daily?store=S-1", as: "manager")
+            #expect(typo.status == .notFound && typo.text.contains("S1"), "\(typo.text)")
+            // 23:30 UTC on 5 January is 07:30 on the 6th at a store on +08:00 (the default hours).
+            let morning = try await c.get("/v1/reports/daily?store=S1&asOf=2026-01-05T23:30:00Z", as: "manager")
+            #expect(morning.status == .ok && morning.json["date"] == .string("2026-01-06"), "\(morning.text)")
+            let today = try await c.get("/v1/reports/daily?store=S1", as: "manager")
+            let local = Timestamp(microseconds: Timestamp.now().microseconds, offsetMinutes: 480).iso8601.prefix(10)
+            #expect(today.json["date"] == .string(String(local)), "\(today.text)")
+        }
+    }
+
     @Test("the care agenda comes a page at a time, and only the birthdays on the page are recorded as read")
     func careAgendaPages() async throws {
         try await ServerFixture.withServer { c in

@@ -42,10 +42,9 @@ extension Clientele {
             /// the configuration, +08:00 unless set), or the local day of a --as-of time there.
             func day(sla: SLAConfiguration) -> String {
                 if let dateText { return dateText }
-                let offset = (sla.hours[store] ?? sla.defaultHours).offsetMinutes
                 var at = Timestamp.now().microseconds
                 if case .time(let t)? = asOf.point { at = t.microseconds }
-                return String(Timestamp(microseconds: at, offsetMinutes: Int16(clamping: offset)).iso8601.prefix(10))
+                return sla.localDate(store: store, at: at)
             }
 
             func run() async throws {
@@ -53,8 +52,8 @@ extension Clientele {
                 let ledger = try CustomerLedger.open(path: options.db)
                 defer { ledger.close() }
                 // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.
-                let stores = try ledger.ledger.stores()
-                guard stores.contains(store) else {
+                guard try ledger.ledger.knows(store: store) else {
+                    let stores = try ledger.ledger.stores()
                     let some = stores.prefix(12).joined(separator: ", ") + (stores.count > 12 ? ", … (\(stores.count) in all)" : "")
                     throw CommandFailure(stores.isEmpty ? "no store '\(store)': the ledger at \(options.db) has no events"
                                                         : "no store '\(store)' in the ledger at \(options.db); its stores: \(some)")
