@@ -85,9 +85,14 @@ public enum ComplaintSLA {
             }
             return SLAClock(step: step, state: state, usedMinutes: used, targetMinutes: target)
         }
+        // A step counts as done at the earliest step at or after it: staff who verified, acted on or
+        // resolved a complaint without recording its acknowledgement did respond (late, maybe), and
+        // the clock stops there instead of running on after the complaint was settled.
+        func first(_ times: Int64?...) -> Int64? { times.compactMap { $0 }.min() }
+        let acted = first(r.actedAt, r.resolvedAt, r.closedAt)
         return [
-            clock("respond", start: r.filedAt, done: r.acknowledgedAt, target: targets.respondMinutes),
-            clock("plan", start: r.filedAt, done: r.plannedAt, target: targets.planMinutes),
+            clock("respond", start: r.filedAt, done: first(r.acknowledgedAt, r.verifiedAt, r.plannedAt, acted), target: targets.respondMinutes),
+            clock("plan", start: r.filedAt, done: first(r.plannedAt, acted), target: targets.planMinutes),
             clock("close", start: r.roundStartedAt, done: r.closedAt ?? r.resolvedAt, target: targets.closeMinutes),
         ]
     }

@@ -27,6 +27,22 @@ struct AsOfCommandTests {
         }
     }
 
+    @Test("the complaint queue names the step left: a clock while one runs, then the callback until the complaint is closed")
+    func complaintNextStep() throws {
+        let dir = try TempFolder("as-of-queue"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        func line(_ asOf: String) throws -> [Substring] {
+            let r = try ledger.run(["complaints", "--as-of", asOf])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("CP-1") }, "\(r.stdout)").split(separator: " ")
+        }
+        // Filed, nothing done: the respond clock runs.
+        #expect(try line("2026-01-08T10:30:00+08:00").contains("respond"))
+        // Resolved: every clock stopped, the callback is what is left.
+        let resolved = try line("2026-01-12T12:00:00+08:00")
+        #expect(resolved.contains("resolved") && resolved.contains("callback") && resolved.contains("done"), "\(resolved)")
+    }
+
     @Test("consent as of a time or a sequence number: the decisions recorded by then")
     func consent() throws {
         let dir = try TempFolder("as-of-consent"); defer { dir.remove() }

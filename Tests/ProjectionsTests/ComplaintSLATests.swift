@@ -87,6 +87,22 @@ struct ComplaintSLATests {
         #expect(r.handlers == ["staff-1"], "who acknowledged and resolved it")
     }
 
+    @Test("a later step recorded without the earlier ones stops their clocks there: met or missed, never breached on")
+    func skippedSteps() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintVerified", "2026-11-23T10:50:00", ""),
+            ("ComplaintResolved", "2026-11-23T16:00:00", #""resolution":"refund""#),
+        ])
+        defer { f.remove() }
+        // Two days later: verifying was the first response (50 minutes, met); the plan came with the
+        // resolution (6 h, missed); the close clock stopped at the resolution.
+        let c = ComplaintSLA.clocks(r, at: at("2026-11-25T10:00:00"), configuration: SLAConfiguration())
+        #expect(c[0].state == .met && c[0].usedMinutes == 50)
+        #expect(c[1].state == .missed && c[1].usedMinutes == 360)
+        #expect(c[2].state == .met && c.allSatisfy { $0.minutesLeft == nil }, "\(c)")
+        #expect(r.status == "resolved")
+    }
+
     @Test("targets per category and severity override the defaults")
     func overrides() throws {
         let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", "")])

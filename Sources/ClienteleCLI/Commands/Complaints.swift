@@ -62,8 +62,10 @@ extension Clientele {
             case .table:
                 var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: 2)
                 for row in rows.prefix(200) {
+                    // Every clock stopped but not closed: what is left of the loop is the callback (回访).
+                    let next = row.next?.step ?? (row.record.isOpen ? "callback" : "—")
                     t.rows.append([row.record.complaint, row.record.customer, row.record.category, row.record.severity,
-                                   row.record.status, row.next?.step ?? "—", row.next?.state.rawValue ?? "done", left(row.next)])
+                                   row.record.status, next, row.next?.state.rawValue ?? "done", left(row.next)])
                 }
                 Output.line(t.render())
                 if rows.count > 200 { Output.line("… and \(rows.count - 200) more (use --format csv for all)") }
