@@ -46,4 +46,48 @@ struct AccessCommandTests {
         #expect(revoked.status != 0 && revoked.stderr.contains("revoked"))
         #expect(try ClienteleBinary.run(["verify", "--db", db]).status == 0)
     }
+
+    @Test("a clerk's token sees their own store's complaints, churn list, care agenda and day, as the service shows them")
+    func clerkScope() throws {
+        let ledger = try GeneratedLedger("clerk-scope", generate: ["--customers", "400", "--days", "365", "--seed", "4"]); defer { ledger.remove() }
+        let db = ledger.db
+        let made = try ClienteleBinary.run(["token", "create", "--db", db, "--role", "clerk", "--name", "till-1", "--store", "ST-01"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let asClerk = ["CLIENTELE_TOKEN": made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)]
+        func lines(_ args: [String], _ environment: [String: String] = [:]) throws -> [[String: Any]] {
+            let r = try ClienteleBinary.run(args + ["--db", db, "--format", "json"], environment: environment)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try r.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+        func mayRead(_ customer: String) throws -> Bool {
+            try ClienteleBinary.run(["customer", customer, "--db", db], environment: asClerk).status == 0
+        }
+
+        // Complaints: those filed at ST-01, all of them; another store is refused.
+        let all = try lines(["complaints", "--status", "all"])
+        let mine = try lines(["complaints", "--status", "all"], asClerk)
+        #expect(!mine.isEmpty && mine.allSatisfy { $0["store"] as? String == "ST-01" })
+        #expect(mine.count == all.filter { $0["store"] as? String == "ST-01" }.count && mine.count < all.count)
+        let other = try ClienteleBinary.run(["complaints", "--db", db, "--store", "ST-02"], environment: asClerk)
+        #expect(other.status != 0 && other.stderr.contains("a clerk works only in their own store(s)"), "\(other.stderr)")
+
+        // Churn: the model is fitted over everyone, the list holds the clerk's customers only.
+        let everyone = try lines(["churn", "--limit", "0"]).compactMap { $0["customer"] as? String }
+        let theirs = try lines(["churn", "--limit", "0"], asClerk).compactMap { $0["customer"] as? String }
+        #expect(!theirs.isEmpty && Set(theirs).isSubset(of: Set(everyone)) && theirs.count < everyone.count)
+        for customer in theirs.prefix(2) { #expect(try mayRead(customer), "\(customer)") }
+        let notTheirs = try #require(everyone.first { !theirs.contains($0) })
+        #expect(try !mayRead(notTheirs))
+
+        // The care agenda: only customers the clerk may read.
+        let agenda = try lines(["care-agenda"], asClerk).compactMap { $0["customer"] as? String }
+        let fullAgenda = try lines(["care-agenda"]).compactMap { $0["customer"] as? String }
+        #expect(agenda.count < fullAgenda.count, "\(agenda.count) of \(fullAgenda.count)")
+        for customer in Set(agenda).prefix(3) { #expect(try mayRead(customer), "\(customer)") }
+
+        // The daily report: their store's day, not another's.
+        #expect(try ClienteleBinary.run(["report", "daily", "--db", db, "--store", "ST-01"], environment: asClerk).status == 0)
+        let day = try ClienteleBinary.run(["report", "daily", "--db", db, "--store", "ST-02"], environment: asClerk)
+        #expect(day.status != 0 && day.stderr.contains("a clerk works only in their own store(s)"), "\(day.stderr)")
+    }
 }

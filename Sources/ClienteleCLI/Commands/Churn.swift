@@ -48,7 +48,7 @@ extension Clientele {
         }
 
         func run() async throws {
-            _ = try options.authorize(.readReports, config: config.path)
+            let principal = try options.authorize(.readReports, config: config.path)
             let settings = try config.load()
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
@@ -61,17 +61,20 @@ extension Clientele {
             do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {
                 throw CommandFailure("the churn model cannot be fitted on this ledger: \(error)")
             }
-            var rows = result.assessments.filter { risk == nil || $0.band.rawValue == risk }
+            // The model is fitted over everyone; a clerk sees the customers of their own store(s), as
+            // GET /v1/reports/churn shows them.
+            var homes: [String: String] = [:]
+            if principal.role == .clerk { for (k, s) in summaries { homes[k] = s.homeStore } }
+            let visible = principal.role == .clerk ? result.assessments.filter { principal.mayAct(inStore: homes[$0.customer]) } : result.assessments
+            var rows = visible.filter { risk == nil || $0.band.rawValue == risk }
             rows.sort { ($0.risk, $1.customer) > ($1.risk, $0.customer) }
             let shown = limit > 0 ? Array(rows.prefix(limit)) : rows
             switch format {
             case .json:
                 var w = JSONWriter()
+                // One assessment a line, as the service and the 360 view write it.
                 for a in shown {
-                    w.write(.object([("customer", .string(a.customer)), ("band", .string(a.band.rawValue)),
-                                     ("risk", .number(Format.fixed(a.risk, 4))), ("probabilityAlive", .number(Format.fixed(a.probabilityAlive, 4))),
-                                     ("expectedPurchases", .number(Format.fixed(a.expectedPurchases, 4))),
-                                     ("reasons", .array(a.reasons.map { .string($0) })), ("action", .string(a.action))]))
+                    w.write(a.json)
                     w.bytes.append(0x0A)
                 }
                 Output.write(w.bytes)
@@ -86,7 +89,7 @@ extension Clientele {
                     let p = fit.parameters
                     Output.line("BG/NBD over \(Format.grouped(fit.customerCount)) customers: r \(Format.fixed(p.r, 3)), α \(Format.fixed(p.alpha, 2)), a \(Format.fixed(p.a, 3)), b \(Format.fixed(p.b, 3))")
                     var counts: [ChurnRiskBand: Int] = [:]
-                    for a in result.assessments { counts[a.band, default: 0] += 1 }
+                    for a in visible { counts[a.band, default: 0] += 1 }
                     Output.line("high \(Format.grouped(counts[.high] ?? 0)) · medium \(Format.grouped(counts[.medium] ?? 0)) · low \(Format.grouped(counts[.low] ?? 0))")
                     Output.line("")
                 }

@@ -27,19 +27,24 @@ extension Clientele {
         @Flag(help: "Only complaints with a breached or missed clock.")
         var breached = false
 
+        @Option(help: "Only complaints filed at this store (a clerk sees their own store(s)' only).")
+        var store: String?
+
         @OptionGroup var asOf: AsOfOptions
 
         @Option(help: "Output: table, json or csv.")
         var format: OutputFormat = .table
 
         func run() async throws {
-            _ = try options.authorize(.readReports, config: settings.path)
+            let principal = try options.authorize(.readReports, config: settings.path)
+            if let store { do { try principal.authorize(store: store) } catch { throw CommandFailure("\(error)") } }
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
             let (snapshot, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
-            let records = snapshot.map(\.1)
+            // As GET /v1/complaints: a clerk sees the complaints filed at their store(s).
+            let records = snapshot.map(\.1).filter { r in (store == nil || r.store == store) && principal.mayAct(inStore: r.store) }
             let config = try settings.load().sla
             let rows = ComplaintQueue.rows(records, now: now, sla: config, status: ComplaintQueue.StatusFilter(rawValue: status.rawValue) ?? .open, breachedOnly: breached)
             func left(_ c: SLAClock?) -> String {

@@ -48,7 +48,8 @@ extension Clientele {
             }
 
             func run() async throws {
-                _ = try options.authorize(.readReports, config: settings.path)
+                let principal = try options.authorize(.readReports, config: settings.path)
+                do { try principal.authorize(store: store) } catch { throw CommandFailure("\(error)") }
                 let ledger = try CustomerLedger.open(path: options.db)
                 defer { ledger.close() }
                 // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.

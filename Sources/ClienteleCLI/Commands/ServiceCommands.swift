@@ -134,7 +134,8 @@ extension Clientele {
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
             // As GET /v1/reports/care-agenda: the week from the point's day, planned from the state at that point.
-            let agenda = try models.careAgenda(asOf: asOf.point, configuration: config)
+            // A clerk's agenda holds the customers of their own store(s), as the service's does.
+            let agenda = try models.careAgenda(asOf: asOf.point, configuration: config) { _, s in principal.mayAct(inStore: s.homeStore) }
             if let why = agenda.winBackUnavailable { Output.error("no win-back candidates: \(why)") }
             let sortedBirthdays = agenda.birthdays.map { ($0.customer, $0.day, $0.channel) }
             let sortedCallbacks = agenda.callbacks.map { ($0.customer, $0.complaint) }
