@@ -79,6 +79,13 @@ struct AccessCommandTests {
         let notTheirs = try #require(everyone.first { !theirs.contains($0) })
         #expect(try !mayRead(notTheirs))
 
+        // The segment list: ranked among everyone, listing the clerk's customers.
+        let listed = try ClienteleBinary.run(["segments", "--customers", "--db", db, "--format", "csv"], environment: asClerk)
+        let ids = listed.stdout.split(whereSeparator: \.isNewline).dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
+        let allIds = try ClienteleBinary.run(["segments", "--customers", "--db", db, "--format", "csv"]).stdout.split(whereSeparator: \.isNewline).count - 1
+        #expect(!ids.isEmpty && ids.count < allIds, "\(ids.count) of \(allIds)")
+        for customer in ids.prefix(2) { #expect(try mayRead(customer), "\(customer)") }
+
         // The care agenda: only customers the clerk may read.
         let agenda = try lines(["care-agenda"], asClerk).compactMap { $0["customer"] as? String }
         let fullAgenda = try lines(["care-agenda"]).compactMap { $0["customer"] as? String }

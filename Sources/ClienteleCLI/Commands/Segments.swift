@@ -36,7 +36,7 @@ extension Clientele {
         var vipSpend: Int64?
 
         func run() async throws {
-            _ = try options.authorize(.readReports, config: config.path)
+            let principal = try options.authorize(.readReports, config: config.path)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
@@ -46,7 +46,11 @@ extension Clientele {
             if let vipSpend { rules.vipSpend = vipSpend }
             let assigned = Segmentation.assign(summaries, now: now, rules: rules)
             if customers {
-                printCustomers(assigned)
+                // Ranked among everyone; a clerk's list holds the customers of their own store(s),
+                // as the service's search does.
+                var homes: [String: String] = [:]
+                if principal.role == .clerk { for (k, s) in summaries { homes[k] = s.homeStore } }
+                printCustomers(principal.role == .clerk ? assigned.filter { principal.mayAct(inStore: homes[$0.key]) } : assigned)
                 return
             }
             var byKind: [String: Int] = [:], byRFM: [String: Int] = [:]
