@@ -92,6 +92,12 @@ struct AccessCommandTests {
         #expect(agenda.count < fullAgenda.count, "\(agenda.count) of \(fullAgenda.count)")
         for customer in Set(agenda).prefix(3) { #expect(try mayRead(customer), "\(customer)") }
 
+        // The events: those recorded at their store.
+        let events = try ClienteleBinary.run(["events", "--db", db, "--through", "3000"], environment: asClerk)
+        #expect(events.status == 0, "\(events.stderr)")
+        let stores = Set(try events.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["store"] as? String })
+        #expect(stores == ["ST-01"], "\(stores)")
+
         // The daily report: their store's day, not another's.
         #expect(try ClienteleBinary.run(["report", "daily", "--db", db, "--store", "ST-01"], environment: asClerk).status == 0)
         let day = try ClienteleBinary.run(["report", "daily", "--db", db, "--store", "ST-02"], environment: asClerk)

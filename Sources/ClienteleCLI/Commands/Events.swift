@@ -13,6 +13,7 @@ extension Clientele {
                 Personal fields are shown when the master key is at hand, as null when the customer
                 was erased (with "erased": true) or no key is given. Showing a customer's personal
                 data is itself recorded in the ledger (PersonalDataAccessed, actor: the OS user).
+                A clerk's token shows the events recorded at their own store(s) only.
                 """))
 
         @OptionGroup var options: DatabaseOptions
@@ -63,9 +64,15 @@ extension Clientele {
                 return true
             }
             var open = true
+            // A clerk works in their own store(s): the events recorded there, and their readings are
+            // that store's; anyone else reads for the whole chain, as compliance.
+            let clerk = principal.role == .clerk
             try ledger.scan(query) { event in
                 if let type, event.type != type { return true }
-                if event.personalData == .unsealed, onRecord.insert(event.recorded.customer).inserted { pending.append((event.recorded.customer, "compliance")) }
+                if clerk && !principal.mayAct(inStore: event.recorded.store) { return true }
+                if event.personalData == .unsealed, onRecord.insert(event.recorded.customer).inserted {
+                    pending.append((event.recorded.customer, clerk ? event.recorded.store : "compliance"))
+                }
                 out.write(event.json)
                 out.bytes.append(0x0A)
                 if out.bytes.count >= 1 << 22 { open = try show() }
