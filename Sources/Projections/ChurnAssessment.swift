@@ -32,9 +32,12 @@ public enum ChurnModel {
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
     /// Each summary's `purchaseDays` must be ascending without repeats, as the customer summary keeps them.
     /// With `only`, the fit is still over every customer, but only that one is assessed (one customer's 360).
+    /// Days are counted in `now`'s zone, or, for a `now` in UTC (the clock's), in the customers'
+    /// (the first summary's): the service, the 360 view and `clientele churn` count the same days.
     public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration,
                               only: String? = nil) throws -> Result {
-        let nowDay = Double(now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000
+        let zone = now.offsetMinutes != 0 ? now.offsetMinutes : summaries.first?.1.offsetMinutes ?? 0
+        let nowDay = Double(now.microseconds + Int64(zone) * 60_000_000) / 86_400_000_000
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
         for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased {

@@ -54,9 +54,7 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            let (summaries, snapshotTime) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point)
-            var now = snapshotTime
-            if now.offsetMinutes == 0 { now.offsetMinutes = summaries.first?.1.offsetMinutes ?? 0 }
+            let (summaries, now) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point)
             let result: ChurnModel.Result
             do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {
                 throw CommandFailure("the churn model cannot be fitted on this ledger: \(error)")
