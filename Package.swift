@@ -66,7 +66,8 @@ let package = Package(
         // Compliance: the audit questions asked of the log, and the subject-access export.
         .target(name: "Audit", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
         .target(name: "SyntheticChain", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents"]),
-        .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase", "CMemoryHints"]),
+        .target(name: "Projections", dependencies: ["Access", "Ledger", "LedgerJSON", "LMDB", "CustomerEvents", "CustomerBase", "CMemoryHints",
+                                                    .product(name: "TOMLKit", package: "TOMLKit")]),
         // Replay for analysts: the events (pseudonymous by default) and read models rebuilt as of a point.
         .target(name: "Replay", dependencies: ["Ledger", "LedgerJSON", "CustomerEvents", "CustomerBase", "Projections"]),
         // The HTTP service: Hummingbird application, routes, auth, problem documents, metrics.

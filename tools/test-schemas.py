@@ -12,7 +12,7 @@
 
     tools/test-schemas.py --clientele PATH/TO/clientele
 """
-import argparse, json, os, subprocess, sys, tempfile
+import argparse, json, os, subprocess, sys, tempfile, tomllib
 
 try:
     import jsonschema
@@ -154,6 +154,12 @@ def main():
     config = Draft202012Validator(load(os.path.join(schemas, "configuration.schema.json")), format_checker=FormatChecker())
     errors = list(config.iter_errors(load(os.path.join(folder, "configuration.example.json"))))
     check("the configuration example validates", not errors, errors and errors[0].message)
+    # The TOML example says the same as the JSON one (Python's own TOML reader).
+    with open(os.path.join(folder, "configuration.example.toml"), "rb") as f:
+        toml_example = tomllib.load(f)
+    errors = list(config.iter_errors(toml_example))
+    check("the TOML configuration example validates", not errors, errors and errors[0].message)
+    check("the TOML configuration example is the JSON one", toml_example == load(os.path.join(folder, "configuration.example.json")))
 
     # 3. What the project emits.
     with tempfile.TemporaryDirectory(prefix="clientele-schemas-") as tmp:

@@ -72,7 +72,9 @@ public struct ClienteleConfiguration: Sendable {
         try parse(try document(path: path), file: path)
     }
 
-    /// A configuration file's JSON as written, not yet checked (for callers that change it first).
+    /// A configuration file's document as written, not yet checked (for callers that change it
+    /// first): JSON, or TOML read as the JSON it stands for (`.toml`, or a file that does not start
+    /// with `{` and is not named `.json`).
     public static func document(path: String) throws(LoadError) -> JSONValue {
         guard let f = fopen(path, "rb") else { throw LoadError(file: path, reason: String(cString: strerror(errno))) }
         var bytes: [UInt8] = []
@@ -83,6 +85,12 @@ public struct ClienteleConfiguration: Sendable {
             bytes += chunk[0..<n]
         }
         fclose(f)
+        let lower = path.lowercased()
+        let first = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
+        let yaml = lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
+        if lower.hasSuffix(".toml") || (!lower.hasSuffix(".json") && !yaml && first != UInt8(ascii: "{")) {
+            return try ConfigurationTOML.document(String(decoding: bytes, as: UTF8.self), file: path)
+        }
         do { return try bytes.withUnsafeBufferPointer { try JSONParser.parse($0) } } catch let error as JSONSyntaxError {
             throw LoadError(file: path, reason: syntaxReason(error, in: bytes, path: path))
         } catch {
@@ -91,17 +99,16 @@ public struct ClienteleConfiguration: Sendable {
     }
 
     /// Where a configuration file stops being JSON, as a person finds it in an editor (line and
-    /// column), and what to do when it is TOML or YAML, which are not read.
+    /// column), and what to do when it is YAML, which is not read.
     static func syntaxReason(_ error: JSONSyntaxError, in bytes: [UInt8], path: String) -> String {
         let end = min(error.offset, bytes.count)
         let line = bytes[..<end].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
         let lineStart = bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
         let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
         var reason = "not JSON at line \(line), column \(column): \(error.reason)"
-        let first = bytes.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
         let lower = path.lowercased()
-        if lower.hasSuffix(".toml") || lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || (first != nil && first != UInt8(ascii: "{")) {
-            reason += ". The configuration is one JSON object (schemas/configuration.schema.json; an example: schemas/examples/configuration.example.json); TOML and YAML are not read"
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            reason += ". The configuration is JSON or TOML (schemas/configuration.schema.json; examples: schemas/examples/configuration.example.json and .toml); YAML is not read"
         }
         return reason
     }

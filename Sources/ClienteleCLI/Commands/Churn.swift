@@ -8,7 +8,7 @@ import Projections
 
 /// The configuration file, for commands that judge (tiers, segments, SLA, churn bands).
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("A configuration file (schemas/configuration.schema.json); defaults otherwise.", valueName: "file"))
+    @Option(name: .customLong("config"), help: ArgumentHelp("A configuration file, TOML or JSON (schemas/configuration.schema.json); defaults otherwise.", valueName: "file"))
     var path: String?
 
     func load() throws -> ClienteleConfiguration {
