@@ -7,7 +7,7 @@ import Glibc
 /// Hot, consistent, compacted copies of a ledger and its companions, and their restore.
 ///
 /// A ledger folder holds the log (`data.mdb`), the customers' data keys (`keys/`), the access
-/// tokens (`access/`), perhaps `config.json`, and the read models (`models/`). A backup copies
+/// tokens (`access/`), perhaps `config.json` or `config.toml`, and the read models (`models/`). A backup copies
 /// the first four: each LMDB environment with LMDB's own copy (`mdb_env_copy2` with
 /// `MDB_CP_COMPACT`: one read transaction, so a consistent snapshot while writers go on, free
 /// pages left out). The read models are not copied: they are folds of the log, rebuilt on first
@@ -22,7 +22,7 @@ public enum LedgerBackup {
     /// The companion environments copied beside the log, in the order they are copied.
     public static let companions = ["keys", "access"]
     /// Plain files copied beside the log.
-    public static let plainFiles = ["config.json"]
+    public static let plainFiles = ["config.json", "config.toml"]
 
     /// Copies the ledger at `db` into the new or empty folder `destination` and writes its manifest.
     ///

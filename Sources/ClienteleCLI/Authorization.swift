@@ -6,7 +6,7 @@ import Glibc
 
 /// Who runs a command and whether they may: a token from `$CLIENTELE_TOKEN` or the file at
 /// `$CLIENTELE_TOKEN_FILE`, else the operating-system user with their grant from the
-/// configuration (`--config`, `$CLIENTELE_CONFIG`, or `<db>/config.json`).
+/// configuration (`--config`, `$CLIENTELE_CONFIG`, or `<db>/config.json` or `.toml`).
 enum CommandIdentity {
     /// The token given in the environment, if any.
     static func token() throws -> String? {
@@ -25,12 +25,17 @@ enum CommandIdentity {
         String(s.filter { !$0.isWhitespace })
     }
 
+    /// The configuration file that applies to the ledger at `db`: `explicit` (--config), else
+    /// `$CLIENTELE_CONFIG`, else the ledger's own (`ClienteleConfiguration.file`); nil: the defaults.
+    static func configurationFile(db: String, explicit: String?) -> String? {
+        var given = explicit
+        if given == nil, let env = getenv("CLIENTELE_CONFIG").map({ String(cString: $0) }), !env.isEmpty { given = env }
+        return ClienteleConfiguration.file(for: db, explicit: given)
+    }
+
     /// The configuration that holds the operating-system users' grants.
     static func configuration(db: String, explicit: String?) throws -> ClienteleConfiguration {
-        var path = explicit
-        if path == nil, let env = getenv("CLIENTELE_CONFIG").map({ String(cString: $0) }), !env.isEmpty { path = env }
-        if path == nil, access(db + "/config.json", F_OK) == 0 { path = db + "/config.json" }
-        guard let path else { return ClienteleConfiguration() }
+        guard let path = configurationFile(db: db, explicit: explicit) else { return ClienteleConfiguration() }
         do { return try ClienteleConfiguration.load(path: path) } catch { throw CommandFailure(error.description) }
     }
 

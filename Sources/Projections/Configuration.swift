@@ -67,6 +67,16 @@ public struct ClienteleConfiguration: Sendable {
         tiers.last { spend >= $0.minSpend } ?? tiers[0]
     }
 
+    /// The configuration file that applies to the ledger at `db`: `explicit` when given, else the
+    /// ledger's own (`<db>/config.json`, or `<db>/config.toml`) when it has one; nil: the defaults.
+    /// The service and every command find it the same way, so that they judge alike (and the loyalty
+    /// model, folded by the point rules, is not rebuilt by each in turn).
+    public static func file(for db: String, explicit: String?) -> String? {
+        if let explicit { return explicit }
+        for name in ["config.json", "config.toml"] where Glibc.access(db + "/" + name, F_OK) == 0 { return db + "/" + name }
+        return nil
+    }
+
     /// Reads and checks a configuration file; a bad value names its key (`$.sla.targets.respondMinutes`).
     public static func load(path: String) throws(LoadError) -> ClienteleConfiguration {
         try parse(try document(path: path), file: path)

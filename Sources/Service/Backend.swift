@@ -78,8 +78,7 @@ public final class ClienteleBackend: Sendable {
     /// - Throws: the ledger's, key store's or configuration's error, with what to fix.
     public init(settings: ServiceConfiguration) throws {
         self.settings = settings
-        var path = settings.configurationFile
-        if path == nil, access(settings.databasePath + "/config.json", F_OK) == 0 { path = settings.databasePath + "/config.json" }
+        let path = ClienteleConfiguration.file(for: settings.databasePath, explicit: settings.configurationFile)
         configuration = try path.map { try ClienteleConfiguration.load(path: $0) } ?? ClienteleConfiguration()
         let ledger = try CustomerLedger.open(path: settings.databasePath, masterKeyFile: settings.masterKeyFile)
         do {

@@ -8,7 +8,7 @@ public struct ServiceConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// The TCP port; 0 picks a free one (tests).
     public var port = 8080
-    /// The configuration file (tiers, segments, SLA, churn bands); nil for `<db>/config.json` or the defaults.
+    /// The configuration file (tiers, segments, SLA, churn bands); nil for `<db>/config.json` or `.toml`, or the defaults.
     public var configurationFile: String?
     /// The master key file; nil for `$CLIENTELE_MASTER_KEY(_FILE)`.
     public var masterKeyFile: String?

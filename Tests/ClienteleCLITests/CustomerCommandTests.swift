@@ -66,6 +66,27 @@ struct CustomerCommandTests {
         #expect(csv.contains("churn_risk,") && csv.contains("churn_action,"), "\(csv)")
     }
 
+    @Test("the ledger's own configuration file (config.toml or config.json in its folder) applies without --config")
+    func ledgerConfiguration() throws {
+        let ledger = try GeneratedLedger("own-config", generate: ["--customers", "200", "--days", "300"]); defer { ledger.remove() }
+        func vips(_ extra: [String] = []) throws -> Int {
+            let r = try ClienteleBinary.run(["segments", "--db", ledger.db, "--format", "json"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return try #require((doc["segments"] as? [String: Any])?["VIP"] as? Int)
+        }
+        let defaults = try vips()
+        // Anyone who spent anything is a VIP under the ledger's own TOML file.
+        try "# the chain's rules\n[segments]\nvipSpend = 1\n".write(toFile: ledger.db + "/config.toml", atomically: true, encoding: .utf8)
+        let own = try vips()
+        #expect(own > defaults, "\(own) VIPs with the ledger's config.toml, \(defaults) without")
+        #expect(try vips(["--vip-spend", "1"]) == own)
+        // --config still wins over it.
+        let other = ledger.dir.path + "/other.json"
+        try #"{"segments":{"vipSpend":1000000000}}"#.write(toFile: other, atomically: true, encoding: .utf8)
+        #expect(try vips(["--config", other]) < own)
+    }
+
     @Test("generate without a master key refuses before it appends anything")
     func generateNeedsKey() throws {
         let dir = try TempFolder("genkey"); defer { dir.remove() }

@@ -15,7 +15,7 @@ extension Clientele {
             discussion: reflow("""
                 Each LMDB environment is copied with LMDB's compacting copy (one read transaction: \
                 a consistent snapshot; appends go on meanwhile and are simply not in it). The log is \
-                copied first, then keys/ and access/, then config.json if there is one. The read \
+                copied first, then keys/ and access/, then config.json or config.toml if there is one. The read \
                 models (models/) are not copied: they are rebuilt from the log on first use. The \
                 master key is never in the ledger folder, so never in a backup: keep it elsewhere. \
                 BACKUP.json in the folder records the copy's head event and hash; `clientele \

@@ -6,17 +6,6 @@ import Ledger
 import LedgerJSON
 import Projections
 
-/// The configuration file, for commands that judge (tiers, segments, SLA, churn bands).
-struct ConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: ArgumentHelp("A configuration file, TOML or JSON (schemas/configuration.schema.json); defaults otherwise.", valueName: "file"))
-    var path: String?
-
-    func load() throws -> ClienteleConfiguration {
-        guard let path else { return ClienteleConfiguration() }
-        do { return try ClienteleConfiguration.load(path: path) } catch { throw CommandFailure(error.description) }
-    }
-}
-
 extension Clientele {
     /// `clientele churn`: who is drifting away, why, and what to do.
     struct Churn: AsyncParsableCommand {
@@ -49,7 +38,7 @@ extension Clientele {
 
         func run() async throws {
             let principal = try options.authorize(.readReports, config: config.path)
-            let settings = try config.load()
+            let settings = try config.load(db: options.db)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)

@@ -45,7 +45,7 @@ extension Clientele {
             let (snapshot, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
             // As GET /v1/complaints: a clerk sees the complaints filed at their store(s).
             let records = snapshot.map(\.1).filter { r in (store == nil || r.store == store) && principal.mayAct(inStore: r.store) }
-            let config = try settings.load().sla
+            let config = try settings.load(db: options.db).sla
             let rows = ComplaintQueue.rows(records, now: now, sla: config, status: ComplaintQueue.StatusFilter(rawValue: status.rawValue) ?? .open, breachedOnly: breached)
             func left(_ c: SLAClock?) -> String {
                 guard let c, let m = c.minutesLeft else { return "—" }

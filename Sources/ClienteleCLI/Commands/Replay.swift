@@ -146,9 +146,9 @@ extension Clientele {
 
         /// The configuration with --param overrides applied, checked against its schema.
         private func configurationWithParams() throws -> ClienteleConfiguration {
-            guard !params.isEmpty else { return try settings.load() }
+            guard !params.isEmpty else { return try settings.load(db: options.db) }
             var document: JSONValue = .object([])
-            if let path = settings.path {
+            if let path = settings.file(db: options.db) {
                 do { document = try ClienteleConfiguration.document(path: path) } catch { throw CommandFailure("cannot read the configuration: \(error)") }
             }
             for p in params {

@@ -61,7 +61,7 @@ extension Clientele {
                 }
                 let models = try ProjectionStore(ledger: ledger)
                 defer { models.close() }
-                let config = try settings.load().sla
+                let config = try settings.load(db: options.db).sla
                 let date = day(sla: config)
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
                 let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)

@@ -42,7 +42,7 @@ extension Clientele {
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
             let (summaries, now) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point)
-            var rules = try config.load().segments
+            var rules = try config.load(db: options.db).segments
             if let vipSpend { rules.vipSpend = vipSpend }
             let assigned = Segmentation.assign(summaries, now: now, rules: rules)
             if customers {
@@ -150,7 +150,7 @@ extension Clientele {
             defer { store.close() }
             let chosen = models.isEmpty ? Rebuild.known : models
             // The chosen models together, in one scan of the log.
-            let projectors = ProjectionStore.storedModels(try settings.load()).filter { chosen.contains(type(of: $0).name) }
+            let projectors = ProjectionStore.storedModels(try settings.load(db: options.db)).filter { chosen.contains(type(of: $0).name) }
             let started = Clock.seconds()
             let report = try store.rebuildReporting(projectors)
             for name in chosen {

@@ -42,7 +42,7 @@ extension Clientele {
             var configuration = ServiceConfiguration(databasePath: options.db)
             configuration.host = host
             configuration.port = port
-            configuration.configurationFile = settings.path
+            configuration.configurationFile = settings.file(db: options.db)
             configuration.masterKeyFile = keys.masterKeyFile
             configuration.maxBodyBytes = maxBody
             configuration.logLevel = level

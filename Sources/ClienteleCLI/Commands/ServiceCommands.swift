@@ -66,7 +66,7 @@ extension Clientele {
 
         func run() async throws {
             _ = try options.authorize(.readReports, config: settings.path)
-            let config = try settings.load()
+            let config = try settings.load(db: options.db)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
@@ -128,7 +128,7 @@ extension Clientele {
 
         func run() async throws {
             let principal = try options.authorize(.readCustomers, config: settings.path)
-            let config = try settings.load()
+            let config = try settings.load(db: options.db)
             let ledger = try CustomerLedger.open(path: options.db, masterKeyFile: keys.masterKeyFile)
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
