@@ -76,6 +76,8 @@ struct AccessCommandTests {
         let theirs = try lines(["churn", "--limit", "0"], asClerk).compactMap { $0["customer"] as? String }
         #expect(!theirs.isEmpty && Set(theirs).isSubset(of: Set(everyone)) && theirs.count < everyone.count)
         for customer in theirs.prefix(2) { #expect(try mayRead(customer), "\(customer)") }
+        let table = try ClienteleBinary.run(["churn", "--db", db], environment: asClerk)
+        #expect(table.stdout.contains("among the customers of ST-01"), "\(table.stdout)")
         let notTheirs = try #require(everyone.first { !theirs.contains($0) })
         #expect(try !mayRead(notTheirs))
 

@@ -77,7 +77,8 @@ extension Clientele {
                     Output.line("BG/NBD over \(Format.grouped(fit.customerCount)) customers: r \(Format.fixed(p.r, 3)), α \(Format.fixed(p.alpha, 2)), a \(Format.fixed(p.a, 3)), b \(Format.fixed(p.b, 3))")
                     var counts: [ChurnRiskBand: Int] = [:]
                     for a in visible { counts[a.band, default: 0] += 1 }
-                    Output.line("high \(Format.grouped(counts[.high] ?? 0)) · medium \(Format.grouped(counts[.medium] ?? 0)) · low \(Format.grouped(counts[.low] ?? 0))")
+                    let whose = principal.role == .clerk ? " among the customers of " + principal.stores.sorted().joined(separator: ", ") : ""
+                    Output.line("high \(Format.grouped(counts[.high] ?? 0)) · medium \(Format.grouped(counts[.medium] ?? 0)) · low \(Format.grouped(counts[.low] ?? 0))" + whose)
                     Output.line("")
                 }
                 for a in shown {
