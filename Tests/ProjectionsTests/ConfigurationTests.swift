@@ -76,6 +76,13 @@ struct ConfigurationTests {
         ("clientele.conf", "sla:\n  targets:\n    respondMinutes: 30\n", "not TOML at line 1, column"),
     ])
     func toml(name: String, text: String, reason: String) throws {
+        guard let (_, error) = try Self.refusal(of: text, named: name) else { return }
+        #expect(error.reason.hasPrefix(reason), "\(error)")
+    }
+
+    /// Loads `text` from a file named `name`: where it was and why it was refused (nil, with an
+    /// issue recorded, when it was accepted).
+    static func refusal(of text: String, named name: String) throws -> (path: String, error: ClienteleConfiguration.LoadError)? {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -83,9 +90,10 @@ struct ConfigurationTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         do {
             _ = try ClienteleConfiguration.load(path: path)
-            Issue.record("accepted \(text)")
+            Issue.record("accepted \(name): \(text)")
+            return nil
         } catch {
-            #expect(error.reason.hasPrefix(reason), "\(error)")
+            return (path, error)
         }
     }
 
@@ -96,19 +104,10 @@ struct ConfigurationTests {
         ("config.yml", "{\"sla\": 1\n", "line 2, column 1", true),
     ])
     func notJSON(name: String, text: String, place: String, hint: Bool) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientele-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent(name).path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        do {
-            _ = try ClienteleConfiguration.load(path: path)
-            Issue.record("accepted \(name)")
-        } catch {
-            let message = "\(error)"
-            #expect(message.hasPrefix(path + ": not JSON at " + place), "\(message)")
-            #expect(message.contains("YAML is not read") == hint, "\(message)")
-        }
+        guard let (path, error) = try Self.refusal(of: text, named: name) else { return }
+        let message = "\(error)"
+        #expect(message.hasPrefix(path + ": not JSON at " + place), "\(message)")
+        #expect(message.contains("YAML is not read") == hint, "\(message)")
     }
 }
 
