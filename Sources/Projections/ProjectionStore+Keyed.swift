@@ -933,12 +933,25 @@ extension ProjectionStore {
         }
     }
 
+    /// How many records `projector`'s stored model holds (as stored: not caught up first). For
+    /// gathering them into an array of the right size at once: a million summaries appended one by
+    /// one to a growing array were copied about twice over, half a GB each time.
+    public func storedCount<P: KeyedProjector>(_ projector: P) throws -> Int {
+        let slots = try slotDatabases(P.name)
+        return try environment.read { (txn: borrowing Transaction) throws -> Int in
+            guard let db = try liveDatabase(P.name, slots, in: txn) else { return 0 }
+            return try txn.stat(db).entries
+        }
+    }
+
     /// Every record of `projector`'s model — live, or folded as of `point` — and the moment it
     /// describes (now, the given time, or when the given event was recorded).
     public func snapshot<P: KeyedProjector>(_ projector: P, asOf point: AsOf?) throws -> (records: [(String, P.Record)], now: Timestamp) {
         guard let point else {
             var out: [(String, P.Record)] = []
-            try records(projector) { k, r in out.append((k, r)); return true }
+            try catchUp(projector)
+            out.reserveCapacity(try storedCount(projector))
+            try storedRecords(projector) { k, r in out.append((k, r)); return true }
             return (out, Timestamp.now())
         }
         let folded = try InMemoryFold.foldInKeyOrder(projector, ledger: ledger, asOf: point)

@@ -165,6 +165,7 @@ public final class ClienteleBackend: Sendable {
     /// The live summaries (models caught up to this service's writes first).
     func summaries() throws -> [(String, CustomerSummary)] {
         var out: [(String, CustomerSummary)] = []
+        out.reserveCapacity(try models.storedCount(CustomerSummaryProjector()))
         try visitSummaries { k, r in out.append((k, r)) }
         return out
     }
