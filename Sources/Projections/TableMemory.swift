@@ -29,7 +29,7 @@ enum TableMemory {
     static func allocate<T>(_: T.Type, capacity: Int) -> UnsafeMutablePointer<T> {
         let n = bytes(T.self, capacity: capacity)
         guard let p = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
-            fatalError("out of memory: a rebuild's table of \(n) bytes (errno \(errno))")
+            outOfMemory(asked: n)
         }
         if n >= hugePage { _ = madvise(p, n, MADV_HUGEPAGE) }
         return p.bindMemory(to: T.self, capacity: capacity)
@@ -41,10 +41,34 @@ enum TableMemory {
         let old = bytes(T.self, capacity: capacity), new = bytes(T.self, capacity: newCapacity)
         guard new > old else { return p }
         guard let moved = clientele_grow_mapping(UnsafeMutableRawPointer(p), UInt(old), UInt(new)) else {
-            fatalError("out of memory: growing a rebuild's table to \(new) bytes (errno \(errno))")
+            outOfMemory(asked: new)
         }
         if new >= hugePage { _ = madvise(moved, new, MADV_HUGEPAGE) }
         return moved.bindMemory(to: T.self, capacity: newCapacity)
+    }
+
+    /// The exit status of a process stopped for want of memory (`EX_OSERR`).
+    static let exitStatus: Int32 = 71
+
+    /// Stops the process with a message that says what to do, when the kernel refuses a table
+    /// its memory: a fold cannot go on without the records it folds into. Nothing stored is
+    /// lost: a rebuild replaces the stored models only when complete, a catch-up writes them in
+    /// one transaction, and an append not yet committed was never accepted. A plain exit, not a
+    /// trap: the person at the terminal gets the message, not a crash report.
+    static func outOfMemory(asked bytes: Int) -> Never {
+        let reason = String(cString: strerror(errno))
+        let message = """
+            clientele: out of memory: a read model's fold asked for a table of \(max(1, bytes >> 20)) MB \
+            and the system refused (\(reason)). Nothing stored was changed. Free memory (or raise \
+            the process's limit, `ulimit -v`) and run the command again.
+
+            """
+        var rest = Array(message.utf8)[...]
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if n > 0 { rest = rest.dropFirst(n) } else if errno != EINTR { break }
+        }
+        exit(exitStatus)
     }
 
     /// Gives the table back to the kernel (its values must be deinitialized first).
