@@ -36,8 +36,7 @@ public enum ChurnModel {
     /// (the first summary's): the service, the 360 view and `clientele churn` count the same days.
     public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration,
                               only: String? = nil) throws -> Result {
-        let zone = now.offsetMinutes != 0 ? now.offsetMinutes : summaries.first?.1.offsetMinutes ?? 0
-        let nowDay = Double(now.microseconds + Int64(zone) * 60_000_000) / 86_400_000_000
+        let nowDay = day(of: now, zone: summaries.first?.1.offsetMinutes ?? 0)
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
         for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased {
@@ -48,51 +47,82 @@ public enum ChurnModel {
         }
         guard !histories.isEmpty else { return Result(fit: nil, assessments: []) }
         let fit = try BGNBDFitter().fit(histories.map(\.1))
-        let horizon = Double(configuration.churnHorizonDays)
         var out: [ChurnAssessment] = []
         out.reserveCapacity(histories.count)
         for (position, h) in histories {
             if let only, summaries[position].0 != only { continue }
-            let (id, s) = (summaries[position].0, summaries[position].1)
-            let alive = fit.model.probabilityAlive(h)
-            var stay = alive
-            var reasons: [String] = []
-            let days = Int(nowDay) - Int(s.purchaseDays.last!)
-            if s.purchaseDays.count > 1 {
-                let gap = Double(s.purchaseDays.last! - s.purchaseDays.first!) / Double(s.purchaseDays.count - 1)
-                reasons.append("\(days) days since the last purchase, usual gap \(Int(gap.rounded())) days")
-            } else {
-                reasons.append("bought once, \(days) days ago")
-            }
-            reasons.append("P(active) \(Int((alive * 100).rounded())) % by BG/NBD")
-            var openComplaint: String?
-            for (complaint, since) in s.unresolvedComplaintSince.sorted(by: { $0.key < $1.key }) {
-                let openDays = (now.microseconds - since) / 86_400_000_000
-                if openDays >= 1 {
-                    stay *= 1 - unresolvedPenalty
-                    reasons.append("complaint \(complaint) unresolved for \(openDays) days")
-                    openComplaint = openComplaint ?? complaint
-                }
-            }
-            if s.badlyResolvedComplaints > 0 {
-                for _ in 0..<s.badlyResolvedComplaints { stay *= 1 - badlyResolvedPenalty }
-                reasons.append("\(s.badlyResolvedComplaints) complaint resolution\(s.badlyResolvedComplaints > 1 ? "s" : "") the customer was unhappy with")
-            }
-            let risk = 1 - stay
-            let band = configuration.churnBands.band(forRisk: risk)
-            let action: String
-            if let openComplaint {
-                action = "resolve complaint \(openComplaint) first"
-            } else if band == .low {
-                action = "none needed"
-            } else if let channel = s.marketingChannels.first(where: { $0 != "*" }) ?? (s.marketingChannels.contains("*") ? "sms" : nil) {
-                action = band == .high ? "win-back coupon by \(channel)" : "invitation to the next member day by \(channel)"
-            } else {
-                action = "no marketing consent: offer a coupon at the next visit"
-            }
-            out.append(ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: fit.model.expectedPurchases(in: horizon, given: h),
-                                       risk: risk, band: band, reasons: reasons, action: action))
+            out.append(assessment(summaries[position].0, summaries[position].1, history: h, fit: fit, nowDay: nowDay, now: now, configuration: configuration))
         }
         return Result(fit: fit, assessments: out)
+    }
+
+    /// One customer's churn risk, BG/NBD fitted over every customer in `columns`: what
+    /// `assess(_:now:configuration:only:)` gives the customer `id` (whose summary is `summary`)
+    /// among the summaries the columns were read from, without building the others' summaries
+    /// (one customer's 360). Nil when the customer never bought, was erased, or nobody bought.
+    public static func assess(_ id: String, summary s: CustomerSummary, among columns: RankingColumns, now: Timestamp,
+                              configuration: ClienteleConfiguration) throws -> ChurnAssessment? {
+        let nowDay = day(of: now, zone: columns.offsets.first ?? 0)
+        let end = nowDay.rounded(.down)
+        guard !s.purchaseDays.isEmpty, !s.erased, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
+        var histories: [CustomerHistory] = []
+        histories.reserveCapacity(columns.count)
+        for i in 0..<columns.count where !columns.erased[i] {
+            if let h = columns.withDays(of: i, { CustomerHistory(sortedDistinctDays: $0, observationEnd: end) }) { histories.append(h) }
+        }
+        guard !histories.isEmpty else { return nil }
+        let fit = try BGNBDFitter().fit(histories)
+        return assessment(id, s, history: h, fit: fit, nowDay: nowDay, now: now, configuration: configuration)
+    }
+
+    /// `now` as a day number (with its fraction), counted in `now`'s zone, or for a `now` in UTC (the
+    /// clock's) in the customers' (`zone`: the first summary's).
+    static func day(of now: Timestamp, zone customers: Int16) -> Double {
+        let zone = now.offsetMinutes != 0 ? now.offsetMinutes : customers
+        return Double(now.microseconds + Int64(zone) * 60_000_000) / 86_400_000_000
+    }
+
+    /// The assessment of customer `id`, whose summary is `s` and history `h`, by `fit`.
+    static func assessment(_ id: String, _ s: CustomerSummary, history h: CustomerHistory, fit: BGNBDFit, nowDay: Double, now: Timestamp,
+                           configuration: ClienteleConfiguration) -> ChurnAssessment {
+        let horizon = Double(configuration.churnHorizonDays)
+        let alive = fit.model.probabilityAlive(h)
+        var stay = alive
+        var reasons: [String] = []
+        let days = Int(nowDay) - Int(s.purchaseDays.last!)
+        if s.purchaseDays.count > 1 {
+            let gap = Double(s.purchaseDays.last! - s.purchaseDays.first!) / Double(s.purchaseDays.count - 1)
+            reasons.append("\(days) days since the last purchase, usual gap \(Int(gap.rounded())) days")
+        } else {
+            reasons.append("bought once, \(days) days ago")
+        }
+        reasons.append("P(active) \(Int((alive * 100).rounded())) % by BG/NBD")
+        var openComplaint: String?
+        for (complaint, since) in s.unresolvedComplaintSince.sorted(by: { $0.key < $1.key }) {
+            let openDays = (now.microseconds - since) / 86_400_000_000
+            if openDays >= 1 {
+                stay *= 1 - unresolvedPenalty
+                reasons.append("complaint \(complaint) unresolved for \(openDays) days")
+                openComplaint = openComplaint ?? complaint
+            }
+        }
+        if s.badlyResolvedComplaints > 0 {
+            for _ in 0..<s.badlyResolvedComplaints { stay *= 1 - badlyResolvedPenalty }
+            reasons.append("\(s.badlyResolvedComplaints) complaint resolution\(s.badlyResolvedComplaints > 1 ? "s" : "") the customer was unhappy with")
+        }
+        let risk = 1 - stay
+        let band = configuration.churnBands.band(forRisk: risk)
+        let action: String
+        if let openComplaint {
+            action = "resolve complaint \(openComplaint) first"
+        } else if band == .low {
+            action = "none needed"
+        } else if let channel = s.marketingChannels.first(where: { $0 != "*" }) ?? (s.marketingChannels.contains("*") ? "sms" : nil) {
+            action = band == .high ? "win-back coupon by \(channel)" : "invitation to the next member day by \(channel)"
+        } else {
+            action = "no marketing consent: offer a coupon at the next visit"
+        }
+        return ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: fit.model.expectedPurchases(in: horizon, given: h),
+                               risk: risk, band: band, reasons: reasons, action: action)
     }
 }

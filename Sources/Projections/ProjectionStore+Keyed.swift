@@ -918,15 +918,23 @@ extension ProjectionStore {
 
     /// Every record of the model as stored, without catching up first; `body` returns false to stop.
     public func storedRecords<P: KeyedProjector>(_ projector: P, _ body: (String, P.Record) throws -> Bool) throws {
+        try storedBytes(projector) { k, v in
+            let key = String(decoding: k, as: UTF8.self)
+            guard let record = Self.decode(v, as: P.Record.self) else { throw ProjectionError.damaged(model: P.name, key: key) }
+            return try body(key, record)
+        }
+    }
+
+    /// Every stored record's key and bytes, in key order, as `storedRecords` reads them before
+    /// decoding (valid only inside `body`); `body` returns false to stop.
+    func storedBytes<P: KeyedProjector>(_ projector: P, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         let slots = try slotDatabases(P.name)
         try environment.read { (txn: borrowing Transaction) throws in
             guard let db = try liveDatabase(P.name, slots, in: txn) else { return }
             try txn.withCursor(db) { (cursor: inout Cursor) throws in
                 var entry = try cursor.first()
                 while let e = entry {
-                    let key = String(decoding: e.key, as: UTF8.self)
-                    guard let record = Self.decode(e.value, as: P.Record.self) else { throw ProjectionError.damaged(model: P.name, key: key) }
-                    if try !body(key, record) { return }
+                    if try !body(e.key, e.value) { return }
                     entry = try cursor.next()
                 }
             }

@@ -209,6 +209,30 @@ public struct RecordReader {
         return out
     }
 
+    /// Passes over a length-prefixed string without making it.
+    public mutating func skipString() {
+        let n = count()
+        if !failed { at += n }
+    }
+
+    /// Passes over what `string(_: String?)` wrote.
+    public mutating func skipOptionalString() { if bool() { skipString() } }
+
+    /// Passes over what `strings(_:)` wrote.
+    /// - Returns: how many strings there were.
+    @discardableResult
+    public mutating func skipStrings() -> Int {
+        let n = count()
+        for _ in 0..<n where !failed { skipString() }
+        return n
+    }
+
+    /// Passes over what `map(_:)` wrote.
+    public mutating func skipMap() {
+        let n = count()
+        for _ in 0..<n where !failed { skipString(); _ = unsigned() }
+    }
+
     /// What `map(_:)` wrote.
     public mutating func map() -> [String: Int64] {
         let n = count()

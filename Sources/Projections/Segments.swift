@@ -80,12 +80,16 @@ public enum Segmentation {
         let order = values.indices.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
         var scores = [Int](repeating: 0, count: n)
         for (position, index) in order.enumerated() {
-            let rank = Double(position + 1)
-            var score = levels
-            for k in 1...levels where rank <= 1 + Double(n - 1) * Double(k) / Double(levels) { score = k; break }
-            scores[index] = higherIsBetter ? score : levels + 1 - score
+            scores[index] = score(rank: position + 1, of: n, levels: levels, higherIsBetter: higherIsBetter)
         }
         return scores
+    }
+
+    /// The score of the value ranked `rank` (1 for the lowest) of `n`: its bin of `levels` equal-count bins.
+    static func score(rank: Int, of n: Int, levels: Int, higherIsBetter: Bool) -> Int {
+        var score = levels
+        for k in 1...levels where Double(rank) <= 1 + Double(n - 1) * Double(k) / Double(levels) { score = k; break }
+        return higherIsBetter ? score : levels + 1 - score
     }
 
     /// VIP, regular or potential: decided by the customer's own spend, purchase days and
@@ -102,6 +106,10 @@ public enum Segmentation {
         init(_ s: CustomerSummary) {
             receipts = s.receipts; purchaseDays = s.purchaseDays.count; categories = s.categories.count
             netSpend = s.netSpend; lastPurchaseAt = s.lastPurchaseAt
+        }
+        init(receipts: Int, purchaseDays: Int, categories: Int, netSpend: Int64, lastPurchaseAt: Int64?) {
+            self.receipts = receipts; self.purchaseDays = purchaseDays; self.categories = categories
+            self.netSpend = netSpend; self.lastPurchaseAt = lastPurchaseAt
         }
     }
 
@@ -123,36 +131,61 @@ public enum Segmentation {
 
     /// Every customer's segment, as of `now` (recency counts from there).
     public static func assign(_ summaries: [(String, CustomerSummary)], now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
-        // The ids and the figures ranking reads, taken in one pass: every read of an (id,
-        // summary) pair copies it (retaining each of the summary's arrays), and there may be
-        // millions. A projection store hands them over in key order already: sorted only when not.
-        var ids: [String] = [], figures: [Figures] = []
-        ids.reserveCapacity(summaries.count)
-        figures.reserveCapacity(summaries.count)
-        for pair in summaries {
-            ids.append(pair.0)
-            figures.append(Figures(pair.1))
-        }
-        if !ids.indices.dropFirst().allSatisfy({ ids[$0 - 1] < ids[$0] }) {
-            let order = ids.indices.sorted { ids[$0] < ids[$1] }
-            ids = order.map { ids[$0] }
-            figures = order.map { figures[$0] }
-        }
+        assign(RankingColumns(summaries), now: now, rules: rules)
+    }
+
+    /// Every customer's segment in `columns`, as of `now`.
+    public static func assign(_ columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
+        let ids = columns.ids, figures = columns.figures
         let buyers = figures.indices.filter { figures[$0].receipts > 0 }
-        let recency = buyers.map { Double(now.microseconds - (figures[$0].lastPurchaseAt ?? now.microseconds)) / 86_400_000_000 }
         let levels = rules.rfmLevels
-        let r = scores(recency, levels: levels, higherIsBetter: false)
+        let r = scores(buyers.map { recency(figures[$0], now: now) }, levels: levels, higherIsBetter: false)
         let f = scores(buyers.map { Double(figures[$0].purchaseDays) }, levels: levels)
         let m = scores(buyers.map { Double(figures[$0].netSpend) }, levels: levels)
         var out: [String: SegmentAssignment] = [:]
         out.reserveCapacity(ids.count)
         for (i, position) in buyers.enumerated() {
-            let code = "\(r[i])\(f[i])\(m[i])"
-            out[ids[position]] = SegmentAssignment(kind: kind(figures[position], rules: rules), rfm: (r[i], f[i], m[i]), rfmSegment: rules.rfmSegment(code))
+            out[ids[position]] = assignment(figures[position], rfm: (r[i], f[i], m[i]), rules: rules)
         }
         for i in figures.indices where figures[i].receipts == 0 {
             out[ids[i]] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
         }
         return out
+    }
+
+    /// The segment of the customer at `position` in `columns`, as of `now`: what `assign(columns,
+    /// now:rules:)` gives them, found in one pass over the others (their ranks are counted, not
+    /// sorted), for one customer's 360.
+    public static func assignment(at position: Int, in columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> SegmentAssignment {
+        let figures = columns.figures, x = figures[position]
+        guard x.receipts > 0 else { return SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil) }
+        let rx = recency(x, now: now), fx = Double(x.purchaseDays), mx = Double(x.netSpend)
+        // Ranks by (value, then position), as `scores` sorts them: the buyers below, and those level
+        // with the customer that come before them.
+        var buyers = 0, rBelow = 0, fBelow = 0, mBelow = 0
+        for j in figures.indices where figures[j].receipts > 0 {
+            buyers += 1
+            let before = j < position
+            let rj = recency(figures[j], now: now), fj = Double(figures[j].purchaseDays), mj = Double(figures[j].netSpend)
+            if rj < rx || (rj == rx && before) { rBelow += 1 }
+            if fj < fx || (fj == fx && before) { fBelow += 1 }
+            if mj < mx || (mj == mx && before) { mBelow += 1 }
+        }
+        let levels = rules.rfmLevels
+        let rfm = (score(rank: rBelow + 1, of: buyers, levels: levels, higherIsBetter: false),
+                   score(rank: fBelow + 1, of: buyers, levels: levels, higherIsBetter: true),
+                   score(rank: mBelow + 1, of: buyers, levels: levels, higherIsBetter: true))
+        return assignment(x, rfm: rfm, rules: rules)
+    }
+
+    /// Days since the last purchase, as of `now`.
+    @inline(__always)
+    static func recency(_ x: Figures, now: Timestamp) -> Double {
+        Double(now.microseconds - (x.lastPurchaseAt ?? now.microseconds)) / 86_400_000_000
+    }
+
+    /// A buyer's segment from their figures and scores.
+    static func assignment(_ x: Figures, rfm: (r: Int, f: Int, m: Int), rules: SegmentRules) -> SegmentAssignment {
+        SegmentAssignment(kind: kind(x, rules: rules), rfm: rfm, rfmSegment: rules.rfmSegment("\(rfm.r)\(rfm.f)\(rfm.m)"))
     }
 }

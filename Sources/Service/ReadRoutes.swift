@@ -83,10 +83,9 @@ struct ReadRoutes {
                     // is as current as the rest of the view (a purchase that makes a VIP shows at once).
                     return Segmentation.current(summary, ranked: ranked?.segments[id], rules: rules)
                 }
-                var (all, _) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
-                if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
-                churn = (try? ChurnModel.assess(all, now: now, configuration: backend.configuration, only: id))?.assessments.first
-                return Segmentation.assign(all, now: now, rules: backend.configuration.segments)[id]
+                let ranked = try backend.models.ranking(of: id, summary: summary, asOf: point, configuration: backend.configuration)
+                churn = ranked.churn
+                return ranked.segment
             }
             view?.churn = point == nil ? ranked?.churn[id] : churn
             return view

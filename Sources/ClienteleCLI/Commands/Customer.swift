@@ -48,13 +48,7 @@ extension Clientele {
             let summary = view.summary
             // A clerk sees the customers of their own store(s): those whose first store is one of them.
             do { try principal.authorize(store: summary.homeStore) } catch { throw CommandFailure("\(error)") }
-            // Segments are ranks over every customer: the whole model, as of the same point.
-            var (all, now) = try models.snapshot(CustomerSummaryProjector(), asOf: point)
-            if let i = all.firstIndex(where: { $0.0 == id }) { all[i].1 = summary }
-            let segment = Segmentation.assign(all, now: now, rules: configuration.segments)[id]
-            // So is churn risk: BG/NBD is fitted over every customer who bought, this one assessed
-            // (nil when they never bought, or too few customers have for a fit).
-            let churn = (try? ChurnModel.assess(all, now: now, configuration: configuration, only: id))?.assessments.first
+            let (segment, churn) = try models.ranking(of: id, summary: summary, asOf: point, configuration: configuration)
             let profile = view.profile, personal = view.personalData, tier = view.tier, decisions = view.consents, account = view.loyalty
             let currency = summary.currency ?? "CNY"
             // Personal data is shown only once its reading is on record, as the service shows it.
