@@ -39,7 +39,9 @@ public struct SLAConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    func targets(category: String, severity: String) -> Targets {
+    /// The targets of a complaint of `category` and `severity`: its own override, its category's,
+    /// or the defaults.
+    public func targets(category: String, severity: String) -> Targets {
         overrides["\(category)/\(severity)"] ?? overrides[category] ?? defaultTargets
     }
 

@@ -190,7 +190,15 @@ public struct ClienteleConfiguration: Sendable {
         }
         if let s = json["sla"] {
             if let t = s["targets"] { c.sla.defaultTargets = targets(t, base: c.sla.defaultTargets) }
-            if case .object(let o)? = s["overrides"] { for (k, v) in o { c.sla.overrides[k] = targets(v, base: c.sla.defaultTargets) } }
+            if case .object(let o)? = s["overrides"] {
+                // A category's own targets first: a "category/severity" override changes only the
+                // targets it names and keeps the rest of its category's (or the defaults).
+                for (k, v) in o where !k.contains("/") { c.sla.overrides[k] = targets(v, base: c.sla.defaultTargets) }
+                for (k, v) in o where k.contains("/") {
+                    let category = String(k[..<k.firstIndex(of: "/")!])
+                    c.sla.overrides[k] = targets(v, base: c.sla.overrides[category] ?? c.sla.defaultTargets)
+                }
+            }
             if case .number(let n)? = s["warningShare"], let d = Double(n) { c.sla.warningShare = d }
             if let h = s["businessHours"] { c.sla.defaultHours = try hours(h, at: "$.sla.businessHours") }
             if case .object(let o)? = s["storeHours"] { for (k, v) in o { c.sla.hours[k] = try hours(v, at: "$.sla.storeHours.\(k)") } }

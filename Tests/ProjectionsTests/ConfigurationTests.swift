@@ -25,6 +25,16 @@ struct ConfigurationTests {
         #expect(c.tiers[2].pointsMultiplier == 1.5 && c.tiers[1].birthdayMultiplier == 2)
     }
 
+    @Test("a category and severity's override keeps the targets it does not name from its category's override")
+    func overridesLayer() throws {
+        let text = #"{"sla":{"targets":{"planMinutes":300},"overrides":{"price/critical":{"respondMinutes":30},"price":{"closeMinutes":720}}}}"#
+        let c = try ClienteleConfiguration.parse(try JSONParser.parse(text))
+        let critical = c.sla.targets(category: "price", severity: "critical")
+        #expect((critical.respondMinutes, critical.planMinutes, critical.closeMinutes) == (30, 300, 720))
+        let minor = c.sla.targets(category: "price", severity: "minor")
+        #expect((minor.respondMinutes, minor.planMinutes, minor.closeMinutes) == (60, 300, 720))
+    }
+
     @Test("a bad value is refused naming its key", arguments: [
         (#"{"sla":{"targets":{"respondMinutes":0}}}"#, "$.sla.targets.respondMinutes"),
         (#"{"sla":{"overrides":{"price":{"planMinutes":"soon"}}}}"#, "$.sla.overrides.price.planMinutes"),

@@ -2514,7 +2514,7 @@ enum EmbeddedSchemas {
         },
         "overrides": {
           "type": "object",
-          "description": "By 'category' or 'category/severity'.",
+          "description": "By 'category' or 'category/severity'. Targets an override does not name come from its category's override (for 'category/severity'), else from sla.targets.",
           "additionalProperties": {
             "type": "object",
             "properties": {
