@@ -32,7 +32,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// just these events to show the profile (unsealed then) and consents, however many other
     /// events — access records above all — the customer's stream holds.
     public var profileEvents: SmallList<4, UInt64> = []
-    /// Marketing channels the customer consents to now ("*" = every channel).
+    /// Marketing channels the customer consents to now ("*" = every channel), as
+    /// `ConsentState.decide` answers for each.
     public var marketingChannels: SmallList<2, String> = []
     /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
     /// kept ascending without repeats (the churn model reads them as they are).
@@ -145,9 +146,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Folds every customer's events into their `CustomerSummary`.
 /// Version 4: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 5: `profileEvents`, where the profile and consents are in the log.
+/// Version 6: a channel withdrawn after a consent to every channel leaves the others, not all.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 5
+    public static let version = 6
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -225,11 +227,18 @@ public struct CustomerSummaryProjector: KeyedProjector {
             guard let purpose = event.member(.purpose) else { break }
             if purpose.equals("membership") { s.membership = granted }
             if purpose.equals("marketing") {
+                // As `ConsentState` decides: the latest of a channel's own entry and the one for
+                // every channel wins. "*" stands for every channel until one is withdrawn; then
+                // the others are listed instead.
                 let channel = event.member(.channel)?.string ?? "*"
-                if granted {
-                    if !s.marketingChannels.contains(channel) { s.marketingChannels.append(channel) }
-                } else if channel == "*" {
+                if channel == "*" {
                     s.marketingChannels.removeAll()
+                    if granted { s.marketingChannels.append("*") }
+                } else if granted {
+                    if !s.marketingChannels.contains("*") && !s.marketingChannels.contains(channel) { s.marketingChannels.append(channel) }
+                } else if s.marketingChannels.contains("*") {
+                    s.marketingChannels.removeAll()
+                    for c in ContactChannel.allCases where c.rawValue != channel { s.marketingChannels.append(c.rawValue) }
                 } else {
                     s.marketingChannels.removeAll { $0 == channel }
                 }
