@@ -61,13 +61,16 @@ extension ProjectionStore {
         }
         var agenda = CareAgenda(start: now)
         let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
-        let week = (0..<7).map { d -> String in
-            let (_, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
-            return "\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"
+        var week = Set<String>()
+        for d in 0..<7 {
+            let (y, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
+            week.insert("\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)")
+            // Outside leap years, those born on 29 February are greeted on the 28th.
+            let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+            if m == 2 && dd == 28 && !leap { week.insert("02-29") }
         }
         // Birthdays: unsealed from registrations and profile updates, for customers who may be contacted.
         var birthdays: [String: CareAgenda.Birthday] = [:]
-        var read = Set<String>()
         for type in ["CustomerRegistered", "CustomerProfileUpdated"] {
             // Only customers who may be contacted are unsealed (decrypting every registration
             // was most of the agenda's time on a large ledger).
@@ -78,14 +81,20 @@ extension ProjectionStore {
             try ledger.scan(EventQuery(.type(type), sequences: point?.sequences ?? 1...UInt64.max), customers: contactable) { e in
                 if let point, !point.includes(sequence: e.recorded.sequence, occurredAt: e.recorded.occurredAt) { return true }
                 let c = e.recorded.customer
-                guard let s = summaries[c], let channel = s.marketingChannels.first,
-                      let b = e.payload["birthday"]?.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else { return true }
-                read.insert(c)
+                guard let s = summaries[c], let channel = s.marketingChannels.first, let given = e.payload["birthday"] else { return true }
+                // The latest registration or update that gives a birthday decides (a correction
+                // moves the greeting, or takes it out of the week).
+                guard let b = given.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else {
+                    birthdays[c] = nil
+                    return true
+                }
                 birthdays[c] = CareAgenda.Birthday(customer: c, day: String(b.suffix(5)), channel: channel == "*" ? "sms" : channel)
                 return true
             }
         }
         agenda.birthdays = birthdays.values.sorted { ($0.day, $0.customer) < ($1.day, $1.customer) }
+        // The birthdays shown are the personal data read (on record before they are shown).
+        let read = Set(birthdays.keys)
         agenda.personalDataRead = read.sorted()
         for r in complaints {
             if r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
