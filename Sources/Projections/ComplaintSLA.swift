@@ -74,33 +74,46 @@ public enum ComplaintSLA {
         let hours = c.hours[r.store] ?? c.defaultHours
         func clock(_ step: String, start: Int64, done: Int64?, target: Int) -> SLAClock {
             let end = min(done ?? now, now)
-            let used = businessMinutes(from: start, to: end, hours: hours, pauses: r.pauses)
+            // Judged to the microsecond (a 60-minute target is breached at 60:00.000001), shown in
+            // whole minutes.
+            let used = businessMicroseconds(from: start, to: end, hours: hours, pauses: r.pauses)
+            let limit = Int64(target) * minute
             let state: SLAClock.State
             if done != nil && done! <= now {
-                state = used <= target ? .met : .missed
-            } else if used > target {
+                state = used <= limit ? .met : .missed
+            } else if used > limit {
                 state = .breached
-            } else if Double(used) >= c.warningShare * Double(target) {
+            } else if Double(used) >= c.warningShare * Double(limit) {
                 state = .warning
             } else {
                 state = .running
             }
-            return SLAClock(step: step, state: state, usedMinutes: used, targetMinutes: target)
+            return SLAClock(step: step, state: state, usedMinutes: Int(used / minute), targetMinutes: target)
         }
         // A step counts as done at the earliest step at or after it: staff who verified, acted on or
         // resolved a complaint without recording its acknowledgement did respond (late, maybe), and
-        // the clock stops there instead of running on after the complaint was settled.
+        // the clock stops there instead of running on after the complaint was settled. The first
+        // round's handling counts however often the complaint is reopened since.
         func first(_ times: Int64?...) -> Int64? { times.compactMap { $0 }.min() }
-        let acted = first(r.actedAt, r.resolvedAt, r.closedAt)
+        let handled = first(r.firstHandledAt, r.actedAt, r.resolvedAt, r.closedAt)
         return [
-            clock("respond", start: r.filedAt, done: first(r.acknowledgedAt, r.verifiedAt, r.plannedAt, acted), target: targets.respondMinutes),
-            clock("plan", start: r.filedAt, done: first(r.plannedAt, acted), target: targets.planMinutes),
-            clock("close", start: r.roundStartedAt, done: r.closedAt ?? r.resolvedAt, target: targets.closeMinutes),
+            clock("respond", start: r.filedAt, done: first(r.acknowledgedAt, r.verifiedAt, r.plannedAt, handled), target: targets.respondMinutes),
+            clock("plan", start: r.filedAt, done: first(r.plannedAt, handled), target: targets.planMinutes),
+            // Closure is the loop's last step, after the callback (回访): a resolved complaint's
+            // close clock runs on until it is closed.
+            clock("close", start: r.roundStartedAt, done: r.closedAt, target: targets.closeMinutes),
         ]
     }
 
-    /// Business minutes in [from, to), inside opening hours and outside pauses.
+    private static let minute: Int64 = 60_000_000
+
+    /// Business minutes in [from, to), inside opening hours and outside pauses (whole minutes, rounded down).
     public static func businessMinutes(from: Int64, to: Int64, hours: SLAConfiguration.BusinessHours, pauses: [[Int64]]) -> Int {
+        Int(businessMicroseconds(from: from, to: to, hours: hours, pauses: pauses) / minute)
+    }
+
+    /// Business time in [from, to), in microseconds, inside opening hours and outside pauses.
+    public static func businessMicroseconds(from: Int64, to: Int64, hours: SLAConfiguration.BusinessHours, pauses: [[Int64]]) -> Int64 {
         guard to > from else { return 0 }
         var intervals: [(Int64, Int64)] = [(from, to)]
         // Remove pauses (an open pause runs to `to`).
@@ -114,7 +127,6 @@ public enum ComplaintSLA {
                 return out
             }
         }
-        let minute: Int64 = 60_000_000
         let day: Int64 = 1440 * minute
         let offset = Int64(hours.offsetMinutes) * minute
         var total: Int64 = 0
@@ -130,6 +142,6 @@ public enum ComplaintSLA {
                 dayStart += day
             }
         }
-        return Int(total / minute)
+        return total
     }
 }

@@ -18,6 +18,9 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var actedAt: Int64?
     public var resolvedAt: Int64?
     public var closedAt: Int64?
+    /// When the complaint was first acted on, resolved or closed, whichever came first; kept
+    /// through reopenings (the respond and plan clocks of the first round stop there at the latest).
+    public var firstHandledAt: Int64?
     /// When the current round began: filing, or the last reopening (close target counts from here).
     public var roundStartedAt: Int64 = 0
     public var reopened = 0
@@ -36,6 +39,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         if closedAt != nil { return "closed" }
         if resolvedAt != nil { return "resolved" }
         if let last = pauses.last, last[1] == 0 { return "awaiting-customer" }
+        // Reopened, and not acted on since: the first round's steps say nothing of this one.
+        if reopened > 0 && (actedAt ?? 0) < roundStartedAt { return "reopened" }
         if actedAt != nil { return "handling" }
         if plannedAt != nil { return "planned" }
         if verifiedAt != nil { return "verified" }
@@ -68,6 +73,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         let n = r.count()
         for _ in 0..<n where !r.failed { pauses.append([r.int(), r.int()]) }
         handlers = r.strings()
+        firstHandledAt = r.optionalInt()
         if r.failed { return nil }
     }
 
@@ -86,6 +92,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(pauses.count))
         for x in pauses { w.int(x.count > 0 ? x[0] : 0); w.int(x.count > 1 ? x[1] : 0) }
         w.strings(handlers)
+        w.int(firstHandledAt)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -94,7 +101,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         var m: [(String, JSONValue)] = [("complaint", .string(complaint)), ("customer", .string(customer)), ("store", .string(store)),
                                         ("category", .string(category)), ("severity", .string(severity)), ("filedAt", n(filedAt))]
         for (k, v) in [("acknowledgedAt", acknowledgedAt), ("verifiedAt", verifiedAt), ("plannedAt", plannedAt), ("actedAt", actedAt),
-                       ("resolvedAt", resolvedAt), ("closedAt", closedAt), ("callbackCSAT", callbackCSAT)] {
+                       ("resolvedAt", resolvedAt), ("closedAt", closedAt), ("firstHandledAt", firstHandledAt), ("callbackCSAT", callbackCSAT)] {
             if let v { m.append((k, n(v))) }
         }
         m += [("roundStartedAt", n(roundStartedAt)), ("reopened", n(Int64(reopened))), ("escalated", .bool(escalated))]
@@ -107,9 +114,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 
 /// Folds every complaint step into its complaint's record.
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
+/// Version 3: `firstHandledAt`, so that a reopening leaves the first round's clocks as they were.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 2
+    public static let version = 3
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -139,18 +147,18 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintAcknowledged: r.acknowledgedAt = r.acknowledgedAt ?? at; handled()
         case .complaintVerified: r.verifiedAt = r.verifiedAt ?? at; handled()
         case .complaintPlanProposed: r.plannedAt = r.plannedAt ?? at; handled()
-        case .complaintActionTaken: r.actedAt = at; handled()
+        case .complaintActionTaken: r.actedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .complaintEscalated: r.escalated = true
         case .complaintAwaitingCustomer: if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
         case .complaintResumed: if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
-        case .complaintResolved: r.resolvedAt = at; handled()
+        case .complaintResolved: r.resolvedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .complaintFeedbackReceived: r.satisfied = event.member(.satisfied)?.bool == true
         case .complaintReopened:
             r.reopened += 1
             r.resolvedAt = nil
             r.closedAt = nil
             r.roundStartedAt = at
-        case .complaintClosed: r.closedAt = at; handled()
+        case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged: r.callbackCSAT = event.member(.csat)?.int64 ?? r.callbackCSAT
         default: break
         }

@@ -27,7 +27,7 @@ struct AsOfCommandTests {
         }
     }
 
-    @Test("the complaint queue names the step left: a clock while one runs, then the callback until the complaint is closed")
+    @Test("the complaint queue names the step left: a clock while one runs, then the callback under the close clock until the complaint is closed")
     func complaintNextStep() throws {
         let dir = try TempFolder("as-of-queue"); defer { dir.remove() }
         let ledger = try Self.ledger(dir)
@@ -38,9 +38,10 @@ struct AsOfCommandTests {
         }
         // Filed, nothing done: the respond clock runs.
         #expect(try line("2026-01-08T10:30:00+08:00").contains("respond"))
-        // Resolved: every clock stopped, the callback is what is left.
+        // Resolved: the callback is what is left, and the close clock runs on (four days after
+        // the filing, past its 24 hours).
         let resolved = try line("2026-01-12T12:00:00+08:00")
-        #expect(resolved.contains("resolved") && resolved.contains("callback") && resolved.contains("done"), "\(resolved)")
+        #expect(resolved.contains("resolved") && resolved.contains("callback") && resolved.contains("breached"), "\(resolved)")
     }
 
     @Test("consent as of a time or a sequence number: the decisions recorded by then")

@@ -81,9 +81,13 @@ struct ComplaintSLATests {
         ])
         defer { f.remove() }
         #expect(r.isOpen && r.reopened == 1 && r.escalated && r.satisfied == false)
-        #expect(r.status == "acknowledged")
+        #expect(r.status == "reopened")
         let c = ComplaintSLA.clocks(r, at: at("2026-11-24T21:00:00"), configuration: SLAConfiguration())
         #expect(c[2].usedMinutes == 720 && c[2].state == .running, "close counts from the reopening")
+        // The first round's clocks stay as they stopped: acknowledged in 5 minutes; no plan, so
+        // the plan clock stopped at the resolution, 5 hours on.
+        #expect(c[0].state == .met && c[0].usedMinutes == 5)
+        #expect(c[1].state == .missed && c[1].usedMinutes == 300)
         #expect(r.handlers == ["staff-1"], "who acknowledged and resolved it")
     }
 
@@ -95,12 +99,51 @@ struct ComplaintSLATests {
         ])
         defer { f.remove() }
         // Two days later: verifying was the first response (50 minutes, met); the plan came with the
-        // resolution (6 h, missed); the close clock stopped at the resolution.
+        // resolution (6 h, missed); the close clock runs on until the callback closes it.
         let c = ComplaintSLA.clocks(r, at: at("2026-11-25T10:00:00"), configuration: SLAConfiguration())
         #expect(c[0].state == .met && c[0].usedMinutes == 50)
         #expect(c[1].state == .missed && c[1].usedMinutes == 360)
-        #expect(c[2].state == .met && c.allSatisfy { $0.minutesLeft == nil }, "\(c)")
+        #expect(c[2].state == .breached && c[2].usedMinutes == 2880, "\(c)")
         #expect(r.status == "resolved")
+    }
+
+    @Test("a resolved complaint's close clock says the same before and after its closing: it stops only then")
+    func closeStopsAtClosing() throws {
+        let steps = [("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T12:00:00", #""resolution":"refund""#),
+                     ("ComplaintClosed", "2026-11-26T10:00:00", "")]
+        let (open, f1) = try record(Array(steps.prefix(2)))
+        defer { f1.remove() }
+        let (closed, f2) = try record(steps)
+        defer { f2.remove() }
+        let before = ComplaintSLA.clocks(open, at: at("2026-11-23T12:00:00"), configuration: SLAConfiguration())[2]
+        #expect(before.state == .running && before.usedMinutes == 120, "resolved, waiting for the callback")
+        let waiting = ComplaintSLA.clocks(open, at: at("2026-11-24T10:01:00"), configuration: SLAConfiguration())[2]
+        #expect(waiting.state == .breached)
+        let after = ComplaintSLA.clocks(closed, at: at("2026-11-27T10:00:00"), configuration: SLAConfiguration())[2]
+        #expect(after.state == .missed && after.usedMinutes == 4320)
+    }
+
+    @Test("reopening a complaint settled without an acknowledgement leaves its first round met")
+    func reopenAfterUnacknowledgedClose() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T10:20:00", #""resolution":"refund""#),
+            ("ComplaintClosed", "2026-11-23T10:30:00", ""), ("ComplaintReopened", "2026-11-24T11:04:00", #""reason":"still broken""#),
+        ])
+        defer { f.remove() }
+        let c = ComplaintSLA.clocks(r, at: at("2026-11-24T11:05:00"), configuration: SLAConfiguration())
+        #expect(c[0].state == .met && c[0].usedMinutes == 20 && c[1].state == .met && c[1].usedMinutes == 20, "\(c)")
+        #expect(c[2].state == .running && c[2].usedMinutes == 1)
+        #expect(r.status == "reopened")
+    }
+
+    @Test("a clock is breached the moment its target has passed, not a minute later")
+    func breachToTheSecond() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", "")])
+        defer { f.remove() }
+        let on = ComplaintSLA.clocks(r, at: at("2026-11-23T11:00:00"), configuration: SLAConfiguration())[0]
+        #expect(on.state == .warning && on.minutesLeft == 0)
+        let past = ComplaintSLA.clocks(r, at: at("2026-11-23T11:00:01"), configuration: SLAConfiguration())[0]
+        #expect(past.state == .breached && past.usedMinutes == 60)
     }
 
     @Test("targets per category and severity override the defaults")

@@ -12,8 +12,9 @@ extension Clientele {
             abstract: "Show the complaint queue: open complaints by time left on their next SLA clock.",
             discussion: reflow("""
                 Targets: respond 1 h, plan 4 h, close 24 h (business time, minus pauses while waiting
-                on the customer); "due-soon" from 75 % of a target. Reopened complaints restart the
-                close clock.
+                on the customer); "due-soon" from 75 % of a target. The close clock runs until the
+                complaint is closed after its callback; a reopening restarts it, and leaves the
+                respond and plan clocks as the first round stopped them.
                 """))
 
         enum Status: String, ExpressibleByArgument { case open, closed, all }
@@ -67,8 +68,9 @@ extension Clientele {
             case .table:
                 var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: 2)
                 for row in rows.prefix(200) {
-                    // Every clock stopped but not closed: what is left of the loop is the callback (回访).
-                    let next = row.next?.step ?? (row.record.isOpen ? "callback" : "—")
+                    // Resolved but not closed: what is left of the loop is the callback (回访), under
+                    // the close clock (or none, when every clock has stopped).
+                    let next = row.record.resolvedAt != nil && row.record.isOpen ? "callback" : row.next?.step ?? (row.record.isOpen ? "callback" : "—")
                     t.rows.append([row.record.complaint, row.record.customer, row.record.category, row.record.severity,
                                    row.record.status, next, row.next?.state.rawValue ?? "done", left(row.next)])
                 }
