@@ -55,33 +55,43 @@ extension ChurnAssessment {
 }
 
 extension ComplaintQueue {
-    /// The complaints filed at `store` on `date` (a `DailySummary`'s `openedComplaints`) whose SLA
-    /// clocks broke, judged at the end of that day or at `now`, whichever is sooner.
-    public static func breached(_ opened: [String], store: String, date: String, now: Int64, sla: SLAConfiguration,
-                                record: (String) throws -> ComplaintRecord?) rethrows -> [String] {
-        guard let end = Timestamp(iso8601: date + "T23:59:59Z") else { return [] }
+    /// The complaints of `store` with an SLA clock that broke during `date` (the store's local day,
+    /// in the zone of its opening hours): breached then, or stopped late then. Each clock is read
+    /// at the day's start and at its end (or at `now`, if sooner); a clock broken at the end and
+    /// not at the start broke that day, wherever the complaint was filed. A clock's breach stays.
+    public static func breached(_ records: some Sequence<ComplaintRecord>, store: String, date: String, now: Int64,
+                                sla: SLAConfiguration) -> [String] {
+        guard let midnight = Timestamp(iso8601: date + "T00:00:00Z") else { return [] }
         let zone = Int64((sla.hours[store] ?? sla.defaultHours).offsetMinutes) * 60_000_000
+        let start = midnight.microseconds - zone, end = min(start + 86_400_000_000, now)
+        guard end > start else { return [] }
+        func broken(_ c: SLAClock) -> Bool { c.state == .breached || c.state == .missed }
         var breached: [String] = []
-        for id in opened {
-            guard let r = try record(id) else { continue }
-            let clocks = ComplaintSLA.clocks(r, at: min(end.microseconds - zone, now), configuration: sla)
-            if clocks.contains(where: { $0.state == .breached || $0.state == .missed }) { breached.append(id) }
+        for r in records where r.store == store && r.filedAt < end {
+            // Closed before the day began: every clock had stopped, as it stood then.
+            if let closed = r.closedAt, closed < start { continue }
+            let before = ComplaintSLA.clocks(r, at: start, configuration: sla), after = ComplaintSLA.clocks(r, at: end, configuration: sla)
+            if zip(before, after).contains(where: { !broken($0) && broken($1) }) { breached.append(r.complaint) }
         }
-        return breached
+        return breached.sorted()
     }
 }
 
 extension ProjectionStore {
     /// The daily report's breached complaints (`ComplaintQueue.breached`): live, or as of `point` —
     /// the complaints as the ledger held them then, judged no later than that moment.
-    public func breachedComplaints(_ opened: [String], store: String, date: String, asOf point: AsOf?, sla: SLAConfiguration,
+    public func breachedComplaints(store: String, date: String, asOf point: AsOf?, sla: SLAConfiguration,
                                    catchingUp: Bool = true) throws -> [String] {
         if let point {
             let records = try fold(ComplaintStatusProjector(), asOf: point)
-            return ComplaintQueue.breached(opened, store: store, date: date, now: try moment(of: point).microseconds, sla: sla) { records[$0] }
+            return ComplaintQueue.breached(records.values, store: store, date: date, now: try moment(of: point).microseconds, sla: sla)
         }
-        return try ComplaintQueue.breached(opened, store: store, date: date, now: Timestamp.now().microseconds, sla: sla) { id in
-            try catchingUp ? record(ComplaintStatusProjector(), key: id) : storedRecord(ComplaintStatusProjector(), key: id)
+        var records: [ComplaintRecord] = []
+        if catchingUp { try catchUp(ComplaintStatusProjector()) }
+        try storedRecords(ComplaintStatusProjector()) { _, r in
+            if r.store == store { records.append(r) }
+            return true
         }
+        return ComplaintQueue.breached(records, store: store, date: date, now: Timestamp.now().microseconds, sla: sla)
     }
 }

@@ -267,7 +267,7 @@ struct ReadRoutes {
         let models = backend.models, sla = backend.configuration.sla
         let read = { @Sendable () throws -> (DailySummary, [String]) in
             let day = try models.dailySummary(store: store, date: date, asOf: point, catchingUp: false)
-            return (day, try models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: point, sla: sla, catchingUp: false))
+            return (day, try models.breachedComplaints(store: store, date: date, asOf: point, sla: sla, catchingUp: false))
         }
         // Live, two reads; as of a past point, folds of the log (seconds on a large ledger).
         let (day, breached) = point == nil ? try read() : try await offloaded(read)

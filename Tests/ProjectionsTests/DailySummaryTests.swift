@@ -43,3 +43,33 @@ struct DailySummaryTests {
         #expect(DailySummaryProjector.key(store: "S1", at: Timestamp(iso8601: "2026-11-23T16:30:00Z")!) == "S1|2026-11-23")
     }
 }
+
+@Suite("Daily summary: the complaints breached each day")
+struct DailyBreachTests {
+    static func at(_ local: String) -> Int64 { Timestamp(iso8601: local + "+08:00")!.microseconds }
+
+    /// A complaint of store S1 filed, acknowledged and planned on the 23rd and never closed breaks
+    /// its close clock the next morning: the 24th's report counts it, the 23rd's and 25th's do not.
+    /// One acknowledged late breaks on its filing day; one closed in time never breaks.
+    @Test("a complaint counts on the day one of its clocks broke, whichever day it was filed")
+    func breachDay() {
+        var late = ComplaintRecord(complaint: "CP-LATE")
+        late.store = "S1"; late.filedAt = Self.at("2026-11-23T10:00:00"); late.roundStartedAt = late.filedAt
+        late.acknowledgedAt = Self.at("2026-11-23T10:10:00"); late.plannedAt = Self.at("2026-11-23T11:00:00")
+        var slow = ComplaintRecord(complaint: "CP-SLOW")
+        slow.store = "S1"; slow.filedAt = Self.at("2026-11-23T20:00:00"); slow.roundStartedAt = slow.filedAt
+        slow.acknowledgedAt = Self.at("2026-11-23T22:00:00")
+        var done = ComplaintRecord(complaint: "CP-DONE")
+        done.store = "S1"; done.filedAt = Self.at("2026-11-23T09:00:00"); done.roundStartedAt = done.filedAt
+        done.acknowledgedAt = Self.at("2026-11-23T09:05:00"); done.resolvedAt = Self.at("2026-11-23T12:00:00"); done.closedAt = Self.at("2026-11-23T18:00:00")
+        var elsewhere = late
+        elsewhere.complaint = "CP-S2"; elsewhere.store = "S2"
+        let records = [late, slow, done, elsewhere], now = Self.at("2026-12-01T00:00:00")
+        func day(_ date: String) -> [String] { ComplaintQueue.breached(records, store: "S1", date: date, now: now, sla: SLAConfiguration()) }
+        #expect(day("2026-11-23") == ["CP-SLOW"], "acknowledged 2 h after filing: missed that evening")
+        #expect(day("2026-11-24") == ["CP-LATE", "CP-SLOW"], "24 h after filing, neither is closed (CP-SLOW's plan broke at midnight)")
+        #expect(day("2026-11-25") == [])
+        // Judged no later than `now`: at 09:59 on the 24th CP-LATE's close clock had not broken yet.
+        #expect(ComplaintQueue.breached(records, store: "S1", date: "2026-11-24", now: Self.at("2026-11-24T09:59:00"), sla: SLAConfiguration()) == ["CP-SLOW"])
+    }
+}

@@ -15,7 +15,11 @@ extension Clientele {
         /// `clientele report daily`: one store's day.
         struct Daily: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "One store's day: visits, purchases, returns and reasons, complaints opened / closed / breached, callbacks.")
+                abstract: "One store's day: visits, purchases, returns and reasons, complaints opened / closed / breached, callbacks.",
+                discussion: reflow("""
+                    A complaint counts as breached on the day one of its SLA clocks broke (passed its
+                    target while running, or stopped late), whichever day it was filed.
+                    """))
 
             @OptionGroup var options: DatabaseOptions
             @OptionGroup var settings: ConfigOptions
@@ -66,7 +70,7 @@ extension Clientele {
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
                 let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)
                 // Breaches: the day's complaints whose clocks broke by the end of that day (or by the point / now, if sooner).
-                let breached = try models.breachedComplaints(day.openedComplaints, store: store, date: date, asOf: asOf.point, sla: config)
+                let breached = try models.breachedComplaints(store: store, date: date, asOf: asOf.point, sla: config)
                 let currency = day.currency ?? "CNY"
                 if format == .json {
                     var json = day.json
