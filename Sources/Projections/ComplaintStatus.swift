@@ -28,8 +28,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var satisfied: Bool?
     /// Pauses while waiting on the customer: [start, end) in µs; the last may be open (end 0).
     public var pauses: [[Int64]] = []
-    /// Staff who took a step, in order (the first is who acknowledged it).
+    /// Staff who took a step, in order (the first is who responded).
     public var handlers: [String] = []
+    /// Who recorded the latest resolution (credited with its resolve time and its callback's CSAT).
+    public var resolvedBy: String?
     public var callbackCSAT: Int64?
 
     public init(complaint: String) { self.complaint = complaint }
@@ -74,6 +76,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         for _ in 0..<n where !r.failed { pauses.append([r.int(), r.int()]) }
         handlers = r.strings()
         firstHandledAt = r.optionalInt()
+        resolvedBy = r.optionalString()
         if r.failed { return nil }
     }
 
@@ -93,6 +96,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         for x in pauses { w.int(x.count > 0 ? x[0] : 0); w.int(x.count > 1 ? x[1] : 0) }
         w.strings(handlers)
         w.int(firstHandledAt)
+        w.string(resolvedBy)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -108,6 +112,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         if let satisfied { m.append(("satisfied", .bool(satisfied))) }
         m.append(("pauses", .array(pauses.map { .array($0.map(n)) })))
         m.append(("handlers", .array(handlers.map { .string($0) })))
+        if let resolvedBy { m.append(("resolvedBy", .string(resolvedBy))) }
         return .object(m)
     }
 }
@@ -115,9 +120,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Folds every complaint step into its complaint's record.
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 3: `firstHandledAt`, so that a reopening leaves the first round's clocks as they were.
+/// Version 4: `resolvedBy`, whom the staff KPIs credit with the resolution.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 3
+    public static let version = 4
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -151,7 +157,11 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintEscalated: r.escalated = true
         case .complaintAwaitingCustomer: if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
         case .complaintResumed: if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
-        case .complaintResolved: r.resolvedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
+        case .complaintResolved:
+            r.resolvedAt = at
+            r.firstHandledAt = min(r.firstHandledAt ?? at, at)
+            r.resolvedBy = event.actor
+            handled()
         case .complaintFeedbackReceived: r.satisfied = event.member(.satisfied)?.bool == true
         case .complaintReopened:
             r.reopened += 1

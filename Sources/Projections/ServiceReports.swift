@@ -31,27 +31,33 @@ public struct SatisfactionScore: Sendable, Equatable {
 }
 
 /// One staff member's service record (绩效考核) over a period.
+/// Each complaint counts for every staff member who took a step in it; its parts go to whom
+/// they are owed: the response time to who responded first, the resolve time and the callback's
+/// CSAT to who resolved it, and the SLA clocks to everyone who handled it (a team's result). Times
+/// are business minutes, without pauses while waiting on the customer, as the SLA clocks count.
 public struct StaffPerformance: Sendable, Equatable {
     public var staff: String
     public var complaintsHandled = 0
     public var respondMinutesTotal = 0, respondCount = 0
     public var resolveMinutesTotal = 0, resolveCount = 0
-    public var respondOnTime = 0
+    /// The stopped SLA clocks of the complaints handled, and how many of them were met.
+    public var clocksStopped = 0, clocksMet = 0
     public var satisfaction = SatisfactionScore()
 
     public init(staff: String) { self.staff = staff }
 
     public var averageRespondMinutes: Double? { respondCount > 0 ? Double(respondMinutesTotal) / Double(respondCount) : nil }
     public var averageResolveMinutes: Double? { resolveCount > 0 ? Double(resolveMinutesTotal) / Double(resolveCount) : nil }
-    /// Share of handled complaints whose first response met its target.
-    public var slaHitRate: Double? { respondCount > 0 ? Double(respondOnTime) / Double(respondCount) : nil }
+    /// Share of the stopped SLA clocks (respond, plan, close) of the complaints handled that met their target.
+    public var slaHitRate: Double? { clocksStopped > 0 ? Double(clocksMet) / Double(clocksStopped) : nil }
 
-    /// The month's "service star" (服务之星) ranks by this: satisfaction, on-time responses and volume together.
-    public var starScore: Double {
-        let csat = (satisfaction.csat ?? 3) / 5
+    /// The month's "service star" (服务之星) ranks by this: satisfaction, on-time handling and
+    /// volume together. Nil (not in the running) without a callback's CSAT for a complaint they resolved.
+    public var starScore: Double? {
+        guard let csat = satisfaction.csat else { return nil }
         let onTime = slaHitRate ?? 0
         let volume = min(1, Double(complaintsHandled) / 10)
-        return 0.5 * csat + 0.3 * onTime + 0.2 * volume
+        return 0.5 * csat / 5 + 0.3 * onTime + 0.2 * volume
     }
 }
 
@@ -71,7 +77,8 @@ public enum ServiceReports {
             if let period, month(at) != period { return true }
             let key: String
             switch dimension {
-            case "staff": key = e.recorded.actor
+            // A complaint's callback rates its resolution: whoever resolved it (as the staff KPIs count it).
+            case "staff": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.resolvedBy } ?? e.recorded.actor
             case "category": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.category } ?? "(not a complaint)"
             case "month": key = month(at)
             default: key = e.recorded.store
@@ -82,31 +89,42 @@ public enum ServiceReports {
         return groups.sorted { $0.key < $1.key }
     }
 
-    /// Each staff member's record over complaints filed in `period` (all when nil).
+    /// Each staff member's record over complaints filed in `period` (all when nil), ranked: the
+    /// service star first, then the others in the running, then those not in it (by name).
     public static func staff(complaints: [ComplaintRecord], period: String?, at now: Int64, sla: SLAConfiguration) -> [StaffPerformance] {
         var out: [String: StaffPerformance] = [:]
         for r in complaints {
-            if let period, month(Timestamp(microseconds: r.filedAt, offsetMinutes: Int16((sla.hours[r.store] ?? sla.defaultHours).offsetMinutes))) != period { continue }
+            let hours = sla.hours[r.store] ?? sla.defaultHours
+            if let period, month(Timestamp(microseconds: r.filedAt, offsetMinutes: Int16(hours.offsetMinutes))) != period { continue }
             let clocks = ComplaintSLA.clocks(r, at: now, configuration: sla)
+            let stopped = clocks.filter { $0.state == .met || $0.state == .missed }
             for (i, staff) in r.handlers.enumerated() {
                 var p = out[staff] ?? StaffPerformance(staff: staff)
                 p.complaintsHandled += 1
-                if i == 0, r.acknowledgedAt != nil {
+                p.clocksStopped += stopped.count
+                p.clocksMet += stopped.filter { $0.state == .met }.count
+                if i == 0, stopped.contains(where: { $0.step == "respond" }) {
                     p.respondCount += 1
                     p.respondMinutesTotal += clocks[0].usedMinutes
-                    if clocks[0].state == .met { p.respondOnTime += 1 }
                 }
-                if let resolved = r.resolvedAt {
+                if staff == r.resolvedBy, let resolved = r.resolvedAt, resolved <= now {
                     p.resolveCount += 1
-                    p.resolveMinutesTotal += Int((resolved - r.roundStartedAt) / 60_000_000)
-                }
-                if let csat = r.callbackCSAT {
-                    p.satisfaction.csatSum += csat
-                    p.satisfaction.csatCount += 1
+                    p.resolveMinutesTotal += ComplaintSLA.businessMinutes(from: r.roundStartedAt, to: resolved, hours: hours, pauses: r.pauses)
+                    if let csat = r.callbackCSAT {
+                        p.satisfaction.csatSum += csat
+                        p.satisfaction.csatCount += 1
+                    }
                 }
                 out[staff] = p
             }
         }
-        return out.values.sorted { ($0.starScore, $1.staff) > ($1.starScore, $0.staff) }
+        return out.values.sorted {
+            switch ($0.starScore, $1.starScore) {
+            case let (a?, b?): return a != b ? a > b : $0.staff < $1.staff
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return $0.staff < $1.staff
+            }
+        }
     }
 }

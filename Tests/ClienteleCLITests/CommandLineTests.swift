@@ -86,10 +86,22 @@ struct CommandLineTests {
         }
     }
 
+    @Test("a month that is not YYYY-MM is refused, saying what is expected", arguments: [["staff"], ["satisfaction"]])
+    func badMonth(command: [String]) throws {
+        let dir = try TempFolder("month"); defer { dir.remove() }
+        let db = dir.path + "/ledger"
+        _ = try ClienteleBinary.run(["init", "--db", db])
+        for bad in ["nov", "2026-13", "2026-1"] {
+            let r = try ClienteleBinary.run(command + ["--db", db, "--month", bad])
+            #expect(r.status != 0 && r.stderr.contains("'\(bad)' is not a month: expected YYYY-MM"), "\(command) --month \(bad): \(r.status) \(r.stderr)")
+        }
+        #expect(try ClienteleBinary.run(command + ["--db", db, "--month", "2026-11"]).status == 0)
+    }
+
     @Test("every command's help reads as paragraphs at 80 columns, no ragged short lines")
     func helpParagraphs() throws {
         let commands = ["", "init", "append", "ingest", "events", "verify", "erase", "keygen", "customer", "segments", "churn",
-                        "complaints", "generate", "serve", "replay", "audit", "backup", "restore", "bench", "token", "upgrade"]
+                        "complaints", "generate", "serve", "replay", "audit", "backup", "restore", "bench", "token", "upgrade", "staff", "satisfaction"]
         for command in commands {
             let help = try ClienteleBinary.run((command.isEmpty ? [] : [command]) + ["--help"], environment: ["COLUMNS": "80"])
             #expect(help.status == 0, "\(command): \(help.stderr)")

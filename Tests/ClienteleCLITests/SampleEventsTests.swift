@@ -43,17 +43,17 @@ struct CSVOutputTests {
         let (db, key) = (ledger.db, ledger.key)
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("tools/sample-events.jsonl").path
-        // The sample customer and the staff member who called them back renamed to ids a CSV
-        // writer must quote; the customer's birthday moved to tomorrow (in the chain's +08:00), so
-        // that the care agenda lists them.
-        let customer = #"Wu, "Lin" 1"#, staff = "staff, wu"
+        // The sample customer and the staff member who resolved their complaint (credited with the
+        // callback's satisfaction) renamed to ids a CSV writer must quote; the customer's birthday
+        // moved to tomorrow (in the chain's +08:00), so that the care agenda lists them.
+        let customer = #"Wu, "Lin" 1"#, staff = "staff, li"
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
         let tomorrow = calendar.dateComponents([.month, .day], from: Date().addingTimeInterval(86_400))
         let birthday = String(format: "1992-%02d-%02d", tomorrow.month!, tomorrow.day!) // a leap year: tomorrow may be February 29th
         let text = try String(contentsOfFile: file, encoding: .utf8)
             .replacingOccurrences(of: #""C-0001""#, with: #""Wu, \"Lin\" 1""#)
-            .replacingOccurrences(of: #""staff-wu""#, with: #""staff, wu""#)
+            .replacingOccurrences(of: #""staff-li""#, with: #""staff, li""#)
             .replacingOccurrences(of: #""birthday":"1991-03-14""#, with: #""birthday":"\#(birthday)""#)
         #expect(text.contains(birthday))
         let appended = try ClienteleBinary.run(["append", "--db", db, "--master-key-file", key], input: text)

@@ -32,33 +32,42 @@ struct ServiceReportTests {
         #expect(byCategory["(not a complaint)"]?.callbacks == 4)
     }
 
-    @Test("staff KPIs: first responder's time and on-time rate, resolve time, CSAT of callbacks; the best is the star")
+    @Test("staff KPIs: who responded gets the response time, who resolved the resolve time and CSAT, every handler the clocks; the star has a CSAT")
     func staff() throws {
-        func record(_ id: String, handlers: [String], filed: String, ack: String, resolved: String, csat: Int64?) -> ComplaintRecord {
+        func record(_ id: String, handlers: [String], filed: String, ack: String, resolved: String?, by resolver: String?, csat: Int64?) -> ComplaintRecord {
             var r = ComplaintRecord(complaint: id)
             r.store = "S1"
             r.filedAt = Timestamp(iso8601: filed)!.microseconds
             r.roundStartedAt = r.filedAt
             r.acknowledgedAt = Timestamp(iso8601: ack)!.microseconds
-            r.resolvedAt = Timestamp(iso8601: resolved)!.microseconds
+            r.resolvedAt = resolved.map { Timestamp(iso8601: $0)!.microseconds }
+            r.resolvedBy = resolver
             r.handlers = handlers
             r.callbackCSAT = csat
             return r
         }
-        let records = [
-            record("A", handlers: ["li"], filed: "2026-11-02T10:00:00+08:00", ack: "2026-11-02T10:20:00+08:00", resolved: "2026-11-02T14:00:00+08:00", csat: 5),
-            record("B", handlers: ["li", "wu"], filed: "2026-11-03T10:00:00+08:00", ack: "2026-11-03T10:40:00+08:00", resolved: "2026-11-03T12:00:00+08:00", csat: 4),
-            record("C", handlers: ["wu"], filed: "2026-11-04T10:00:00+08:00", ack: "2026-11-04T12:00:00+08:00", resolved: "2026-11-05T10:00:00+08:00", csat: 2),
-            record("D", handlers: ["wu"], filed: "2026-10-04T10:00:00+08:00", ack: "2026-10-04T10:01:00+08:00", resolved: "2026-10-04T11:00:00+08:00", csat: 5),
+        var records = [
+            record("A", handlers: ["li"], filed: "2026-11-02T10:00:00+08:00", ack: "2026-11-02T10:20:00+08:00", resolved: "2026-11-02T14:00:00+08:00", by: "li", csat: 5),
+            record("B", handlers: ["li", "wu"], filed: "2026-11-03T10:00:00+08:00", ack: "2026-11-03T10:40:00+08:00", resolved: "2026-11-03T12:00:00+08:00", by: "wu", csat: 4),
+            record("C", handlers: ["wu"], filed: "2026-11-04T10:00:00+08:00", ack: "2026-11-04T12:00:00+08:00", resolved: "2026-11-05T10:00:00+08:00", by: "wu", csat: 2),
+            record("D", handlers: ["wu"], filed: "2026-10-04T10:00:00+08:00", ack: "2026-10-04T10:01:00+08:00", resolved: "2026-10-04T11:00:00+08:00", by: "wu", csat: 5),
+            record("E", handlers: ["zhao"], filed: "2026-11-06T10:00:00+08:00", ack: "2026-11-06T10:05:00+08:00", resolved: nil, by: nil, csat: nil),
         ]
+        // C waited 20 hours on the customer: not counted in its resolve time.
+        records[2].pauses = [[Timestamp(iso8601: "2026-11-04T13:00:00+08:00")!.microseconds, Timestamp(iso8601: "2026-11-05T09:00:00+08:00")!.microseconds]]
         let now = Timestamp(iso8601: "2026-11-30T00:00:00+08:00")!.microseconds
         let kpis = ServiceReports.staff(complaints: records, period: "2026-11", at: now, sla: SLAConfiguration())
         let li = try #require(kpis.first { $0.staff == "li" }), wu = try #require(kpis.first { $0.staff == "wu" })
-        #expect(li.complaintsHandled == 2 && li.averageRespondMinutes == 30 && li.slaHitRate == 1)
-        let resolve = try #require(li.averageResolveMinutes)
-        #expect(abs(resolve - 180) < 1e-9, "(240 + 120) / 2 minutes")
-        #expect(wu.complaintsHandled == 2 && wu.respondCount == 1 && wu.slaHitRate == 0, "wu answered C late; B's first responder was li")
-        #expect(wu.satisfaction.csat == 3)
-        #expect(kpis.first?.staff == "li", "the service star")
+        // li: first on A (20 min) and B (40 min); resolved A in 4 h, rated 5; A's and B's respond and
+        // plan clocks met (their close clocks still run: never closed).
+        #expect(li.complaintsHandled == 2 && li.averageRespondMinutes == 30 && li.averageResolveMinutes == 240)
+        #expect(li.satisfaction.csat == 5 && li.slaHitRate == 1)
+        // wu: first only on C (120 min, missed); resolved B (2 h) and C (24 h less the 20 h pause).
+        #expect(wu.complaintsHandled == 2 && wu.respondCount == 1 && wu.averageRespondMinutes == 120)
+        #expect(wu.averageResolveMinutes == (120 + 240) / 2 && wu.satisfaction.csat == 3)
+        #expect(wu.slaHitRate == 0.75, "B's two stopped clocks met; C's respond missed, its plan met (4 h without the pause)")
+        let zhao = try #require(kpis.first { $0.staff == "zhao" })
+        #expect(zhao.starScore == nil && zhao.satisfaction.csat == nil, "nothing resolved, nothing rated")
+        #expect(kpis.map(\.staff) == ["li", "wu", "zhao"], "the service star first; who has no rating is not in the running")
     }
 }

@@ -7,6 +7,14 @@ import LedgerJSON
 import Projections
 
 extension Clientele {
+    /// A `--month` value, checked: YYYY-MM.
+    static func month(_ text: String) throws -> String {
+        guard text.utf8.count == 7, Timestamp(iso8601: text + "-01T00:00:00Z") != nil else {
+            throw ValidationError("'\(text)' is not a month: expected YYYY-MM, for example 2026-11")
+        }
+        return text
+    }
+
     /// `clientele satisfaction`: CSAT and NPS by store, staff, complaint category or month.
     struct Satisfaction: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -15,8 +23,9 @@ extension Clientele {
         enum Dimension: String, ExpressibleByArgument { case store, staff, category, month }
 
         @OptionGroup var options: DatabaseOptions
-        @Option(help: "Group by store, staff, category or month.") var by: Dimension = .store
-        @Option(help: "Only this month (YYYY-MM).") var month: String?
+        @Option(help: "Group by store, staff (who resolved the complaint a callback followed up; the caller for other callbacks), category or month.")
+        var by: Dimension = .store
+        @Option(help: "Only this month (YYYY-MM).", transform: Clientele.month) var month: String?
         @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
@@ -56,11 +65,19 @@ extension Clientele {
     /// `clientele staff`: each staff member's complaint handling, and the month's service star.
     struct Staff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Staff KPIs: complaints handled, time to respond and resolve, SLA hit rate, satisfaction after callbacks; the service star.")
+            abstract: "Staff KPIs: complaints handled, time to respond and resolve, SLA hit rate, satisfaction after callbacks; the service star.",
+            discussion: reflow("""
+                A complaint counts for everyone who took a step in it. The response time goes to who
+                responded first; the resolve time and the callback's CSAT to who resolved it; the SLA
+                hit rate is the share of the stopped clocks (respond, plan, close) of the complaints
+                they handled that were met. Times are business minutes without pauses, as the SLA
+                clocks count them. The service star ranks satisfaction (half), on-time handling and
+                volume; only staff with a rated resolution are in the running.
+                """))
 
         @OptionGroup var options: DatabaseOptions
         @OptionGroup var settings: ConfigOptions
-        @Option(help: "Only complaints filed in this month (YYYY-MM).") var month: String?
+        @Option(help: "Only complaints filed in this month (YYYY-MM).", transform: Clientele.month) var month: String?
         @OptionGroup var asOf: AsOfOptions
         @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
 
@@ -76,19 +93,12 @@ extension Clientele {
             let staff = ServiceReports.staff(complaints: records.map(\.1), period: month, at: now.microseconds, sla: config.sla)
             if format == .json {
                 var w = JSONWriter()
-                for p in staff {
-                    var m: [(String, JSONValue)] = [("staff", .string(p.staff)), ("complaintsHandled", .number(String(p.complaintsHandled)))]
-                    if let v = p.averageRespondMinutes { m.append(("averageRespondMinutes", .number(Format.fixed(v, 1)))) }
-                    if let v = p.averageResolveMinutes { m.append(("averageResolveMinutes", .number(Format.fixed(v, 1)))) }
-                    if let v = p.slaHitRate { m.append(("slaHitRate", .number(Format.fixed(v, 3)))) }
-                    if let v = p.satisfaction.csat { m.append(("csat", .number(Format.fixed(v, 2)))) }
-                    w.write(.object(m)); w.bytes.append(0x0A)
-                }
+                for p in staff { w.write(p.json); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
                 return
             }
             if format == .csv {
-                // The service star is the first record (staff are ranked).
+                // The service star is the first record (staff are ranked), if it has a CSAT.
                 Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat"])
                 for p in staff {
                     Output.csv([p.staff, String(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 1) } ?? "",
@@ -97,7 +107,12 @@ extension Clientele {
                 }
                 return
             }
-            if let star = staff.first { Output.line("Service star\(month.map { " of \($0)" } ?? " of all months (--month YYYY-MM for one)"): \(star.staff)\n") }
+            let of = month.map { " of \($0)" } ?? " of all months (--month YYYY-MM for one)"
+            if let star = staff.first(where: { $0.starScore != nil }) {
+                Output.line("Service star\(of): \(star.staff)\n")
+            } else if !staff.isEmpty {
+                Output.line("No service star\(of): no callback rated a complaint one of them resolved.\n")
+            }
             var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT"], rightAligned: [1, 2, 3, 4, 5])
             for p in staff {
                 t.rows.append([p.staff, Format.grouped(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 0) + " m" } ?? "—",
