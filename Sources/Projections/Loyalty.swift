@@ -106,7 +106,11 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 ///   (rounded up), never more than that receipt earned in all (so never twice), and the balance
 ///   never goes below zero. A return without a known original receipt takes back nothing.
 /// - Redeemed and expired points (`PointsRedeemed`, `PointsExpired`) come off the balance, floored
-///   at zero; `PointsAdjusted` adds or removes.
+///   at zero; `PointsAdjusted` adds or removes. The account's `redeemed`, `expired` and `reversed`
+///   count what came off the balance (a redemption of 5,000 from a balance of 1,000 took 1,000),
+///   so that earned less them is the balance, but for adjustments.
+///
+/// Version 2: the counters count what came off the balance, not what was asked.
 /// - The tier follows net spend (purchases less refunds) through the configured thresholds; every
 ///   change, up or down, is kept with its business time. Recorded `TierChanged` notifications
 ///   are not needed: tiers are derived.
@@ -115,7 +119,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// checkpoint, and a model folded under other rules is rebuilt.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 1
+    public static let version = 2
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
@@ -218,20 +222,22 @@ public struct LoyaltyProjector: KeyedProjector {
                     back = min(left, (r.earned * max(0, refund) + r.total - 1) / r.total)
                 }
                 if back > 0 {
+                    // The receipt gives back at most once what it earned; the balance only what is left.
                     a.receipts[at: place.index].reversed += back
-                    a.reversed += back
-                    a.points = max(0, a.points - back)
+                    let taken = min(back, a.points)
+                    a.reversed += taken
+                    a.points -= taken
                 }
             }
             spend(&a, by: -refund, at: at)
         case .pointsRedeemed:
-            let n = event.member(.points)?.int64 ?? 0
-            a.redeemed += n
-            a.points = max(0, a.points - n)
+            let taken = min(max(0, event.member(.points)?.int64 ?? 0), a.points)
+            a.redeemed += taken
+            a.points -= taken
         case .pointsExpired:
-            let n = event.member(.points)?.int64 ?? 0
-            a.expired += n
-            a.points = max(0, a.points - n)
+            let taken = min(max(0, event.member(.points)?.int64 ?? 0), a.points)
+            a.expired += taken
+            a.points -= taken
         case .pointsAdjusted:
             a.points = max(0, a.points + (event.member(.points)?.int64 ?? 0))
         case .careContactMade:

@@ -67,9 +67,16 @@ struct LoyaltyTests {
             try Self.purchase("R9", minor: 20_000, at: "2026-02-01T10:00:00+08:00"),
             try Self.event("PointsRedeemed", #"{"points":150}"#, at: "2026-02-01T11:00:00+08:00", id: "redeem"),
             try Self.refund("R9-r", of: "R9", minor: 20_000, at: "2026-02-02T10:00:00+08:00"),
+            try Self.purchase("R10", minor: 10_000, at: "2026-02-05T10:00:00+08:00"),
+            try Self.event("PointsRedeemed", #"{"points":5000}"#, at: "2026-02-05T11:00:00+08:00", id: "redeem-more"),
+            try Self.event("PointsExpired", #"{"points":70}"#, at: "2026-02-06T11:00:00+08:00", id: "expire"),
         ])
         let b = try #require(try g.models.record(LoyaltyProjector(), key: "C1"))
-        #expect(b.points == 0 && b.reversed == 200)
+        // R9's 200 points: 150 redeemed, so its return took back the 50 left (the receipt counts all
+        // 200 as given back); R10's 100: a redemption of 5,000 took them all, the expiry nothing.
+        #expect(b.receipts["R9"]?.reversed == 200)
+        #expect(b.points == 0 && b.reversed == 50 && b.redeemed == 250 && b.expired == 0)
+        #expect(b.earned - b.redeemed - b.expired - b.reversed == b.points, "the counters add up to the balance")
     }
 
     @Test("tiers follow net spend and every change is kept; a birthday greeting doubles points for silver")
