@@ -27,13 +27,21 @@ final class SharedWork<Value: Sendable>: Sendable {
     }
 
     private let state = Mutex<(next: UInt64, running: Running?)>((0, nil))
+    private let sharing = Atomic<Int>(0)
+
+    /// How many callers are awaiting work another caller started (for tests that need to know a
+    /// caller has joined before they go on).
+    var callersSharing: Int { sharing.load(ordering: .acquiring) }
 
     /// Awaits the work under way if it reaches `needed`, else starts `work`, which will reach
     /// `reach()` (read, under a lock, when it starts: keep it trivial).
     func value(covering needed: UInt64 = 0, reach: () -> UInt64 = { 0 },
                _ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        let task = state.withLock { state -> Task<Value, any Error> in
-            if let running = state.running, running.reaches >= needed { return running.task }
+        let (task, shared) = state.withLock { state -> (Task<Value, any Error>, Bool) in
+            if let running = state.running, running.reaches >= needed {
+                sharing.add(1, ordering: .releasing)
+                return (running.task, true)
+            }
             let id = state.next
             state.next += 1
             let started = Task { [self] in
@@ -42,8 +50,9 @@ final class SharedWork<Value: Sendable>: Sendable {
                 return try await offloaded(work)
             }
             state.running = Running(id: id, reaches: reach(), task: started)
-            return started
+            return (started, false)
         }
+        defer { if shared { sharing.subtract(1, ordering: .releasing) } }
         return try await task.value
     }
 }

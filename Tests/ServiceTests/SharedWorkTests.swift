@@ -42,8 +42,8 @@ struct SharedWorkTests {
                     }
                 }
             }
-            #expect(try await eventually { callers.value == 20 })
-            try await Task.sleep(for: .milliseconds(50))  // the last caller from its count to its wait
+            // All 20 in: the one that started the work, and 19 sharing it.
+            #expect(try await eventually { callers.value == 20 && shared.callersSharing == 19 })
             gate.open(20)  // had each caller run the work, none would hang
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -63,8 +63,7 @@ struct SharedWorkTests {
             asking.add()
             return try await shared.value(covering: 3, reach: { 9 }) { ranAgain.add(); return 9 }
         }
-        #expect(try await eventually { asking.value == 1 })
-        try await Task.sleep(for: .milliseconds(50))  // from its count to its call
+        #expect(try await eventually { asking.value == 1 && shared.callersSharing == 1 })
         // …not with one needing 7, which runs its own.
         #expect(try await shared.value(covering: 7, reach: { 7 }) { 7 } == 7)
         gate.open()
@@ -92,8 +91,7 @@ struct SharedWorkTests {
             asking.add()
             return try await shared.value(covering: 6, reach: { 6 }) { runs.add(); return 60 }
         }
-        #expect(try await eventually { asking.value == 1 })
-        try await Task.sleep(for: .milliseconds(50))  // from its count to its call
+        #expect(try await eventually { asking.value == 1 && shared.callersSharing == 1 })
         newer.open()
         #expect(try await b.value == 6)
         #expect(try await c.value == 6)
