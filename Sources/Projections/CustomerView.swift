@@ -131,7 +131,11 @@ extension ProjectionStore {
             try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes,
                             unsealing: CustomerView.profileTypes, fold)
         }
-        let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership))]
+        // Erased: the profile's plain fields (age band, gender, interests, preferences, card) describe
+        // the person as much as the sealed ones, and go with them; only that there was a field stays.
+        if summary.erased { personal = .erased }
+        if personal == .erased { profile = profile.map { ($0.0, .null) } }
+        let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership)), ("profiling", consents.decide(.profiling))]
             + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
         return CustomerView(customer: id, profile: profile, personalData: personal, summary: summary,
                             segment: try segmentOf(summary, now),

@@ -62,5 +62,10 @@ struct CustomerViewTests {
         #expect(shownB.live.contains("marketing by sms=true") && shownB.live.contains("marketing by email=false"), "\(shownB.live)")
         let shownC = try Self.shown(f, c)
         #expect(shownC.live.contains("erased"), "\(shownC.live)")
+        // Erased: no field of the profile keeps a value, the plain ones (age band, gender,
+        // interests, preferences) no more than the sealed ones.
+        let viewC = try #require(try f.models.customerView(c, asOf: nil, configuration: ClienteleConfiguration()) { _, _ in nil })
+        #expect(!viewC.profile.isEmpty && viewC.profile.allSatisfy { $0.1 == .null }, "\(viewC.profile)")
+        #expect(viewC.consents.allSatisfy { !$0.1.allowed } && viewC.consents.contains { $0.0 == "profiling" })
     }
 }

@@ -127,7 +127,8 @@ extension Clientele {
                     for reason in churn.reasons { t.rows.append(["", reason]) }
                     t.rows.append(["win-back", churn.action])
                 } else {
-                    t.rows.append(["churn risk", summary.purchaseDays.isEmpty ? "— (never bought)" : "— (too few customers have bought for the model)"])
+                    let why = summary.erased ? "erased" : summary.purchaseDays.isEmpty ? "never bought" : "too few customers have bought for the model"
+                    t.rows.append(["churn risk", "— (\(why))"])
                 }
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }
                 for r in summary.recentReceipts.reversed() {
