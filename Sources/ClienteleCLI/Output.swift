@@ -44,14 +44,15 @@ enum Output {
 
 /// A table aligned for an 80-column terminal: columns padded to their widest cell (in terminal
 /// columns: a Chinese character takes two), numbers right-aligned. A table wider than 80 columns
-/// narrows its `truncatable` column (each cell cut with "…") or, failing that, wraps its last
-/// column onto lines of their own under it.
+/// narrows its `truncatable` columns in turn (each cell cut with "…") or, failing that, wraps its
+/// last column onto lines of their own under it.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
     var rightAligned: Set<Int> = []
-    /// The column to cut first when the table is too wide (a category, a name: text whose start says enough).
-    var truncatable: Int?
+    /// The columns to cut, first to last, when the table is too wide (a category, a name, an id:
+    /// text whose start says enough; the CSV and JSON keep it whole).
+    var truncatable: [Int] = []
     /// The terminal's width.
     static let width = 80
 
@@ -60,10 +61,10 @@ struct TextTable {
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Terminal.columns(cell)) } }
         let gaps = 2 * (widths.count - 1)
         var excess = widths.reduce(gaps, +) - Self.width
-        if excess > 0, let t = truncatable, t < widths.count {
-            let narrower = max(Terminal.columns(header[t]), 8, widths[t] - excess)
+        for t in truncatable where excess > 0 && t < widths.count {
+            let narrower = min(widths[t], max(Terminal.columns(header[t]), 8, widths[t] - excess))
             excess -= widths[t] - narrower
-            widths[t] = min(widths[t], narrower)
+            widths[t] = narrower
         }
         // The last column, wrapped when the others leave it fewer columns than its widest cell
         // (but at least 20 of its own, beside the others).
@@ -75,7 +76,7 @@ struct TextTable {
         }
         func format(_ row: [String]) -> [String] {
             var cells = row.enumerated().map { i, cell in
-                (i == truncatable && Terminal.columns(cell) > widths[i]) ? Terminal.prefix(cell, columns: widths[i] - 1) + "…" : cell
+                (truncatable.contains(i) && Terminal.columns(cell) > widths[i]) ? Terminal.prefix(cell, columns: widths[i] - 1) + "…" : cell
             }
             var more: [String] = []
             if let wrapAt, cells.count == widths.count, Terminal.columns(cells[last]) > wrapAt {

@@ -28,7 +28,7 @@ struct TextTableTests {
 
     @Test("a table too wide cuts its truncatable column with an ellipsis, to 80 columns")
     func truncates() {
-        var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: 2)
+        var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2])
         t.rows = [["CP-100893", "C0010955", "service-attitude-and-more", "critical", "resolved", "close", "breached", "-340d 3h"],
                   ["CP-1", "C1", "price", "low", "filed", "plan", "ok", "3h"]]
         let lines = t.render().split(separator: "\n").map(String.init)
@@ -36,6 +36,18 @@ struct TextTableTests {
         #expect(lines[2].contains("service-att") && lines[2].contains("…"))
         #expect(lines[3].contains("price") && !lines[3].contains("…"))
         #expect(lines.allSatisfy { $0.hasPrefix("complaint") || $0.hasPrefix("---") || $0.hasPrefix("CP-") })
+    }
+
+    @Test("when cutting one column is not enough, the next truncatable ones are cut in turn")
+    func truncatesInTurn() {
+        var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0])
+        t.rows = [["CP-2026-11-23-SH-MALL-0001", "CUSTOMER-LOYALTY-00012345", "product-quality", "critical", "handling", "close", "breached", "-340d 3h"],
+                  ["CP-1", "C1", "price", "low", "filed", "plan", "ok", "3h"]]
+        let lines = t.render().split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { Terminal.columns($0) <= 80 }, "\(lines)")
+        // Category and customer down to 8 columns, then the complaint id as far as needed.
+        #expect(lines[2].hasPrefix("CP-2026-11-2… ") && lines[2].contains("CUSTOME…") && lines[2].contains("product…") && lines[2].hasSuffix("-340d 3h"), "\(lines)")
+        #expect(lines[3].hasPrefix("CP-1 ") && lines[3].contains("price") && !lines[3].contains("…"))
     }
 
     @Test("a table too wide wraps its last column under itself, losing no word")
