@@ -48,8 +48,14 @@ public struct SLAConfiguration: Sendable, Equatable {
     /// The calendar day (YYYY-MM-DD) at `store` at the moment `microseconds` (UTC), in the zone of
     /// its opening hours: the day a daily report of "today" means to the store's staff.
     public func localDate(store: String, at microseconds: Int64) -> String {
-        let offset = Int16(clamping: (hours[store] ?? defaultHours).offsetMinutes)
-        return String(Timestamp(microseconds: microseconds, offsetMinutes: offset).iso8601.prefix(10))
+        String(localTime(store: store, at: microseconds).iso8601.prefix(10))
+    }
+
+    /// The moment `microseconds` (UTC) as the clock at `store` shows it, in the zone of its
+    /// opening hours: how an event stamped "now" for the store is recorded, so that the daily
+    /// summary puts it on the store's day.
+    public func localTime(store: String, at microseconds: Int64) -> Timestamp {
+        Timestamp(microseconds: microseconds, offsetMinutes: Int16(clamping: (hours[store] ?? defaultHours).offsetMinutes))
     }
 }
 

@@ -166,7 +166,7 @@ struct WriteRoutes {
     func taskDocument(type: String, customer: String, body: [(String, JSONValue)], principal: Principal,
                       defaultStore: String?, expected: JSONValue?) async throws -> JSONValue {
         var payload: [(String, JSONValue)] = []
-        var store: String?, channel = "counter", occurredAt = Timestamp.now().iso8601
+        var store: String?, channel = "counter", occurredAt: String?
         for (k, v) in body {
             switch k {
             case "store":
@@ -190,9 +190,12 @@ struct WriteRoutes {
         }
         guard let store else { throw Problem.validation(path: "$.store", reason: "is required (the store where it happened)") }
         try principal.requireStore(store)
+        // Now, on the store's clock (the zone of its opening hours), unless the body says when:
+        // stamped in UTC, an evening's events at a +08:00 store would fall on the next day's report.
+        let at = occurredAt ?? backend.configuration.sla.localTime(store: store, at: Timestamp.now().microseconds).iso8601
         var m: [(String, JSONValue)] = [("type", .string(type)), ("customer", .string(customer)), ("store", .string(store)),
                                         ("actor", .string(principal.actor)), ("channel", .string(channel)),
-                                        ("occurredAt", .string(occurredAt)), ("payload", .object(payload))]
+                                        ("occurredAt", .string(at)), ("payload", .object(payload))]
         if let expected { m.append(("expectedVersion", expected)) }
         return .object(m)
     }

@@ -101,6 +101,9 @@ struct ServiceTests {
             let visit = try await c.post("/v1/customers/Jose%CC%81-7/visits", as: "clerk", #"{"kind":"walk-in","store":"S1"}"#)
             #expect(visit.status == .created, "\(visit.text)")
             #expect(visit.json["streamVersion"] == .number("2"), "the visit went to the registered stream")
+            // No occurredAt: now, on the store's clock (the default opening hours' +08:00), not in UTC.
+            let stamped = try #require(try c.fixture.backend.ledger.ledger.event(try c.head())?.occurredAt)
+            #expect(stamped.offsetMinutes == 480 && abs(stamped.microseconds - Timestamp.now().microseconds) < 60_000_000, "\(stamped.iso8601)")
             // A raw event says exactly what it appends: another spelling is refused, by field.
             let before = try c.head()
             let raw = try await c.post("/v1/events", as: "manager", eventJSON(type: "VisitRecorded", customer: "Jose\u{301}-7", payload: #"{"kind":"walk-in"}"#))
