@@ -147,19 +147,26 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 4: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 5: `profileEvents`, where the profile and consents are in the log.
 /// Version 6: a channel withdrawn after a consent to every channel leaves the others, not all.
+/// Version 7: exchanges change net spend by their difference and add their issued categories.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 6
+    public static let version = 7
     public init() {}
 
     public var eventKinds: EventKind.Set {
-        EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved, .complaintFeedbackReceived, .complaintClosed,
-                       .consentGranted, .consentWithdrawn, .customerErased, .customerProfileUpdated])
+        EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .exchangeRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved,
+                       .complaintFeedbackReceived, .complaintClosed, .consentGranted, .consentWithdrawn, .customerErased, .customerProfileUpdated])
     }
 
     public func key(for event: borrowing FoldEvent) -> String? { event.customer }
 
     public func initial(key: String) -> CustomerSummary { CustomerSummary() }
+
+    /// Adds a product category to the customer's, once (not "uncategorized").
+    @inline(__always)
+    static func keep(category c: JSONSpan, in s: inout CustomerSummary) {
+        if c.isString, !c.equals(Upcasters.uncategorized), !s.categories.contains(where: { c.equals($0) }), let name = c.string { s.categories.append(name) }
+    }
 
     public func apply(_ s: inout CustomerSummary, _ event: borrowing FoldEvent) {
         let at = event.occurredAt
@@ -192,9 +199,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
             let minor = r.amount
             s.netSpend += minor
             if s.currency == nil { s.currency = r.currency?.string }
-            r.forEachCategory { c in
-                if c.isString, !c.equals(Upcasters.uncategorized), !s.categories.contains(where: { c.equals($0) }), let name = c.string { s.categories.append(name) }
-            }
+            r.forEachCategory { c in Self.keep(category: c, in: &s) }
             s.firstPurchaseAt = min(s.firstPurchaseAt ?? at.microseconds, at.microseconds)
             s.lastPurchaseAt = max(s.lastPurchaseAt ?? at.microseconds, at.microseconds)
             if s.homeStore == nil { s.homeStore = event.store }
@@ -205,6 +210,11 @@ public struct CustomerSummaryProjector: KeyedProjector {
         case .returnRecorded:
             s.returns += 1
             s.netSpend -= event.receipt.amount
+        case .exchangeRecorded:
+            // Goods swapped for others: spend changes by what was paid or refunded on top; the
+            // goods issued count among what the customer buys.
+            s.netSpend += event.exchangeDifference
+            FoldEvent.forEachCategory(inLines: event.exchangeIssued) { c in Self.keep(category: c, in: &s) }
         case .visitRecorded:
             s.visits += 1
             s.lastVisitAt = max(s.lastVisitAt ?? at.microseconds, at.microseconds)

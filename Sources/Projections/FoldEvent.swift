@@ -19,6 +19,7 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     case callbackLogged
     case careContactMade
     case customerProfileUpdated
+    case exchangeRecorded
 
     /// The catalog's name of the type.
     public var typeName: String {
@@ -329,6 +330,24 @@ public struct FoldEvent {
                 if let c = line["category"] { body(c) }
                 return true
             }
+        }
+    }
+
+    /// An exchange's difference (`difference.minor` of `ExchangeRecorded`: paid when positive,
+    /// refunded when negative), 0 for other kinds. Exchanges are rare: read from the payload when asked.
+    public var exchangeDifference: Int64 {
+        guard kind == .exchangeRecorded else { return 0 }
+        return payload["difference"]?["minor"]?.int64 ?? 0
+    }
+
+    /// An exchange's issued lines (`issued`), nil for other kinds.
+    public var exchangeIssued: JSONSpan? { kind == .exchangeRecorded ? payload["issued"] : nil }
+
+    /// Visits the `category` of each line in `lines` (an array of receipt lines).
+    public static func forEachCategory(inLines lines: JSONSpan?, _ body: (JSONSpan) -> Void) {
+        lines?.forEachElement { line in
+            if let c = line["category"] { body(c) }
+            return true
         }
     }
 

@@ -105,21 +105,25 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// - A return takes back points in proportion to its refund over the original receipt's total
 ///   (rounded up), never more than that receipt earned in all (so never twice), and the balance
 ///   never goes below zero. A return without a known original receipt takes back nothing.
+/// - An exchange (`ExchangeRecorded`) whose difference was paid earns points by the rule on it,
+///   credited to the original receipt; one whose difference was refunded takes points back as a
+///   return of that amount would. Net spend changes by the difference either way.
 /// - Redeemed and expired points (`PointsRedeemed`, `PointsExpired`) come off the balance, floored
 ///   at zero; `PointsAdjusted` adds or removes. The account's `redeemed`, `expired` and `reversed`
 ///   count what came off the balance (a redemption of 5,000 from a balance of 1,000 took 1,000),
 ///   so that earned less them is the balance, but for adjustments.
-///
-/// Version 2: the counters count what came off the balance, not what was asked.
 /// - The tier follows net spend (purchases less refunds) through the configured thresholds; every
 ///   change, up or down, is kept with its business time. Recorded `TierChanged` notifications
 ///   are not needed: tiers are derived.
 ///
 /// The configuration is part of the model: its fingerprint (`parameters`) is stored with the
 /// checkpoint, and a model folded under other rules is rebuilt.
+///
+/// Version 2: the counters count what came off the balance, not what was asked.
+/// Version 3: exchanges: a difference paid earns points, one refunded takes them back.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 2
+    public static let version = 3
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
@@ -140,7 +144,7 @@ public struct LoyaltyProjector: KeyedProjector {
     }
 
     public var eventKinds: EventKind.Set {
-        EventKind.Set([.purchaseRecorded, .returnRecorded, .pointsEarned, .pointsRedeemed, .pointsExpired, .pointsAdjusted, .careContactMade])
+        EventKind.Set([.purchaseRecorded, .returnRecorded, .exchangeRecorded, .pointsEarned, .pointsRedeemed, .pointsExpired, .pointsAdjusted, .careContactMade])
     }
 
     public func key(for event: borrowing FoldEvent) -> String? {
@@ -164,19 +168,7 @@ public struct LoyaltyProjector: KeyedProjector {
             if let place, place.found, !a.receipts[at: place.index].byRule {
                 a.receipts[at: place.index].total += total // its PointsEarned came first: nothing more to earn
             } else {
-                let current = tier(forSpend: a.netSpend)
-                var multiplier = current?.pointsMultiplier ?? 1
-                if !rules.categoryMultipliers.isEmpty {
-                    var best: Double?
-                    r.forEachCategory { c in
-                        if let name = c.string, let m = rules.categoryMultipliers[name] { best = max(best ?? m, m) }
-                    }
-                    multiplier *= best ?? 1
-                }
-                if let g = a.birthdayGreetingAt, at.microseconds >= g, at.microseconds - g <= Int64(rules.birthdayWindowDays) * 86_400_000_000 {
-                    multiplier *= current?.birthdayMultiplier ?? 1
-                }
-                let points = total > 0 ? Int64((Double(total / rules.spendPerPoint) * multiplier).rounded(.down)) : 0
+                let points = pointsByRule(for: total, of: a, at: at) { r.forEachCategory($0) }
                 a.points += points
                 a.earned += points
                 if let id, let place {
@@ -214,22 +206,28 @@ public struct LoyaltyProjector: KeyedProjector {
             }
         case .returnRecorded:
             let refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt?.string, case let place = a.receipts.position(of: original), place.found {
-                let r = a.receipts[at: place.index]
-                let left = r.earned - r.reversed
-                var back = left
-                if r.total > 0 && refund < r.total {
-                    back = min(left, (r.earned * max(0, refund) + r.total - 1) / r.total)
-                }
-                if back > 0 {
-                    // The receipt gives back at most once what it earned; the balance only what is left.
-                    a.receipts[at: place.index].reversed += back
-                    let taken = min(back, a.points)
-                    a.reversed += taken
-                    a.points -= taken
-                }
-            }
+            if let original = event.receipt.originalReceipt?.string { reverse(&a, refund: refund, of: original) }
             spend(&a, by: -refund, at: at)
+        case .exchangeRecorded:
+            let difference = event.exchangeDifference
+            let original = event.payload["originalReceipt"]?.string
+            if difference > 0 {
+                let issued = event.exchangeIssued
+                let points = pointsByRule(for: difference, of: a, at: at) { FoldEvent.forEachCategory(inLines: issued, $0) }
+                a.points += points
+                a.earned += points
+                if let original {
+                    let place = a.receipts.position(of: original)
+                    if place.found {
+                        Self.credit(&a.receipts[at: place.index], points: points, total: difference)
+                    } else {
+                        a.receipts.insert(id: original, points: .init(earned: points, byRule: true, total: difference, reversed: 0), at: place.index)
+                    }
+                }
+            } else if difference < 0, let original {
+                reverse(&a, refund: -difference, of: original)
+            }
+            spend(&a, by: difference, at: at)
         case .pointsRedeemed:
             let taken = min(max(0, event.member(.points)?.int64 ?? 0), a.points)
             a.redeemed += taken
@@ -245,6 +243,44 @@ public struct LoyaltyProjector: KeyedProjector {
         default:
             break
         }
+    }
+
+    /// The points `amount` (minor units) earns by the rules: the customer's tier multiplier, the
+    /// best multiplier of the categories `categories` visits, and the birthday window's.
+    private func pointsByRule(for amount: Int64, of a: LoyaltyAccount, at: Timestamp, categories: ((JSONSpan) -> Void) -> Void) -> Int64 {
+        guard amount > 0 else { return 0 }
+        let current = tier(forSpend: a.netSpend)
+        var multiplier = current?.pointsMultiplier ?? 1
+        if !rules.categoryMultipliers.isEmpty {
+            var best: Double?
+            categories { c in
+                if let name = c.string, let m = rules.categoryMultipliers[name] { best = max(best ?? m, m) }
+            }
+            multiplier *= best ?? 1
+        }
+        if let g = a.birthdayGreetingAt, at.microseconds >= g, at.microseconds - g <= Int64(rules.birthdayWindowDays) * 86_400_000_000 {
+            multiplier *= current?.birthdayMultiplier ?? 1
+        }
+        return Int64((Double(amount / rules.spendPerPoint) * multiplier).rounded(.down))
+    }
+
+    /// Takes back the points of receipt `original` in proportion to `refund` of its total (all of
+    /// them for a refund of the whole), never more than it earned over all its refunds.
+    private func reverse(_ a: inout LoyaltyAccount, refund: Int64, of original: String) {
+        let place = a.receipts.position(of: original)
+        guard place.found else { return }
+        let r = a.receipts[at: place.index]
+        let left = r.earned - r.reversed
+        var back = left
+        if r.total > 0 && refund < r.total {
+            back = min(left, (r.earned * max(0, refund) + r.total - 1) / r.total)
+        }
+        guard back > 0 else { return }
+        // The receipt gives back at most once what it earned; the balance only what is left.
+        a.receipts[at: place.index].reversed += back
+        let taken = min(back, a.points)
+        a.reversed += taken
+        a.points -= taken
     }
 
     /// Credits a receipt's points and total in place.

@@ -17,6 +17,30 @@ struct LoyaltyTests {
         try event("ReturnRecorded", #"{"receipt":"\#(receipt)","originalReceipt":"\#(original)","lines":[{"sku":"A","quantity":1,"refund":{"minor":\#(minor),"currency":"CNY"}}],"refund":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
     }
 
+    static func exchange(_ receipt: String, of original: String, difference minor: Int, category: String, at: String) throws -> JSONValue {
+        try event("ExchangeRecorded", #"{"receipt":"\#(receipt)","originalReceipt":"\#(original)","returned":[{"sku":"A","quantity":1,"refund":{"minor":30000,"currency":"CNY"}}],"issued":[{"sku":"B","quantity":1,"category":"\#(category)","unitPrice":{"minor":\#(30_000 + minor),"currency":"CNY"}}],"difference":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
+    }
+
+    @Test("an exchange changes spend by its difference: paid, it earns points on the original receipt; refunded, it takes them back")
+    func exchanges() throws {
+        let f = try Fixture("loyalty-exchange"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 30_000, at: "2026-03-01T10:00:00+08:00"),                                  // 300 points
+            try Self.exchange("X1", of: "R1", difference: 5_000, category: "shoes", at: "2026-03-02T10:00:00+08:00"),   // +50 on R1 (35,000)
+            try Self.exchange("X2", of: "R1", difference: -10_000, category: "bags", at: "2026-03-03T10:00:00+08:00"),  // ⌈350 × 10/35⌉ = 100 back
+            try Self.refund("R1-r", of: "R1", minor: 25_000, at: "2026-03-04T10:00:00+08:00"),                         // ⌈350 × 25/35⌉ = 250: the rest
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(a.earned == 350 && a.reversed == 350 && a.points == 0 && a.receipts["R1"]?.reversed == 350)
+        #expect(a.netSpend == 30_000 + 5_000 - 10_000 - 25_000)
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(s.netSpend == 0 && s.receipts == 1 && s.returns == 1)
+        #expect(Array(s.categories) == ["apparel", "shoes", "bags"], "the goods issued count among what the customer buys")
+        // The same as of the second exchange: a rebuild and an as-of fold agree with the catch-up.
+        let asOf = try f.models.fold(LoyaltyProjector(), asOf: .sequence(3))["C1"]
+        #expect(asOf?.points == 250 && asOf?.netSpend == 25_000)
+    }
+
     @Test("a POS purchase earns by the rule; a recorded PointsEarned replaces it, before or after; a receipt never earns twice")
     func ruleAndRecordedPoints() throws {
         let f = try Fixture("loyalty-rule"); defer { f.remove() }
