@@ -16,7 +16,7 @@ extension Clientele {
 
                 The segment and the churn risk rank the customer among all customers (RFM scores,
                 and BG/NBD fitted over everyone who bought), so on a ledger of a million customers
-                the view takes a few seconds; the service keeps those rankings and answers at once.
+                the view takes about a second; the service keeps those rankings and answers at once.
                 """))
 
         @OptionGroup var options: DatabaseOptions
