@@ -139,9 +139,7 @@ extension ProjectionStore {
         }
         return (columns, Timestamp.now())
     }
-}
 
-extension ProjectionStore {
     /// The segment and churn risk of customer `id`, whose summary (live, or as of `point`) is
     /// `summary`, ranked among every customer as of the same point: RFM scores are ranks among
     /// all buyers, and BG/NBD is fitted over all of them. Nil for a customer not among them; the
