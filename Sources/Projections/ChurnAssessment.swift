@@ -31,11 +31,9 @@ public enum ChurnModel {
 
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
     /// Each summary's `purchaseDays` must be ascending without repeats, as the customer summary keeps them.
-    /// With `only`, the fit is still over every customer, but only that one is assessed (one customer's 360).
     /// Days are counted in `now`'s zone, or, for a `now` in UTC (the clock's), in the customers'
     /// (the first summary's): the service, the 360 view and `clientele churn` count the same days.
-    public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration,
-                              only: String? = nil) throws -> Result {
+    public static func assess(_ summaries: [(String, CustomerSummary)], now: Timestamp, configuration: ClienteleConfiguration) throws -> Result {
         let nowDay = day(of: now, zone: summaries.first?.1.offsetMinutes ?? 0)
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
@@ -50,14 +48,13 @@ public enum ChurnModel {
         var out: [ChurnAssessment] = []
         out.reserveCapacity(histories.count)
         for (position, h) in histories {
-            if let only, summaries[position].0 != only { continue }
             out.append(assessment(summaries[position].0, summaries[position].1, history: h, fit: fit, nowDay: nowDay, now: now, configuration: configuration))
         }
         return Result(fit: fit, assessments: out)
     }
 
     /// One customer's churn risk, BG/NBD fitted over every customer in `columns`: what
-    /// `assess(_:now:configuration:only:)` gives the customer `id` (whose summary is `summary`)
+    /// `assess(_:now:configuration:)` gives the customer `id` (whose summary is `summary`)
     /// among the summaries the columns were read from, without building the others' summaries
     /// (one customer's 360). Nil when the customer never bought, was erased, or nobody bought.
     public static func assess(_ id: String, summary s: CustomerSummary, among columns: RankingColumns, now: Timestamp,
