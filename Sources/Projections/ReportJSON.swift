@@ -40,6 +40,7 @@ extension SatisfactionScore {
     public func json(dimension: String, key: String) -> JSONValue {
         var m: [(String, JSONValue)] = [(dimension, .string(key)), ("callbacks", .number(String(callbacks))), ("reached", .number(String(reached)))]
         if let c = csat { m.append(("csat", .fixed(c, 3))) }
+        if let c = satisfiedShare { m.append(("satisfiedShare", .fixed(c, 3))) }
         if let n = nps { m.append(("nps", .fixed(n, 1))) }
         return .object(m)
     }

@@ -8,12 +8,17 @@ public struct SatisfactionScore: Sendable, Equatable {
     public var reached = 0
     public var csatSum: Int64 = 0
     public var csatCount = 0
+    /// CSAT answers of 4 or 5.
+    public var satisfied = 0
     public var promoters = 0, passives = 0, detractors = 0
 
     public init() {}
 
     /// Average CSAT 1–5.
     public var csat: Double? { csatCount > 0 ? Double(csatSum) / Double(csatCount) : nil }
+    /// The share of CSAT answers that were 4 or 5 ("satisfied" or better): the CSAT % most
+    /// dashboards quote, beside the average.
+    public var satisfiedShare: Double? { csatCount > 0 ? Double(satisfied) / Double(csatCount) : nil }
     /// Net Promoter Score: % promoters (9–10) minus % detractors (0–6), −100…100.
     public var nps: Double? {
         let n = promoters + passives + detractors
@@ -23,7 +28,11 @@ public struct SatisfactionScore: Sendable, Equatable {
     mutating func add(_ payload: JSONValue) {
         callbacks += 1
         if payload["reached"] == .bool(true) { reached += 1 }
-        if let c = payload["csat"]?.int64Value { csatSum += c; csatCount += 1 }
+        if let c = payload["csat"]?.int64Value {
+            csatSum += c
+            csatCount += 1
+            if c >= 4 { satisfied += 1 }
+        }
         if let n = payload["nps"]?.int64Value {
             if n >= 9 { promoters += 1 } else if n >= 7 { passives += 1 } else { detractors += 1 }
         }
@@ -113,6 +122,7 @@ public enum ServiceReports {
                     if let csat = r.callbackCSAT {
                         p.satisfaction.csatSum += csat
                         p.satisfaction.csatCount += 1
+                        if csat >= 4 { p.satisfaction.satisfied += 1 }
                     }
                 }
                 out[staff] = p

@@ -6,7 +6,7 @@ import Projections
 
 @Suite("Satisfaction and staff KPIs")
 struct ServiceReportTests {
-    @Test("CSAT averages and NPS is % promoters minus % detractors, by store and by complaint category")
+    @Test("CSAT averages (and its share of 4s and 5s) and NPS is % promoters minus % detractors, by store and by complaint category")
     func satisfaction() throws {
         let f = try Fixture("satisfaction"); defer { f.remove() }
         var docs: [JSONValue] = []
@@ -25,6 +25,7 @@ struct ServiceReportTests {
         let byStore = Dictionary(uniqueKeysWithValues: try ServiceReports.satisfaction(ledger: f.ledger, complaints: complaints, by: "store"))
         let s1 = try #require(byStore["S1"])
         #expect(s1.callbacks == 4 && s1.csat == 13.0 / 4)
+        #expect(s1.satisfiedShare == 0.5, "5 and 4 of 5, 4, 1, 3")
         #expect(s1.nps == 25, "2 promoters, 1 passive, 1 detractor of 4")
         #expect(byStore["S2"]?.reached == 0 && byStore["S2"]?.csat == nil && byStore["S2"]?.nps == nil)
         let byCategory = Dictionary(uniqueKeysWithValues: try ServiceReports.satisfaction(ledger: f.ledger, complaints: complaints, by: "category"))

@@ -18,7 +18,11 @@ extension Clientele {
     /// `clientele satisfaction`: CSAT and NPS by store, staff, complaint category or month.
     struct Satisfaction: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "CSAT (1–5) and NPS (−100…100) of callbacks, by store, staff member, complaint category or month.")
+            abstract: "CSAT (1–5) and NPS (−100…100) of callbacks, by store, staff member, complaint category or month.",
+            discussion: reflow("""
+                CSAT is shown as the average answer and as the share of answers of 4 or 5
+                ("satisfied"); NPS is the share of promoters (9–10) less that of detractors (0–6).
+                """))
 
         enum Dimension: String, ExpressibleByArgument { case store, staff, category, month }
 
@@ -42,20 +46,19 @@ extension Clientele {
             switch format {
             case .json:
                 var w = JSONWriter()
-                for (k, s) in groups {
-                    var m: [(String, JSONValue)] = [(by.rawValue, .string(k)), ("callbacks", .number(String(s.callbacks))), ("reached", .number(String(s.reached)))]
-                    if let c = s.csat { m.append(("csat", .number(Format.fixed(c, 3)))) }
-                    if let n = s.nps { m.append(("nps", .number(Format.fixed(n, 1)))) }
-                    w.write(.object(m)); w.bytes.append(0x0A)
-                }
+                for (k, s) in groups { w.write(s.json(dimension: by.rawValue, key: k)); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
             case .csv:
-                Output.csv([by.rawValue, "callbacks", "reached", "csat", "nps"])
-                for (k, s) in groups { Output.csv([k, String(s.callbacks), String(s.reached), s.csat.map { Format.fixed($0, 3) } ?? "", s.nps.map { Format.fixed($0, 1) } ?? ""]) }
-            case .table:
-                var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "NPS"], rightAligned: [1, 2, 3, 4])
+                Output.csv([by.rawValue, "callbacks", "reached", "csat", "satisfied_share", "nps"])
                 for (k, s) in groups {
-                    t.rows.append([k, Format.grouped(s.callbacks), Format.grouped(s.reached), s.csat.map { Format.fixed($0, 2) } ?? "—", s.nps.map { Format.fixed($0, 0) } ?? "—"])
+                    Output.csv([k, String(s.callbacks), String(s.reached), s.csat.map { Format.fixed($0, 3) } ?? "",
+                                s.satisfiedShare.map { Format.fixed($0, 3) } ?? "", s.nps.map { Format.fixed($0, 1) } ?? ""])
+                }
+            case .table:
+                var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "satisfied", "NPS"], rightAligned: [1, 2, 3, 4, 5], truncatable: [0])
+                for (k, s) in groups {
+                    t.rows.append([k, Format.grouped(s.callbacks), Format.grouped(s.reached), s.csat.map { Format.fixed($0, 2) } ?? "—",
+                                   s.satisfiedShare.map { Format.fixed($0 * 100, 0) + " %" } ?? "—", s.nps.map { Format.fixed($0, 0) } ?? "—"])
                 }
                 Output.line(t.render())
             }
