@@ -10,16 +10,20 @@ private final class Count: Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
-/// A gate work blocks on until the test opens it (or ten seconds pass, so a failing test cannot hang).
+/// A gate work blocks on until the test opens it (or two minutes pass, so a failing test cannot
+/// hang). Not seconds: in a full parallel run on two cores, tests that block their threads (child
+/// processes, servers) can hold the test's tasks back for tens of seconds, and a gate that opened
+/// by itself would end the work before the callers it is there for arrive.
 private final class Gate: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
-    func pass() { _ = semaphore.wait(timeout: .now() + 10) }
+    func pass() { _ = semaphore.wait(timeout: .now() + 120) }
     func open(_ times: Int = 1) { for _ in 0..<times { semaphore.signal() } }
 }
 
-/// Polls `condition` every 5 ms for up to ten seconds.
+/// Polls `condition` every 5 ms for up to two minutes (see `Gate`).
 private func eventually(_ condition: () -> Bool) async throws -> Bool {
-    for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+    let deadline = ContinuousClock.now + .seconds(120)
+    while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
     return condition()
 }
 
