@@ -18,6 +18,8 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
     public var complaintCategories: [String: Int] = [:]
     public var openedComplaints: [String] = []
     public var callbacks = 0
+    /// Callbacks that reached the customer.
+    public var callbacksReached = 0
     public var csatSum: Int64 = 0
     public var csatCount = 0
     public var newCustomers = 0
@@ -30,6 +32,7 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         complaintsOpened = Int(r.int()); complaintsClosed = Int(r.int()); complaintCategories = r.map().mapValues { Int($0) }
         openedComplaints = r.strings()
         callbacks = Int(r.int()); csatSum = r.int(); csatCount = Int(r.int()); newCustomers = Int(r.int())
+        callbacksReached = Int(r.int())
         if r.failed { return nil }
     }
 
@@ -39,6 +42,7 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         w.int(complaintsOpened); w.int(complaintsClosed); w.map(complaintCategories.mapValues { Int64($0) })
         w.strings(openedComplaints)
         w.int(callbacks); w.int(csatSum); w.int(csatCount); w.int(newCustomers)
+        w.int(callbacksReached)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -50,7 +54,7 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         m += [("returns", n(returns)), ("refunded", .number(String(refunded))), ("returnReasons", counts(returnReasons)),
               ("complaintsOpened", n(complaintsOpened)), ("complaintsClosed", n(complaintsClosed)),
               ("complaintCategories", counts(complaintCategories)), ("openedComplaints", .array(openedComplaints.map { .string($0) })),
-              ("callbacks", n(callbacks)), ("csatSum", .number(String(csatSum))), ("csatCount", n(csatCount)), ("newCustomers", n(newCustomers))]
+              ("callbacks", n(callbacks)), ("callbacksReached", n(callbacksReached)), ("csatSum", .number(String(csatSum))), ("csatCount", n(csatCount)), ("newCustomers", n(newCustomers))]
         return .object(m)
     }
 
@@ -60,9 +64,10 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 
 /// Folds each event into its store's day.
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
+/// Version 3: `callbacksReached`.
 public struct DailySummaryProjector: KeyedProjector {
     public static let name = "daily-summary"
-    public static let version = 2
+    public static let version = 3
     public init() {}
 
     /// A store's day in memory: the store and the local day number (formatted only when stored).
@@ -117,6 +122,8 @@ public struct DailySummaryProjector: KeyedProjector {
         case .complaintClosed: s.complaintsClosed += 1
         case .callbackLogged:
             s.callbacks += 1
+            // Read from the payload (not among the members the scan finds): callbacks are few.
+            if event.payload["reached"]?.bool == true { s.callbacksReached += 1 }
             if let c = event.member(.csat)?.int64 { s.csatSum += c; s.csatCount += 1 }
         default: break
         }

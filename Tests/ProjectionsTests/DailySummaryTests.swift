@@ -11,31 +11,34 @@ struct DailySummaryTests {
         let f = try Fixture("daily"); defer { f.remove() }
         let docs = f.chain(customers: 200, days: 90, seed: 17)
         try f.append(docs)
-        var expected: [String: (visits: Int, purchases: Int, revenue: Int64, returns: Int, complaints: Int)] = [:]
+        var expected: [String: (visits: Int, purchases: Int, revenue: Int64, returns: Int, complaints: Int, callbacks: Int, reached: Int)] = [:]
         for d in docs {
             let at = Timestamp(iso8601: d["occurredAt"]!.stringValue!)!
             let key = DailySummaryProjector.key(store: d["store"]!.stringValue!, at: at)
-            var e = expected[key] ?? (0, 0, 0, 0, 0)
+            var e = expected[key] ?? (0, 0, 0, 0, 0, 0, 0)
             switch d["type"]!.stringValue! {
             case "VisitRecorded": e.visits += 1
             case "PurchaseRecorded": e.purchases += 1; e.revenue += d["payload"]!["total"]!["minor"]!.int64Value!
             case "ReturnRecorded": e.returns += 1
             case "ComplaintFiled": e.complaints += 1
+            case "CallbackLogged": e.callbacks += 1; if d["payload"]!["reached"] == .bool(true) { e.reached += 1 }
             default: break
             }
             expected[key] = e
         }
-        var seen = 0
+        var seen = 0, callbacks = 0, unreached = 0
         var keys = Set<String>()
         try f.models.records(DailySummaryProjector()) { key, s in
             keys.insert(key)
-            let e = expected[key] ?? (0, 0, 0, 0, 0)
+            let e = expected[key] ?? (0, 0, 0, 0, 0, 0, 0)
             #expect(s.visits == e.visits && s.purchases == e.purchases && s.revenue == e.revenue && s.returns == e.returns
-                    && s.complaintsOpened == e.complaints, "\(key)")
+                    && s.complaintsOpened == e.complaints && s.callbacks == e.callbacks && s.callbacksReached == e.reached, "\(key)")
+            callbacks += s.callbacks; unreached += s.callbacks - s.callbacksReached
             seen += 1
             return true
         }
         #expect(seen > 100)
+        #expect(callbacks > 0 && unreached > 0, "the chain's callbacks include some that did not reach the customer")
         for (key, e) in expected where e.visits + e.purchases + e.returns + e.complaints > 0 {
             #expect(keys.contains(key), "no summary for \(key)")
         }

@@ -100,6 +100,7 @@ extension Clientele {
                     for id in breached { figure("breached_complaint", "1", item: id) }
                     for (category, n) in categories { figure("complaints_by_category", String(n), item: category) }
                     figure("callbacks", String(day.callbacks))
+                    figure("callbacks_reached", String(day.callbacksReached))
                     if let csat = day.csat { figure("csat", Format.fixed(csat, 2)) }
                     return
                 }
@@ -113,7 +114,7 @@ extension Clientele {
                     ["complaints opened", Format.grouped(day.complaintsOpened)],
                     ["complaints closed", Format.grouped(day.complaintsClosed)],
                     ["complaints breached", Format.grouped(breached.count)],
-                    ["callbacks", Format.grouped(day.callbacks) + (day.csat.map { ", CSAT \(Format.fixed($0, 1))" } ?? "")],
+                    ["callbacks", Format.grouped(day.callbacks) + " (\(Format.grouped(day.callbacksReached)) reached)" + (day.csat.map { ", CSAT \(Format.fixed($0, 1))" } ?? "")],
                 ]
                 Output.line(t.render())
                 if !reasons.isEmpty {
