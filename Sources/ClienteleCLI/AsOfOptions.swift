@@ -12,5 +12,13 @@ struct AsOfOptions: ParsableArguments {
     }
 
     var point: AsOf? { text.flatMap(AsOf.init) }
+
+    /// The point, after a note on standard error when it is a sequence number past the head of
+    /// `ledger`'s log (a mistyped number, most likely): the answer is then the ledger as it stands.
+    func point(in ledger: Ledger) -> AsOf? {
+        guard case .sequence(let n)? = point, let head = try? ledger.head().sequence, n > head else { return point }
+        Output.error("note: --as-of \(n) is past the ledger's last event (\(Format.grouped(Int(head)))): showing all it holds")
+        return point
+    }
 }
 

@@ -20,6 +20,11 @@ struct AsOfCommandTests {
                 let answered = r.status == 0 || (command == ["churn"] && r.stderr.contains("cannot be fitted"))
                 #expect(answered && !r.stderr.contains("--as-of"), "\(command) --as-of \(good): \(r.status) \(r.stderr)")
             }
+            // Past the head of the log: answered (everything the ledger holds), with a note.
+            let past = try ledger.run(command + ["--as-of", "999999"])
+            #expect(past.status == 0 || command == ["churn"] || command == ["consent", "--customer", "C-1", "--purpose", "marketing", "--channel", "sms"],
+                    "\(command) --as-of 999999: \(past.status) \(past.stderr)")
+            #expect(past.stderr.contains("note: --as-of 999999 is past the ledger's last event"), "\(command): \(past.stderr)")
             for bad in ["yesterday", "2026-01-09", "2026-01-09T00:00:00", "-1", "1.5"] {
                 let r = try ledger.run(command + ["--as-of", bad])
                 #expect(r.status != 0 && r.stderr.contains("--as-of"), "\(command) --as-of \(bad): \(r.status) \(r.stderr)")

@@ -43,7 +43,7 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            let (snapshot, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
+            let (snapshot, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point(in: ledger.ledger))
             // As GET /v1/complaints: a clerk sees the complaints filed at their store(s).
             let records = snapshot.map(\.1).filter { r in (store == nil || r.store == store) && principal.mayAct(inStore: r.store) }
             let config = try settings.load(db: options.db).sla

@@ -34,7 +34,7 @@ extension Clientele {
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
             let consents: ConsentState
-            switch asOf.point {
+            switch asOf.point(in: ledger.ledger) {
             case .time(let t)?: consents = try ledger.consents(of: customer, asOf: t)
             case .sequence(let n)?: consents = try ledger.consents(of: customer, sequence: n)
             case nil: consents = try ledger.consents(of: customer)

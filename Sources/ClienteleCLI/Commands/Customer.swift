@@ -40,7 +40,7 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            let point = asOf.point
+            let point = asOf.point(in: ledger.ledger)
             let configuration = try settings.load(db: options.db)
             guard let view = try models.customerView(id, asOf: point, configuration: configuration, segmentOf: { _, _ in nil }) else {
                 throw CommandFailure(point == nil ? "no customer '\(id)' in the ledger at \(options.db)" : "customer '\(id)' has no events as of \(asOf.text ?? "")")

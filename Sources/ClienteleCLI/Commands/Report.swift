@@ -68,9 +68,10 @@ extension Clientele {
                 let config = try settings.load(db: options.db).sla
                 let date = day(sla: config)
                 // As GET /v1/reports/daily: the day as folded by the point, or the live model.
-                let day = try models.dailySummary(store: store, date: date, asOf: asOf.point)
+                let point = asOf.point(in: ledger.ledger)
+                let day = try models.dailySummary(store: store, date: date, asOf: point)
                 // Breaches: the day's complaints whose clocks broke by the end of that day (or by the point / now, if sooner).
-                let breached = try models.breachedComplaints(store: store, date: date, asOf: asOf.point, sla: config)
+                let breached = try models.breachedComplaints(store: store, date: date, asOf: point, sla: config)
                 let currency = day.currency ?? "CNY"
                 if format == .json {
                     var json = day.json

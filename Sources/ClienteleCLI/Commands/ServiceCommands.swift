@@ -41,8 +41,9 @@ extension Clientele {
             defer { models.close() }
             // As GET /v1/reports/satisfaction: the callbacks and complaints the point includes.
             var complaints: [String: ComplaintRecord] = [:]
-            for (k, r) in try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point).records { complaints[k] = r }
-            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month, asOf: asOf.point)
+            let point = asOf.point(in: ledger.ledger)
+            for (k, r) in try models.snapshot(ComplaintStatusProjector(), asOf: point).records { complaints[k] = r }
+            let groups = try ServiceReports.satisfaction(ledger: ledger, complaints: complaints, by: by.rawValue, period: month, asOf: point)
             switch format {
             case .json:
                 var w = JSONWriter()
@@ -92,7 +93,7 @@ extension Clientele {
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
             // As GET /v1/reports/staff: the complaint records of the point, their clocks at its moment.
-            let (records, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point)
+            let (records, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point(in: ledger.ledger))
             let staff = ServiceReports.staff(complaints: records.map(\.1), period: month, at: now.microseconds, sla: config.sla)
             if format == .json {
                 var w = JSONWriter()
@@ -153,7 +154,7 @@ extension Clientele {
             defer { models.close() }
             // As GET /v1/reports/care-agenda: the week from the point's day, planned from the state at that point.
             // A clerk's agenda holds the customers of their own store(s), as the service's does.
-            let agenda = try models.careAgenda(asOf: asOf.point, configuration: config) { _, s in principal.mayAct(inStore: s.homeStore) }
+            let agenda = try models.careAgenda(asOf: asOf.point(in: ledger.ledger), configuration: config) { _, s in principal.mayAct(inStore: s.homeStore) }
             if let why = agenda.winBackUnavailable { Output.error("no win-back candidates: \(why)") }
             let sortedBirthdays = agenda.birthdays.map { ($0.customer, $0.day, $0.channel) }
             let sortedCallbacks = agenda.callbacks.map { ($0.customer, $0.complaint) }
