@@ -97,7 +97,7 @@ extension ProjectionStore {
         let read = Set(birthdays.keys)
         agenda.personalDataRead = read.sorted()
         for r in complaints {
-            if r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
+            if r.isFiled, r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
                 agenda.callbacks.append(CareAgenda.Callback(customer: r.customer, complaint: r.complaint))
             }
         }

@@ -9,6 +9,15 @@ public struct ComplaintQueueRow: Sendable {
     /// The first clock still running (with minutes left), if any.
     public let next: SLAClock?
 
+    /// The step the loop waits for: a resolved complaint not closed waits for its callback (回访),
+    /// under the close clock; otherwise the running clock's step; "callback" when every clock has
+    /// stopped but the complaint is open; nil once it is closed.
+    public var nextStep: String? {
+        guard record.isOpen else { return nil }
+        if record.resolvedAt != nil { return "callback" }
+        return next?.step ?? "callback"
+    }
+
     /// The row as JSON (what `clientele complaints --format json` and the service write).
     public var json: JSONValue {
         let r = record
@@ -16,6 +25,7 @@ public struct ComplaintQueueRow: Sendable {
                                         ("store", .string(r.store)), ("category", .string(r.category)),
                                         ("severity", .string(r.severity)), ("status", .string(r.status)),
                                         ("escalated", .bool(r.escalated)), ("reopened", .number(String(r.reopened)))]
+        if let step = nextStep { m.append(("nextStep", .string(step))) }
         m.append(("clocks", .array(clocks.map { c in
             .object([("step", .string(c.step)), ("state", .string(c.state.rawValue)), ("usedMinutes", .number(String(c.usedMinutes))),
                      ("targetMinutes", .number(String(c.targetMinutes)))] + (c.minutesLeft.map { [("minutesLeft", JSONValue.number(String($0)))] } ?? []))
@@ -34,6 +44,7 @@ public enum ComplaintQueue {
     public static func rows(_ records: [ComplaintRecord], now: Timestamp, sla: SLAConfiguration,
                             status: StatusFilter = .open, breachedOnly: Bool = false) -> [ComplaintQueueRow] {
         var rows: [ComplaintQueueRow] = records.compactMap { r in
+            guard r.isFiled else { return nil }
             if status == .open && !r.isOpen { return nil }
             if status == .closed && r.isOpen { return nil }
             let clocks = ComplaintSLA.clocks(r, at: now.microseconds, configuration: sla)

@@ -37,6 +37,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public init(complaint: String) { self.complaint = complaint }
 
     public var isOpen: Bool { closedAt == nil }
+    /// True once its filing is folded in. Steps recorded before the filing (an import out of
+    /// order, or a view as of a sequence number between them) make a record that is not filed
+    /// yet: it has no customer, store or filing time, and the queue and the reports leave it out.
+    public var isFiled: Bool { !customer.isEmpty }
     public var status: String {
         if closedAt != nil { return "closed" }
         if resolvedAt != nil { return "resolved" }

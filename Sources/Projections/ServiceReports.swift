@@ -102,7 +102,7 @@ public enum ServiceReports {
     /// service star first, then the others in the running, then those not in it (by name).
     public static func staff(complaints: [ComplaintRecord], period: String?, at now: Int64, sla: SLAConfiguration) -> [StaffPerformance] {
         var out: [String: StaffPerformance] = [:]
-        for r in complaints {
+        for r in complaints where r.isFiled {
             let hours = sla.hours[r.store] ?? sla.defaultHours
             if let period, month(Timestamp(microseconds: r.filedAt, offsetMinutes: Int16(hours.offsetMinutes))) != period { continue }
             let clocks = ComplaintSLA.clocks(r, at: now, configuration: sla)

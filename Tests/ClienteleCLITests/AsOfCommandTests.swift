@@ -47,6 +47,11 @@ struct AsOfCommandTests {
         // the filing, past its 24 hours).
         let resolved = try line("2026-01-12T12:00:00+08:00")
         #expect(resolved.contains("resolved") && resolved.contains("callback") && resolved.contains("breached"), "\(resolved)")
+        // The CSV and the JSON name the same step.
+        let csv = try ledger.run(["complaints", "--as-of", "2026-01-12T12:00:00+08:00", "--format", "csv"])
+        #expect(csv.stdout.contains(",resolved,callback,breached,"), "\(csv.stdout)")
+        let json = try ledger.run(["complaints", "--as-of", "2026-01-12T12:00:00+08:00", "--format", "json"])
+        #expect(json.stdout.contains(#""nextStep":"callback""#), "\(json.stdout)")
     }
 
     @Test("consent as of a time or a sequence number: the decisions recorded by then")

@@ -158,3 +158,23 @@ struct ComplaintSLATests {
     }
 }
 
+
+@Suite("Complaints not filed yet")
+struct UnfiledComplaintTests {
+    /// A resolution recorded before its filing (an import out of order; or a view as of a sequence
+    /// number between the two) makes a record with no filing: not a complaint open since 1970.
+    @Test("a complaint whose filing is not folded in yet is in no queue, breach or staff report")
+    func unfiled() {
+        var early = ComplaintRecord(complaint: "CP-9")
+        early.resolvedAt = Timestamp(iso8601: "2026-03-02T10:00:00+08:00")!.microseconds
+        early.resolvedBy = "staff-1"; early.handlers = ["staff-1"]
+        var filed = early
+        filed.customer = "C-1"; filed.store = "S1"
+        filed.filedAt = Timestamp(iso8601: "2026-03-01T10:00:00+08:00")!.microseconds; filed.roundStartedAt = filed.filedAt
+        let now = Timestamp(iso8601: "2026-03-05T10:00:00+08:00")!
+        #expect(!early.isFiled && filed.isFiled)
+        #expect(ComplaintQueue.rows([early], now: now, sla: SLAConfiguration(), status: .all).isEmpty)
+        #expect(ComplaintQueue.rows([filed], now: now, sla: SLAConfiguration(), status: .all).map(\.record.complaint) == ["CP-9"])
+        #expect(ServiceReports.staff(complaints: [early], period: nil, at: now.microseconds, sla: SLAConfiguration()).isEmpty)
+    }
+}

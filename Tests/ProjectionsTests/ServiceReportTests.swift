@@ -37,6 +37,7 @@ struct ServiceReportTests {
     func staff() throws {
         func record(_ id: String, handlers: [String], filed: String, ack: String, resolved: String?, by resolver: String?, csat: Int64?) -> ComplaintRecord {
             var r = ComplaintRecord(complaint: id)
+            r.customer = "C-" + id
             r.store = "S1"
             r.filedAt = Timestamp(iso8601: filed)!.microseconds
             r.roundStartedAt = r.filedAt

@@ -63,14 +63,12 @@ extension Clientele {
                 Output.csv(["complaint", "customer", "store", "category", "severity", "status", "next_step", "state", "minutes_left"])
                 for row in rows {
                     Output.csv([row.record.complaint, row.record.customer, row.record.store, row.record.category, row.record.severity, row.record.status,
-                                row.next?.step ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])
+                                row.nextStep ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])
                 }
             case .table:
                 var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0])
                 for row in rows.prefix(200) {
-                    // Resolved but not closed: what is left of the loop is the callback (回访), under
-                    // the close clock (or none, when every clock has stopped).
-                    let next = row.record.resolvedAt != nil && row.record.isOpen ? "callback" : row.next?.step ?? (row.record.isOpen ? "callback" : "—")
+                    let next = row.nextStep ?? "—"
                     // "awaiting" for "awaiting-customer": the table's widest status, and the one
                     // that pushed it past 80 columns.
                     let status = row.record.status == "awaiting-customer" ? "awaiting" : row.record.status
