@@ -17,6 +17,17 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         public var total: Int64
         /// Points already taken back by returns (never more than `earned`).
         public var reversed: Int64
+        /// Refunds recorded before the purchase itself (an import out of order), taken back from
+        /// its points once it arrives.
+        public var refundedBefore: Int64 = 0
+
+        public init(earned: Int64, byRule: Bool, total: Int64, reversed: Int64, refundedBefore: Int64 = 0) {
+            self.earned = earned
+            self.byRule = byRule
+            self.total = total
+            self.reversed = reversed
+            self.refundedBefore = refundedBefore
+        }
     }
 
     /// A move from one tier to another.
@@ -60,7 +71,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         let m = r.count()
         for _ in 0..<m where !r.failed {
             let id = r.string()
-            receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int()))
+            receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int(), refundedBefore: r.int()))
         }
         birthdayGreetingAt = r.optionalInt()
         if r.failed { return nil }
@@ -75,7 +86,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(receipts.count))
         for e in receipts.entries {
             let p = e.points
-            w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed)
+            w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed); w.int(p.refundedBefore)
         }
         w.int(birthdayGreetingAt)
     }
@@ -104,7 +115,8 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 ///   window, rounded down.
 /// - A return takes back points in proportion to its refund over the original receipt's total
 ///   (rounded up), never more than that receipt earned in all (so never twice), and the balance
-///   never goes below zero. A return without a known original receipt takes back nothing.
+///   never goes below zero. A return recorded before its purchase (an import out of order) is
+///   kept on the receipt and takes the points back when the purchase arrives.
 /// - An exchange (`ExchangeRecorded`) whose difference was paid earns points by the rule on it,
 ///   credited to the original receipt; one whose difference was refunded takes points back as a
 ///   return of that amount would. Net spend changes by the difference either way.
@@ -121,9 +133,10 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 ///
 /// Version 2: the counters count what came off the balance, not what was asked.
 /// Version 3: exchanges: a difference paid earns points, one refunded takes them back.
+/// Version 4: a return recorded before its purchase takes the points back once the purchase arrives.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 3
+    public static let version = 4
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
@@ -178,6 +191,12 @@ public struct LoyaltyProjector: KeyedProjector {
                         a.receipts.insert(id: id, points: .init(earned: points, byRule: true, total: total, reversed: 0), at: place.index)
                     }
                 }
+            }
+            // Returns recorded before this purchase take back its points now.
+            if let id, let place, place.found, a.receipts[at: place.index].refundedBefore > 0 {
+                let refund = a.receipts[at: place.index].refundedBefore
+                a.receipts[at: place.index].refundedBefore = 0
+                reverse(&a, refund: refund, of: id)
             }
             spend(&a, by: total, at: at)
         case .pointsEarned:
@@ -265,10 +284,18 @@ public struct LoyaltyProjector: KeyedProjector {
     }
 
     /// Takes back the points of receipt `original` in proportion to `refund` of its total (all of
-    /// them for a refund of the whole), never more than it earned over all its refunds.
+    /// them for a refund of the whole), never more than it earned over all its refunds. A receipt
+    /// not purchased yet keeps the refund until it is (`refundedBefore`).
     private func reverse(_ a: inout LoyaltyAccount, refund: Int64, of original: String) {
         let place = a.receipts.position(of: original)
-        guard place.found else { return }
+        guard place.found, a.receipts[at: place.index].total > 0 else {
+            if place.found {
+                a.receipts[at: place.index].refundedBefore += max(0, refund)
+            } else {
+                a.receipts.insert(id: original, points: .init(earned: 0, byRule: true, total: 0, reversed: 0, refundedBefore: max(0, refund)), at: place.index)
+            }
+            return
+        }
         let r = a.receipts[at: place.index]
         let left = r.earned - r.reversed
         var back = left

@@ -41,6 +41,22 @@ struct LoyaltyTests {
         #expect(asOf?.points == 250 && asOf?.netSpend == 25_000)
     }
 
+    @Test("a return recorded before its purchase takes the points back when the purchase arrives, as if in order")
+    func returnBeforePurchase() throws {
+        let f = try Fixture("loyalty-late-purchase"); defer { f.remove() }
+        let g = try Fixture("loyalty-in-order"); defer { g.remove() }
+        let purchase = try Self.purchase("R9", minor: 50_000, at: "2026-03-01T10:00:00+08:00")                // 500 points
+        let refund = try Self.refund("R9-r", of: "R9", minor: 30_000, at: "2026-03-02T10:00:00+08:00")        // ⌈500 × 3/5⌉ = 300 back
+        try f.append([refund])
+        try f.append([purchase])  // the POS export of the purchase loaded after the desk recorded the return
+        try g.append([purchase, refund])
+        let late = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        let inOrder = try #require(try g.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(late.points == 200 && late.reversed == 300 && late.netSpend == 20_000, "\(late)")
+        #expect((late.points, late.earned, late.reversed, late.netSpend) == (inOrder.points, inOrder.earned, inOrder.reversed, inOrder.netSpend))
+        #expect(late.receipts["R9"]?.refundedBefore == 0 && late.receipts["R9"]?.reversed == 300)
+    }
+
     @Test("a POS purchase earns by the rule; a recorded PointsEarned replaces it, before or after; a receipt never earns twice")
     func ruleAndRecordedPoints() throws {
         let f = try Fixture("loyalty-rule"); defer { f.remove() }
