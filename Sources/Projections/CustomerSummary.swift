@@ -35,6 +35,9 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// Marketing channels the customer consents to now ("*" = every channel), as
     /// `ConsentState.decide` answers for each.
     public var marketingChannels: SmallList<2, String> = []
+    /// The latest decision on membership and on each marketing channel, which `membership` and
+    /// `marketingChannels` are derived from.
+    public var consentMarks = ConsentMarks()
     /// Distinct local days (day numbers since 1970-01-01 in the event's own zone) with a purchase,
     /// kept ascending without repeats (the churn model reads them as they are).
     public var purchaseDays: SmallList<4, Int64> = []
@@ -85,6 +88,9 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         if m > 0, !r.failed {
             for _ in 0..<m where !r.failed { profileEvents.append(r.unsigned()) }
         }
+        for i in 0..<ConsentMarks.count where !r.failed {
+            consentMarks[i] = ConsentMarks.Mark(at: r.int(), sequence: UInt32(truncatingIfNeeded: r.unsigned()), state: UInt8(truncatingIfNeeded: r.unsigned()))
+        }
         if r.failed { return nil }
     }
 
@@ -112,6 +118,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total) }
         w.unsigned(UInt64(profileEvents.count))
         for x in profileEvents { w.unsigned(x) }
+        for i in 0..<ConsentMarks.count {
+            let mark = consentMarks[i]
+            w.int(mark.at); w.unsigned(UInt64(mark.sequence)); w.unsigned(UInt64(mark.state))
+        }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -148,9 +158,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 5: `profileEvents`, where the profile and consents are in the log.
 /// Version 6: a channel withdrawn after a consent to every channel leaves the others, not all.
 /// Version 7: exchanges change net spend by their difference and add their issued categories.
+/// Version 8: consents weighed by business time (`consentMarks`), as `ConsentState` weighs them.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 7
+    public static let version = 8
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -235,23 +246,20 @@ public struct CustomerSummaryProjector: KeyedProjector {
         case .consentGranted, .consentWithdrawn:
             let granted = event.kind == .consentGranted
             guard let purpose = event.member(.purpose) else { break }
-            if purpose.equals("membership") { s.membership = granted }
+            // As `ConsentState` decides: by business time, then recorded order.
+            let mark = ConsentMarks.Mark(at: at.microseconds, sequence: UInt32(truncatingIfNeeded: event.sequence), state: granted ? 1 : 2)
+            if purpose.equals("membership") {
+                s.consentMarks.record(mark, at: ConsentMarks.membership, overriding: !granted)
+                s.membership = s.consentMarks[ConsentMarks.membership].state == 1
+            }
             if purpose.equals("marketing") {
-                // As `ConsentState` decides: the latest of a channel's own entry and the one for
-                // every channel wins. "*" stands for every channel until one is withdrawn; then
-                // the others are listed instead.
-                let channel = event.member(.channel)?.string ?? "*"
-                if channel == "*" {
-                    s.marketingChannels.removeAll()
-                    if granted { s.marketingChannels.append("*") }
-                } else if granted {
-                    if !s.marketingChannels.contains("*") && !s.marketingChannels.contains(channel) { s.marketingChannels.append(channel) }
-                } else if s.marketingChannels.contains("*") {
-                    s.marketingChannels.removeAll()
-                    for c in ContactChannel.allCases where c.rawValue != channel { s.marketingChannels.append(c.rawValue) }
+                if let channel = event.member(.channel) {
+                    guard let c = ContactChannel.allCases.firstIndex(where: { channel.equals($0.rawValue) }) else { break }
+                    s.consentMarks.record(mark, at: ConsentMarks.firstChannel + c, overriding: false)
                 } else {
-                    s.marketingChannels.removeAll { $0 == channel }
+                    s.consentMarks.record(mark, at: ConsentMarks.everyChannel, overriding: !granted)
                 }
+                if !s.erased { s.marketingChannels = s.consentMarks.marketingChannels }
             }
         case .customerErased:
             s.erased = true

@@ -110,17 +110,16 @@ extension ProjectionStore {
         var consents = ConsentState()
         var asOfSequence: UInt64 = .max
         if case .sequence(let n)? = point { asOfSequence = n }
+        // Profile changes are applied in business-time order (then recorded order), as consents
+        // are weighed: an old change imported late does not hide a newer one.
+        var changes: [CatalogEvent] = []
         func fold(_ event: CatalogEvent) -> Bool {
             guard included(event) else { return true }
             if ConsentState.eventTypes.contains(Array(event.type.utf8)) {
                 consents.apply(event)
                 return true
             }
-            guard case .object(let members) = event.payload else { return true }
-            if event.personalData != .none { personal = event.personalData }
-            for (k, v) in members {
-                if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
-            }
+            changes.append(event)
             return true
         }
         if point == nil {
@@ -130,6 +129,17 @@ extension ProjectionStore {
         } else {
             try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes,
                             unsealing: CustomerView.profileTypes, fold)
+        }
+        changes.sort { a, b in
+            a.recorded.occurredAt.microseconds != b.recorded.occurredAt.microseconds
+                ? a.recorded.occurredAt.microseconds < b.recorded.occurredAt.microseconds : a.recorded.sequence < b.recorded.sequence
+        }
+        for event in changes {
+            guard case .object(let members) = event.payload else { continue }
+            if event.personalData != .none { personal = event.personalData }
+            for (k, v) in members {
+                if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
+            }
         }
         // Erased: the profile's plain fields (age band, gender, interests, preferences, card) describe
         // the person as much as the sealed ones, and go with them; only that there was a field stays.

@@ -42,13 +42,21 @@ public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
 
 /// A customer's consents as a fold over their consent events: the latest grant or withdrawal
 /// for each (purpose, channel) wins, a withdrawal without a channel withdraws every channel,
-/// and an erasure refuses everything.
+/// and an erasure refuses everything. "Latest" is by business time (when the customer said it),
+/// then by recorded order: a grant from January imported after a March withdrawal does not undo
+/// the withdrawal.
 public struct ConsentState: Sendable, Equatable {
     struct Entry: Sendable, Equatable {
         var granted: Bool
         var at: Timestamp
         var policy: String
         var sequence: UInt64
+
+        /// True when this entry came after `other` (business time, then recorded order).
+        func isLater(than other: Entry?) -> Bool {
+            guard let other else { return true }
+            return at.microseconds != other.at.microseconds ? at.microseconds > other.at.microseconds : sequence > other.sequence
+        }
     }
     /// Keyed by purpose, then by channel ("" = every channel).
     var entries: [String: [String: Entry]] = [:]
@@ -69,10 +77,10 @@ public struct ConsentState: Sendable, Equatable {
         let entry = Entry(granted: t == "ConsentGranted", at: event.recorded.occurredAt,
                           policy: event.payload["policyVersion"]?.stringValue ?? "?", sequence: event.recorded.sequence)
         if !entry.granted && channel.isEmpty {
-            // Withdrawing a purpose outright withdraws it on every channel.
-            for key in entries[purpose, default: [:]].keys { entries[purpose]![key] = entry }
+            // Withdrawing a purpose outright withdraws it on every channel (decided before it).
+            for key in entries[purpose, default: [:]].keys where entry.isLater(than: entries[purpose]![key]) { entries[purpose]![key] = entry }
         }
-        entries[purpose, default: [:]][channel] = entry
+        if entry.isLater(than: entries[purpose]?[channel]) { entries[purpose, default: [:]][channel] = entry }
     }
 
     /// May the store use the customer's data for `purpose`, and contact them on `channel` (for marketing)?
@@ -82,7 +90,7 @@ public struct ConsentState: Sendable, Equatable {
         let specific = channel.flatMap { byChannel[$0.rawValue] }
         let general = byChannel[""]
         // The more recent of the channel's own entry and the purpose-wide one decides.
-        let deciding = [specific, general].compactMap { $0 }.max { $0.sequence < $1.sequence }
+        let deciding = [specific, general].compactMap { $0 }.max { $1.isLater(than: $0) }
         guard let entry = deciding else { return ConsentDecision(allowed: false, ground: .nothingOnRecord(purpose, channel)) }
         let by = specific != nil && entry == specific ? channel : nil
         return ConsentDecision(allowed: entry.granted, ground: .entry(purpose, channel: by, granted: entry.granted, at: entry.at, policy: entry.policy))
