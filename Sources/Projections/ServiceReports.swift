@@ -75,6 +75,11 @@ public enum ServiceReports {
     /// The month (`YYYY-MM`) of a moment, in its own zone.
     public static func month(_ t: Timestamp) -> String { String(t.iso8601.prefix(7)) }
 
+    /// True when `text` names a month as the reports take it: `YYYY-MM`.
+    public static func isMonth(_ text: String) -> Bool {
+        text.utf8.count == 7 && Timestamp(iso8601: text + "-01T00:00:00Z") != nil
+    }
+
     /// CSAT and NPS of callbacks grouped by `dimension` (store, staff, category, month),
     /// optionally only in `period` (`YYYY-MM`).
     public static func satisfaction(ledger: CustomerLedger, complaints: [String: ComplaintRecord], by dimension: String,

@@ -326,7 +326,7 @@ struct ReadRoutes {
 
     static func month(_ request: Request) throws(Problem) -> String? {
         guard let m = request.query("month") else { return nil }
-        guard m.utf8.count == 7, Timestamp(iso8601: m + "-01T00:00:00Z") != nil else { throw Problem.badParameter("month", "expected YYYY-MM") }
+        guard ServiceReports.isMonth(m) else { throw Problem.badParameter("month", "expected YYYY-MM") }
         return m
     }
 }

@@ -9,7 +9,7 @@ import Projections
 extension Clientele {
     /// A `--month` value, checked: YYYY-MM.
     static func month(_ text: String) throws -> String {
-        guard text.utf8.count == 7, Timestamp(iso8601: text + "-01T00:00:00Z") != nil else {
+        guard ServiceReports.isMonth(text) else {
             throw ValidationError("'\(text)' is not a month: expected YYYY-MM, for example 2026-11")
         }
         return text
