@@ -159,9 +159,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 6: a channel withdrawn after a consent to every channel leaves the others, not all.
 /// Version 7: exchanges change net spend by their difference and add their issued categories.
 /// Version 8: consents weighed by business time (`consentMarks`), as `ConsentState` weighs them.
+/// Version 9: a decision with a null channel is for every channel; membership only without one.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 8
+    public static let version = 9
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -248,13 +249,15 @@ public struct CustomerSummaryProjector: KeyedProjector {
             guard let purpose = event.member(.purpose) else { break }
             // As `ConsentState` decides: by business time, then recorded order.
             let mark = ConsentMarks.Mark(at: at.microseconds, sequence: UInt32(truncatingIfNeeded: event.sequence), state: granted ? 1 : 2)
-            if purpose.equals("membership") {
+            // Membership is decided by its decisions without a channel (`ConsentState` answers it so).
+            let channel = event.member(.channel)?.string // nil (or null): every channel, as `ConsentState` reads it
+            if purpose.equals("membership"), channel == nil {
                 s.consentMarks.record(mark, at: ConsentMarks.membership, overriding: !granted)
                 s.membership = s.consentMarks[ConsentMarks.membership].state == 1
             }
             if purpose.equals("marketing") {
-                if let channel = event.member(.channel) {
-                    guard let c = ContactChannel.allCases.firstIndex(where: { channel.equals($0.rawValue) }) else { break }
+                if let channel {
+                    guard let c = ContactChannel.allCases.firstIndex(where: { $0.rawValue == channel }) else { break }
                     s.consentMarks.record(mark, at: ConsentMarks.firstChannel + c, overriding: false)
                 } else {
                     s.consentMarks.record(mark, at: ConsentMarks.everyChannel, overriding: !granted)
