@@ -326,10 +326,7 @@ public struct FoldEvent {
                 for i in 0..<Int(found.categoryCount) { body(found.span(found.places[Place.categories + i], base: base)!) }
                 return
             }
-            found.span(found.places[Place.lines], base: base)?.forEachElement { line in
-                if let c = line["category"] { body(c) }
-                return true
-            }
+            FoldEvent.forEachCategory(inLines: found.span(found.places[Place.lines], base: base), body)
         }
     }
 
