@@ -140,12 +140,15 @@ def relative(ours, theirs):
 def compare_formulas(label, tool, data, horizon, params):
     """Ours and lifetimes' P(alive) and expected purchases at the same parameters."""
     import numpy as np
-    from lifetimes import BetaGeoFitter
+    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter
     import pandas as pd
     x, tx, T = data
     reference = BetaGeoFitter()
     reference.params_ = pd.Series(dict(r=params[0], alpha=params[1], a=params[2], b=params[3]))
     their_alive = np.asarray(reference.conditional_probability_alive(x, tx, T))
+    modified = ModifiedBetaGeoFitter()
+    modified.params_ = reference.params_
+    their_alive_counting_first = np.asarray(modified.conditional_probability_alive(x, tx, T))
     their_expected = np.asarray(reference.conditional_expected_number_of_purchases_up_to_time(horizon, x, tx, T))
     ours = run_tool(tool, zip(x, tx, T), ["--parameters", ",".join(repr(float(v)) for v in params),
                                           "--horizon", repr(horizon)])
@@ -153,6 +156,9 @@ def compare_formulas(label, tool, data, horizon, params):
     finite = np.isfinite(their_expected)
     expected_gap = np.max(relative(np.asarray(ours["expectedPurchases"])[finite], their_expected[finite]))
     check(f"{label} P(alive) at the same parameters", alive_gap <= 1e-9, f"max |Δ| = {alive_gap:.2e}")
+    first_gap = np.max(np.abs(np.asarray(ours["pAliveCountingFirstPurchase"]) - their_alive_counting_first))
+    check(f"{label} P(alive) counting the first purchase, against ModifiedBetaGeoFitter at the same parameters",
+          first_gap <= 1e-9, f"max |Δ| = {first_gap:.2e}")
     check(f"{label} E[purchases in {horizon:g}] at the same parameters",
           expected_gap <= 1e-6 and finite.all(),
           f"max relative Δ = {expected_gap:.2e}" + ("" if finite.all() else f"; lifetimes gave {np.sum(~finite)} non-finite"))

@@ -23,6 +23,21 @@ public struct BGNBDModel: Hashable, Sendable {
         return 1 / (1 + exp(logDeathOdds(history)))
     }
 
+    /// The chance that the customer has not dropped out, were the first purchase, like each repeat
+    /// one, a chance to drop out: MBG/NBD's P(alive | x, t_x, T) = 1 / (1 + a/(b + x) ·
+    /// ((α + T)/(α + t_x))^(r + x)) (Batislam, Denizel & Filiztekin 2007, as lifetimes'
+    /// `ModifiedBetaGeoFitter` computes it), with this model's parameters.
+    ///
+    /// For the customers BG/NBD cannot see leave: one who never bought again is alive for sure by
+    /// `probabilityAlive(_:)`, however long ago the one purchase was, and most of a store's
+    /// customers bought once. Here the chance falls as the wait for a second purchase grows.
+    public func probabilityAliveCountingFirstPurchase(_ history: CustomerHistory) -> Double {
+        let p = parameters
+        let x = Double(history.frequency)
+        let gap = (history.age - history.recency) / (p.alpha + history.recency)
+        return 1 / (1 + exp(log(p.a) - log(p.b + x) + (p.r + x) * log1p(gap)))
+    }
+
     /// The risk that the customer has churned, 1 − P(alive), with its band.
     public func churnRisk(_ history: CustomerHistory, bands: ChurnRiskBands = .standard) -> ChurnRisk {
         ChurnRisk(probabilityAlive: probabilityAlive(history), bands: bands)

@@ -6,9 +6,12 @@ import Ledger
 /// win-back action that respects consent.
 public struct ChurnAssessment: Sendable, Equatable {
     public var customer: String
-    /// P(alive) from BG/NBD (1 for a customer who bought once and is still in their first gap).
+    /// P(alive) from BG/NBD; for a customer who bought on one day only (whom BG/NBD holds alive
+    /// for sure), counting that purchase as a chance to leave
+    /// (`BGNBDModel.probabilityAliveCountingFirstPurchase(_:)`).
     public var probabilityAlive: Double
-    /// Expected purchases in the horizon (default 90 days).
+    /// Expected purchases in the horizon (default 90 days): BG/NBD's, and for a customer who bought
+    /// on one day only, those expected of them if active times `probabilityAlive`.
     public var expectedPurchases: Double
     /// The risk after complaint signals, 0…1.
     public var risk: Double
@@ -83,7 +86,11 @@ public enum ChurnModel {
     static func assessment(_ id: String, _ s: CustomerSummary, history h: CustomerHistory, fit: BGNBDFit, nowDay: Double, now: Timestamp,
                            configuration: ClienteleConfiguration) -> ChurnAssessment {
         let horizon = Double(configuration.churnHorizonDays)
-        let alive = fit.model.probabilityAlive(h)
+        // BG/NBD lets a customer leave only after a repeat purchase: one who bought on one day
+        // only is active for sure, however long ago that was. Most of a store's customers bought
+        // once, and "a long time without buying" is a churn signal the seeds name.
+        let once = h.frequency == 0
+        let alive = once ? fit.model.probabilityAliveCountingFirstPurchase(h) : fit.model.probabilityAlive(h)
         var stay = alive
         var reasons: [String] = []
         let days = Int(nowDay) - Int(s.purchaseDays.last!)
@@ -93,7 +100,9 @@ public enum ChurnModel {
         } else {
             reasons.append("bought once, \(days) days ago")
         }
-        reasons.append("P(active) \(Int((alive * 100).rounded())) % by BG/NBD")
+        let percent = Int((alive * 100).rounded())
+        reasons.append(once ? "P(active) \(percent) % by BG/NBD, the one purchase counted as a chance to leave"
+                            : "P(active) \(percent) % by BG/NBD")
         var openComplaint: String?
         for (complaint, since) in s.unresolvedComplaintSince.sorted(by: { $0.key < $1.key }) {
             let openDays = (now.microseconds - since) / 86_400_000_000
@@ -119,7 +128,8 @@ public enum ChurnModel {
         } else {
             action = "no marketing consent: offer a coupon at the next visit"
         }
-        return ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: fit.model.expectedPurchases(in: horizon, given: h),
+        let expected = fit.model.expectedPurchases(in: horizon, given: h) * (once ? alive : 1)
+        return ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: expected,
                                risk: risk, band: band, reasons: reasons, action: action)
     }
 }

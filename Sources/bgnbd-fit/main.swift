@@ -12,7 +12,8 @@ let usage = """
     Reads one customer a line, `x,t_x,T` (repeat purchase days, time of the last purchase since
     the first, time since the first purchase; a header line is skipped), fits BG/NBD by maximum
     likelihood (or takes --parameters as given) and writes JSON on stdout: the parameters, the
-    fit's log-likelihood, iterations and time, and for each customer in input order P(alive)
+    fit's log-likelihood, iterations and time, and for each customer in input order P(alive),
+    P(alive) counting the first purchase as a chance to leave (MBG/NBD's, same parameters)
     and, with --horizon, the expected number of purchases in the next T time units.
     --summary leaves out the per-customer arrays.
     """
@@ -148,14 +149,17 @@ output += ",\"readSeconds\":\(json(seconds(readTime)))"
 output += ",\"parameters\":{\"r\":\(json(p.r)),\"alpha\":\(json(p.alpha)),\"a\":\(json(p.a)),\"b\":\(json(p.b))}"
 if !options.summary {
     let predictStart = clock.now
-    var alive: [String] = [], expected: [String] = []
+    var alive: [String] = [], aliveCountingFirst: [String] = [], expected: [String] = []
     alive.reserveCapacity(histories.count)
+    aliveCountingFirst.reserveCapacity(histories.count)
     for history in histories {
         alive.append(json(model.probabilityAlive(history)))
+        aliveCountingFirst.append(json(model.probabilityAliveCountingFirstPurchase(history)))
         if let horizon = options.horizon { expected.append(json(model.expectedPurchases(in: horizon, given: history))) }
     }
     output += ",\"predictSeconds\":\(json(seconds(clock.now - predictStart)))"
     output += ",\"pAlive\":[\(alive.joined(separator: ","))]"
+    output += ",\"pAliveCountingFirstPurchase\":[\(aliveCountingFirst.joined(separator: ","))]"
     if let horizon = options.horizon {
         output += ",\"horizon\":\(json(horizon)),\"expectedPurchases\":[\(expected.joined(separator: ","))]"
     }

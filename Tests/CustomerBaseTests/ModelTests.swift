@@ -54,6 +54,25 @@ struct ModelTests {
         }
     }
 
+    /// Printed by lifetimes 0.11.3 (scipy 1.17.1): `ModifiedBetaGeoFitter().params_` set to the
+    /// paper's CDNOW parameters, `conditional_probability_alive(x, t_x, T)`.
+    static let modifiedLifetimes: [(x: Int, tx: Double, T: Double, alive: Double)] = [
+        (0, 0, 0, 0.753650201926064), (0, 0, 1, 0.7443217523308507), (0, 0, 38.86, 0.6372533379648954),
+        (0, 0, 500, 0.4916738115813618), (2, 30.43, 38.86, 0.7744192426236461),
+        (7, 29.43, 35.38, 0.7862332522290917), (100, 30, 32, 0.3096747807105867),
+    ]
+
+    @Test("P(alive) counting the first purchase as a chance to leave agrees with lifetimes' MBG/NBD")
+    func aliveCountingFirstPurchase() {
+        for r in Self.modifiedLifetimes {
+            let value = Self.cdnow.probabilityAliveCountingFirstPurchase(history(r.x, r.tx, r.T))
+            #expect(abs(value - r.alive) < 1e-12, "(x \(r.x), t_x \(r.tx), T \(r.T)): \(value) against \(r.alive)")
+        }
+        // A one-time buyer's chance falls as the wait for a second purchase grows.
+        let overT = stride(from: 0.0, through: 400, by: 20).map { Self.cdnow.probabilityAliveCountingFirstPurchase(history(0, 0, $0)) }
+        #expect(zip(overT, overT.dropFirst()).allSatisfy { $0 > $1 }, "\(overT)")
+    }
+
     @Test("P(alive) falls as time passes without a purchase, and rises with a later last purchase")
     func aliveMonotone() {
         for x in [1, 2, 5, 30] {

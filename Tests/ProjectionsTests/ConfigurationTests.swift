@@ -234,4 +234,40 @@ struct ChurnTests {
         #expect(c.action.hasPrefix("no marketing consent"))
         #expect(abs(a.probabilityAlive - (result.fit!.model.probabilityAlive(try CustomerHistory(frequency: 3, recency: 60, age: 200)))) < 1e-9)
     }
+
+    @Test("a one-time buyer's risk grows with the wait for a second purchase (BG/NBD alone holds them active for sure)")
+    func oneTimeBuyers() throws {
+        let now = Timestamp(iso8601: "2025-12-31T12:00:00+08:00")!
+        let today = (now.microseconds + 8 * 3_600_000_000) / 86_400_000_000
+        let f = try Fixture("churn-once"); defer { f.remove() }
+        try f.append(f.chain(customers: 600, days: 365, seed: 8))
+        var people = try f.models.fold(CustomerSummaryProjector(), asOf: .time(now)).map { ($0.key, $0.value) }
+        for (id, ago) in [("recent", Int64(2)), ("lapsed", 300), ("long-gone", 1_000)] {
+            var s = CustomerSummary()
+            s.purchaseDays = SmallList([today - ago])
+            s.receipts = 1
+            s.marketingChannels = SmallList(["sms"])
+            people.append((id, s))
+        }
+        let result = try ChurnModel.assess(people, now: now, configuration: ClienteleConfiguration())
+        let model = try #require(result.fit).model
+        let by = Dictionary(uniqueKeysWithValues: result.assessments.map { ($0.customer, $0) })
+        let recent = try #require(by["recent"]), lapsed = try #require(by["lapsed"]), gone = try #require(by["long-gone"])
+        #expect(recent.risk < lapsed.risk && lapsed.risk < gone.risk)
+        for (a, ago) in [(recent, 2.0), (lapsed, 300), (gone, 1_000)] {
+            let h = try CustomerHistory(frequency: 0, recency: 0, age: ago)
+            #expect(model.probabilityAlive(h) == 1)
+            #expect(abs(a.probabilityAlive - model.probabilityAliveCountingFirstPurchase(h)) < 1e-12)
+            #expect(abs(a.risk - (1 - a.probabilityAlive)) < 1e-12)
+            #expect(abs(a.expectedPurchases - model.expectedPurchases(in: 90, given: h) * a.probabilityAlive) < 1e-12)
+            #expect(a.reasons[0] == "bought once, \(Int(ago)) days ago")
+            #expect(a.reasons[1] == "P(active) \(Int((a.probabilityAlive * 100).rounded())) % by BG/NBD, the one purchase counted as a chance to leave")
+        }
+        // Nobody is sure to be gone after one purchase (slow buyers exist), but the one who has
+        // not come back in 1,000 days is no longer "low" and gets the win-back action.
+        #expect(recent.band == .low, "\(recent)")
+        #expect(recent.action == "none needed")
+        #expect(gone.band != .low, "\(gone)")
+        #expect(gone.action.hasSuffix("by sms"), "\(gone)")
+    }
 }

@@ -13,7 +13,10 @@ extension Clientele {
             abstract: "Churn risk per customer: BG/NBD fitted over all customers, raised by complaint signals, with reasons and a win-back action.",
             discussion: reflow("""
                 P(active) comes from a BG/NBD model fitted by maximum likelihood to every customer's
-                repeat-purchase days; an unresolved complaint (open over a day) or an unhappy
+                repeat-purchase days. BG/NBD lets no one leave before a second purchase, so for a
+                customer who bought on one day only, that purchase counts as a chance to leave
+                (MBG/NBD's P(alive) with the same fit): their risk grows with the wait for a
+                second purchase. An unresolved complaint (open over a day) or an unhappy
                 resolution raises the risk. Bands: low < 33 %, high > 66 % (configurable).
                 Suggested actions respect marketing consent.
                 """))
