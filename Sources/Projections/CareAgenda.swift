@@ -59,6 +59,13 @@ extension ProjectionStore {
             try records(CustomerSummaryProjector()) { k, s in summaries[k] = s; return true }
             try records(ComplaintStatusProjector()) { _, r in complaints.append(r); return true }
         }
+        // Merged records are the person they were merged into: one entry, the group's history.
+        let merges = try merges(asOf: point)
+        if !merges.isEmpty {
+            for (k, s) in try merges.summaries(asOf: point, in: ledger) { summaries[k] = s }
+            for k in merges.survivors.keys { summaries[k] = nil }
+            for i in complaints.indices { complaints[i].customer = merges.survivor(of: complaints[i].customer) }
+        }
         var agenda = CareAgenda(start: now)
         let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
         var week = Set<String>()

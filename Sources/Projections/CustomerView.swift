@@ -5,8 +5,12 @@ import LedgerJSON
 /// One customer's 360 view: profile (unsealed where the key allows), the summary model, segment,
 /// loyalty tier and consents now — what `clientele customer` prints and the service returns.
 public struct CustomerView: Sendable {
-    /// The customer id.
+    /// The customer id: the one asked for, or the record it was merged into (`requested`).
     public var customer: String
+    /// The id asked for, when that record was merged into `customer` (the view is the person's).
+    public var requested: String?
+    /// The records merged into this one, whose history the view counts (sorted; usually none).
+    public var mergedRecords: [String] = []
     /// Registration and profile updates folded, newest value per field (personal fields unsealed or null).
     public var profile: [(String, JSONValue)]
     /// Whether personal fields were restored, erased, or left sealed.
@@ -28,6 +32,8 @@ public struct CustomerView: Sendable {
     /// The view as JSON; without the profile when `includeProfile` is false (pseudonymous readers).
     public func json(includeProfile: Bool = true) -> JSONValue {
         var m: [(String, JSONValue)] = [("customer", .string(customer))]
+        if let requested { m.append(("requested", .string(requested))) }
+        if !mergedRecords.isEmpty { m.append(("mergedRecords", .array(mergedRecords.map { .string($0) }))) }
         if includeProfile {
             m.append(("profile", .object(profile)))
             m.append(("personalData", .string(personalData.rawValue)))
@@ -54,15 +60,18 @@ extension CustomerView {
 
 extension ProjectionStore {
     /// The 360 view of `id`, live or as of `point`; nil when the customer has no events (by then).
+    /// A record merged into another (by then) answers with the view of the person: the record it
+    /// was merged into, with the history of every record merged into that one (`CustomerMerges`).
     ///
     /// - Parameters:
-    ///   - segmentOf: the customer's segment given their summary and the moment the view describes
+    ///   - segmentOf: the customer's segment given the id shown (`CustomerView.customer`), their
+    ///     summary and the moment the view describes
     ///     (segments are ranks over every customer: the caller decides how fresh they must be).
     ///   - catchingUp: catch the summary model up with the log first (false: read it as stored).
     /// - Complexity: live, O(the customer's profile and consent events) plus `segmentOf`, however
     ///   long their stream; as of a past point, O(the customer's events).
     public func customerView(_ id: String, asOf point: AsOf?, configuration: ClienteleConfiguration, catchingUp: Bool = true,
-                             segmentOf: (CustomerSummary, Timestamp) throws -> SegmentAssignment?) throws -> CustomerView? {
+                             segmentOf: (String, CustomerSummary, Timestamp) throws -> SegmentAssignment?) throws -> CustomerView? {
         func included(_ e: CatalogEvent) -> Bool {
             switch point {
             case nil: return true
@@ -70,11 +79,22 @@ extension ProjectionStore {
             case .time(let t)?: return e.recorded.occurredAt <= t
             }
         }
+        let merges = try merges(asOf: point)
+        let requested = id, id = merges.survivor(of: requested)
+        let members = merges.members(of: id)
         let loyaltyModel = LoyaltyProjector(configuration: configuration)
         var account = loyaltyModel.initial(key: id)
         var summary: CustomerSummary
         var now = Timestamp.now()
-        if point == nil {
+        if members.count > 1 {
+            // A person whose records were merged: every record's history, folded together.
+            let events = try mergedEvents(of: id, merges: merges, asOf: point)
+            guard !events.isEmpty else { return nil }
+            if let point { now = try moment(of: point) }
+            summary = CustomerSummary()
+            CustomerSummaryProjector().fold(events, into: &summary, catalog: ledger.catalog)
+            loyaltyModel.fold(events, into: &account, catalog: ledger.catalog)
+        } else if point == nil {
             if catchingUp { try catchUp([CustomerSummaryProjector(), loyaltyModel]) }
             let (live, loyalty) = try storedRecords(CustomerSummaryProjector(), loyaltyModel, key: id)
             guard let live else { return nil }
@@ -122,9 +142,10 @@ extension ProjectionStore {
             changes.append(event)
             return true
         }
-        if point == nil {
-            // Live: the summary knows where the profile and consent events are; the rest of the
-            // stream (purchases, access records…) is not read.
+        if point == nil || members.count > 1 {
+            // Live (or a merged person's, folded up to the point): the summary knows where the
+            // profile and consent events are; the rest of the stream (purchases, access
+            // records…) is not read.
             try ledger.events(Array(summary.profileEvents), unsealing: CustomerView.profileTypes, fold)
         } else {
             try ledger.scan(EventQuery(.customer(id), sequences: 1...asOfSequence), types: CustomerView.readTypes,
@@ -147,8 +168,9 @@ extension ProjectionStore {
         if personal == .erased { profile = profile.map { ($0.0, .null) } }
         let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership)), ("profiling", consents.decide(.profiling))]
             + ContactChannel.allCases.map { ("marketing by \($0.rawValue)", consents.decide(.marketing, channel: $0)) }
-        return CustomerView(customer: id, profile: profile, personalData: personal, summary: summary,
-                            segment: try segmentOf(summary, now),
+        return CustomerView(customer: id, requested: requested == id ? nil : requested, mergedRecords: merges.groups[id] ?? [],
+                            profile: profile, personalData: personal, summary: summary,
+                            segment: try segmentOf(id, summary, now),
                             tier: configuration.tiers.first { $0.name == account.tier } ?? configuration.tier(forSpend: summary.netSpend),
                             loyalty: account, consents: decisions)
     }

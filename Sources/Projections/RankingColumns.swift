@@ -38,12 +38,14 @@ public struct RankingColumns {
         if !order.dropFirst().allSatisfy({ summaries[$0 - 1].0 < summaries[$0].0 }) {
             order.sort { summaries[$0].0 < summaries[$1].0 }
         }
-        for i in order {
-            let s = summaries[i].1
-            append(id: summaries[i].0, figures: Segmentation.Figures(s), erased: s.erased, offset: s.offsetMinutes)
-            days.append(contentsOf: s.purchaseDays)
-            dayStarts.append(days.count)
-        }
+        for i in order { append(summary: summaries[i].1, id: summaries[i].0) }
+    }
+
+    /// Adds customer `id`, whose summary is `s`, after the last.
+    mutating func append(summary s: CustomerSummary, id: String) {
+        append(id: id, figures: Segmentation.Figures(s), erased: s.erased, offset: s.offsetMinutes)
+        days.append(contentsOf: s.purchaseDays)
+        dayStarts.append(days.count)
     }
 
     /// Adds a customer after the last (their days are appended to `days` next, then closed with
@@ -125,18 +127,29 @@ extension ProjectionStore {
     public func rankingColumns(asOf point: AsOf?) throws -> (columns: RankingColumns, now: Timestamp) {
         let projector = CustomerSummaryProjector()
         guard point == nil else {
-            let (summaries, now) = try snapshot(projector, asOf: point)
+            let (summaries, now) = try customerSummaries(asOf: point)
             return (RankingColumns(summaries), now)
         }
         try catchUp(projector)
+        // Merged records rank as the person they are: left out, their survivor's row folded from
+        // the whole group (`applyingMerges`).
+        var order = try mergedSummaryOrder()
         var columns = RankingColumns(capacity: try storedCount(projector))
         try storedBytes(projector) { key, value in
             let id = String(decoding: key, as: UTF8.self)
+            if order != nil {
+                guard let use = order!.visit(id, emit: { columns.append(summary: $1, id: $0) }) else { return true }
+                if let s = use {
+                    columns.append(summary: s, id: id)
+                    return true
+                }
+            }
             guard CustomerSummary.appendRanking(stored: value, id: id, to: &columns) else {
                 throw ProjectionError.damaged(model: CustomerSummaryProjector.name, key: id)
             }
             return true
         }
+        order?.finish { columns.append(summary: $1, id: $0) }
         return (columns, Timestamp.now())
     }
 

@@ -63,7 +63,9 @@ public struct ModelReplay {
     public func rows(asOf point: AsOf?, display: (String) -> String) throws -> (rows: [ModelRow], now: Timestamp) {
         if model == .complaints { return try complaintRows(asOf: point, display: display) }
         let folded = try ReplayFold.fold(CustomerSummaryProjector(), ledger: ledger, asOf: point)
-        let summaries = folded.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // Merged records count as the person they were merged into, as the live models show them.
+        let summaries = try CustomerMerges.read(from: ledger, asOf: point)
+            .applied(to: folded.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, asOf: point, in: ledger)
         var now = try ReplayFold.moment(of: point, in: ledger)
         if now.offsetMinutes == 0 { now.offsetMinutes = summaries.first?.1.offsetMinutes ?? 0 }
         return (try rows(summaries, now: now, display: display), now)

@@ -171,11 +171,12 @@ public final class ClienteleBackend: Sendable {
     }
 
     /// Visits the live summaries in key order (models caught up to this service's writes first)
-    /// without gathering them: for a pass that keeps only a page of them.
+    /// without gathering them: for a pass that keeps only a page of them. Merged records are
+    /// joined to the record they were merged into (`ProjectionStore.visitCustomerSummaries`).
     func visitSummaries(_ body: (String, CustomerSummary) throws -> Void) throws {
         try ensureModelsSeeWrites()
         if try models.checkpointSequence(CustomerSummaryProjector()) == nil { try models.catchUp(CustomerSummaryProjector()) }
-        try models.storedRecords(CustomerSummaryProjector()) { k, r in try body(k, r); return true }
+        try models.visitCustomerSummaries(body)
     }
 
     /// May the store contact `customer` for marketing on `channel` now? Decided from the consent

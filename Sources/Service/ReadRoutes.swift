@@ -25,7 +25,7 @@ struct ReadRoutes {
 
     /// Summaries live (caught up to this service's writes) or as of a past point, and the moment they describe.
     func summaries(asOf point: AsOf?) throws -> ([(String, CustomerSummary)], Timestamp) {
-        if let point { return try backend.models.snapshot(CustomerSummaryProjector(), asOf: point) }
+        if let point { return try backend.models.customerSummaries(asOf: point) }
         return (try backend.summaries(), Timestamp.now())
     }
 
@@ -76,18 +76,19 @@ struct ReadRoutes {
         let read = { @Sendable () throws -> CustomerView? in
             // As of a past point, churn risk is assessed with the segment, from the same summaries.
             var churn: ChurnAssessment?
-            var view = try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { summary, now in
+            // `shown`: the id asked for, or the record it was merged into (the person's).
+            var view = try backend.models.customerView(id, asOf: point, configuration: backend.configuration, catchingUp: false) { shown, summary, now in
                 guard let point else {
                     // RFM scores are ranks among all customers, from the last ranking (at most a refresh
                     // interval old); VIP / regular / potential follows from this customer's own summary, so it
                     // is as current as the rest of the view (a purchase that makes a VIP shows at once).
-                    return Segmentation.current(summary, ranked: ranked?.segments[id], rules: rules)
+                    return Segmentation.current(summary, ranked: ranked?.segments[shown], rules: rules)
                 }
-                let ranked = try backend.models.ranking(of: id, summary: summary, asOf: point, configuration: backend.configuration)
+                let ranked = try backend.models.ranking(of: shown, summary: summary, asOf: point, configuration: backend.configuration)
                 churn = ranked.churn
                 return ranked.segment
             }
-            view?.churn = point == nil ? ranked?.churn[id] : churn
+            if let shown = view?.customer { view?.churn = point == nil ? ranked?.churn[shown] : churn }
             return view
         }
         // The live view is a few reads; as of a past point it folds the log (seconds on a large ledger).
@@ -97,7 +98,7 @@ struct ReadRoutes {
         try principal.requireStore(view.summary.homeStore)
         let showsPersonal = principal.seesPersonalData && view.personalData == .unsealed
         if showsPersonal {
-            try await recordAccess(principal: principal, customers: [(id, view.summary.homeStore)], fields: view.profile.map(\.0),
+            try await recordAccess(principal: principal, customers: [(view.customer, view.summary.homeStore)], fields: view.profile.map(\.0),
                                    endpoint: "GET /v1/customers/{customer}", purpose: request.query("purpose") ?? "customer view", context: context)
         }
         var json = view.json(includeProfile: principal.seesPersonalData)
@@ -166,7 +167,7 @@ struct ReadRoutes {
         // Customers in id order (byte order of the ids, the stored models' key order).
         let now: Timestamp
         if let point {
-            let (all, then) = try backend.models.snapshot(CustomerSummaryProjector(), asOf: point)
+            let (all, then) = try backend.models.customerSummaries(asOf: point)
             now = then
             if segment != nil { segments = Segmentation.assign(all, now: now, rules: backend.configuration.segments) }
             if risk != nil {

@@ -21,8 +21,8 @@ struct CustomerViewTests {
             w.write(.object(v.profile))
             return String(decoding: w.bytes, as: UTF8.self) + " \(v.personalData) " + v.consents.map { "\($0.0)=\($0.1.allowed)" }.joined(separator: ",")
         }
-        let live = try f.models.customerView(id, asOf: nil, configuration: ClienteleConfiguration()) { _, _ in nil }
-        let scanned = try f.models.customerView(id, asOf: .sequence(head), configuration: ClienteleConfiguration()) { _, _ in nil }
+        let live = try f.models.customerView(id, asOf: nil, configuration: ClienteleConfiguration()) { _, _, _ in nil }
+        let scanned = try f.models.customerView(id, asOf: .sequence(head), configuration: ClienteleConfiguration()) { _, _, _ in nil }
         return (text(live), text(scanned))
     }
 
@@ -64,7 +64,7 @@ struct CustomerViewTests {
         #expect(shownC.live.contains("erased"), "\(shownC.live)")
         // Erased: no field of the profile keeps a value, the plain ones (age band, gender,
         // interests, preferences) no more than the sealed ones.
-        let viewC = try #require(try f.models.customerView(c, asOf: nil, configuration: ClienteleConfiguration()) { _, _ in nil })
+        let viewC = try #require(try f.models.customerView(c, asOf: nil, configuration: ClienteleConfiguration()) { _, _, _ in nil })
         #expect(!viewC.profile.isEmpty && viewC.profile.allSatisfy { $0.1 == .null }, "\(viewC.profile)")
         #expect(viewC.consents.allSatisfy { !$0.1.allowed } && viewC.consents.contains { $0.0 == "profiling" })
     }

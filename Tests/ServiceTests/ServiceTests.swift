@@ -84,6 +84,34 @@ struct ServiceTests {
         }
     }
 
+    @Test("the 360 of a record merged into another is the person's, and the read is on record for the person shown")
+    func mergedCustomer() async throws {
+        try await ServerFixture.withServer { c in
+            #expect(try await c.post("/v1/customers", as: "clerk", registerBody).status == .created)
+            let second = #"{"customer":"C-2","store":"S1","name":"王芳","phone":"13800138001"}"#
+            #expect(try await c.post("/v1/customers", as: "clerk", second).status == .created)
+            let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-2", payload: """
+                {"receipt":"R-9","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":10000,"currency":"CNY"}}],\
+                "total":{"minor":10000,"currency":"CNY"}}
+                """)
+            #expect(try await c.post("/v1/events", as: "manager", purchase).status == .created)
+            let merge = eventJSON(type: "CustomersMerged", customer: "C-1", payload: #"{"mergedCustomer":"C-2","reason":"same phone"}"#)
+            let merged = try await c.post("/v1/events", as: "manager", merge)
+            #expect(merged.status == .created, "\(merged.text)")
+            let view = try await c.get("/v1/customers/C-2", as: "clerk")
+            #expect(view.status == .ok, "\(view.text)")
+            #expect(view.json["customer"] == .string("C-1") && view.json["requested"] == .string("C-2"), "\(view.text)")
+            #expect(view.json["summary"]?["netSpend"] == .number("10000") && view.json["loyalty"]?["points"] == .number("100"), "\(view.text)")
+            #expect(view.json["profile"]?["birthday"] == .string("1991-03-14"), "the survivor's profile: \(view.text)")
+            let survivor = try await c.get("/v1/customers/C-1", as: "clerk")
+            #expect(survivor.json["mergedRecords"] == .array([.string("C-2")]), "\(survivor.text)")
+            // Both reads showed C-1's personal data: both are on C-1's record.
+            let accesses = try await c.get("/v1/audit/customers/C-1/accesses", as: "compliance")
+            guard case .array(let list)? = accesses.json["accesses"] else { Issue.record("\(accesses.text)"); return }
+            #expect(list.count == 2, "\(accesses.text)")
+        }
+    }
+
     @Test("a customer id is one text in whatever Unicode spelling a client sends; a raw event must be in NFC")
     func canonicalIds() async throws {
         try await ServerFixture.withServer { c in

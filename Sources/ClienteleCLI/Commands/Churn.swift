@@ -46,7 +46,7 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            let (summaries, now) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point(in: ledger.ledger))
+            let (summaries, now) = try models.customerSummaries(asOf: asOf.point(in: ledger.ledger))
             let result: ChurnModel.Result
             do { result = try ChurnModel.assess(summaries, now: now, configuration: settings) } catch {
                 throw CommandFailure("the churn model cannot be fitted on this ledger: \(error)")

@@ -42,10 +42,12 @@ extension Clientele {
             defer { models.close() }
             let point = asOf.point(in: ledger.ledger)
             let configuration = try settings.load(db: options.db)
-            guard let view = try models.customerView(id, asOf: point, configuration: configuration, segmentOf: { _, _ in nil }) else {
+            guard let view = try models.customerView(id, asOf: point, configuration: configuration, segmentOf: { _, _, _ in nil }) else {
                 throw CommandFailure(point == nil ? "no customer '\(id)' in the ledger at \(options.db)" : "customer '\(id)' has no events as of \(asOf.text ?? "")")
             }
             let summary = view.summary
+            // A record merged into another shows the person: the record it was merged into.
+            let id = view.customer
             // A clerk sees the customers of their own store(s): those whose first store is one of them.
             do { try principal.authorize(store: summary.homeStore) } catch { throw CommandFailure("\(error)") }
             let (segment, churn) = try models.ranking(of: id, summary: summary, asOf: point, configuration: configuration)
@@ -70,6 +72,8 @@ extension Clientele {
                 // receipt or a tier change the records of its parts, one after the other.
                 func at(_ µs: Int64, _ offset: Int16) -> String { Timestamp(microseconds: µs, offsetMinutes: offset).iso8601 }
                 var rows: [(String, String)] = [("customer", id)]
+                if let requested = view.requested { rows.append(("requested", requested)) }
+                rows += view.mergedRecords.map { ("merged_record", $0) }
                 for (k, v) in profile {
                     switch v {
                     case .null: rows.append((k, personal == .erased ? "(erased)" : "(sealed)"))
@@ -101,6 +105,8 @@ extension Clientele {
                 for (field, value) in rows { Output.csv([field, value]) }
             } else {
                 var t = TextTable(header: ["customer", id])
+                if let requested = view.requested { t.rows.append(["requested", "\(requested), merged into \(id)"]) }
+                if !view.mergedRecords.isEmpty { t.rows.append(["merged records", view.mergedRecords.joined(separator: ", ")]) }
                 for (k, v) in profile {
                     let text: String
                     switch v {

@@ -41,7 +41,7 @@ extension Clientele {
             defer { ledger.close() }
             let models = try ProjectionStore(ledger: ledger)
             defer { models.close() }
-            let (summaries, now) = try models.snapshot(CustomerSummaryProjector(), asOf: asOf.point(in: ledger.ledger))
+            let (summaries, now) = try models.customerSummaries(asOf: asOf.point(in: ledger.ledger))
             var rules = try config.load(db: options.db).segments
             if let vipSpend { rules.vipSpend = vipSpend }
             let assigned = Segmentation.assign(summaries, now: now, rules: rules)
