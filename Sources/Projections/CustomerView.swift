@@ -162,8 +162,9 @@ extension ProjectionStore {
                 if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
             }
         }
-        // Erased: the profile's plain fields (age band, gender, interests, preferences, card) describe
-        // the person as much as the sealed ones, and go with them; only that there was a field stays.
+        // Erased: the profile's plain fields (age band, gender; interests, preferences and card in
+        // registrations from before those were sealed) describe the person as much as the sealed
+        // ones, and go with them; only that there was a field stays.
         if summary.erased { personal = .erased }
         if personal == .erased { profile = profile.map { ($0.0, .null) } }
         let decisions: [(String, ConsentDecision)] = [("membership", consents.decide(.membership)), ("profiling", consents.decide(.profiling))]

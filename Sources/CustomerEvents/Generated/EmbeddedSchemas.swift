@@ -1089,30 +1089,42 @@ enum EmbeddedSchemas {
       "x-pii": true
     },
     "interests": {
-      "type": "array",
+      "type": [
+        "array",
+        "null"
+      ],
       "items": {
         "type": "string",
         "minLength": 1,
         "maxLength": 100
       },
       "maxItems": 50,
-      "description": "Interests (兴趣)."
+      "description": "Interests (兴趣).",
+      "x-pii": true
     },
     "preferences": {
-      "type": "array",
+      "type": [
+        "array",
+        "null"
+      ],
       "items": {
         "type": "string",
         "minLength": 1,
         "maxLength": 200
       },
       "maxItems": 50,
-      "description": "Preferences (偏好), e.g. 'sugar-free latte, window seat'."
+      "description": "Preferences (偏好), e.g. 'sugar-free latte, window seat'.",
+      "x-pii": true
     },
     "memberCard": {
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "minLength": 1,
       "maxLength": 64,
-      "description": "Membership card number."
+      "description": "Membership card number.",
+      "x-pii": true
     }
   },
   "required": [],
@@ -1222,30 +1234,42 @@ enum EmbeddedSchemas {
       "x-pii": true
     },
     "interests": {
-      "type": "array",
+      "type": [
+        "array",
+        "null"
+      ],
       "items": {
         "type": "string",
         "minLength": 1,
         "maxLength": 100
       },
       "maxItems": 50,
-      "description": "Interests (兴趣)."
+      "description": "Interests (兴趣).",
+      "x-pii": true
     },
     "preferences": {
-      "type": "array",
+      "type": [
+        "array",
+        "null"
+      ],
       "items": {
         "type": "string",
         "minLength": 1,
         "maxLength": 200
       },
       "maxItems": 50,
-      "description": "Preferences (偏好), e.g. 'sugar-free latte, window seat'."
+      "description": "Preferences (偏好), e.g. 'sugar-free latte, window seat'.",
+      "x-pii": true
     },
     "memberCard": {
-      "type": "string",
+      "type": [
+        "string",
+        "null"
+      ],
       "minLength": 1,
       "maxLength": 64,
-      "description": "Membership card number."
+      "description": "Membership card number.",
+      "x-pii": true
     }
   },
   "required": [],

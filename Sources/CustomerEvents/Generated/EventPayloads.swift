@@ -1005,11 +1005,11 @@ public struct CustomerProfileUpdatedV1: EventPayload {
     public var birthday: String?
     /// Occupation (职业). Personal data: sealed in the ledger.
     public var occupation: String?
-    /// Interests (兴趣).
+    /// Interests (兴趣). Personal data: sealed in the ledger.
     public var interests: [String]?
-    /// Preferences (偏好), e.g. 'sugar-free latte, window seat'.
+    /// Preferences (偏好), e.g. 'sugar-free latte, window seat'. Personal data: sealed in the ledger.
     public var preferences: [String]?
-    /// Membership card number.
+    /// Membership card number. Personal data: sealed in the ledger.
     public var memberCard: String?
 
     public init(name: String? = nil, phone: String? = nil, email: String? = nil, ageBand: CustomerProfileUpdatedV1AgeBand? = nil, gender: CustomerProfileUpdatedV1Gender? = nil, birthday: String? = nil, occupation: String? = nil, interests: [String]? = nil, preferences: [String]? = nil, memberCard: String? = nil) {
@@ -1075,11 +1075,11 @@ public struct CustomerRegisteredV1: EventPayload {
     public var birthday: String?
     /// Occupation (职业). Personal data: sealed in the ledger.
     public var occupation: String?
-    /// Interests (兴趣).
+    /// Interests (兴趣). Personal data: sealed in the ledger.
     public var interests: [String]?
-    /// Preferences (偏好), e.g. 'sugar-free latte, window seat'.
+    /// Preferences (偏好), e.g. 'sugar-free latte, window seat'. Personal data: sealed in the ledger.
     public var preferences: [String]?
-    /// Membership card number.
+    /// Membership card number. Personal data: sealed in the ledger.
     public var memberCard: String?
 
     public init(name: String? = nil, phone: String? = nil, email: String? = nil, ageBand: CustomerRegisteredV1AgeBand? = nil, gender: CustomerRegisteredV1Gender? = nil, birthday: String? = nil, occupation: String? = nil, interests: [String]? = nil, preferences: [String]? = nil, memberCard: String? = nil) {
