@@ -54,6 +54,34 @@ struct AsOfCommandTests {
         #expect(json.stdout.contains(#""nextStep":"callback""#), "\(json.stdout)")
     }
 
+    @Test("the queue's table marks escalated and reopened complaints, with a legend; the CSV says both")
+    func complaintMarks() throws {
+        let dir = try TempFolder("queue-marks"); defer { dir.remove() }
+        let ledger = try Self.ledger(dir)
+        func event(_ type: String, _ payload: String) -> String {
+            "{\"type\":\"\(type)\",\"customer\":\"C-1\",\"store\":\"S1\",\"actor\":\"staff-1\",\"channel\":\"counter\",\"occurredAt\":\"2026-01-20T10:00:00+08:00\",\"payload\":\(payload)}"
+        }
+        let more = [
+            event("ComplaintFiled", #"{"complaint":"CP-2","category":"product-quality","severity":"high"}"#),
+            event("ComplaintEscalated", #"{"complaint":"CP-2","reason":"severe"}"#),
+            event("ComplaintReopened", #"{"complaint":"CP-1","reason":"refund never arrived"}"#),
+            event("ComplaintResolved", #"{"complaint":"CP-1","resolution":"refund sent again"}"#),
+        ]
+        let appended = try ledger.run(["append"], input: more.joined(separator: "\n") + "\n")
+        #expect(appended.status == 0, "\(appended.stderr)")
+        let table = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T12:00:00+08:00"])
+        #expect(table.status == 0, "\(table.stderr)")
+        let rows = table.stdout.split(separator: "\n")
+        let cp1 = try #require(rows.first { $0.hasPrefix("CP-1") }), cp2 = try #require(rows.first { $0.hasPrefix("CP-2") })
+        #expect(cp1.contains("resolved *") && !cp1.contains("^"), "\(table.stdout)")
+        #expect(cp2.contains("filed ^") && !cp2.contains("*"), "\(table.stdout)")
+        #expect(rows.contains("^ escalated · * reopened before"), "\(table.stdout)")
+        #expect(rows.allSatisfy { $0.count <= 80 }, "\(table.stdout)")
+        let csv = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T12:00:00+08:00", "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,reopened\r\n") || csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,reopened\n"), "\(csv.stdout)")
+        #expect(csv.stdout.contains(",yes,0") && csv.stdout.contains(",no,1"), "\(csv.stdout)")
+    }
+
     @Test("consent as of a time or a sequence number: the decisions recorded by then")
     func consent() throws {
         let dir = try TempFolder("as-of-consent"); defer { dir.remove() }

@@ -14,7 +14,8 @@ extension Clientele {
                 Targets: respond 1 h, plan 4 h, close 24 h (business time, minus pauses while waiting
                 on the customer); "due-soon" from 75 % of a target. The close clock runs until the
                 complaint is closed after its callback; a reopening restarts it, and leaves the
-                respond and plan clocks as the first round stopped them.
+                respond and plan clocks as the first round stopped them. In the table, "^" marks
+                an escalated complaint and "*" one reopened before (the CSV and JSON say both).
                 """))
 
         enum Status: String, ExpressibleByArgument { case open, closed, all }
@@ -60,10 +61,11 @@ extension Clientele {
                 for row in rows { w.write(row.json); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
             case .csv:
-                Output.csv(["complaint", "customer", "store", "category", "severity", "status", "next_step", "state", "minutes_left"])
+                Output.csv(["complaint", "customer", "store", "category", "severity", "status", "next_step", "state", "minutes_left", "escalated", "reopened"])
                 for row in rows {
                     Output.csv([row.record.complaint, row.record.customer, row.record.store, row.record.category, row.record.severity, row.record.status,
-                                row.nextStep ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? ""])
+                                row.nextStep ?? "", row.next?.state.rawValue ?? "", row.next?.minutesLeft.map(String.init) ?? "",
+                                row.record.escalated ? "yes" : "no", String(row.record.reopened)])
                 }
             case .table:
                 var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0])
@@ -71,11 +73,18 @@ extension Clientele {
                     let next = row.nextStep ?? "—"
                     // "awaiting" for "awaiting-customer": the table's widest status, and the one
                     // that pushed it past 80 columns.
-                    let status = row.record.status == "awaiting-customer" ? "awaiting" : row.record.status
+                    var status = row.record.status == "awaiting-customer" ? "awaiting" : row.record.status
+                    // Marks in plain ASCII (an arrow is one column or two, by the terminal's locale).
+                    if row.record.escalated { status += " ^" }
+                    if row.record.reopened > 0 && row.record.status != "reopened" { status += " *" }
                     t.rows.append([row.record.complaint, row.record.customer, row.record.category, row.record.severity,
                                    status, next, row.next?.state.rawValue ?? "done", left(row.next)])
                 }
                 Output.line(t.render())
+                let shown = rows.prefix(200)
+                let marks = [shown.contains { $0.record.escalated } ? "^ escalated" : nil,
+                             shown.contains { $0.record.reopened > 0 && $0.record.status != "reopened" } ? "* reopened before" : nil].compactMap { $0 }
+                if !marks.isEmpty { Output.line(marks.joined(separator: " · ")) }
                 if rows.count > 200 { Output.line("… and \(rows.count - 200) more (use --format csv for all)") }
             }
         }
