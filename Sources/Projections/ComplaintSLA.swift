@@ -36,6 +36,9 @@ public struct SLAConfiguration: Sendable, Equatable {
     public var defaultHours = BusinessHours.always
     /// A step is "due soon" once this share of its target has passed.
     public var warningShare = 0.75
+    /// Severities whose open complaints are due an escalation (升级) until one is recorded; a
+    /// complaint with a breached or missed clock is due one whatever its severity.
+    public var escalateSeverities: Set<String> = ["high", "critical"]
 
     public init() {}
 

@@ -200,6 +200,7 @@ public struct ClienteleConfiguration: Sendable {
                 }
             }
             if case .number(let n)? = s["warningShare"], let d = Double(n) { c.sla.warningShare = d }
+            if case .array(let list)? = s["escalateSeverities"] { c.sla.escalateSeverities = Set(list.compactMap(\.stringValue)) }
             if let h = s["businessHours"] { c.sla.defaultHours = try hours(h, at: "$.sla.businessHours") }
             if case .object(let o)? = s["storeHours"] { for (k, v) in o { c.sla.hours[k] = try hours(v, at: "$.sla.storeHours.\(k)") } }
         }

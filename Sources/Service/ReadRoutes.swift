@@ -192,12 +192,14 @@ struct ReadRoutes {
         let point = try request.asOf()
         let status = ComplaintQueue.StatusFilter(rawValue: try request.choice("status", ComplaintQueue.StatusFilter.allCases.map(\.rawValue), default: "open")!)!
         let breached = try request.choice("breached", ["true", "false"], default: "false") == "true"
+        let escalationDue = try request.choice("escalationDue", ["true", "false"], default: "false") == "true"
         let store = request.query("store")
         if let store { try principal.requireStore(store) }
         let limit = try request.intQuery("limit", in: 1...10_000, default: 500)
         let (records, now) = try complaintRecords(asOf: point)
         let visible = records.filter { r in (store == nil || r.store == store) && principal.mayAct(inStore: r.store) }
-        let rows = ComplaintQueue.rows(visible, now: now, sla: backend.configuration.sla, status: status, breachedOnly: breached)
+        let rows = ComplaintQueue.rows(visible, now: now, sla: backend.configuration.sla, status: status, breachedOnly: breached,
+                                       escalationDueOnly: escalationDue)
         return jsonResponse(.object([("complaints", .array(rows.prefix(limit).map(\.json))), ("total", .number(String(rows.count))), asOfMember(point, now)]))
     }
 

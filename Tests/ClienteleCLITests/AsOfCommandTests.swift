@@ -46,7 +46,8 @@ struct AsOfCommandTests {
         // Resolved: the callback is what is left, and the close clock runs on (four days after
         // the filing, past its 24 hours).
         let resolved = try line("2026-01-12T12:00:00+08:00")
-        #expect(resolved.contains("resolved") && resolved.contains("callback") && resolved.contains("breached"), "\(resolved)")
+        // (Its respond and plan clocks were missed and nobody escalated it: "!".)
+        #expect(resolved.contains("resolved!") && resolved.contains("callback") && resolved.contains("breached"), "\(resolved)")
         // The CSV and the JSON name the same step.
         let csv = try ledger.run(["complaints", "--as-of", "2026-01-12T12:00:00+08:00", "--format", "csv"])
         #expect(csv.stdout.contains(",resolved,callback,breached,"), "\(csv.stdout)")
@@ -54,7 +55,7 @@ struct AsOfCommandTests {
         #expect(json.stdout.contains(#""nextStep":"callback""#), "\(json.stdout)")
     }
 
-    @Test("the queue's table marks escalated and reopened complaints, with a legend; the CSV says both")
+    @Test("the queue's table marks escalated, due-escalation and reopened complaints, with a legend; the CSV says each")
     func complaintMarks() throws {
         let dir = try TempFolder("queue-marks"); defer { dir.remove() }
         let ledger = try Self.ledger(dir)
@@ -66,20 +67,36 @@ struct AsOfCommandTests {
             event("ComplaintEscalated", #"{"complaint":"CP-2","reason":"severe"}"#),
             event("ComplaintReopened", #"{"complaint":"CP-1","reason":"refund never arrived"}"#),
             event("ComplaintResolved", #"{"complaint":"CP-1","resolution":"refund sent again"}"#),
+            event("ComplaintFiled", #"{"complaint":"CP-3","category":"environment","severity":"medium"}"#),
+            event("ComplaintFiled", #"{"complaint":"CP-4","category":"product-quality","severity":"critical"}"#),
         ]
         let appended = try ledger.run(["append"], input: more.joined(separator: "\n") + "\n")
         #expect(appended.status == 0, "\(appended.stderr)")
-        let table = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T12:00:00+08:00"])
+        let table = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T10:30:00+08:00"])
         #expect(table.status == 0, "\(table.stderr)")
         let rows = table.stdout.split(separator: "\n")
         let cp1 = try #require(rows.first { $0.hasPrefix("CP-1") }), cp2 = try #require(rows.first { $0.hasPrefix("CP-2") })
-        #expect(cp1.contains("resolved *") && !cp1.contains("^"), "\(table.stdout)")
-        #expect(cp2.contains("filed ^") && !cp2.contains("*"), "\(table.stdout)")
-        #expect(rows.contains("^ escalated · * reopened before"), "\(table.stdout)")
+        let cp3 = try #require(rows.first { $0.hasPrefix("CP-3") }), cp4 = try #require(rows.first { $0.hasPrefix("CP-4") })
+        // CP-1's first round missed its respond and plan targets and nobody escalated it.
+        #expect(cp1.contains("resolved!*") && !cp1.contains("^"), "\(table.stdout)")
+        #expect(cp2.contains("filed^") && !cp2.contains("*") && !cp2.contains("!"), "severe but escalated: \(table.stdout)")
+        #expect(cp3.contains("filed ") && !cp3.contains("!") && !cp3.contains("^"), "medium and on time: \(table.stdout)")
+        #expect(cp4.contains("filed!"), "critical: \(table.stdout)")
+        #expect(rows.contains("^ escalated · ! escalation due · * reopened before"), "\(table.stdout)")
+        let due = try ledger.run(["complaints", "--escalation-due", "--as-of", "2026-01-20T10:30:00+08:00", "--format", "json"])
+        #expect(try Self.lines(due.stdout).compactMap { $0["complaint"] as? String }.sorted() == ["CP-1", "CP-4"], "\(due.stdout)")
+        // No severity due by itself: only the late one.
+        let config = dir.path + "/config.json"
+        FileManager.default.createFile(atPath: config, contents: Data(#"{"sla":{"escalateSeverities":[]}}"#.utf8))
+        let lateOnly = try ledger.run(["complaints", "--escalation-due", "--as-of", "2026-01-20T10:30:00+08:00", "--format", "json", "--config", config])
+        #expect(try Self.lines(lateOnly.stdout).compactMap { $0["complaint"] as? String } == ["CP-1"], "\(lateOnly.stdout) \(lateOnly.stderr)")
+        FileManager.default.createFile(atPath: config, contents: Data(#"{"sla":{"escalateSeverities":["urgent"]}}"#.utf8))
+        let bad = try ledger.run(["complaints", "--config", config])
+        #expect(bad.status != 0 && bad.stderr.contains("escalateSeverities"), "a bad severity names the key: \(bad.stderr)")
         #expect(rows.allSatisfy { $0.count <= 80 }, "\(table.stdout)")
-        let csv = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T12:00:00+08:00", "--format", "csv"])
-        #expect(csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,reopened\r\n") || csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,reopened\n"), "\(csv.stdout)")
-        #expect(csv.stdout.contains(",yes,0") && csv.stdout.contains(",no,1"), "\(csv.stdout)")
+        let csv = try ledger.run(["complaints", "--status", "all", "--as-of", "2026-01-20T10:30:00+08:00", "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,escalation_due,reopened\r\n") || csv.stdout.hasPrefix("complaint,customer,store,category,severity,status,next_step,state,minutes_left,escalated,escalation_due,reopened\n"), "\(csv.stdout)")
+        #expect(csv.stdout.contains(",yes,no,0") && csv.stdout.contains(",no,yes,1"), "\(csv.stdout)")
     }
 
     @Test("consent as of a time or a sequence number: the decisions recorded by then")

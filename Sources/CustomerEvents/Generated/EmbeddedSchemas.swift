@@ -2563,6 +2563,19 @@ enum EmbeddedSchemas {
           "exclusiveMinimum": 0,
           "maximum": 1
         },
+        "escalateSeverities": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "enum": [
+              "low",
+              "medium",
+              "high",
+              "critical"
+            ]
+          },
+          "description": "Open complaints of these severities are due an escalation until one is recorded (default high and critical); one with a breached or missed clock is due one whatever its severity. [] leaves only the breaches."
+        },
         "businessHours": {
           "type": "object",
           "properties": {
