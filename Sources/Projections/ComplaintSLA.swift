@@ -14,18 +14,36 @@ public struct SLAConfiguration: Sendable, Equatable {
             self.closeMinutes = closeMinutes
         }
     }
-    /// Opening hours: minutes after local midnight, [open, close); the same every day.
+    /// A store's calendar: opening hours, minutes after local midnight, [open, close), the same
+    /// every day it opens; the weekdays it is closed and the dates it is closed (holidays).
     public struct BusinessHours: Sendable, Equatable {
         public var opens: Int
         public var closes: Int
         public var offsetMinutes: Int
-        public init(opens: Int = 0, closes: Int = 1440, offsetMinutes: Int = 480) {
+        /// ISO weekdays the store is closed (1 Monday … 7 Sunday).
+        public var closedWeekdays: Set<Int>
+        /// Local dates the store is closed, as days since 1970-01-01.
+        public var closedDays: Set<Int64>
+        public init(opens: Int = 0, closes: Int = 1440, offsetMinutes: Int = 480, closedWeekdays: Set<Int> = [], closedDays: Set<Int64> = []) {
             self.opens = opens
             self.closes = closes
             self.offsetMinutes = offsetMinutes
+            self.closedWeekdays = closedWeekdays
+            self.closedDays = closedDays
         }
         /// Around the clock.
         public static let always = BusinessHours()
+
+        /// True when the store is closed all of local day `day` (days since 1970-01-01).
+        @inline(__always)
+        func isClosed(day: Int64) -> Bool {
+            if !closedDays.isEmpty && closedDays.contains(day) { return true }
+            // 1970-01-01 was a Thursday (ISO weekday 4).
+            return !closedWeekdays.isEmpty && closedWeekdays.contains(Int(((day % 7) + 7 + 3) % 7) + 1)
+        }
+
+        /// True when every minute of every day is business time.
+        var isAlwaysOpen: Bool { opens == 0 && closes >= 1440 && closedWeekdays.isEmpty && closedDays.isEmpty }
     }
 
     public var defaultTargets = Targets()
@@ -140,14 +158,16 @@ public enum ComplaintSLA {
         let offset = Int64(hours.offsetMinutes) * minute
         var total: Int64 = 0
         for (s, e) in intervals {
-            if hours.opens == 0 && hours.closes >= 1440 { total += e - s; continue }
-            // Walk the local days the interval touches.
+            if hours.isAlwaysOpen { total += e - s; continue }
+            // Walk the local days the interval touches, skipping those the store is closed.
             var dayStart = ((s + offset) / day) * day - offset
             if dayStart > s { dayStart -= day }
             while dayStart < e {
-                let open = dayStart + Int64(hours.opens) * minute, close = dayStart + Int64(hours.closes) * minute
-                let a = max(s, open), b = min(e, close)
-                if b > a { total += b - a }
+                if !hours.isClosed(day: (dayStart + offset) / day) {
+                    let open = dayStart + Int64(hours.opens) * minute, close = dayStart + Int64(hours.closes) * minute
+                    let a = max(s, open), b = min(e, close)
+                    if b > a { total += b - a }
+                }
                 dayStart += day
             }
         }

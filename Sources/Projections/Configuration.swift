@@ -1,3 +1,4 @@
+import Ledger
 import Access
 import CustomerBase
 import CustomerEvents
@@ -186,8 +187,27 @@ public struct ClienteleConfiguration: Sendable {
             }
             let opens = try minutes("opens"), closes = try minutes("closes")
             guard opens < closes else { throw LoadError(file: file, reason: "\(path): opens must be before closes") }
-            return .init(opens: opens, closes: closes, offsetMinutes: Int(j["utcOffsetMinutes"]?.int64Value ?? 480))
+            let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            let closedWeekdays = Set(list(j["closedWeekdays"]).compactMap { $0.stringValue.flatMap { weekdays.firstIndex(of: $0) }.map { $0 + 1 } })
+            guard closedWeekdays.count < 7 else { throw LoadError(file: file, reason: "\(path).closedWeekdays: a store closed every day has no business hours") }
+            return .init(opens: opens, closes: closes, offsetMinutes: Int(j["utcOffsetMinutes"]?.int64Value ?? 480),
+                         closedWeekdays: closedWeekdays, closedDays: try dates(j["closedDates"], at: path + ".closedDates").union(holidays))
         }
+        func list(_ j: JSONValue?) -> [JSONValue] { if case .array(let a)? = j { return a } else { return [] } }
+        /// Dates YYYY-MM-DD as days since 1970-01-01, each checked to be a date of the calendar.
+        func dates(_ j: JSONValue?, at path: String) throws(LoadError) -> Set<Int64> {
+            var out = Set<Int64>()
+            for (i, v) in list(j).enumerated() {
+                let text = v.stringValue ?? ""
+                guard let t = Timestamp(iso8601: text + "T00:00:00Z"), String(t.iso8601.prefix(10)) == text else {
+                    throw LoadError(file: file, reason: "\(path)[\(i)]: '\(text)' is not a date YYYY-MM-DD")
+                }
+                out.insert(t.microseconds / 86_400_000_000)
+            }
+            return out
+        }
+        // Holidays close every store: folded into each calendar here, so a clock reads one set.
+        let holidays = try dates(json["sla"]?["holidays"], at: "$.sla.holidays")
         if let s = json["sla"] {
             if let t = s["targets"] { c.sla.defaultTargets = targets(t, base: c.sla.defaultTargets) }
             if case .object(let o)? = s["overrides"] {
@@ -201,7 +221,7 @@ public struct ClienteleConfiguration: Sendable {
             }
             if case .number(let n)? = s["warningShare"], let d = Double(n) { c.sla.warningShare = d }
             if case .array(let list)? = s["escalateSeverities"] { c.sla.escalateSeverities = Set(list.compactMap(\.stringValue)) }
-            if let h = s["businessHours"] { c.sla.defaultHours = try hours(h, at: "$.sla.businessHours") }
+            if let h = s["businessHours"] { c.sla.defaultHours = try hours(h, at: "$.sla.businessHours") } else { c.sla.defaultHours.closedDays = holidays }
             if case .object(let o)? = s["storeHours"] { for (k, v) in o { c.sla.hours[k] = try hours(v, at: "$.sla.storeHours.\(k)") } }
         }
         if let ch = json["churn"] {

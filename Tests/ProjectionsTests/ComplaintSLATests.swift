@@ -49,6 +49,40 @@ struct ComplaintSLATests {
         #expect(ComplaintSLA.clocks(r, at: at("2026-11-24T10:31:00"), configuration: c)[0].state == .breached)
     }
 
+    @Test("the calendar: no clock runs on a closed weekday or a holiday, whatever the hours", arguments: [
+        // (filed, read at, the calendar, business minutes used): hours 10:00–22:00 +08:00.
+        ("2026-11-28T21:30:00", "2026-11-30T10:20:00", #"{"closedWeekdays":["sun"]}"#, 50),   // Saturday night to Monday: Sunday closed
+        ("2026-11-28T21:30:00", "2026-11-30T10:20:00", "{}", 770),                            // the same, open on Sunday: + 12 h
+        ("2026-11-23T21:30:00", "2026-11-25T10:20:00", #"{"holidays":["2026-11-24"]}"#, 50),   // Monday night to Wednesday: Tuesday a holiday
+        ("2026-11-23T21:30:00", "2026-11-25T10:20:00", #"{"storeDates":["2026-11-24"]}"#, 50), // the store's own closed date
+        ("2026-11-23T21:30:00", "2026-11-25T10:20:00", #"{"otherStoreDates":["2026-11-24"]}"#, 770), // another store's closed date
+        ("2026-11-24T11:00:00", "2026-11-25T10:20:00", #"{"holidays":["2026-11-24"]}"#, 20),   // filed on a holiday: nothing counts until the next opening
+    ])
+    func calendar(filed: String, readAt: String, calendar: String, minutes: Int) throws {
+        let (r, f) = try record([("ComplaintFiled", filed, "")])
+        defer { f.remove() }
+        let cal = try JSONParser.parse(calendar)
+        func list(_ key: String) -> String {
+            guard case .array(let a)? = cal[key] else { return "[]" }
+            return "[" + a.compactMap(\.stringValue).map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        }
+        let hours = #"{"opens":"10:00","closes":"22:00","utcOffsetMinutes":480,"closedWeekdays":\#(list("closedWeekdays")),"closedDates":\#(list("storeDates"))}"#
+        let other = #"{"opens":"10:00","closes":"22:00","closedDates":\#(list("otherStoreDates"))}"#
+        let config = try ClienteleConfiguration.parse(try JSONParser.parse(
+            #"{"sla":{"holidays":\#(list("holidays")),"storeHours":{"S1":\#(hours),"S2":\#(other)}}}"#))
+        let clocks = ComplaintSLA.clocks(r, at: at(readAt), configuration: config.sla)
+        #expect(clocks[2].usedMinutes == minutes, "\(clocks[2])")
+    }
+
+    @Test("a calendar's bad date or a store closed every day is refused, naming the key")
+    func badCalendar() throws {
+        for (text, key) in [(#"{"sla":{"holidays":["2026-02-30"]}}"#, "$.sla.holidays[0]"),
+                            (#"{"sla":{"storeHours":{"S1":{"opens":"10:00","closes":"22:00","closedDates":["26-11-24"]}}}}"#, "$.sla.storeHours.S1.closedDates[0]"),
+                            (#"{"sla":{"businessHours":{"opens":"10:00","closes":"22:00","closedWeekdays":["mon","tue","wed","thu","fri","sat","sun"]}}}"#, "$.sla.businessHours.closedWeekdays")] {
+            #expect { _ = try ClienteleConfiguration.parse(try JSONParser.parse(text)) } throws: { error in "\(error)".contains(key) }
+        }
+    }
+
     @Test("waiting on the customer pauses every clock")
     func pause() throws {
         let (r, f) = try record([

@@ -18,8 +18,12 @@ struct ConfigurationTests {
         #expect(c.tier(forSpend: 250_000).name == "silver" && c.tier(forSpend: 5).name == "member")
         #expect(c.sla.overrides["product-quality/critical"]?.respondMinutes == 30)
         #expect(c.sla.overrides["product-quality/critical"]?.closeMinutes == 1440, "unnamed targets keep the defaults")
-        #expect(c.sla.defaultHours == .init(opens: 600, closes: 1320, offsetMinutes: 480))
+        // The chain's holidays (2027-02-06 and 07) close every store, besides a store's own dates.
+        let holidays: Set<Int64> = [Timestamp(iso8601: "2027-02-06T00:00:00Z")!.microseconds / 86_400_000_000,
+                                    Timestamp(iso8601: "2027-02-07T00:00:00Z")!.microseconds / 86_400_000_000]
+        #expect(c.sla.defaultHours == .init(opens: 600, closes: 1320, offsetMinutes: 480, closedDays: holidays))
         #expect(c.sla.hours["SH-MALL-DESK"]?.opens == 570)
+        #expect(c.sla.hours["SH-MALL-DESK"]?.closedDays == holidays.union([Timestamp(iso8601: "2026-12-31T00:00:00Z")!.microseconds / 86_400_000_000]))
         #expect(c.churnHorizonDays == 90)
         #expect(c.points.spendPerPoint == 100 && c.points.categoryMultipliers["cosmetics"] == 2 && c.points.birthdayWindowDays == 30)
         #expect(c.tiers[2].pointsMultiplier == 1.5 && c.tiers[1].birthdayMultiplier == 2)

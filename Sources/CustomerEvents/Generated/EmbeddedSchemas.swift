@@ -2508,7 +2508,10 @@ enum EmbeddedSchemas {
           "type": "object",
           "additionalProperties": {
             "type": "array",
-            "items": {"type": "string", "pattern": "^[1-9]{3}$"},
+            "items": {
+              "type": "string",
+              "pattern": "^[1-9]{3}$"
+            },
             "minItems": 1
           }
         }
@@ -2594,6 +2597,31 @@ enum EmbeddedSchemas {
               "minimum": -840,
               "maximum": 840,
               "description": "The store's zone, minutes east of UTC (480 for China)."
+            },
+            "closedWeekdays": {
+              "type": "array",
+              "items": {
+                "type": "string",
+                "enum": [
+                  "mon",
+                  "tue",
+                  "wed",
+                  "thu",
+                  "fri",
+                  "sat",
+                  "sun"
+                ]
+              },
+              "maxItems": 6,
+              "description": "Weekdays the store is closed: SLA clocks do not run on them."
+            },
+            "closedDates": {
+              "type": "array",
+              "items": {
+                "type": "string",
+                "format": "date"
+              },
+              "description": "Local dates (YYYY-MM-DD) the store is closed, besides sla.holidays."
             }
           },
           "required": [
@@ -2622,6 +2650,31 @@ enum EmbeddedSchemas {
                 "minimum": -840,
                 "maximum": 840,
                 "description": "The store's zone, minutes east of UTC (480 for China)."
+              },
+              "closedWeekdays": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "enum": [
+                    "mon",
+                    "tue",
+                    "wed",
+                    "thu",
+                    "fri",
+                    "sat",
+                    "sun"
+                  ]
+                },
+                "maxItems": 6,
+                "description": "Weekdays the store is closed: SLA clocks do not run on them."
+              },
+              "closedDates": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "format": "date"
+                },
+                "description": "Local dates (YYYY-MM-DD) the store is closed, besides sla.holidays."
               }
             },
             "required": [
@@ -2630,6 +2683,14 @@ enum EmbeddedSchemas {
             ],
             "additionalProperties": false
           }
+        },
+        "holidays": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "format": "date"
+          },
+          "description": "Local dates (YYYY-MM-DD) every store is closed (Spring Festival, say): SLA clocks do not run on them."
         }
       }
     },
@@ -2664,10 +2725,26 @@ enum EmbeddedSchemas {
           "additionalProperties": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["role"],
+            "required": [
+              "role"
+            ],
             "properties": {
-              "role": {"enum": ["clerk", "manager", "analyst", "compliance", "admin"]},
-              "stores": {"type": "array", "items": {"type": "string", "minLength": 1}}
+              "role": {
+                "enum": [
+                  "clerk",
+                  "manager",
+                  "analyst",
+                  "compliance",
+                  "admin"
+                ]
+              },
+              "stores": {
+                "type": "array",
+                "items": {
+                  "type": "string",
+                  "minLength": 1
+                }
+              }
             }
           }
         }
