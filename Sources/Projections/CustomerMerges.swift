@@ -235,3 +235,29 @@ extension ProjectionStore {
         try order.finish(emit: body)
     }
 }
+
+extension CustomerMerges {
+    /// The consents of the person whose record `customer` is: the consent events of every record
+    /// in its group (its survivor's and those merged into it), as of `time` (business time) and/or
+    /// `sequence` (0: nothing yet), decided as `ConsentState` decides them (the later decision by
+    /// business time, then recorded order, whichever record it was recorded on). A merged record's
+    /// erasure erases that record's data, not the person's consents. Without merges, the
+    /// record's own consents (`CustomerLedger.consents(of:asOf:sequence:)`).
+    public func consents(of customer: String, in ledger: CustomerLedger, asOf time: Timestamp? = nil, sequence: UInt64? = nil) throws -> ConsentState {
+        let survivor = survivor(of: customer)
+        let members = members(of: survivor)
+        guard members.count > 1 else { return try ledger.consents(of: customer, asOf: time, sequence: sequence) }
+        var state = ConsentState()
+        if sequence == 0 { return state }
+        let decisions = ConsentState.eventTypes.subtracting([Array("CustomerErased".utf8)])
+        for member in members {
+            let types = member == survivor ? ConsentState.eventTypes : decisions
+            try ledger.scanForFold(EventQuery(.customer(member), sequences: 1...(sequence ?? .max)), types: types) { event in
+                if let time, event.recorded.occurredAt > time { return true }
+                state.apply(event)
+                return true
+            }
+        }
+        return state
+    }
+}

@@ -185,6 +185,11 @@ public final class ClienteleBackend: Sendable {
     /// The catch-up runs off the event loops (see `awaitModelsSeeWrites`).
     func mayContact(_ customer: String, on channel: ContactChannel) async throws -> ConsentDecision {
         try await offloaded { [self] in
+            // A record merged with others is one person: their consents are decided together.
+            let merges = try models.merges(asOf: nil)
+            if merges.members(of: merges.survivor(of: customer)).count > 1 {
+                return try merges.consents(of: customer, in: ledger).decide(.marketing, channel: channel)
+            }
             try models.catchUp(CustomerSummaryProjector())
             guard let summary = try models.storedRecord(CustomerSummaryProjector(), key: customer) else {
                 return try ledger.mayContact(customer, for: .marketing, on: channel)

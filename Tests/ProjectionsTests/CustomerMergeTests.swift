@@ -76,6 +76,16 @@ struct CustomerMergeTests {
         let byTime = try #require(try f.models.customerView("B", asOf: .time(Timestamp(iso8601: "2026-05-31T00:00:00+08:00")!), configuration: config) { _, _, _ in nil })
         #expect(byTime.customer == "B" && byTime.summary.receipts == 1)
 
+        // One person, one set of consents: asked for either record, both records' decisions count,
+        // and a withdrawal recorded on the survivor stops a channel granted on the merged record.
+        let merges = try f.models.merges(asOf: nil)
+        #expect(try merges.consents(of: "B", in: f.ledger).decide(.marketing, channel: .sms).allowed)
+        try f.append([try Self.event("ConsentWithdrawn", #"{"purpose":"marketing","policyVersion":"v1"}"#, customer: "A", at: "2026-06-01T11:00:00+08:00", id: "withdraw-a")])
+        #expect(try !merges.consents(of: "B", in: f.ledger).decide(.marketing, channel: .wechat).allowed)
+        #expect(try f.ledger.consents(of: "B").decide(.marketing, channel: .wechat).allowed, "the record alone still says yes")
+        #expect(try merges.consents(of: "B", in: f.ledger, sequence: beforeMerge).decide(.marketing, channel: .wechat).allowed,
+                "as of a sequence number the decisions recorded by then")
+
         // Erasing the merged record erases its data only, not the person's record.
         try f.append([try Self.event("CustomerErased", #"{"reason":"asked"}"#, customer: "B", at: "2026-06-02T10:00:00+08:00", id: "erase-b", channel: "system")])
         try f.models.catchUp(CustomerSummaryProjector())

@@ -9,7 +9,11 @@ extension Clientele {
     struct Consent: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Say whether a customer may be contacted for a purpose on a channel, and why.",
-            discussion: "Exits 0 when allowed, 1 when refused.")
+            discussion: reflow("""
+                Exits 0 when allowed, 1 when refused. A record merged with others (CustomersMerged)
+                is one person: the decisions recorded on any of the records count, the latest by
+                business time winning.
+                """))
 
         @OptionGroup var options: DatabaseOptions
 
@@ -33,11 +37,14 @@ extension Clientele {
             _ = try options.authorize(.manageConsent)
             let ledger = try CustomerLedger.open(path: options.db)
             defer { ledger.close() }
+            // A record merged with others is one person: their consents are decided together.
+            let point = asOf.point(in: ledger.ledger)
+            let merges = try CustomerMerges.read(from: ledger, asOf: point)
             let consents: ConsentState
-            switch asOf.point(in: ledger.ledger) {
-            case .time(let t)?: consents = try ledger.consents(of: customer, asOf: t)
-            case .sequence(let n)?: consents = try ledger.consents(of: customer, sequence: n)
-            case nil: consents = try ledger.consents(of: customer)
+            switch point {
+            case .time(let t)?: consents = try merges.consents(of: customer, in: ledger, asOf: t)
+            case .sequence(let n)?: consents = try merges.consents(of: customer, in: ledger, sequence: n)
+            case nil: consents = try merges.consents(of: customer, in: ledger)
             }
             let decision = consents.decide(ConsentPurpose(rawValue: purpose)!, channel: channel.flatMap(ContactChannel.init))
             Output.line(decision.description)
