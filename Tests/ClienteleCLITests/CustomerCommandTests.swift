@@ -33,6 +33,31 @@ struct CustomerCommandTests {
         #expect(try ClienteleBinary.run(["verify", "--db", db]).status == 0)
     }
 
+    @Test("a merged record's 360 is the person's, and erasing either record erases the person")
+    func mergedRecords() throws {
+        let ledger = try GeneratedLedger("360-merged", generate: ["--customers", "60", "--days", "90", "--seed", "3"]); defer { ledger.remove() }
+        let withKey = ["--db", ledger.db, "--master-key-file", ledger.key]
+        let merge = #"{"type":"CustomersMerged","customer":"C0000001","store":"ST-01","actor":"it-1","channel":"system","occurredAt":"2026-11-30T10:00:00+08:00","payload":{"mergedCustomer":"C0000002","reason":"same phone"}}"#
+        let appended = try ClienteleBinary.run(["append"] + withKey, input: merge + "\n")
+        #expect(appended.status == 0, "\(appended.stderr)")
+        let view = try ClienteleBinary.run(["customer", "C0000002"] + withKey)
+        #expect(view.status == 0, "\(view.stderr)")
+        let lines = view.stdout.split(separator: "\n")
+        #expect(lines.first?.hasSuffix("C0000001") == true && lines.contains { $0.contains("C0000002, merged into C0000001") }, "\(view.stdout)")
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        let survivor = try ClienteleBinary.run(["customer", "C0000001", "--format", "csv"] + withKey)
+        #expect(survivor.stdout.contains("merged_record,C0000002"), "\(survivor.stdout)")
+
+        let erased = try ClienteleBinary.run(["erase", "--customer", "C0000002", "--reason", "ER-2"] + withKey)
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(erased.stdout.contains("Erased customer C0000001 (merged with C0000002)") && erased.stdout.contains("Erased customer C0000002:"), "\(erased.stdout)")
+        for id in ["C0000001", "C0000002"] {
+            let consent = try ClienteleBinary.run(["consent", "--db", ledger.db, "--customer", id, "--purpose", "membership"])
+            #expect(consent.status == 1 && consent.stdout.contains("erased"), "\(id): \(consent.stdout)")
+        }
+        #expect(try ClienteleBinary.run(["customer", "C0000001"] + withKey).stdout.contains("(erased)"))
+    }
+
     @Test("the 360 view shows the churn risk the churn report gives the customer, now and as of a past time")
     func customerChurn() throws {
         let ledger = try GeneratedLedger("360-churn", generate: ["--customers", "400", "--days", "365", "--seed", "4"]); defer { ledger.remove() }
