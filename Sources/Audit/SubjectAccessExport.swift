@@ -30,6 +30,9 @@ public struct SubjectAccessExport: Sendable {
     /// What was written.
     public struct Summary: Sendable {
         public var customer: String
+        /// Every record of the person exported: `customer` first, then the records merged with it
+        /// (`CustomerMerges`; usually none).
+        public var records: [String]
         public var events: Int
         public var files: [String]
         /// The store of the customer's first event (where the access is recorded).
@@ -42,11 +45,17 @@ public struct SubjectAccessExport: Sendable {
 
     public init(ledger: CustomerLedger) { self.ledger = ledger }
 
-    /// Writes the package for `customer` into `folder` (created; must be new or empty).
+    /// Writes the package for `customer` into `folder` (created; must be new or empty). A record
+    /// merged with others is one person: the events of every record of the group are exported,
+    /// in log order.
     public func write(customer: String, to folder: String, generatedBy actor: String, at time: Timestamp = .now()) throws -> Summary {
+        let merges = try CustomerMerges.read(from: ledger)
+        let group = merges.members(of: merges.survivor(of: customer))
+        let records = [customer] + group.filter { $0 != customer }
         var events: [CatalogEvent] = []
-        try ledger.scan(.customer(customer)) { events.append($0); return true }
-        guard let first = events.first else { throw ExportError.unknownCustomer(customer) }
+        for record in records { try ledger.scan(.customer(record)) { events.append($0); return true } }
+        if records.count > 1 { events.sort { $0.recorded.sequence < $1.recorded.sequence } }
+        guard let first = events.first(where: { $0.recorded.customer == customer }) ?? events.first else { throw ExportError.unknownCustomer(customer) }
         try makeFolder(folder)
 
         var personal = PersonalDataSealer.Outcome.none
@@ -72,7 +81,8 @@ public struct SubjectAccessExport: Sendable {
             func s(_ k: String) -> String { e.payload[k]?.stringValue ?? "" }
             switch e.type {
             case "CustomerRegistered", "CustomerProfileUpdated":
-                if case .object(let members) = e.payload {
+                // The profile of the record asked for; a merged record's is in events.jsonl.
+                if r.customer == customer, case .object(let members) = e.payload {
                     for (k, v) in members {
                         if let i = profile.firstIndex(where: { $0.0 == k }) { profile[i].1 = v } else { profile.append((k, v)) }
                     }
@@ -110,8 +120,9 @@ public struct SubjectAccessExport: Sendable {
             }
         }
         var profileJSON = JSONWriter()
-        profileJSON.write(.object([("customer", .string(customer)), ("personalData", .string(personal.rawValue)),
-                                   ("profile", .object(profile))]))
+        profileJSON.write(.object([("customer", .string(customer))]
+                                  + (records.count > 1 ? [("records", .array(records.map { .string($0) }))] : [])
+                                  + [("personalData", .string(personal.rawValue)), ("profile", .object(profile))]))
         profileJSON.bytes.append(0x0A)
         var profileCSV = CSV.line(["field", "value"])
         for (k, v) in profile {
@@ -122,7 +133,7 @@ public struct SubjectAccessExport: Sendable {
         func json(_ values: [JSONValue]) -> [UInt8] { var w = JSONWriter(); w.write(.array(values)); w.bytes.append(0x0A); return w.bytes }
 
         let files: [(String, [UInt8])] = [
-            ("README.txt", Array(readme(customer: customer, events: events.count, personal: personal, actor: actor, time: time).utf8)),
+            ("README.txt", Array(readme(customer: customer, records: records, events: events.count, personal: personal, actor: actor, time: time).utf8)),
             ("events.jsonl", eventsJSONL.bytes),
             ("events.csv", Array(eventsCSV.utf8)),
             ("profile.json", profileJSON.bytes),
@@ -134,10 +145,10 @@ public struct SubjectAccessExport: Sendable {
             ("purchases.csv", Array(purchasesCSV.utf8)),
         ]
         for (name, bytes) in files { try writeFile(folder + "/" + name, bytes) }
-        return Summary(customer: customer, events: events.count, files: files.map(\.0), homeStore: first.recorded.store, personalData: personal)
+        return Summary(customer: customer, records: records, events: events.count, files: files.map(\.0), homeStore: first.recorded.store, personalData: personal)
     }
 
-    private func readme(customer: String, events: Int, personal: PersonalDataSealer.Outcome, actor: String, time: Timestamp) -> String {
+    private func readme(customer: String, records: [String], events: Int, personal: PersonalDataSealer.Outcome, actor: String, time: Timestamp) -> String {
         let state: String
         switch personal {
         case .unsealed, .none: state = "Personal fields (name, phone, email, birthday, notes, descriptions) are shown in clear."
@@ -145,7 +156,7 @@ public struct SubjectAccessExport: Sendable {
         case .locked: state = "The master key was not available: personal fields read as null."
         }
         return """
-            Subject-access export for customer \(customer)
+            Subject-access export for customer \(customer)\(records.count > 1 ? "\nYour records, merged as one person: " + records.joined(separator: ", ") + "; the events of each are here." : "")
             Made \(time.iso8601) by \(actor) from the Clientele ledger; \(events) events.
             \(state)
             Times are RFC 3339 with the zone of the store; money is in minor units (cents, fen) of the
@@ -157,7 +168,8 @@ public struct SubjectAccessExport: Sendable {
                            externalId), the details (payload), and the event's hash in the tamper-evident
                            chain. The format is schemas/envelope.schema.json of Clientele.
             events.csv     The same events, one per row; the payload as JSON text in the last column.
-            profile.json   Your profile as it stands: registration and every later update merged.
+            profile.json   Your profile as it stands: registration and every later update merged (of the
+                           record asked for, when several are merged).
             profile.csv    The same, one field per row.
             consents.json  Every consent you gave or withdrew: purpose (membership, marketing, profiling),
             consents.csv   channel (sms, email, wechat, phone; empty = every channel), policy version, when.

@@ -48,6 +48,21 @@ struct CustomerCommandTests {
         let survivor = try ClienteleBinary.run(["customer", "C0000001", "--format", "csv"] + withKey)
         #expect(survivor.stdout.contains("merged_record,C0000002"), "\(survivor.stdout)")
 
+        // The subject-access export asked for either record holds both records' events, and the
+        // access is on both records.
+        let compliance = try ClienteleBinary.run(["token", "create", "--db", ledger.db, "--role", "compliance", "--name", "qian"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let out = ledger.dir.path + "/sar"
+        let export = try ClienteleBinary.run(["audit", "export", "--customer", "C0000002", "--out", out] + withKey, environment: ["CLIENTELE_TOKEN": compliance])
+        #expect(export.status == 0 && export.stdout.contains("(with the merged records C0000001)"), "\(export.stdout) \(export.stderr)")
+        let exported = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(exported.contains { $0.contains(#""customer":"C0000001""#) } && exported.contains { $0.contains(#""customer":"C0000002""#) })
+        #expect(try String(contentsOfFile: out + "/README.txt", encoding: .utf8).contains("Your records, merged as one person: C0000002, C0000001"))
+        for id in ["C0000001", "C0000002"] {
+            let trail = try ClienteleBinary.run(["events", "--customer", id, "--type", "PersonalDataAccessed", "--db", ledger.db])
+            #expect(trail.stdout.contains("clientele audit export"), "\(id): \(trail.stdout)")
+        }
+
         let erased = try ClienteleBinary.run(["erase", "--customer", "C0000002", "--reason", "ER-2"] + withKey)
         #expect(erased.status == 0, "\(erased.stderr)")
         #expect(erased.stdout.contains("Erased customer C0000001 (merged with C0000002)") && erased.stdout.contains("Erased customer C0000002:"), "\(erased.stdout)")

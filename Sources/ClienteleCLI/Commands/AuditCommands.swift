@@ -240,12 +240,14 @@ extension Clientele.Audit {
             if summary.personalData == .locked { Output.error("warning: no master key, so personal fields are null in the export (give --master-key-file)") }
             // The files hold personal data: they stay only if their writing is on record.
             let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele audit export")
-            do { try reading.record([(customer, summary.homeStore)], in: ledger.ledger) } catch {
+            do { try reading.record(summary.records.map { ($0, summary.homeStore) }, in: ledger.ledger) } catch {
                 for name in summary.files { _ = unlink(out + "/" + name) }
                 _ = rmdir(out)
                 throw CommandFailure("the export of \(customer)'s data could not be recorded, so its files were removed: \(error)")
             }
-            Output.line("exported \(summary.events) events of \(customer) to \(out): " + summary.files.joined(separator: ", "))
+            let merged = summary.records.dropFirst()
+            Output.line("exported \(summary.events) events of \(customer)\(merged.isEmpty ? "" : " (with the merged records " + merged.joined(separator: ", ") + ")") to \(out): "
+                        + summary.files.joined(separator: ", "))
         }
     }
 }
