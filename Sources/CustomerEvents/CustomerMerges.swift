@@ -38,9 +38,19 @@ public struct CustomerMerges: Sendable, Equatable {
             while let next = direct[at], steps <= direct.count { at = next; steps += 1 }
             return at
         }
+        /// True when `target` is `id` or a record `id`'s history counts under.
+        func reaches(_ id: String, _ target: String) -> Bool {
+            var at = id, steps = 0
+            while at != target {
+                guard let next = direct[at], steps <= direct.count else { return false }
+                at = next
+                steps += 1
+            }
+            return true
+        }
         for d in decisions {
             if d.merged {
-                guard d.into != d.other, root(d.into) != d.other else { continue }
+                guard !reaches(d.into, d.other) else { continue }
                 direct[d.other] = d.into
             } else if direct[d.other] == d.into {
                 direct[d.other] = nil

@@ -26,6 +26,9 @@ struct CustomerMergeTests {
         #expect(undone.survivors == ["C": "B"] && undone.groups == ["B": ["C"]])
         let moved = CustomerMerges(decisions: [("A", "B", true), ("E", "B", true)])
         #expect(moved.survivors == ["B": "E"])
+        // X into Z, Y into X; then X into Y would make X and Y each other's: ignored.
+        let deep = CustomerMerges(decisions: [("Z", "X", true), ("X", "Y", true), ("Y", "X", true)])
+        #expect(deep.survivors == ["X": "Z", "Y": "Z"] && deep.groups == ["Z": ["X", "Y"]])
         #expect(CustomerMerges(decisions: []).isEmpty)
     }
 
