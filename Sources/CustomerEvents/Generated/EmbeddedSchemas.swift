@@ -2580,108 +2580,12 @@ enum EmbeddedSchemas {
           "description": "Open complaints of these severities are due an escalation until one is recorded (default high and critical); one with a breached or missed clock is due one whatever its severity. [] leaves only the breaches."
         },
         "businessHours": {
-          "type": "object",
-          "properties": {
-            "opens": {
-              "type": "string",
-              "pattern": "^[0-9:]{5}$",
-              "description": "HH:MM, local time."
-            },
-            "closes": {
-              "type": "string",
-              "pattern": "^[0-9:]{5}$",
-              "description": "HH:MM, local time."
-            },
-            "utcOffsetMinutes": {
-              "type": "integer",
-              "minimum": -840,
-              "maximum": 840,
-              "description": "The store's zone, minutes east of UTC (480 for China)."
-            },
-            "closedWeekdays": {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "enum": [
-                  "mon",
-                  "tue",
-                  "wed",
-                  "thu",
-                  "fri",
-                  "sat",
-                  "sun"
-                ]
-              },
-              "maxItems": 6,
-              "description": "Weekdays the store is closed: SLA clocks do not run on them."
-            },
-            "closedDates": {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "format": "date"
-              },
-              "description": "Local dates (YYYY-MM-DD) the store is closed, besides sla.holidays."
-            }
-          },
-          "required": [
-            "opens",
-            "closes"
-          ],
-          "additionalProperties": false
+          "$ref": "#/$defs/calendar"
         },
         "storeHours": {
           "type": "object",
           "additionalProperties": {
-            "type": "object",
-            "properties": {
-              "opens": {
-                "type": "string",
-                "pattern": "^[0-9:]{5}$",
-                "description": "HH:MM, local time."
-              },
-              "closes": {
-                "type": "string",
-                "pattern": "^[0-9:]{5}$",
-                "description": "HH:MM, local time."
-              },
-              "utcOffsetMinutes": {
-                "type": "integer",
-                "minimum": -840,
-                "maximum": 840,
-                "description": "The store's zone, minutes east of UTC (480 for China)."
-              },
-              "closedWeekdays": {
-                "type": "array",
-                "items": {
-                  "type": "string",
-                  "enum": [
-                    "mon",
-                    "tue",
-                    "wed",
-                    "thu",
-                    "fri",
-                    "sat",
-                    "sun"
-                  ]
-                },
-                "maxItems": 6,
-                "description": "Weekdays the store is closed: SLA clocks do not run on them."
-              },
-              "closedDates": {
-                "type": "array",
-                "items": {
-                  "type": "string",
-                  "format": "date"
-                },
-                "description": "Local dates (YYYY-MM-DD) the store is closed, besides sla.holidays."
-              }
-            },
-            "required": [
-              "opens",
-              "closes"
-            ],
-            "additionalProperties": false
+            "$ref": "#/$defs/calendar"
           }
         },
         "holidays": {
@@ -2749,6 +2653,60 @@ enum EmbeddedSchemas {
           }
         }
       }
+    }
+  },
+  "$defs": {
+    "calendar": {
+      "description": "A store's calendar: opening hours (the same every day it opens), the weekdays and dates it is closed.",
+      "type": "object",
+      "properties": {
+        "opens": {
+          "type": "string",
+          "pattern": "^[0-9:]{5}$",
+          "description": "HH:MM, local time."
+        },
+        "closes": {
+          "type": "string",
+          "pattern": "^[0-9:]{5}$",
+          "description": "HH:MM, local time."
+        },
+        "utcOffsetMinutes": {
+          "type": "integer",
+          "minimum": -840,
+          "maximum": 840,
+          "description": "The store's zone, minutes east of UTC (480 for China)."
+        },
+        "closedWeekdays": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "enum": [
+              "mon",
+              "tue",
+              "wed",
+              "thu",
+              "fri",
+              "sat",
+              "sun"
+            ]
+          },
+          "maxItems": 6,
+          "description": "Weekdays the store is closed: SLA clocks do not run on them."
+        },
+        "closedDates": {
+          "type": "array",
+          "items": {
+            "type": "string",
+            "format": "date"
+          },
+          "description": "Local dates (YYYY-MM-DD) the store is closed, besides sla.holidays."
+        }
+      },
+      "required": [
+        "opens",
+        "closes"
+      ],
+      "additionalProperties": false
     }
   }
 }
