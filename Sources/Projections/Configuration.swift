@@ -176,6 +176,21 @@ public struct ClienteleConfiguration: Sendable {
             if let v = j["closeMinutes"]?.int64Value { t.closeMinutes = Int(v) }
             return t
         }
+        func list(_ j: JSONValue?) -> [JSONValue] { if case .array(let a)? = j { return a } else { return [] } }
+        /// Dates YYYY-MM-DD as days since 1970-01-01, each checked to be a date of the calendar.
+        func dates(_ j: JSONValue?, at path: String) throws(LoadError) -> Set<Int64> {
+            var out = Set<Int64>()
+            for (i, v) in list(j).enumerated() {
+                let text = v.stringValue ?? ""
+                guard let t = Timestamp(iso8601: text + "T00:00:00Z"), String(t.iso8601.prefix(10)) == text else {
+                    throw LoadError(file: file, reason: "\(path)[\(i)]: '\(text)' is not a date YYYY-MM-DD")
+                }
+                out.insert(t.microseconds / 86_400_000_000)
+            }
+            return out
+        }
+        // Holidays close every store: folded into each calendar here, so a clock reads one set.
+        let holidays = try dates(json["sla"]?["holidays"], at: "$.sla.holidays")
         func hours(_ j: JSONValue, at path: String) throws(LoadError) -> SLAConfiguration.BusinessHours {
             func minutes(_ key: String) throws(LoadError) -> Int {
                 let text = j[key]!.stringValue!
@@ -193,21 +208,6 @@ public struct ClienteleConfiguration: Sendable {
             return .init(opens: opens, closes: closes, offsetMinutes: Int(j["utcOffsetMinutes"]?.int64Value ?? 480),
                          closedWeekdays: closedWeekdays, closedDays: try dates(j["closedDates"], at: path + ".closedDates").union(holidays))
         }
-        func list(_ j: JSONValue?) -> [JSONValue] { if case .array(let a)? = j { return a } else { return [] } }
-        /// Dates YYYY-MM-DD as days since 1970-01-01, each checked to be a date of the calendar.
-        func dates(_ j: JSONValue?, at path: String) throws(LoadError) -> Set<Int64> {
-            var out = Set<Int64>()
-            for (i, v) in list(j).enumerated() {
-                let text = v.stringValue ?? ""
-                guard let t = Timestamp(iso8601: text + "T00:00:00Z"), String(t.iso8601.prefix(10)) == text else {
-                    throw LoadError(file: file, reason: "\(path)[\(i)]: '\(text)' is not a date YYYY-MM-DD")
-                }
-                out.insert(t.microseconds / 86_400_000_000)
-            }
-            return out
-        }
-        // Holidays close every store: folded into each calendar here, so a clock reads one set.
-        let holidays = try dates(json["sla"]?["holidays"], at: "$.sla.holidays")
         if let s = json["sla"] {
             if let t = s["targets"] { c.sla.defaultTargets = targets(t, base: c.sla.defaultTargets) }
             if case .object(let o)? = s["overrides"] {
