@@ -69,7 +69,8 @@ extension ProjectionStore {
     ///     (segments are ranks over every customer: the caller decides how fresh they must be).
     ///   - catchingUp: catch the summary model up with the log first (false: read it as stored).
     /// - Complexity: live, O(the customer's profile and consent events) plus `segmentOf`, however
-    ///   long their stream; as of a past point, O(the customer's events).
+    ///   long their stream; as of a past point, or for a person with merged records, O(the events
+    ///   of their records), plus two lookups in the index of types for the merges.
     public func customerView(_ id: String, asOf point: AsOf?, configuration: ClienteleConfiguration, catchingUp: Bool = true,
                              segmentOf: (String, CustomerSummary, Timestamp) throws -> SegmentAssignment?) throws -> CustomerView? {
         func included(_ e: CatalogEvent) -> Bool {
