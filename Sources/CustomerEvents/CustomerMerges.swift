@@ -24,6 +24,10 @@ public struct CustomerMerges: Sendable, Equatable {
     /// The record `customer`'s history counts under: its survivor, or itself when not merged.
     public func survivor(of customer: String) -> String { survivors[customer] ?? customer }
 
+    /// True when `customer` is one of several records of a person: merged into another, or with
+    /// others merged into it.
+    public func isMerged(_ customer: String) -> Bool { survivors[customer] != nil || groups[customer] != nil }
+
     /// The records whose events fold into `customer`'s: itself first, then those merged into it.
     public func members(of customer: String) -> [String] { [customer] + (groups[customer] ?? []) }
 
@@ -109,9 +113,9 @@ extension CustomerMerges {
     /// erasure erases that record's data, not the person's consents. Without merges, the
     /// record's own consents (`CustomerLedger.consents(of:asOf:sequence:)`).
     public func consents(of customer: String, in ledger: CustomerLedger, asOf time: Timestamp? = nil, sequence: UInt64? = nil) throws -> ConsentState {
+        guard isMerged(customer) else { return try ledger.consents(of: customer, asOf: time, sequence: sequence) }
         let survivor = survivor(of: customer)
         let members = members(of: survivor)
-        guard members.count > 1 else { return try ledger.consents(of: customer, asOf: time, sequence: sequence) }
         var state = ConsentState()
         if sequence == 0 { return state }
         let decisions = ConsentState.eventTypes.subtracting([Array("CustomerErased".utf8)])

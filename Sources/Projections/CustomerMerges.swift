@@ -78,23 +78,12 @@ extension ProjectionStore {
         try CustomerMerges.read(from: ledger, asOf: point)
     }
 
-    /// The events that fold into `survivor`'s models under `merges` (`CustomerMerges.events`).
-    public func mergedEvents(of survivor: String, merges: CustomerMerges, asOf point: AsOf?) throws -> [RecordedEvent] {
-        try merges.events(of: survivor, asOf: point, in: ledger)
-    }
-
-    /// `summaries` (every customer's, live or as of `point`, in id order) with merged records
-    /// joined to their survivors (`CustomerMerges.applied`). Unchanged when nothing is merged (the
-    /// common case: two lookups in the index of types).
-    public func applyingMerges(to summaries: [(String, CustomerSummary)], asOf point: AsOf?) throws -> [(String, CustomerSummary)] {
-        try merges(asOf: point).applied(to: summaries, asOf: point, in: ledger)
-    }
-
     /// Every customer's summary, live (caught up first) or folded as of `point`, with merged
-    /// records joined to their survivors (`applyingMerges`), and the moment they describe.
+    /// records joined to their survivors (`CustomerMerges.applied`; unchanged when nothing is
+    /// merged, the common case: two lookups in the index of types), and the moment they describe.
     public func customerSummaries(asOf point: AsOf?) throws -> (records: [(String, CustomerSummary)], now: Timestamp) {
         let (records, now) = try snapshot(CustomerSummaryProjector(), asOf: point)
-        return (try applyingMerges(to: records, asOf: point), now)
+        return (try merges(asOf: point).applied(to: records, asOf: point, in: ledger), now)
     }
 }
 
@@ -146,7 +135,7 @@ extension ProjectionStore {
     }
 
     /// Visits every customer's stored summary in id order (as stored: catch up first), merged
-    /// records joined to their survivors (`applyingMerges`), without gathering them.
+    /// records joined to their survivors (as `customerSummaries`), without gathering them.
     public func visitCustomerSummaries(_ body: (String, CustomerSummary) throws -> Void) throws {
         guard var order = try mergedSummaryOrder() else {
             try storedRecords(CustomerSummaryProjector()) { k, r in try body(k, r); return true }

@@ -89,7 +89,7 @@ extension ProjectionStore {
         var now = Timestamp.now()
         if members.count > 1 {
             // A person whose records were merged: every record's history, folded together.
-            let events = try mergedEvents(of: id, merges: merges, asOf: point)
+            let events = try merges.events(of: id, asOf: point, in: ledger)
             guard !events.isEmpty else { return nil }
             if let point { now = try moment(of: point) }
             summary = CustomerSummary()

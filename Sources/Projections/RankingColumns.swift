@@ -132,7 +132,7 @@ extension ProjectionStore {
         }
         try catchUp(projector)
         // Merged records rank as the person they are: left out, their survivor's row folded from
-        // the whole group (`applyingMerges`).
+        // the whole group (as `customerSummaries`).
         var order = try mergedSummaryOrder()
         var columns = RankingColumns(capacity: try storedCount(projector))
         try storedBytes(projector) { key, value in

@@ -187,7 +187,7 @@ public final class ClienteleBackend: Sendable {
         try await offloaded { [self] in
             // A record merged with others is one person: their consents are decided together.
             let merges = try models.merges(asOf: nil)
-            if merges.members(of: merges.survivor(of: customer)).count > 1 {
+            if merges.isMerged(customer) {
                 return try merges.consents(of: customer, in: ledger).decide(.marketing, channel: channel)
             }
             try models.catchUp(CustomerSummaryProjector())
