@@ -44,11 +44,18 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
     /// `PersonalDataAccessed` events their reads append: a reading done at head office belongs
     /// to no store's day.
     public func readingStore(homeStore: String?) -> String {
-        role == .clerk ? homeStore ?? "unknown" : Principal.chainStore
+        role == .clerk ? homeStore ?? Principal.unknownStore : Principal.chainStore
     }
 
     /// The store of events done for the whole chain rather than at one store.
     public static let chainStore = "chain"
+    /// The store of compliance's own acts: erasures, and the readings of a log export.
+    public static let complianceStore = "compliance"
+    /// The store of a reading of a customer with no home store on record.
+    public static let unknownStore = "unknown"
+    /// The stores events are recorded at that are no shop: reports are not asked of them, and
+    /// the list of a ledger's stores leaves them out.
+    public static let pseudoStores: Set<String> = [chainStore, complianceStore, unknownStore]
 
     /// Whether personal data may be shown in clear (analysts see pseudonymous data only).
     public var seesPersonalData: Bool { role != .analyst }

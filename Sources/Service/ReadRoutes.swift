@@ -260,12 +260,7 @@ struct ReadRoutes {
         if case .time(let t)? = point { at = t.microseconds }
         let date = request.query("date") ?? backend.configuration.sla.localDate(store: store, at: at)
         guard date.utf8.count == 10, Timestamp(iso8601: date + "T00:00:00Z") != nil else { throw Problem.badParameter("date", "expected YYYY-MM-DD") }
-        // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.
-        guard try backend.ledger.ledger.knows(store: store) else {
-            let stores = try backend.ledger.ledger.stores()
-            let some = stores.prefix(12).joined(separator: ", ") + (stores.count > 12 ? ", … (\(stores.count) in all)" : "")
-            throw Problem.notFound(stores.isEmpty ? "no store '\(store)': the ledger has no events" : "no store '\(store)' in the ledger; its stores: \(some)")
-        }
+        if let refusal = try ReportedStores.refusal(of: store, in: backend.ledger.ledger, named: "the ledger") { throw Problem.notFound(refusal) }
         if point == nil { try await backend.awaitModelsSeeWrites() }
         let models = backend.models, sla = backend.configuration.sla
         let read = { @Sendable () throws -> (DailySummary, [String]) in

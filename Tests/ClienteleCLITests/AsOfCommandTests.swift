@@ -189,9 +189,15 @@ struct AsOfCommandTests {
     func unknownStore() throws {
         let dir = try TempFolder("unknown-store"); defer { dir.remove() }
         let ledger = try Self.ledger(dir)
+        // A reading of C-1's personal data is recorded at the pseudo-store "chain" (head office):
+        // no shop, so neither listed among the stores nor reported on.
+        let read = try ledger.run(["customer", "C-1"])
+        #expect(read.status == 0, "\(read.stderr)")
         let typo = try ledger.run(["report", "daily", "--store", "S-1", "--date", "2026-01-08"])
-        #expect(typo.status != 0 && typo.stderr.contains("no store 'S-1'") && typo.stderr.contains("its stores: S1"), "\(typo.stderr)")
+        #expect(typo.status != 0 && typo.stderr.contains("no store 'S-1'") && typo.stderr.contains("its stores: S1\n"), "\(typo.stderr)")
         #expect(typo.stdout.isEmpty)
+        let chain = try ledger.run(["report", "daily", "--store", "chain", "--date", "2026-01-08"])
+        #expect(chain.status != 0 && chain.stderr.contains("'chain' is no shop") && chain.stderr.contains("its stores: S1\n"), "\(chain.stderr)")
         let quiet = try ledger.run(["report", "daily", "--store", "S1", "--date", "2026-02-01", "--format", "json"])
         #expect(quiet.status == 0, "\(quiet.stderr)")
         #expect(quiet.stdout.contains("\"visits\":0"))

@@ -375,8 +375,13 @@ struct ServiceTests {
         try await ServerFixture.withServer { c in
             #expect(try await c.post("/v1/customers", as: "manager", registerBody).status == .created)
             // A typo (S-1 for S1) is a 404 that names the stores there are, not an all-zero day.
+            // The manager's reading of C-1 is recorded at the pseudo-store "chain": no shop, so
+            // neither listed among the stores nor reported on.
+            #expect(try await c.get("/v1/customers/C-1", as: "manager").status == .ok)
             let typo = try await c.get("/v1/reports/daily?store=S-1", as: "manager")
-            #expect(typo.status == .notFound && typo.text.contains("S1"), "\(typo.text)")
+            #expect(typo.status == .notFound && typo.text.contains("its stores: S1\"") && !typo.text.contains("chain"), "\(typo.text)")
+            let chain = try await c.get("/v1/reports/daily?store=chain", as: "manager")
+            #expect(chain.status == .notFound && chain.text.contains("'chain' is no shop"), "\(chain.text)")
             // 23:30 UTC on 5 January is 07:30 on the 6th at a store on +08:00 (the default hours).
             let morning = try await c.get("/v1/reports/daily?store=S1&asOf=2026-01-05T23:30:00Z", as: "manager")
             #expect(morning.status == .ok && morning.json["date"] == .string("2026-01-06"), "\(morning.text)")

@@ -123,7 +123,7 @@ extension Clientele.Audit {
             }
             // The trail shows personal data: only once its reading is on record.
             if !rows.isEmpty {
-                let store = rows.first?.recorded.store ?? "unknown"
+                let store = rows.first?.recorded.store ?? Principal.unknownStore
                 let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele audit customer")
                 do { try reading.record([(id, store)], in: ledger.ledger) } catch {
                     throw CommandFailure("the reading of \(id)'s trail could not be recorded, so it is not shown: \(error)")

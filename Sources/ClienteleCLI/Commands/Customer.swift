@@ -56,7 +56,7 @@ extension Clientele {
             // Personal data is shown only once its reading is on record, as the service shows it.
             if personal == .unsealed {
                 let reading = PersonalDataAccess(actor: principal.actor, purpose: purpose, endpoint: "clientele customer", fields: profile.map(\.0))
-                do { try reading.record([(id, summary.homeStore ?? "unknown")], in: ledger.ledger) } catch {
+                do { try reading.record([(id, summary.homeStore ?? Principal.unknownStore)], in: ledger.ledger) } catch {
                     throw CommandFailure("the reading of \(id)'s personal data could not be recorded, so it is not shown: \(error)")
                 }
             }

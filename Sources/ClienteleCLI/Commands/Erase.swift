@@ -41,7 +41,7 @@ extension Clientele {
             let now = Timestamp.now().iso8601
             for record in records {
                 let event: JSONValue = .object([
-                    ("type", .string("CustomerErased")), ("customer", .string(record)), ("store", .string("compliance")),
+                    ("type", .string("CustomerErased")), ("customer", .string(record)), ("store", .string(Principal.complianceStore)),
                     ("actor", .string(principal.actor)), ("channel", .string("system")),
                     ("occurredAt", .string(now)),
                     ("source", .string("erasure")), ("externalId", .string(record)),

@@ -71,7 +71,7 @@ extension Clientele {
                 if let type, event.type != type { return true }
                 if clerk && !principal.mayAct(inStore: event.recorded.store) { return true }
                 if event.personalData == .unsealed, onRecord.insert(event.recorded.customer).inserted {
-                    pending.append((event.recorded.customer, clerk ? event.recorded.store : "compliance"))
+                    pending.append((event.recorded.customer, clerk ? event.recorded.store : Principal.complianceStore))
                 }
                 out.write(event.json)
                 out.bytes.append(0x0A)

@@ -56,12 +56,8 @@ extension Clientele {
                 do { try principal.authorize(store: store) } catch { throw CommandFailure("\(error)") }
                 let ledger = try CustomerLedger.open(path: options.db)
                 defer { ledger.close() }
-                // A store the ledger has never seen is a typo (ST-4 for ST-04), not a quiet day.
-                guard try ledger.ledger.knows(store: store) else {
-                    let stores = try ledger.ledger.stores()
-                    let some = stores.prefix(12).joined(separator: ", ") + (stores.count > 12 ? ", … (\(stores.count) in all)" : "")
-                    throw CommandFailure(stores.isEmpty ? "no store '\(store)': the ledger at \(options.db) has no events"
-                                                        : "no store '\(store)' in the ledger at \(options.db); its stores: \(some)")
+                if let refusal = try ReportedStores.refusal(of: store, in: ledger.ledger, named: "the ledger at \(options.db)") {
+                    throw CommandFailure(refusal)
                 }
                 let models = try ProjectionStore(ledger: ledger)
                 defer { models.close() }

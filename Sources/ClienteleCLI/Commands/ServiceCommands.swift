@@ -162,7 +162,7 @@ extension Clientele {
             // The birthdays are personal data: shown only once their reading is on record.
             if !agenda.personalDataRead.isEmpty {
                 let reading = PersonalDataAccess(actor: principal.actor, purpose: "care agenda", endpoint: "clientele care-agenda", fields: ["birthday"])
-                do { try reading.record(agenda.personalDataRead.map { ($0, agenda.homeStores[$0] ?? "unknown") }, in: ledger.ledger) } catch {
+                do { try reading.record(agenda.personalDataRead.map { ($0, agenda.homeStores[$0] ?? Principal.unknownStore) }, in: ledger.ledger) } catch {
                     throw CommandFailure("the reading of the customers' birthdays could not be recorded, so the agenda is not shown: \(error)")
                 }
             }
