@@ -50,7 +50,7 @@ extension ChurnAssessment {
     /// The assessment as JSON: risk, band, probability alive, reasons and the suggested action.
     public var json: JSONValue {
         .object([("customer", .string(customer)), ("risk", .fixed(risk, 4)), ("band", .string(band.rawValue)),
-                 ("probabilityAlive", .fixed(probabilityAlive, 4)), ("expectedPurchases", .fixed(expectedPurchases, 3)),
+                 ("probabilityAlive", .fixed(probabilityAlive, 4)), ("expectedPurchases", .fixed(expectedPurchases, 4)),
                  ("reasons", .array(reasons.map { .string($0) })), ("action", .string(action))])
     }
 }

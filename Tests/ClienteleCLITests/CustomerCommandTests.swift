@@ -97,6 +97,14 @@ struct CustomerCommandTests {
             #expect(churn["reasons"] as? [String] == line["reasons"] as? [String])
             #expect(churn["action"] as? String == line["action"] as? String)
         }
+        // The report's CSV gives the same figures, to the same decimals, as its JSON.
+        let rows = try ClienteleBinary.run(["churn", "--format", "csv", "--db", ledger.db] + asOf).stdout.split(whereSeparator: \.isNewline).dropFirst()
+        #expect(rows.count == assessed.count)
+        for (row, line) in zip(rows, assessed) {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let figures = ["risk", "probabilityAlive", "expectedPurchases"].map { (line[$0] as? NSNumber)?.stringValue }
+            #expect(cells[0] == line["customer"] as? String && Array(cells[2...4]).map(Double.init) == figures.map { $0.flatMap(Double.init) }, "\(row) against \(line)")
+        }
         // Now: the table and the CSV show it.
         let customer = try #require(assessed.first?["customer"] as? String)
         let table = try ClienteleBinary.run(["customer", customer] + withKey)
