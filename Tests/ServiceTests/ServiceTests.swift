@@ -364,7 +364,9 @@ struct ServiceTests {
             // As of the sequence before the callback, there was no satisfaction to report yet.
             let before = try await c.get("/v1/reports/satisfaction?by=store&asOf=3", as: "analyst")
             #expect(before.status == .ok && before.json["groups"] == .array([]), "\(before.text)")
-            let daily = try await c.get("/v1/reports/daily?store=S1&date=" + String(Timestamp.today.prefix(10)), as: "clerk")
+            // The complaint was filed today in the store's zone (+08:00, the default hours), not UTC's.
+            let storeToday = Timestamp(microseconds: Timestamp.now().microseconds, offsetMinutes: 480).iso8601.prefix(10)
+            let daily = try await c.get("/v1/reports/daily?store=S1&date=" + storeToday, as: "clerk")
             #expect(daily.status == .ok)
             #expect(daily.json["summary"]?["complaintsOpened"] == .number("1"), "\(daily.text)")
         }
