@@ -1,15 +1,65 @@
 import Audit
 import Projections
 import Replay
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Buffered writing to standard output and standard error without Foundation.
+/// Writing to standard output and standard error without Foundation. Standard output is
+/// buffered when it is not a terminal: a million-row CSV goes out in 64 KiB writes, not one
+/// system call a row. The buffer is written out when it fills, before anything goes to standard
+/// error (so that an error follows the output before it), by `flush()`, and at exit.
 enum Output {
-    /// Writes bytes to a file descriptor, retrying short writes; returns false if the reader went away.
+    /// Standard output's bytes not written yet, and whether its reader went away.
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var closed = false
+    }
+
+    private static let pending = Mutex(Pending())
+    private static let capacity = 1 << 16
+    private static let stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
+    /// Registers the flush at exit, once, on the first buffered write: every way out of the
+    /// command (a return, an error, `--help`) ends in `exit()`.
+    private static let flushedAtExit: Void = { atexit { Output.flush() } }()
+
+    /// Writes bytes to standard output (buffered unless it is a terminal) or to another file
+    /// descriptor (at once, after standard output's buffer); returns false if the reader went away.
     @discardableResult
     static func write(_ bytes: [UInt8], to fd: Int32 = STDOUT_FILENO) -> Bool {
+        guard fd == STDOUT_FILENO else {
+            if fd == STDERR_FILENO { flush() }
+            return writeAll(bytes, to: fd)
+        }
+        return pending.withLock { p -> Bool in
+            guard !p.closed else { return false }
+            if stdoutIsTerminal || p.bytes.count + bytes.count > capacity {
+                if !p.bytes.isEmpty { p.closed = !writeAll(p.bytes, to: fd); p.bytes.removeAll(keepingCapacity: true) }
+                if p.closed { return false }
+                // Large writes go out directly, and their failure is known at once.
+                if stdoutIsTerminal || bytes.count >= capacity { p.closed = !writeAll(bytes, to: fd); return !p.closed }
+            }
+            _ = flushedAtExit
+            if p.bytes.capacity == 0 { p.bytes.reserveCapacity(capacity) }
+            p.bytes.append(contentsOf: bytes)
+            return true
+        }
+    }
+
+    /// Writes out what standard output holds: before a long wait (a server's start-up lines), and
+    /// at exit. Returns false if the reader went away.
+    @discardableResult
+    static func flush() -> Bool {
+        pending.withLock { p -> Bool in
+            if !p.bytes.isEmpty, !p.closed { p.closed = !writeAll(p.bytes, to: STDOUT_FILENO) }
+            p.bytes.removeAll(keepingCapacity: true)
+            return !p.closed
+        }
+    }
+
+    /// Writes every byte to a file descriptor, retrying short and interrupted writes.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
