@@ -65,6 +65,8 @@ def main():
         "F": buys.groupby("customer")["day"].nunique(),
         "M": df.groupby("customer")["amount"].sum(),
     }).dropna(subset=["last"]).sort_index()
+    # Net of returns: a customer whose every purchase was refunded bought nothing ("potential").
+    g = g[g["M"] > 0].copy()
     g["R"] = [(t - x).total_seconds() / 86400 for x in g["last"]]
     g["r"] = pd.qcut(g["R"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1]).astype(int)
     g["f"] = pd.qcut(g["F"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)

@@ -43,7 +43,7 @@ public struct SegmentAssignment: Sendable, Equatable {
 }
 
 /// Scores customers: VIP / regular / potential, and RFM 1–5 by quintiles over the customers who
-/// bought (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
+/// bought, net of returns (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
 /// as pandas' `qcut(x.rank(method="first"), 5)` does, so most retail customers — who bought
 /// once — still spread over the frequency quintiles.
 public enum Segmentation {
@@ -111,11 +111,16 @@ public enum Segmentation {
             self.receipts = receipts; self.purchaseDays = purchaseDays; self.categories = categories
             self.netSpend = netSpend; self.lastPurchaseAt = lastPurchaseAt
         }
+
+        /// Whether the customer bought, net of returns: a receipt, and spend left after its
+        /// refunds. One whose every purchase was refunded bought nothing, and is "potential"
+        /// (潜在客户: registered, never bought) outside the RFM ranks, as one who never came.
+        var bought: Bool { receipts > 0 && netSpend > 0 }
     }
 
     /// The kind from the figures it depends on.
     static func kind(_ x: Figures, rules: SegmentRules) -> SegmentAssignment.Kind {
-        guard x.receipts > 0 else { return .potential }
+        guard x.bought else { return .potential }
         let vip = x.netSpend >= rules.vipSpend || (x.purchaseDays >= rules.vipFrequency && x.categories >= rules.vipCategories)
         return vip ? .vip : .regular
     }
@@ -137,7 +142,7 @@ public enum Segmentation {
     /// Every customer's segment in `columns`, as of `now`.
     public static func assign(_ columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
         let ids = columns.ids, figures = columns.figures
-        let buyers = figures.indices.filter { figures[$0].receipts > 0 }
+        let buyers = figures.indices.filter { figures[$0].bought }
         let levels = rules.rfmLevels
         let r = scores(buyers.map { recency(figures[$0], now: now) }, levels: levels, higherIsBetter: false)
         let f = scores(buyers.map { Double(figures[$0].purchaseDays) }, levels: levels)
@@ -147,7 +152,7 @@ public enum Segmentation {
         for (i, position) in buyers.enumerated() {
             out[ids[position]] = assignment(figures[position], rfm: (r[i], f[i], m[i]), rules: rules)
         }
-        for i in figures.indices where figures[i].receipts == 0 {
+        for i in figures.indices where !figures[i].bought {
             out[ids[i]] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
         }
         return out
@@ -158,12 +163,12 @@ public enum Segmentation {
     /// sorted), for one customer's 360.
     public static func assignment(at position: Int, in columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> SegmentAssignment {
         let figures = columns.figures, x = figures[position]
-        guard x.receipts > 0 else { return SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil) }
+        guard x.bought else { return SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil) }
         let rx = recency(x, now: now), fx = Double(x.purchaseDays), mx = Double(x.netSpend)
         // Ranks by (value, then position), as `scores` sorts them: the buyers below, and those level
         // with the customer that come before them.
         var buyers = 0, rBelow = 0, fBelow = 0, mBelow = 0
-        for j in figures.indices where figures[j].receipts > 0 {
+        for j in figures.indices where figures[j].bought {
             buyers += 1
             let before = j < position
             let rj = recency(figures[j], now: now), fj = Double(figures[j].purchaseDays), mj = Double(figures[j].netSpend)

@@ -132,6 +132,18 @@ struct ProjectorTests {
         ])
         let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
         #expect(s.netSpend == 0 && s.receipts == 1 && s.returns == 2)
+        // Every purchase refunded: net of returns the customer bought nothing, so is "potential",
+        // outside the RFM ranks; one who kept part of it stays a buyer.
+        var kept = s
+        kept.netSpend = 4_000
+        #expect(Segmentation.kind(of: s, rules: SegmentRules()) == .potential && Segmentation.kind(of: kept, rules: SegmentRules()) == .regular)
+        let now = Timestamp(iso8601: "2026-11-02T00:00:00Z")!
+        let assigned = Segmentation.assign([("C1", s), ("C2", kept)], now: now)
+        let potential = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
+        #expect(assigned["C1"] == potential && assigned["C2"]?.rfm != nil, "\(assigned)")
+        let columns = RankingColumns([("C1", s), ("C2", kept)])
+        #expect(Segmentation.assignment(at: 0, in: columns, now: now) == potential)
+        #expect(Segmentation.assignment(at: 1, in: columns, now: now) == assigned["C2"])
         let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
         #expect(a.points == 0, "100 earned, 30 redeemed, 100 reversed: floored at zero")
         #expect(a.receipts["R1"]?.reversed == 100, "the receipt's points reversed once")
