@@ -33,6 +33,7 @@ public enum ChurnModel {
     }
 
     /// Assesses `summaries` as of `now` (day units). Customers who never bought are not at risk of churning: they are prospects.
+    /// Erased customers, and those who withdrew consent to profiling, are neither fitted nor assessed.
     /// Each summary's `purchaseDays` must be ascending without repeats, as the customer summary keeps them.
     /// Days are counted in `now`'s zone, or, for a `now` in UTC (the clock's), in the customers'
     /// (the first summary's): the service, the 360 view and `clientele churn` count the same days.
@@ -40,7 +41,7 @@ public enum ChurnModel {
         let nowDay = day(of: now, zone: summaries.first?.1.offsetMinutes ?? 0)
         // Positions in `summaries`, not copies: a summary is a large value and there may be millions.
         var histories: [(Int, CustomerHistory)] = []
-        for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased {
+        for (position, (_, s)) in summaries.enumerated() where !s.purchaseDays.isEmpty && !s.erased && !s.refusesProfiling {
             assert(zip(s.purchaseDays, s.purchaseDays.dropFirst()).allSatisfy { $0 < $1 }, "purchase days out of order")
             if let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: nowDay.rounded(.down)) {
                 histories.append((position, h))
@@ -59,15 +60,16 @@ public enum ChurnModel {
     /// One customer's churn risk, BG/NBD fitted over every customer in `columns`: what
     /// `assess(_:now:configuration:)` gives the customer `id` (whose summary is `summary`)
     /// among the summaries the columns were read from, without building the others' summaries
-    /// (one customer's 360). Nil when the customer never bought, was erased, or nobody bought.
+    /// (one customer's 360). Nil when the customer never bought, was erased, withdrew consent to
+    /// profiling, or nobody bought.
     public static func assess(_ id: String, summary s: CustomerSummary, among columns: RankingColumns, now: Timestamp,
                               configuration: ClienteleConfiguration) throws -> ChurnAssessment? {
         let nowDay = day(of: now, zone: columns.offsets.first ?? 0)
         let end = nowDay.rounded(.down)
-        guard !s.purchaseDays.isEmpty, !s.erased, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
+        guard !s.purchaseDays.isEmpty, !s.erased, !s.refusesProfiling, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
         var histories: [CustomerHistory] = []
         histories.reserveCapacity(columns.count)
-        for i in 0..<columns.count where !columns.erased[i] {
+        for i in 0..<columns.count where !columns.erased[i] && columns.figures[i].profiled {
             if let h = columns.withDays(of: i, { CustomerHistory(sortedDistinctDays: $0, observationEnd: end) }) { histories.append(h) }
         }
         guard !histories.isEmpty else { return nil }

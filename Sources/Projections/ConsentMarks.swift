@@ -1,7 +1,7 @@
 import CustomerEvents
 
-/// The latest decision on each consent the read models act on — membership, and marketing on
-/// every channel and on each — weighed as `ConsentState` weighs them: by business time (when the
+/// The latest decision on each consent the read models act on — membership, marketing on
+/// every channel and on each, and profiling — weighed as `ConsentState` weighs them: by business time (when the
 /// customer said it), then by recorded order. A customer summary keeps them so that a grant
 /// imported after a later withdrawal does not undo it, and derives `membership` and
 /// `marketingChannels` from them.
@@ -27,11 +27,14 @@ public struct ConsentMarks: Sendable, Equatable {
         }
     }
 
-    /// The slots: membership, marketing on every channel, then each `ContactChannel` in order.
+    /// The slots: membership, marketing on every channel, each `ContactChannel` in order, then
+    /// profiling.
     static let membership = 0, everyChannel = 1, firstChannel = 2
-    static let count = 2 + ContactChannel.allCases.count
+    static let channelsEnd = firstChannel + ContactChannel.allCases.count
+    static let profiling = channelsEnd
+    static let count = channelsEnd + 1
 
-    private var membershipMark = Mark(), every = Mark(), sms = Mark(), email = Mark(), wechat = Mark(), phone = Mark()
+    private var membershipMark = Mark(), every = Mark(), sms = Mark(), email = Mark(), wechat = Mark(), phone = Mark(), profilingMark = Mark()
 
     public init() {}
 
@@ -43,7 +46,8 @@ public struct ConsentMarks: Sendable, Equatable {
             case 2: return sms
             case 3: return email
             case 4: return wechat
-            default: return phone
+            case 5: return phone
+            default: return profilingMark
             }
         }
         set {
@@ -53,7 +57,8 @@ public struct ConsentMarks: Sendable, Equatable {
             case 2: sms = newValue
             case 3: email = newValue
             case 4: wechat = newValue
-            default: phone = newValue
+            case 5: phone = newValue
+            default: profilingMark = newValue
             }
         }
     }
@@ -63,7 +68,7 @@ public struct ConsentMarks: Sendable, Equatable {
     /// does.
     mutating func record(_ mark: Mark, at slot: Int, overriding: Bool) {
         if overriding && slot == ConsentMarks.everyChannel {
-            for c in ConsentMarks.firstChannel..<ConsentMarks.count where self[c].state != 0 && mark.isLater(than: self[c]) { self[c] = mark }
+            for c in ConsentMarks.firstChannel..<ConsentMarks.channelsEnd where self[c].state != 0 && mark.isLater(than: self[c]) { self[c] = mark }
         }
         if mark.isLater(than: self[slot]) { self[slot] = mark }
     }

@@ -12,6 +12,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var offsetMinutes: Int16 = 0
     public var membership = false
     public var erased = false
+    /// The customer withdrew their consent to profiling (their latest decision on it, by business
+    /// time): they keep their figures and their VIP / regular kind, but are left out of the RFM
+    /// ranks and the churn model, which score them against everyone else.
+    public var refusesProfiling = false
     public var homeStore: String?
     public var receipts: Int = 0
     public var returns: Int = 0
@@ -79,6 +83,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         marketingChannels = r.strings()
         membership = r.bool()
         erased = r.bool()
+        refusesProfiling = r.bool()
         let n = r.count()
         for _ in 0..<n where !r.failed {
             let id = r.string(), at = r.int(), total = r.int()
@@ -114,6 +119,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.strings(marketingChannels)
         w.bool(membership)
         w.bool(erased)
+        w.bool(refusesProfiling)
         w.unsigned(UInt64(recentReceipts.count))
         for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total) }
         w.unsigned(UInt64(profileEvents.count))
@@ -145,6 +151,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         m.append(("marketingChannels", .array(marketingChannels.map { .string($0) })))
         m.append(("membership", .bool(membership)))
         m.append(("erased", .bool(erased)))
+        m.append(("refusesProfiling", .bool(refusesProfiling)))
         m.append(("recentReceipts", .array(recentReceipts.map { .object([("receipt", .string($0.receipt)), ("at", n($0.at)), ("total", n($0.total))]) })))
         return .object(m)
     }
@@ -160,9 +167,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 7: exchanges change net spend by their difference and add their issued categories.
 /// Version 8: consents weighed by business time (`consentMarks`), as `ConsentState` weighs them.
 /// Version 9: a decision with a null channel is for every channel; membership only without one.
+/// Version 10: the latest decision on profiling (`refusesProfiling`).
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 9
+    public static let version = 10
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -263,6 +271,11 @@ public struct CustomerSummaryProjector: KeyedProjector {
                     s.consentMarks.record(mark, at: ConsentMarks.everyChannel, overriding: !granted)
                 }
                 if !s.erased { s.marketingChannels = s.consentMarks.marketingChannels }
+            }
+            // Profiling, as membership, is decided by its decisions without a channel.
+            if purpose.equals("profiling"), channel == nil {
+                s.consentMarks.record(mark, at: ConsentMarks.profiling, overriding: false)
+                s.refusesProfiling = s.consentMarks[ConsentMarks.profiling].state == 2
             }
         case .customerErased:
             s.erased = true

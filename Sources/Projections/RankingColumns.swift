@@ -109,11 +109,13 @@ extension CustomerSummary {
         r.skipStrings() // marketingChannels
         _ = r.bool() // membership
         let erased = r.bool()
+        let refusesProfiling = r.bool()
         guard !r.failed else {
             columns.days.removeLast(columns.days.count - columns.dayStarts[columns.dayStarts.count - 1])
             return false
         }
-        let figures = Segmentation.Figures(receipts: receipts, purchaseDays: dayCount, categories: categories, netSpend: netSpend, lastPurchaseAt: lastPurchaseAt)
+        let figures = Segmentation.Figures(receipts: receipts, purchaseDays: dayCount, categories: categories, netSpend: netSpend, lastPurchaseAt: lastPurchaseAt,
+                                           profiled: !refusesProfiling)
         columns.append(id: id, figures: figures, erased: erased, offset: offset)
         columns.dayStarts.append(columns.days.count)
         return true
@@ -156,7 +158,8 @@ extension ProjectionStore {
     /// The segment and churn risk of customer `id`, whose summary (live, or as of `point`) is
     /// `summary`, ranked among every customer as of the same point: RFM scores are ranks among
     /// all buyers, and BG/NBD is fitted over all of them. Nil for a customer not among them; the
-    /// churn risk is nil also when they never bought, were erased, or the fit failed.
+    /// churn risk is nil also when they never bought, were erased, withdrew consent to profiling,
+    /// or the fit failed.
     public func ranking(of id: String, summary: CustomerSummary, asOf point: AsOf?,
                         configuration: ClienteleConfiguration) throws -> (segment: SegmentAssignment?, churn: ChurnAssessment?) {
         var (columns, now) = try rankingColumns(asOf: point)

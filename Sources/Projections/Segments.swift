@@ -43,7 +43,7 @@ public struct SegmentAssignment: Sendable, Equatable {
 }
 
 /// Scores customers: VIP / regular / potential, and RFM 1–5 by quintiles over the customers who
-/// bought, net of returns (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
+/// bought, net of returns, and have not withdrawn consent to profiling (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
 /// as pandas' `qcut(x.rank(method="first"), 5)` does, so most retail customers — who bought
 /// once — still spread over the frequency quintiles.
 public enum Segmentation {
@@ -103,19 +103,25 @@ public enum Segmentation {
         let receipts: Int, purchaseDays: Int, categories: Int
         let netSpend: Int64
         let lastPurchaseAt: Int64?
+        /// False for a customer who withdrew consent to profiling (`CustomerSummary.refusesProfiling`).
+        let profiled: Bool
         init(_ s: CustomerSummary) {
             receipts = s.receipts; purchaseDays = s.purchaseDays.count; categories = s.categories.count
-            netSpend = s.netSpend; lastPurchaseAt = s.lastPurchaseAt
+            netSpend = s.netSpend; lastPurchaseAt = s.lastPurchaseAt; profiled = !s.refusesProfiling
         }
-        init(receipts: Int, purchaseDays: Int, categories: Int, netSpend: Int64, lastPurchaseAt: Int64?) {
+        init(receipts: Int, purchaseDays: Int, categories: Int, netSpend: Int64, lastPurchaseAt: Int64?, profiled: Bool) {
             self.receipts = receipts; self.purchaseDays = purchaseDays; self.categories = categories
-            self.netSpend = netSpend; self.lastPurchaseAt = lastPurchaseAt
+            self.netSpend = netSpend; self.lastPurchaseAt = lastPurchaseAt; self.profiled = profiled
         }
 
         /// Whether the customer bought, net of returns: a receipt, and spend left after its
         /// refunds. One whose every purchase was refunded bought nothing, and is "potential"
         /// (潜在客户: registered, never bought) outside the RFM ranks, as one who never came.
         var bought: Bool { receipts > 0 && netSpend > 0 }
+
+        /// Whether the customer is scored against the others (RFM): a buyer who has not withdrawn
+        /// consent to profiling.
+        var ranked: Bool { bought && profiled }
     }
 
     /// The kind from the figures it depends on.
@@ -130,7 +136,7 @@ public enum Segmentation {
     /// for a customer who has not bought.
     public static func current(_ summary: CustomerSummary, ranked: SegmentAssignment?, rules: SegmentRules) -> SegmentAssignment {
         let kind = kind(of: summary, rules: rules)
-        guard kind != .potential, let ranked, let rfm = ranked.rfm else { return SegmentAssignment(kind: kind, rfm: nil, rfmSegment: nil) }
+        guard kind != .potential, !summary.refusesProfiling, let ranked, let rfm = ranked.rfm else { return SegmentAssignment(kind: kind, rfm: nil, rfmSegment: nil) }
         return SegmentAssignment(kind: kind, rfm: rfm, rfmSegment: ranked.rfmSegment)
     }
 
@@ -142,7 +148,7 @@ public enum Segmentation {
     /// Every customer's segment in `columns`, as of `now`.
     public static func assign(_ columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> [String: SegmentAssignment] {
         let ids = columns.ids, figures = columns.figures
-        let buyers = figures.indices.filter { figures[$0].bought }
+        let buyers = figures.indices.filter { figures[$0].ranked }
         let levels = rules.rfmLevels
         let r = scores(buyers.map { recency(figures[$0], now: now) }, levels: levels, higherIsBetter: false)
         let f = scores(buyers.map { Double(figures[$0].purchaseDays) }, levels: levels)
@@ -152,8 +158,8 @@ public enum Segmentation {
         for (i, position) in buyers.enumerated() {
             out[ids[position]] = assignment(figures[position], rfm: (r[i], f[i], m[i]), rules: rules)
         }
-        for i in figures.indices where !figures[i].bought {
-            out[ids[i]] = SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil)
+        for i in figures.indices where !figures[i].ranked {
+            out[ids[i]] = SegmentAssignment(kind: kind(figures[i], rules: rules), rfm: nil, rfmSegment: nil)
         }
         return out
     }
@@ -163,12 +169,12 @@ public enum Segmentation {
     /// sorted), for one customer's 360.
     public static func assignment(at position: Int, in columns: RankingColumns, now: Timestamp, rules: SegmentRules = SegmentRules()) -> SegmentAssignment {
         let figures = columns.figures, x = figures[position]
-        guard x.bought else { return SegmentAssignment(kind: .potential, rfm: nil, rfmSegment: nil) }
+        guard x.ranked else { return SegmentAssignment(kind: kind(x, rules: rules), rfm: nil, rfmSegment: nil) }
         let rx = recency(x, now: now), fx = Double(x.purchaseDays), mx = Double(x.netSpend)
         // Ranks by (value, then position), as `scores` sorts them: the buyers below, and those level
         // with the customer that come before them.
         var buyers = 0, rBelow = 0, fBelow = 0, mBelow = 0
-        for j in figures.indices where figures[j].bought {
+        for j in figures.indices where figures[j].ranked {
             buyers += 1
             let before = j < position
             let rj = recency(figures[j], now: now), fj = Double(figures[j].purchaseDays), mj = Double(figures[j].netSpend)

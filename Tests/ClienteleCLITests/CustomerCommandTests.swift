@@ -112,6 +112,15 @@ struct CustomerCommandTests {
         #expect(table.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
         let csv = try ClienteleBinary.run(["customer", customer, "--format", "csv"] + withKey).stdout
         #expect(csv.contains("churn_risk,") && csv.contains("churn_action,"), "\(csv)")
+        // The customer withdraws consent to profiling: no RFM segment or churn risk for them now,
+        // and they leave the churn list.
+        let withdrawal = #"{"type":"ConsentWithdrawn","customer":"\#(customer)","store":"ST-01","actor":"staff-1","channel":"counter","occurredAt":"\#(ISO8601DateFormatter().string(from: Date()))","source":"t","externalId":"\#(customer)-profiling","payload":{"purpose":"profiling","policyVersion":"v1"}}"#
+        let appended = try ClienteleBinary.run(["append"] + withKey, input: withdrawal + "\n")
+        #expect(appended.status == 0, "\(appended.stderr)")
+        let unprofiled = try ClienteleBinary.run(["customer", customer] + withKey).stdout
+        #expect(unprofiled.contains("not profiled (consent withdrawn)") && !unprofiled.contains("RFM") && !unprofiled.contains("win-back"), "\(unprofiled)")
+        let listed = try ClienteleBinary.run(["churn", "--format", "csv", "--limit", "0", "--db", ledger.db]).stdout
+        #expect(listed.contains("\r\n") && !listed.contains(customer + ","), "\(customer) is still in the churn list")
     }
 
     @Test("the ledger's own configuration file (config.toml or config.json in its folder) applies without --config")

@@ -7,9 +7,9 @@ import TestSupport
 
 @Suite("Marketing channels in the customer summary")
 struct ConsentSummaryTests {
-    /// Random runs of membership and marketing grants and withdrawals, for one channel or for every
-    /// channel (no `channel`), on random days (recorded out of business-time order, often on the
-    /// same day): the summary's membership and channels (the churn list's and the care agenda's)
+    /// Random runs of membership, profiling and marketing grants and withdrawals, for one channel or
+    /// for every channel (no `channel`), on random days (recorded out of business-time order, often on the
+    /// same day): the summary's membership, profiling and channels (the churn list's and the care agenda's)
     /// are exactly what `ConsentState` allows (the 360's and `clientele consent`'s answer).
     @Test("the summary's consents are those the consent fold allows, whatever order they were recorded in", arguments: [1 as UInt64, 2, 3, 4])
     func channelsAsConsentDecides(seed: UInt64) throws {
@@ -20,9 +20,9 @@ struct ConsentSummaryTests {
         for c in 0..<60 {
             for step in 0..<Int.random(in: 1...9, using: &generator) {
                 let type = Bool.random(using: &generator) ? "ConsentGranted" : "ConsentWithdrawn"
-                let membership = Int.random(in: 0..<5, using: &generator) == 0
-                let channel = membership ? nil : channels.randomElement(using: &generator)!
-                let purpose = membership ? "membership" : "marketing"
+                // Membership and profiling are decided without a channel, marketing with or without.
+                let purpose = ["membership", "profiling", "marketing", "marketing", "marketing"].randomElement(using: &generator)!
+                let channel = purpose != "marketing" ? nil : channels.randomElement(using: &generator)!
                 let payload = #"{"purpose":"\#(purpose)",\#(channel.map { #""channel":"\#($0)","# } ?? "")"policyVersion":"v1"}"#
                 // Days 1–4 at 10:00: decisions on one day tie on time and go by recorded order.
                 let day = Int.random(in: 1...4, using: &generator)
@@ -31,7 +31,7 @@ struct ConsentSummaryTests {
         }
         try f.append(docs)
         let summaries = try f.stored(CustomerSummaryProjector())
-        var outOfOrder = 0
+        var outOfOrder = 0, refusals = 0
         for c in 0..<60 {
             let id = "K\(c)"
             let listed = summaries[id]?.marketingChannels ?? []
@@ -40,10 +40,14 @@ struct ConsentSummaryTests {
             let allowed = Set(ContactChannel.allCases.filter { consents.decide(.marketing, channel: $0).allowed }.map(\.rawValue))
             #expect(shown == allowed, "\(id): \(Array(listed))")
             #expect((summaries[id]?.membership ?? false) == consents.decide(.membership).allowed, "\(id): membership")
+            let profiling = consents.decide(.profiling)
+            #expect((summaries[id]?.refusesProfiling ?? false) == (!profiling.allowed && profiling.reason.contains("withdrawn")), "\(id): profiling")
+            if summaries[id]?.refusesProfiling == true { refusals += 1 }
             let days = docs.filter { $0["customer"]?.stringValue == id }.compactMap { $0["occurredAt"]?.stringValue }
             if days != days.sorted() { outOfOrder += 1 }
         }
         #expect(outOfOrder > 20, "most customers' decisions were recorded out of business-time order")
+        #expect(refusals > 5, "some customers refuse profiling in the end")
     }
 
     /// A withdrawal that happened in March, recorded before a grant that happened in January: the

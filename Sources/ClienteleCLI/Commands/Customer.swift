@@ -118,7 +118,8 @@ extension Clientele {
                     t.rows.append([k, text])
                 }
                 t.rows.append(["home store", summary.homeStore ?? "—"])
-                t.rows.append(["segment", segment.map { $0.kind.rawValue + ($0.rfmSegment.map { " · RFM \($0)" } ?? "") } ?? "—"])
+                let unranked = summary.refusesProfiling ? " · not profiled (consent withdrawn)" : ""
+                t.rows.append(["segment", segment.map { $0.kind.rawValue + ($0.rfmSegment.map { " · RFM \($0)" } ?? unranked) } ?? "—"])
                 t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) returned"])
                 t.rows.append(["net spend", Money(minor: summary.netSpend, currency: currency).description])
                 t.rows.append(["points", Format.grouped(Int(account.points)) + " (earned \(Format.grouped(Int(account.earned))), redeemed \(Format.grouped(Int(account.redeemed))), expired \(Format.grouped(Int(account.expired))), returned \(Format.grouped(Int(account.reversed))))"])
@@ -133,7 +134,8 @@ extension Clientele {
                     for reason in churn.reasons { t.rows.append(["", reason]) }
                     t.rows.append(["win-back", churn.action])
                 } else {
-                    let why = summary.erased ? "erased" : summary.purchaseDays.isEmpty ? "never bought" : "too few customers have bought for the model"
+                    let why = summary.erased ? "erased" : summary.refusesProfiling ? "not profiled: the customer withdrew consent to profiling"
+                        : summary.purchaseDays.isEmpty ? "never bought" : "too few customers have bought for the model"
                     t.rows.append(["churn risk", "— (\(why))"])
                 }
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }
