@@ -121,6 +121,17 @@ struct CustomerCommandTests {
         #expect(unprofiled.contains("not profiled (consent withdrawn)") && !unprofiled.contains("RFM") && !unprofiled.contains("win-back"), "\(unprofiled)")
         let listed = try ClienteleBinary.run(["churn", "--format", "csv", "--limit", "0", "--db", ledger.db]).stdout
         #expect(listed.contains("\r\n") && !listed.contains(customer + ","), "\(customer) is still in the churn list")
+        // `consent` says so, in each format; a customer the ledger never saw is an error, not a refusal.
+        let asked = ["consent", "--db", ledger.db, "--customer", customer, "--purpose", "profiling"]
+        let line = try ClienteleBinary.run(asked)
+        #expect(line.status == 1 && line.stdout.hasPrefix("refused: profiling consent withdrawn on "), "\(line.stdout)")
+        let object = try json(try ClienteleBinary.run(asked + ["--format", "json"]).stdout)
+        #expect(object["customer"] as? String == customer && object["purpose"] as? String == "profiling" && object["allowed"] as? Bool == false, "\(object)")
+        #expect((object["reason"] as? String)?.hasPrefix("profiling consent withdrawn on ") == true)
+        let answer = try ClienteleBinary.run(asked + ["--format", "csv"]).stdout.split(whereSeparator: \.isNewline)
+        #expect(answer.count == 2 && answer[0] == "customer,purpose,channel,allowed,reason" && answer[1].hasPrefix("\(customer),profiling,,false,profiling consent withdrawn on "), "\(answer)")
+        let typo = try ClienteleBinary.run(["consent", "--db", ledger.db, "--customer", "C9999999", "--purpose", "marketing"])
+        #expect(typo.status == 2 && typo.stderr.contains("no customer 'C9999999'") && typo.stdout.isEmpty, "\(typo.status) \(typo.stderr)")
     }
 
     @Test("the ledger's own configuration file (config.toml or config.json in its folder) applies without --config")
