@@ -95,15 +95,17 @@ public struct SLAClock: Sendable, Equatable {
 /// Reads a complaint's SLA clocks at a moment: business time elapsed since the round began,
 /// minus the pauses while waiting on the customer.
 public enum ComplaintSLA {
-    /// The three clocks (respond, plan, close) of `r` at `now`.
+    /// The three clocks (respond, plan, close) of `r` at `now`, then the close clock of each round
+    /// before its last reopening ("close (round 1)", …), as it stood when that round ended.
     public static func clocks(_ r: ComplaintRecord, at now: Int64, configuration c: SLAConfiguration) -> [SLAClock] {
         let targets = c.targets(category: r.category, severity: r.severity)
         let hours = c.hours[r.store] ?? c.defaultHours
+        let pauses = r.pauses
         func clock(_ step: String, start: Int64, done: Int64?, target: Int) -> SLAClock {
             let end = min(done ?? now, now)
             // Judged to the microsecond (a 60-minute target is breached at 60:00.000001), shown in
             // whole minutes.
-            let used = businessMicroseconds(from: start, to: end, hours: hours, pauses: r.pauses)
+            let used = businessMicroseconds(from: start, to: end, hours: hours, pauses: pauses)
             let limit = Int64(target) * minute
             let state: SLAClock.State
             if done != nil && done! <= now {
@@ -129,7 +131,9 @@ public enum ComplaintSLA {
             // Closure is the loop's last step, after the callback (回访): a resolved complaint's
             // close clock runs on until it is closed.
             clock("close", start: r.roundStartedAt, done: r.closedAt, target: targets.closeMinutes),
-        ]
+        ] + r.earlierRounds.enumerated().map { i, round in
+            clock("close (round \(i + 1))", start: round[0], done: round[1], target: targets.closeMinutes)
+        }
     }
 
     private static let minute: Int64 = 60_000_000

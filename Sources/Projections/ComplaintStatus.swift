@@ -23,13 +23,23 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var firstHandledAt: Int64?
     /// When the current round began: filing, or the last reopening (close target counts from here).
     public var roundStartedAt: Int64 = 0
+    /// The rounds before the last reopening, as [start, end) in µs: each ended when it was closed,
+    /// or at the reopening if it never was. Their close clocks stay as they stood (a breach
+    /// already reported on its day is not undone by a reopening).
+    public var earlierRounds: [[Int64]] = []
     public var reopened = 0
     public var escalated = false
     public var satisfied: Bool?
-    /// Pauses while waiting on the customer: [start, end) in µs; the last may be open (end 0).
-    public var pauses: [[Int64]] = []
-    /// Staff who took a step, in order (the first is who responded).
+    /// What starts and ends the waits on the customer, by business time: [at µs, kind], kind
+    /// `waitStarts` (ComplaintAwaitingCustomer), `waitEnds` (ComplaintResumed, the customer's
+    /// feedback) or `step` (a step by staff: they are not waiting any more). Kept as marks, in
+    /// business-time order, so that the pauses are the same whatever order the steps were recorded in.
+    public var pauseMarks: [[Int64]] = []
+    public static let waitStarts: Int64 = 1, waitEnds: Int64 = 2, step: Int64 = 3
+    /// Staff who took a step, by the time of their first step (the first is who responded).
     public var handlers: [String] = []
+    /// When each of `handlers` took their first step (µs), in the same order.
+    public var handlerSince: [Int64] = []
     /// Who recorded the latest resolution (credited with its resolve time and its callback's CSAT).
     public var resolvedBy: String?
     public var callbackCSAT: Int64?
@@ -37,6 +47,53 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public init(complaint: String) { self.complaint = complaint }
 
     public var isOpen: Bool { closedAt == nil }
+
+    /// Pauses while waiting on the customer: [start, end) in µs; the last may be open (end 0). A
+    /// wait ends when the customer answers or staff take a step.
+    public var pauses: [[Int64]] {
+        get {
+            var out: [[Int64]] = []
+            var open: Int64?
+            for m in pauseMarks {
+                if m[1] == Self.waitStarts {
+                    if open == nil { open = m[0] }
+                } else if let start = open {
+                    out.append([start, m[0]])
+                    open = nil
+                }
+            }
+            if let open { out.append([open, 0]) }
+            return out
+        }
+        set {
+            pauseMarks = []
+            for p in newValue {
+                pauseMarks.append([p[0], Self.waitStarts])
+                if p[1] != 0 { pauseMarks.append([p[1], Self.waitEnds]) }
+            }
+        }
+    }
+
+    /// Adds a pause mark in business-time order (after the marks of the same moment).
+    mutating func mark(_ kind: Int64, at: Int64) {
+        var i = pauseMarks.count
+        while i > 0 && pauseMarks[i - 1][0] > at { i -= 1 }
+        pauseMarks.insert([at, kind], at: i)
+    }
+
+    /// Counts `actor` among the handlers, placed by the time of their first step.
+    mutating func handled(by actor: String, at: Int64) {
+        if handlerSince.count != handlers.count { handlerSince = handlers.map { _ in Int64.min } }
+        if let i = handlers.firstIndex(of: actor) {
+            guard at < handlerSince[i] else { return }
+            handlers.remove(at: i)
+            handlerSince.remove(at: i)
+        }
+        var i = handlers.count
+        while i > 0 && handlerSince[i - 1] > at { i -= 1 }
+        handlers.insert(actor, at: i)
+        handlerSince.insert(at, at: i)
+    }
     /// True once its filing is folded in. Steps recorded before the filing (an import out of
     /// order, or a view as of a sequence number between them) make a record that is not filed
     /// yet: it has no customer, store or filing time, and the queue and the reports leave it out.
@@ -77,11 +134,14 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         default: satisfied = nil
         }
         let n = r.count()
-        for _ in 0..<n where !r.failed { pauses.append([r.int(), r.int()]) }
+        for _ in 0..<n where !r.failed { pauseMarks.append([r.int(), r.int()]) }
         handlers = r.strings()
+        handlerSince = r.ints()
         firstHandledAt = r.optionalInt()
         resolvedBy = r.optionalString()
-        if r.failed { return nil }
+        let rounds = r.count()
+        for _ in 0..<rounds where !r.failed { earlierRounds.append([r.int(), r.int()]) }
+        if r.failed || handlerSince.count != handlers.count { return nil }
     }
 
     public func encode(to w: inout RecordWriter) {
@@ -96,11 +156,14 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.int(reopened)
         w.bool(escalated)
         w.int(satisfied == nil ? 0 : satisfied! ? 1 : 2)
-        w.unsigned(UInt64(pauses.count))
-        for x in pauses { w.int(x.count > 0 ? x[0] : 0); w.int(x.count > 1 ? x[1] : 0) }
+        w.unsigned(UInt64(pauseMarks.count))
+        for x in pauseMarks { w.int(x[0]); w.int(x[1]) }
         w.strings(handlers)
+        w.ints(handlers.indices.map { $0 < handlerSince.count ? handlerSince[$0] : Int64.min })
         w.int(firstHandledAt)
         w.string(resolvedBy)
+        w.unsigned(UInt64(earlierRounds.count))
+        for x in earlierRounds { w.int(x[0]); w.int(x[1]) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -115,6 +178,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         m += [("roundStartedAt", n(roundStartedAt)), ("reopened", n(Int64(reopened))), ("escalated", .bool(escalated))]
         if let satisfied { m.append(("satisfied", .bool(satisfied))) }
         m.append(("pauses", .array(pauses.map { .array($0.map(n)) })))
+        if !earlierRounds.isEmpty { m.append(("earlierRounds", .array(earlierRounds.map { .array($0.map(n)) }))) }
         m.append(("handlers", .array(handlers.map { .string($0) })))
         if let resolvedBy { m.append(("resolvedBy", .string(resolvedBy))) }
         return .object(m)
@@ -125,9 +189,11 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 3: `firstHandledAt`, so that a reopening leaves the first round's clocks as they were.
 /// Version 4: `resolvedBy`, whom the staff KPIs credit with the resolution.
+/// Version 5: pauses from marks in business-time order, ended by staff steps too; handlers in the
+/// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`).
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 4
+    public static let version = 5
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -142,9 +208,16 @@ public struct ComplaintStatusProjector: KeyedProjector {
 
     public func apply(_ r: inout ComplaintRecord, _ event: borrowing FoldEvent) {
         let at = event.occurredAt.microseconds
+        // A step by staff: they count among the handlers, and the store is not waiting on the
+        // customer any more.
         func handled() {
             let actor = event.record.actorBytes
-            if !r.handlers.contains(where: { $0.utf8.elementsEqual(actor) }) { r.handlers.append(String(decoding: actor, as: UTF8.self)) }
+            if let i = r.handlers.firstIndex(where: { $0.utf8.elementsEqual(actor) }), i < r.handlerSince.count, r.handlerSince[i] <= at {
+                // Known already, from an earlier step.
+            } else {
+                r.handled(by: String(decoding: actor, as: UTF8.self), at: at)
+            }
+            r.mark(ComplaintRecord.step, at: at)
         }
         switch event.kind {
         case .complaintFiled:
@@ -159,19 +232,24 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintPlanProposed: r.plannedAt = r.plannedAt ?? at; handled()
         case .complaintActionTaken: r.actedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .complaintEscalated: r.escalated = true
-        case .complaintAwaitingCustomer: if r.pauses.last.map({ $0[1] != 0 }) ?? true { r.pauses.append([at, 0]) }
-        case .complaintResumed: if let last = r.pauses.indices.last, r.pauses[last][1] == 0 { r.pauses[last][1] = max(at, r.pauses[last][0]) }
+        case .complaintAwaitingCustomer: r.mark(ComplaintRecord.waitStarts, at: at)
+        case .complaintResumed: r.mark(ComplaintRecord.waitEnds, at: at)
         case .complaintResolved:
             r.resolvedAt = at
             r.firstHandledAt = min(r.firstHandledAt ?? at, at)
             r.resolvedBy = event.actor
             handled()
-        case .complaintFeedbackReceived: r.satisfied = event.member(.satisfied)?.bool == true
+        case .complaintFeedbackReceived:
+            r.satisfied = event.member(.satisfied)?.bool == true
+            r.mark(ComplaintRecord.waitEnds, at: at)
         case .complaintReopened:
             r.reopened += 1
+            // The round ends: closed, or reopened before it ever was.
+            r.earlierRounds.append([r.roundStartedAt, min(r.closedAt ?? at, at)])
             r.resolvedAt = nil
             r.closedAt = nil
             r.roundStartedAt = at
+            r.mark(ComplaintRecord.waitEnds, at: at)
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged: r.callbackCSAT = event.member(.csat)?.int64 ?? r.callbackCSAT
         default: break

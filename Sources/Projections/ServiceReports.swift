@@ -49,7 +49,8 @@ public struct StaffPerformance: Sendable, Equatable {
     public var complaintsHandled = 0
     public var respondMinutesTotal = 0, respondCount = 0
     public var resolveMinutesTotal = 0, resolveCount = 0
-    /// The stopped SLA clocks of the complaints handled, and how many of them were met.
+    /// The SLA clocks judged of the complaints handled (stopped, or past their target), and how
+    /// many of them were met.
     public var clocksStopped = 0, clocksMet = 0
     public var satisfaction = SatisfactionScore()
 
@@ -57,7 +58,8 @@ public struct StaffPerformance: Sendable, Equatable {
 
     public var averageRespondMinutes: Double? { respondCount > 0 ? Double(respondMinutesTotal) / Double(respondCount) : nil }
     public var averageResolveMinutes: Double? { resolveCount > 0 ? Double(resolveMinutesTotal) / Double(resolveCount) : nil }
-    /// Share of the stopped SLA clocks (respond, plan, close) of the complaints handled that met their target.
+    /// Share of the judged SLA clocks (respond, plan, close, earlier rounds' close) of the
+    /// complaints handled that met their target.
     public var slaHitRate: Double? { clocksStopped > 0 ? Double(clocksMet) / Double(clocksStopped) : nil }
 
     /// The month's "service star" (服务之星) ranks by this: satisfaction, on-time handling and
@@ -111,7 +113,9 @@ public enum ServiceReports {
             let hours = sla.hours[r.store] ?? sla.defaultHours
             if let period, month(Timestamp(microseconds: r.filedAt, offsetMinutes: Int16(hours.offsetMinutes))) != period { continue }
             let clocks = ComplaintSLA.clocks(r, at: now, configuration: sla)
-            let stopped = clocks.filter { $0.state == .met || $0.state == .missed }
+            // The clocks judged: stopped (met or missed), or past their target while running (they
+            // can no longer be met: leaving a complaint unfinished is no way to keep a hit rate).
+            let stopped = clocks.filter { $0.state == .met || $0.state == .missed || $0.state == .breached }
             for (i, staff) in r.handlers.enumerated() {
                 var p = out[staff] ?? StaffPerformance(staff: staff)
                 p.complaintsHandled += 1

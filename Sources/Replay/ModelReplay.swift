@@ -137,7 +137,8 @@ extension ModelReplay {
                 ("sla", .string(worst)), ("status", .string(r.status)), ("customer", .string(display(r.customer))),
                 ("store", .string(r.store)), ("homeStore", .string(r.store)), ("category", .string(r.category)), ("severity", .string(r.severity)),
             ]
-            for c in clocks {
+            // The three clocks of the current round (earlier rounds' close clocks count in `worst`).
+            for c in clocks.prefix(3) {
                 fields.append((c.step + "Minutes", .number(String(c.usedMinutes))))
                 fields.append((c.step + "Target", .number(String(c.targetMinutes))))
             }

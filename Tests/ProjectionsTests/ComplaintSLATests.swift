@@ -105,6 +105,77 @@ struct ComplaintSLATests {
         #expect(r.status == "awaiting-customer")
     }
 
+    /// Steps in recorded order (type, local time on 2026-11-23 +08:00 unless a date is given);
+    /// staff alternate staff-0, staff-1 by position. Read at 2026-11-25T12:00 (around the clock).
+    @Test("waits end when the customer answers or staff take a step, by business time", arguments: [
+        // Acknowledged while waiting: the wait ends there; no plan in 2 days is a breach.
+        ([("ComplaintFiled", "10:00"), ("ComplaintAwaitingCustomer", "10:10"), ("ComplaintAcknowledged", "10:20")],
+         "acknowledged", [[10 * 60 + 10, 10 * 60 + 20]], "plan", SLAClock.State.breached),
+        // Resolved while waiting, closed two days later: the close clock missed its 24 h.
+        ([("ComplaintFiled", "10:00"), ("ComplaintAwaitingCustomer", "10:10"), ("ComplaintResolved", "10:20"), ("ComplaintClosed", "2026-11-25T10:30")],
+         "closed", [[10 * 60 + 10, 10 * 60 + 20]], "close", .missed),
+        // The answer recorded before the wait it ends (a desk synced late): the same pause.
+        ([("ComplaintFiled", "10:00"), ("ComplaintAcknowledged", "10:05"), ("ComplaintResumed", "11:00"), ("ComplaintAwaitingCustomer", "10:30")],
+         "acknowledged", [[10 * 60 + 30, 11 * 60]], "plan", .breached),
+        // A step before the wait began ends nothing: still waiting, the clocks held.
+        ([("ComplaintFiled", "10:00"), ("ComplaintAwaitingCustomer", "10:30"), ("ComplaintAcknowledged", "10:05")],
+         "awaiting-customer", [[10 * 60 + 30, 0]], "plan", .running),
+    ])
+    func waits(steps: [(String, String)], status: String, pauses: [[Int]], step: String, state: SLAClock.State) throws {
+        let (r, f) = try record(steps.map { ($0.0, $0.1.count == 5 ? "2026-11-23T\($0.1):00" : $0.1 + ":00", "") })
+        defer { f.remove() }
+        #expect(r.status == status)
+        #expect(r.pauses == pauses.map { $0.map { $0 == 0 ? 0 : at("2026-11-23T00:00:00") + Int64($0) * 60_000_000 } }, "\(r.pauses)")
+        let clocks = ComplaintSLA.clocks(r, at: at("2026-11-25T12:00:00"), configuration: SLAConfiguration())
+        #expect(clocks.first { $0.step == step }?.state == state, "\(clocks)")
+        // As of a time after every step (folded in business-time order): the same record.
+        let asOf = try f.models.fold(ComplaintStatusProjector(), asOf: .time(Timestamp(iso8601: "2026-11-25T12:00:00+08:00")!))
+        #expect(asOf["CP-1"].map { ComplaintSLA.clocks($0, at: at("2026-11-25T12:00:00"), configuration: SLAConfiguration()) } == clocks)
+    }
+
+    @Test("who responded first is who took the first step in business time, whatever order they were recorded in")
+    func firstResponder() throws {
+        // staff-1 resolves at 13:00, recorded before staff-0's acknowledgement at 10:20.
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T13:00:00", ""),
+                                 ("ComplaintAcknowledged", "2026-11-23T10:20:00", "")])
+        defer { f.remove() }
+        #expect(r.handlers == ["staff-0", "staff-1"])
+        let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-24T00:00:00"), sla: SLAConfiguration())
+        #expect(staff.first { $0.staff == "staff-0" }?.averageRespondMinutes == 20)
+        #expect(staff.first { $0.staff == "staff-1" }?.averageRespondMinutes == nil)
+    }
+
+    @Test("a reopening keeps the earlier round's close clock: a breach reported stays reported")
+    func reopenKeepsBreach() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:20:00", ""),
+            ("ComplaintPlanProposed", "2026-11-23T11:00:00", #""plan":"replace""#), ("ComplaintResolved", "2026-11-23T12:00:00", ""),
+            ("ComplaintClosed", "2026-11-25T10:05:00", ""), ("ComplaintReopened", "2026-11-26T09:00:00", #""reason":"again""#),
+            ("ComplaintResolved", "2026-11-26T10:00:00", ""), ("ComplaintClosed", "2026-11-26T11:05:00", ""),
+        ])
+        defer { f.remove() }
+        let c = SLAConfiguration()
+        let clocks = ComplaintSLA.clocks(r, at: at("2026-11-27T00:00:00"), configuration: c)
+        #expect(clocks.map(\.step) == ["respond", "plan", "close", "close (round 1)"])
+        #expect(clocks[2].state == .met && clocks[2].usedMinutes == 125)
+        #expect(clocks[3].state == .missed && clocks[3].usedMinutes == 48 * 60 + 5)
+        // The day the first round's close clock broke (the 24th) still counts it; the queue's
+        // breached filter and the staff's hit rate see it.
+        #expect(ComplaintQueue.breached([r], store: "S1", date: "2026-11-24", now: at("2026-11-27T00:00:00"), sla: c) == ["CP-1"])
+        #expect(ComplaintQueue.rows([r], now: Timestamp(microseconds: at("2026-11-27T00:00:00")), sla: c, status: .all, breachedOnly: true).count == 1)
+        let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-27T00:00:00"), sla: c)
+        #expect(staff.allSatisfy { $0.slaHitRate == 3.0 / 4.0 }, "\(staff.map { ($0.staff, $0.slaHitRate) })")
+    }
+
+    @Test("a clock past its target counts as missed in the staff's hit rate while it runs")
+    func breachedCountsAsMissed() throws {
+        let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:40:00", "")])
+        defer { f.remove() }
+        let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-25T00:00:00"), sla: SLAConfiguration())
+        // Respond met; plan and close past their targets: 1 of 3.
+        #expect(staff.first?.slaHitRate == 1.0 / 3.0)
+    }
+
     @Test("reopening restarts the close clock and the record is open again; escalation is kept")
     func reopen() throws {
         let (r, f) = try record([

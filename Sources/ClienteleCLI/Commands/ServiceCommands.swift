@@ -73,8 +73,9 @@ extension Clientele {
             discussion: reflow("""
                 A complaint counts for everyone who took a step in it. The response time goes to who
                 responded first; the resolve time and the callback's CSAT to who resolved it; the SLA
-                hit rate is the share of the stopped clocks (respond, plan, close) of the complaints
-                they handled that were met. Times are business minutes without pauses, as the SLA
+                hit rate is the share of the clocks (respond, plan, close, and the close of each round
+                before a reopening) of the complaints they handled that were met, of those stopped
+                or already past their target. Times are business minutes without pauses, as the SLA
                 clocks count them. The service star ranks satisfaction (half), on-time handling and
                 volume; only staff with a rated resolution are in the running.
                 """))
