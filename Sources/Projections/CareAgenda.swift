@@ -104,7 +104,8 @@ extension ProjectionStore {
         let read = Set(birthdays.keys)
         agenda.personalDataRead = read.sorted()
         for r in complaints {
-            if r.isFiled, r.resolvedAt != nil && r.closedAt == nil, let s = summaries[r.customer] ?? Optional(CustomerSummary()), include(r.customer, s) {
+            // Resolved and not called back since (回访); never an erased customer.
+            if r.isFiled, r.callbackDue, let s = summaries[r.customer] ?? Optional(CustomerSummary()), !s.erased, include(r.customer, s) {
                 agenda.callbacks.append(CareAgenda.Callback(customer: r.customer, complaint: r.complaint))
             }
         }

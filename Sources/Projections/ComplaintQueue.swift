@@ -14,11 +14,11 @@ public struct ComplaintQueueRow: Sendable {
     public let escalationDue: Bool
 
     /// The step the loop waits for: a resolved complaint not closed waits for its callback (回访),
-    /// under the close clock; otherwise the running clock's step; "callback" when every clock has
-    /// stopped but the complaint is open; nil once it is closed.
+    /// then its closing, under the close clock; otherwise the running clock's step; "callback" when
+    /// every clock has stopped but the complaint is open; nil once it is closed.
     public var nextStep: String? {
         guard record.isOpen else { return nil }
-        if record.resolvedAt != nil { return "callback" }
+        if record.resolvedAt != nil { return record.callbackDue ? "callback" : "close" }
         return next?.step ?? "callback"
     }
 

@@ -40,9 +40,17 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var handlers: [String] = []
     /// When each of `handlers` took their first step (µs), in the same order.
     public var handlerSince: [Int64] = []
-    /// Who recorded the latest resolution (credited with its resolve time and its callback's CSAT).
+    /// Who recorded the latest resolution.
     public var resolvedBy: String?
-    public var callbackCSAT: Int64?
+    /// Every resolution, in every round, by business time: [at µs] and who recorded it (the same
+    /// order). Each is credited with its resolve time, and with the CSAT of the callbacks that
+    /// followed it (`resolver(at:)`), however often the complaint was reopened since.
+    public var resolutions: [Int64] = []
+    public var resolvers: [String] = []
+    /// The callbacks' CSAT answers: [at µs, csat].
+    public var ratings: [[Int64]] = []
+    /// The latest callback (回访), reached or not: a callback after the resolution is done.
+    public var calledBackAt: Int64?
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -79,6 +87,26 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         var i = pauseMarks.count
         while i > 0 && pauseMarks[i - 1][0] > at { i -= 1 }
         pauseMarks.insert([at, kind], at: i)
+    }
+
+    /// Who recorded the last resolution at or before `at` (business time): whom a callback then rates.
+    public func resolver(at: Int64) -> String? {
+        var found: String?
+        for (i, t) in resolutions.enumerated() where t <= at { found = resolvers[i] }
+        return found
+    }
+
+    /// When the round of a resolution at `at` began: the filing, or the reopening before it.
+    public func roundStart(at: Int64) -> Int64 {
+        var start = filedAt
+        for round in earlierRounds + [[roundStartedAt, 0]] where round[0] <= at { start = max(start, round[0]) }
+        return start
+    }
+
+    /// True when the complaint is resolved and no callback followed its resolution yet.
+    public var callbackDue: Bool {
+        guard isOpen, let resolvedAt else { return false }
+        return (calledBackAt ?? Int64.min) < resolvedAt
     }
 
     /// Counts `actor` among the handlers, placed by the time of their first step.
@@ -124,7 +152,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         actedAt = r.optionalInt()
         resolvedAt = r.optionalInt()
         closedAt = r.optionalInt()
-        callbackCSAT = r.optionalInt()
+        calledBackAt = r.optionalInt()
         roundStartedAt = r.int()
         reopened = Int(r.int())
         escalated = r.bool()
@@ -141,7 +169,11 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         resolvedBy = r.optionalString()
         let rounds = r.count()
         for _ in 0..<rounds where !r.failed { earlierRounds.append([r.int(), r.int()]) }
-        if r.failed || handlerSince.count != handlers.count { return nil }
+        resolutions = r.ints()
+        resolvers = r.strings()
+        let rated = r.count()
+        for _ in 0..<rated where !r.failed { ratings.append([r.int(), r.int()]) }
+        if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
     public func encode(to w: inout RecordWriter) {
@@ -151,7 +183,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.string(category)
         w.string(severity)
         w.int(filedAt)
-        for v in [acknowledgedAt, verifiedAt, plannedAt, actedAt, resolvedAt, closedAt, callbackCSAT] { w.int(v) }
+        for v in [acknowledgedAt, verifiedAt, plannedAt, actedAt, resolvedAt, closedAt, calledBackAt] { w.int(v) }
         w.int(roundStartedAt)
         w.int(reopened)
         w.bool(escalated)
@@ -164,6 +196,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.string(resolvedBy)
         w.unsigned(UInt64(earlierRounds.count))
         for x in earlierRounds { w.int(x[0]); w.int(x[1]) }
+        w.ints(resolutions)
+        w.strings(resolvers)
+        w.unsigned(UInt64(ratings.count))
+        for x in ratings { w.int(x[0]); w.int(x[1]) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -172,7 +208,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         var m: [(String, JSONValue)] = [("complaint", .string(complaint)), ("customer", .string(customer)), ("store", .string(store)),
                                         ("category", .string(category)), ("severity", .string(severity)), ("filedAt", n(filedAt))]
         for (k, v) in [("acknowledgedAt", acknowledgedAt), ("verifiedAt", verifiedAt), ("plannedAt", plannedAt), ("actedAt", actedAt),
-                       ("resolvedAt", resolvedAt), ("closedAt", closedAt), ("firstHandledAt", firstHandledAt), ("callbackCSAT", callbackCSAT)] {
+                       ("resolvedAt", resolvedAt), ("closedAt", closedAt), ("firstHandledAt", firstHandledAt), ("calledBackAt", calledBackAt)] {
             if let v { m.append((k, n(v))) }
         }
         m += [("roundStartedAt", n(roundStartedAt)), ("reopened", n(Int64(reopened))), ("escalated", .bool(escalated))]
@@ -181,6 +217,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         if !earlierRounds.isEmpty { m.append(("earlierRounds", .array(earlierRounds.map { .array($0.map(n)) }))) }
         m.append(("handlers", .array(handlers.map { .string($0) })))
         if let resolvedBy { m.append(("resolvedBy", .string(resolvedBy))) }
+        m.append(("resolutions", .array(zip(resolutions, resolvers).map { .array([n($0.0), .string($0.1)]) })))
+        m.append(("ratings", .array(ratings.map { .array($0.map(n)) })))
         return .object(m)
     }
 }
@@ -190,10 +228,11 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 3: `firstHandledAt`, so that a reopening leaves the first round's clocks as they were.
 /// Version 4: `resolvedBy`, whom the staff KPIs credit with the resolution.
 /// Version 5: pauses from marks in business-time order, ended by staff steps too; handlers in the
-/// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`).
+/// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`);
+/// Version 6: every resolution and its resolver, every callback's CSAT, the latest callback.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 5
+    public static let version = 6
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -238,6 +277,10 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.resolvedAt = at
             r.firstHandledAt = min(r.firstHandledAt ?? at, at)
             r.resolvedBy = event.actor
+            var i = r.resolutions.count
+            while i > 0 && r.resolutions[i - 1] > at { i -= 1 }
+            r.resolutions.insert(at, at: i)
+            r.resolvers.insert(event.actor, at: i)
             handled()
         case .complaintFeedbackReceived:
             r.satisfied = event.member(.satisfied)?.bool == true
@@ -251,7 +294,9 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.roundStartedAt = at
             r.mark(ComplaintRecord.waitEnds, at: at)
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
-        case .callbackLogged: r.callbackCSAT = event.member(.csat)?.int64 ?? r.callbackCSAT
+        case .callbackLogged:
+            r.calledBackAt = max(r.calledBackAt ?? at, at)
+            if let csat = event.member(.csat)?.int64 { r.ratings.append([at, csat]) }
         default: break
         }
     }

@@ -94,7 +94,7 @@ public enum ServiceReports {
             let key: String
             switch dimension {
             // A complaint's callback rates its resolution: whoever resolved it (as the staff KPIs count it).
-            case "staff": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.resolvedBy } ?? e.recorded.actor
+            case "staff": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.resolver(at: at.microseconds) } ?? e.recorded.actor
             case "category": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.category } ?? "(not a complaint)"
             case "month": key = month(at)
             default: key = e.recorded.store
@@ -125,16 +125,25 @@ public enum ServiceReports {
                     p.respondCount += 1
                     p.respondMinutesTotal += clocks[0].usedMinutes
                 }
-                if staff == r.resolvedBy, let resolved = r.resolvedAt, resolved <= now {
-                    p.resolveCount += 1
-                    p.resolveMinutesTotal += ComplaintSLA.businessMinutes(from: r.roundStartedAt, to: resolved, hours: hours, pauses: r.pauses)
-                    if let csat = r.callbackCSAT {
-                        p.satisfaction.csatSum += csat
-                        p.satisfaction.csatCount += 1
-                        if csat >= 4 { p.satisfaction.satisfied += 1 }
-                    }
-                }
                 out[staff] = p
+            }
+            // Each resolution, in whichever round: its resolve time to who recorded it; each
+            // callback's CSAT to the resolution it followed.
+            let pauses = r.pauses
+            for (k, resolved) in r.resolutions.enumerated() where resolved <= now {
+                let by = r.resolvers[k]
+                var p = out[by] ?? StaffPerformance(staff: by)
+                p.resolveCount += 1
+                p.resolveMinutesTotal += ComplaintSLA.businessMinutes(from: r.roundStart(at: resolved), to: resolved, hours: hours, pauses: pauses)
+                out[by] = p
+            }
+            for rating in r.ratings where rating[0] <= now {
+                guard let by = r.resolver(at: rating[0]) else { continue }
+                var p = out[by] ?? StaffPerformance(staff: by)
+                p.satisfaction.csatSum += rating[1]
+                p.satisfaction.csatCount += 1
+                if rating[1] >= 4 { p.satisfaction.satisfied += 1 }
+                out[by] = p
             }
         }
         return out.values.sorted {

@@ -44,3 +44,20 @@ struct CareAgendaTests {
         #expect(try Self.birthdays([("CustomerRegistered", "leapling", #"{"birthday":"1992-02-29"}"#)], now: now) == expected)
     }
 }
+
+@Suite("Care agenda callbacks")
+struct CareAgendaCallbackTests {
+    @Test("a resolved complaint is due its callback, unless its customer was erased")
+    func erasedNotCalled() throws {
+        let f = try Fixture("care-callbacks"); defer { f.remove() }
+        var docs: [JSONValue] = []
+        for c in ["kept", "gone"] {
+            docs.append(try CustomerViewTests.event("ComplaintFiled", #"{"complaint":"CP-\#(c)","category":"service-attitude","severity":"low"}"#, customer: c, id: "f-\(c)"))
+            docs.append(try CustomerViewTests.event("ComplaintResolved", #"{"complaint":"CP-\#(c)"}"#, customer: c, id: "r-\(c)"))
+        }
+        docs.append(try CustomerViewTests.event("CustomerErased", #"{"reason":"asked"}"#, customer: "gone", id: "erase"))
+        try f.append(docs)
+        let agenda = try f.models.careAgenda(now: Timestamp.now(), configuration: ClienteleConfiguration())
+        #expect(agenda.callbacks.map(\.complaint) == ["CP-kept"])
+    }
+}

@@ -167,6 +167,42 @@ struct ComplaintSLATests {
         #expect(staff.allSatisfy { $0.slaHitRate == 3.0 / 4.0 }, "\(staff.map { ($0.staff, $0.slaHitRate) })")
     }
 
+    @Test("each callback rates the resolution it followed: a reopening keeps the first resolver's rating and resolve time")
+    func callbacksRateTheirRound() throws {
+        // Staff alternate by position: staff-1 resolves round 1 (rated 1), staff-0 round 2 (rated 5).
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T11:00:00", ""),
+            ("CallbackLogged", "2026-11-23T12:00:00", #""reached":true,"csat":1"#), ("ComplaintReopened", "2026-11-24T09:00:00", #""reason":"again""#),
+            ("ComplaintResolved", "2026-11-24T10:00:00", ""), ("CallbackLogged", "2026-11-24T11:00:00", #""reached":true,"csat":5"#),
+            ("ComplaintClosed", "2026-11-24T11:30:00", ""),
+        ])
+        defer { f.remove() }
+        let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-25T00:00:00"), sla: SLAConfiguration())
+        let first = try #require(staff.first { $0.staff == "staff-1" }), second = try #require(staff.first { $0.staff == "staff-0" })
+        #expect(first.satisfaction.csat == 1 && first.resolveCount == 1 && first.averageResolveMinutes == 60)
+        #expect(second.satisfaction.csat == 5 && second.resolveCount == 1 && second.averageResolveMinutes == 60, "from the reopening")
+        // The satisfaction report by staff credits the same people.
+        let byStaff = Dictionary(uniqueKeysWithValues: try ServiceReports.satisfaction(ledger: f.ledger, complaints: ["CP-1": r], by: "staff"))
+        #expect(byStaff["staff-1"]?.csat == 1 && byStaff["staff-0"]?.csat == 5, "\(byStaff)")
+    }
+
+    @Test("two callbacks of one resolution both count; a called-back complaint waits for its closing, not another call")
+    func callbackDone() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T11:00:00", ""),
+            ("CallbackLogged", "2026-11-23T12:00:00", #""reached":false"#), ("CallbackLogged", "2026-11-23T15:00:00", #""reached":true,"csat":2"#),
+            ("CallbackLogged", "2026-11-23T16:00:00", #""reached":true,"csat":5"#),
+        ])
+        defer { f.remove() }
+        let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-24T00:00:00"), sla: SLAConfiguration())
+        #expect(staff.first { $0.staff == "staff-1" }?.satisfaction.csat == 3.5)
+        #expect(!r.callbackDue)
+        let row = try #require(ComplaintQueue.rows([r], now: Timestamp(microseconds: at("2026-11-24T00:00:00")), sla: SLAConfiguration()).first)
+        #expect(row.nextStep == "close")
+        let agenda = try f.models.careAgenda(now: Timestamp(iso8601: "2026-11-24T09:00:00+08:00")!, configuration: ClienteleConfiguration())
+        #expect(agenda.callbacks.isEmpty)
+    }
+
     @Test("a clock past its target counts as missed in the staff's hit rate while it runs")
     func breachedCountsAsMissed() throws {
         let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:40:00", "")])

@@ -45,7 +45,12 @@ struct ServiceReportTests {
             r.resolvedAt = resolved.map { Timestamp(iso8601: $0)!.microseconds }
             r.resolvedBy = resolver
             r.handlers = handlers
-            r.callbackCSAT = csat
+            if let resolved = r.resolvedAt, let resolver {
+                r.resolutions = [resolved]
+                r.resolvers = [resolver]
+                // The callback an hour after the resolution.
+                r.ratings = csat.map { [[resolved + 3_600_000_000, $0]] } ?? []
+            }
             return r
         }
         var records = [
