@@ -51,7 +51,9 @@ public enum ChurnModel {
         let fit = try BGNBDFitter().fit(histories.map(\.1))
         var out: [ChurnAssessment] = []
         out.reserveCapacity(histories.count)
-        for (position, h) in histories {
+        // Fitted on every buyer's purchase days; assessed are those who bought net of returns (one
+        // whose every purchase was refunded is a prospect, as segments count them).
+        for (position, h) in histories where Segmentation.Figures(summaries[position].1).bought {
             out.append(assessment(summaries[position].0, summaries[position].1, history: h, fit: fit, nowDay: nowDay, now: now, configuration: configuration))
         }
         return Result(fit: fit, assessments: out)
@@ -60,13 +62,13 @@ public enum ChurnModel {
     /// One customer's churn risk, BG/NBD fitted over every customer in `columns`: what
     /// `assess(_:now:configuration:)` gives the customer `id` (whose summary is `summary`)
     /// among the summaries the columns were read from, without building the others' summaries
-    /// (one customer's 360). Nil when the customer never bought, was erased, withdrew consent to
-    /// profiling, or nobody bought.
+    /// (one customer's 360). Nil when the customer never bought (net of returns), was erased,
+    /// withdrew consent to profiling, or nobody bought.
     public static func assess(_ id: String, summary s: CustomerSummary, among columns: RankingColumns, now: Timestamp,
                               configuration: ClienteleConfiguration) throws -> ChurnAssessment? {
         let nowDay = day(of: now, zone: columns.offsets.first ?? 0)
         let end = nowDay.rounded(.down)
-        guard !s.purchaseDays.isEmpty, !s.erased, !s.refusesProfiling, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
+        guard !s.purchaseDays.isEmpty, !s.erased, !s.refusesProfiling, Segmentation.Figures(s).bought, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
         var histories: [CustomerHistory] = []
         histories.reserveCapacity(columns.count)
         for i in 0..<columns.count where !columns.erased[i] && columns.figures[i].profiled {

@@ -210,6 +210,7 @@ struct ChurnTests {
             var s = CustomerSummary()
             s.purchaseDays = SmallList(days)
             s.receipts = days.count
+            s.netSpend = Int64(days.count) * 10_000
             s.marketingChannels = SmallList(channels)
             if let complaint { s.unresolvedComplaintSince["CP-9"] = complaint; s.openComplaints = ["CP-9"] }
             return s
@@ -250,6 +251,7 @@ struct ChurnTests {
             var s = CustomerSummary()
             s.purchaseDays = SmallList([today - ago])
             s.receipts = 1
+            s.netSpend = 10_000
             s.marketingChannels = SmallList(["sms"])
             people.append((id, s))
         }

@@ -24,6 +24,9 @@ struct RankingTests {
         var byCustomer: [String: ChurnAssessment] = [:]
         for a in churn.assessments { byCustomer[a.customer] = a }
         #expect(all.count > 300 && churn.assessments.count > 200)
+        // Customers whose every purchase was refunded are prospects: fitted, not assessed.
+        let refunded = all.filter { $0.1.receipts > 0 && $0.1.netSpend <= 0 }.map(\.0)
+        #expect(!refunded.isEmpty && refunded.allSatisfy { byCustomer[$0] == nil }, "\(refunded)")
         var compared = 0
         // Every fifth customer (each as-of ranking folds the log again), the first and the last.
         for (i, (id, summary)) in all.enumerated() where i % 5 == 0 || i == all.count - 1 {
