@@ -65,9 +65,10 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 /// Folds each event into its store's day.
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 3: `callbacksReached`.
+/// Version 4: a day with refunds only takes their currency.
 public struct DailySummaryProjector: KeyedProjector {
     public static let name = "daily-summary"
-    public static let version = 3
+    public static let version = 4
     public init() {}
 
     /// A store's day in memory: the store and the local day number (formatted only when stored).
@@ -114,6 +115,7 @@ public struct DailySummaryProjector: KeyedProjector {
         case .returnRecorded:
             s.returns += 1
             s.refunded += event.receipt.amount
+            if s.currency == nil { s.currency = event.receipt.currency?.string }
             s.returnReasons[event.receipt.reason?.string ?? "(no reason given)", default: 0] += 1
         case .complaintFiled:
             s.complaintsOpened += 1

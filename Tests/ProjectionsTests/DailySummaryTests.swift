@@ -47,6 +47,23 @@ struct DailySummaryTests {
     }
 }
 
+@Suite("Daily summary: money")
+struct DailyMoneyTests {
+    @Test("a day with refunds only is in the refunds' currency")
+    func refundsOnly() throws {
+        let f = try Fixture("daily-money"); defer { f.remove() }
+        func doc(_ type: String, _ day: String, _ payload: String, id: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"TK","actor":"pos","channel":"pos","occurredAt":"2026-11-\#(day)T10:00:00+09:00","source":"t","externalId":"\#(id)","payload":\#(payload)}"#)
+        }
+        try f.append([
+            try doc("PurchaseRecorded", "20", #"{"receipt":"R1","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":1500,"currency":"JPY"}}],"total":{"minor":1500,"currency":"JPY"}}"#, id: "1"),
+            try doc("ReturnRecorded", "21", #"{"receipt":"R1-R","originalReceipt":"R1","lines":[{"sku":"A","quantity":1,"refund":{"minor":1500,"currency":"JPY"}}],"refund":{"minor":1500,"currency":"JPY"}}"#, id: "2"),
+        ])
+        let day = try f.models.dailySummary(store: "TK", date: "2026-11-21", asOf: nil)
+        #expect(day.refunded == 1500 && day.currency == "JPY", "\(day.currency ?? "none")")
+    }
+}
+
 @Suite("Daily summary: the complaints breached each day")
 struct DailyBreachTests {
     static func at(_ local: String) -> Int64 { Timestamp(iso8601: local + "+08:00")!.microseconds }
