@@ -39,7 +39,9 @@ struct VersionAndConsentTests {
             try t.ledger.mayContact("C1", for: p, on: c, at: at.flatMap { Timestamp(iso8601: $0) }).allowed
         }
         #expect(try may(.membership, nil))
-        #expect(try !may(.profiling, nil))
+        // Profiling needs no opt-in: allowed until the customer objects (the read models score them so).
+        let profiling = try t.ledger.mayContact("C1", for: .profiling)
+        #expect(profiling.allowed && profiling.reason.hasPrefix("no objection to profiling on record"), "\(profiling)")
         #expect(try may(.marketing, .wechat, "2026-02-15T00:00:00+08:00"))
         #expect(try may(.marketing, .sms, "2026-02-15T00:00:00+08:00"))
         #expect(try !may(.marketing, .email, "2026-02-15T00:00:00+08:00"))

@@ -63,7 +63,7 @@ struct ProfilingConsentTests {
         let (all, now) = try f.models.snapshot(CustomerSummaryProjector(), asOf: point)
         for (id, s) in all {
             #expect(s.refusesProfiling == refusing.contains(id), "\(id)")
-            #expect(try f.ledger.consents(of: id).decide(.profiling).allowed == (id == regranted), "\(id)")
+            #expect(try f.ledger.consents(of: id).decide(.profiling).allowed == !refusing.contains(id), "\(id)")
         }
         let configuration = ClienteleConfiguration()
         let segments = Segmentation.assign(all, now: now, rules: configuration.segments)

@@ -18,6 +18,8 @@ public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
     enum Ground: Sendable, Equatable {
         case erased(at: Timestamp)
         case nothingOnRecord(ConsentPurpose, ContactChannel?)
+        /// Profiling with no decision on record: it needs no opt-in, and stops at a withdrawal.
+        case noObjection
         /// The deciding grant or withdrawal; `channel` when the channel's own entry decided.
         case entry(ConsentPurpose, channel: ContactChannel?, granted: Bool, at: Timestamp, policy: String)
     }
@@ -31,6 +33,8 @@ public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
         case .erased(let at): return "the customer was erased on \(at.iso8601)"
         case .nothingOnRecord(let purpose, let channel):
             return "no \(purpose.rawValue) consent\(channel.map { " for \($0.rawValue)" } ?? "") on record"
+        case .noObjection:
+            return "no objection to profiling on record (segments and churn scoring need no opt-in; a withdrawal stops them)"
         case .entry(let purpose, let channel, let granted, let at, let policy):
             let scope = purpose.rawValue + (channel.map { " by \($0.rawValue)" } ?? "")
             return granted ? "\(scope) consent granted on \(at.iso8601) under policy \(policy)" : "\(scope) consent withdrawn on \(at.iso8601)"
@@ -91,7 +95,12 @@ public struct ConsentState: Sendable, Equatable {
         let general = byChannel[""]
         // The more recent of the channel's own entry and the purpose-wide one decides.
         let deciding = [specific, general].compactMap { $0 }.max { $1.isLater(than: $0) }
-        guard let entry = deciding else { return ConsentDecision(allowed: false, ground: .nothingOnRecord(purpose, channel)) }
+        guard let entry = deciding else {
+            // Profiling (segments, churn scores) is the store's own analysis of its customers: done
+            // unless the customer objects, as the read models do (`CustomerSummary.refusesProfiling`).
+            if purpose == .profiling { return ConsentDecision(allowed: true, ground: .noObjection) }
+            return ConsentDecision(allowed: false, ground: .nothingOnRecord(purpose, channel))
+        }
         let by = specific != nil && entry == specific ? channel : nil
         return ConsentDecision(allowed: entry.granted, ground: .entry(purpose, channel: by, granted: entry.granted, at: entry.at, policy: entry.policy))
     }
