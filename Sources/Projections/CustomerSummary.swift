@@ -28,7 +28,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var firstPurchaseAt: Int64?
     public var openComplaints: [String] = []
     public var unresolvedComplaintSince: [String: Int64] = [:]
-    public var badlyResolvedComplaints: Int = 0
+    /// The complaints whose latest feedback was unhappy with the resolution: a satisfied
+    /// feedback later (after a reopening, say) takes the complaint off.
+    public var unhappyComplaints: [String] = []
+    /// How many complaints the customer was last unhappy with the resolution of (a churn signal).
+    public var badlyResolvedComplaints: Int { unhappyComplaints.count }
     // The lists, inline after the figures every event touches (`SmallList`): a consent change
     // touches the first two, a purchase the last three.
     /// Where the customer's profile and consents are in the log: the sequence numbers of their
@@ -79,7 +83,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         firstPurchaseAt = r.optionalInt()
         openComplaints = r.strings()
         unresolvedComplaintSince = r.map()
-        badlyResolvedComplaints = Int(r.int())
+        unhappyComplaints = r.strings()
         marketingChannels = r.strings()
         membership = r.bool()
         erased = r.bool()
@@ -115,7 +119,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.int(firstPurchaseAt)
         w.strings(openComplaints)
         w.map(unresolvedComplaintSince)
-        w.int(badlyResolvedComplaints)
+        w.strings(unhappyComplaints)
         w.strings(marketingChannels)
         w.bool(membership)
         w.bool(erased)
@@ -148,6 +152,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         m.append(("openComplaints", .array(openComplaints.map { .string($0) })))
         m.append(("unresolvedComplaintSince", .object(unresolvedComplaintSince.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })))
         m.append(("badlyResolvedComplaints", n(Int64(badlyResolvedComplaints))))
+        m.append(("unhappyComplaints", .array(unhappyComplaints.map { .string($0) })))
         m.append(("marketingChannels", .array(marketingChannels.map { .string($0) })))
         m.append(("membership", .bool(membership)))
         m.append(("erased", .bool(erased)))
@@ -168,9 +173,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 8: consents weighed by business time (`consentMarks`), as `ConsentState` weighs them.
 /// Version 9: a decision with a null channel is for every channel; membership only without one.
 /// Version 10: the latest decision on profiling (`refusesProfiling`).
+/// Version 11: the complaints last resolved to the customer's dissatisfaction (`unhappyComplaints`).
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 10
+    public static let version = 11
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -246,7 +252,12 @@ public struct CustomerSummaryProjector: KeyedProjector {
         case .complaintResolved:
             if let id = event.member(.complaint)?.string { s.unresolvedComplaintSince[id] = nil }
         case .complaintFeedbackReceived:
-            if event.member(.satisfied)?.bool == false { s.badlyResolvedComplaints += 1 }
+            let id = event.member(.complaint)?.string ?? ""
+            if event.member(.satisfied)?.bool == false {
+                if id.isEmpty || !s.unhappyComplaints.contains(id) { s.unhappyComplaints.append(id) }
+            } else if !id.isEmpty {
+                s.unhappyComplaints.removeAll { $0 == id }
+            }
         case .complaintClosed:
             if let id = event.member(.complaint)?.string {
                 s.openComplaints.removeAll { $0 == id }

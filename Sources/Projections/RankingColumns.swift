@@ -105,7 +105,7 @@ extension CustomerSummary {
         _ = r.optionalInt() // firstPurchaseAt
         r.skipStrings() // openComplaints
         r.skipMap() // unresolvedComplaintSince
-        _ = r.int() // badlyResolvedComplaints
+        r.skipStrings() // unhappyComplaints
         r.skipStrings() // marketingChannels
         _ = r.bool() // membership
         let erased = r.bool()

@@ -150,6 +150,29 @@ struct ProjectorTests {
         #expect(a.reversed == 70 && a.earned - a.redeemed - a.expired - a.reversed == a.points, "the 70 left came off the balance")
     }
 
+    @Test("a complaint counts as badly resolved while the customer's latest feedback on it is unhappy")
+    func unhappyUntilSatisfied() throws {
+        let f = try Fixture("unhappy"); defer { f.remove() }
+        func doc(_ type: String, _ customer: String, _ complaint: String, _ extra: String, id: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"\#(customer)","store":"S1","actor":"staff-1","channel":"counter","occurredAt":"2026-11-01T10:00:00+08:00","source":"t","externalId":"\#(id)","payload":{"complaint":"\#(complaint)"\#(extra)}}"#)
+        }
+        var docs: [JSONValue] = []
+        for (c, ending) in [("C1", true), ("C2", false)] {
+            docs += [try doc("ComplaintFiled", c, "CP-\(c)", #","category":"price","severity":"low""#, id: "\(c)-1"),
+                     try doc("ComplaintResolved", c, "CP-\(c)", "", id: "\(c)-2"),
+                     try doc("ComplaintFeedbackReceived", c, "CP-\(c)", #","satisfied":false"#, id: "\(c)-3")]
+            if ending {
+                docs += [try doc("ComplaintReopened", c, "CP-\(c)", #","reason":"still broken""#, id: "\(c)-4"),
+                         try doc("ComplaintResolved", c, "CP-\(c)", "", id: "\(c)-5"),
+                         try doc("ComplaintFeedbackReceived", c, "CP-\(c)", #","satisfied":true"#, id: "\(c)-6")]
+            }
+        }
+        try f.append(docs)
+        let summaries = try f.stored(CustomerSummaryProjector())
+        #expect(summaries["C1"]?.badlyResolvedComplaints == 0, "satisfied in the end")
+        #expect(summaries["C2"]?.badlyResolvedComplaints == 1 && summaries["C2"]?.unhappyComplaints == ["CP-C2"])
+    }
+
     @Test("reads of the stored models follow the live slot as rebuilds move them between slots")
     func readsFollowTheLiveSlot() throws {
         let f = try Fixture("slots"); defer { f.remove() }
