@@ -56,6 +56,9 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     /// Most customers never change tier: an empty array takes no heap storage, and 8 bytes of
     /// the account where an inline place would take 64.
     public var tierHistory: [TierChange] = []
+    /// Exchanges' own receipts, each to the receipt it exchanged goods of: a return of goods an
+    /// exchange issued takes back the points of that original receipt (empty for most customers).
+    public var exchangeReceipts: [String: String] = [:]
 
     /// An empty account in `tier` (the lowest).
     public init(tier: String) { self.tier = tier }
@@ -74,6 +77,8 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
             receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int(), refundedBefore: r.int()))
         }
         birthdayGreetingAt = r.optionalInt()
+        let x = r.count()
+        for _ in 0..<x where !r.failed { exchangeReceipts[r.string()] = r.string() }
         if r.failed { return nil }
     }
 
@@ -89,6 +94,8 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
             w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed); w.int(p.refundedBefore)
         }
         w.int(birthdayGreetingAt)
+        w.unsigned(UInt64(exchangeReceipts.count))
+        for (k, v) in exchangeReceipts.sorted(by: { $0.key < $1.key }) { w.string(k); w.string(v) }
     }
 
     /// The account as JSON, for `--format json`.
@@ -134,9 +141,11 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// Version 2: the counters count what came off the balance, not what was asked.
 /// Version 3: exchanges: a difference paid earns points, one refunded takes them back.
 /// Version 4: a return recorded before its purchase takes the points back once the purchase arrives.
+/// Version 5: recorded points replacing the rule's after a return are reversed in the same share;
+/// a return of goods an exchange issued takes back the original receipt's points.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 4
+    public static let version = 5
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
@@ -204,11 +213,15 @@ public struct LoyaltyProjector: KeyedProjector {
             if let id = event.member(.receipt)?.string {
                 let place = a.receipts.position(of: id)
                 if place.found, a.receipts[at: place.index].byRule {
-                    // The recorded points replace the rule's.
+                    // The recorded points replace the rule's; returns already taken from the rule's
+                    // take the same share of these (rounded up, as a return does).
                     let known = a.receipts[at: place.index]
-                    a.points = max(0, a.points + n - known.earned)
+                    let share = known.earned > 0 ? min(n, (n * known.reversed + known.earned - 1) / known.earned) : 0
+                    a.points = max(0, a.points + (n - share) - (known.earned - known.reversed))
                     a.earned += n - known.earned
+                    a.reversed += share - known.reversed
                     a.receipts[at: place.index].earned = n
+                    a.receipts[at: place.index].reversed = share
                     a.receipts[at: place.index].byRule = false
                 } else {
                     if place.found {
@@ -225,11 +238,12 @@ public struct LoyaltyProjector: KeyedProjector {
             }
         case .returnRecorded:
             let refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt?.string { reverse(&a, refund: refund, of: original) }
+            if let original = event.receipt.originalReceipt?.string { reverse(&a, refund: refund, of: a.exchangeReceipts[original] ?? original) }
             spend(&a, by: -refund, at: at)
         case .exchangeRecorded:
             let difference = event.exchangeDifference
             let original = event.payload["originalReceipt"]?.string
+            if let original, let own = event.payload["receipt"]?.string, own != original { a.exchangeReceipts[own] = a.exchangeReceipts[original] ?? original }
             if difference > 0 {
                 let issued = event.exchangeIssued
                 let points = pointsByRule(for: difference, of: a, at: at) { FoldEvent.forEachCategory(inLines: issued, $0) }

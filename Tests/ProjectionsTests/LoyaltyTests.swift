@@ -21,6 +21,31 @@ struct LoyaltyTests {
         try event("ExchangeRecorded", #"{"receipt":"\#(receipt)","originalReceipt":"\#(original)","returned":[{"sku":"A","quantity":1,"refund":{"minor":30000,"currency":"CNY"}}],"issued":[{"sku":"B","quantity":1,"category":"\#(category)","unitPrice":{"minor":\#(30_000 + minor),"currency":"CNY"}}],"difference":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
     }
 
+    @Test("a return of the goods an exchange issued takes back the original receipt's points")
+    func returnOfIssuedGoods() throws {
+        let f = try Fixture("loyalty-exchange-return"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 30_000, at: "2026-03-01T10:00:00+08:00"),                                  // 300 points
+            try Self.exchange("X1", of: "R1", difference: 10_000, category: "shoes", at: "2026-03-02T10:00:00+08:00"),  // +100 on R1 (40,000)
+            try Self.refund("X1-R", of: "X1", minor: 40_000, at: "2026-03-03T10:00:00+08:00"),                         // all of it back
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(a.earned == 400 && a.reversed == 400 && a.points == 0 && a.netSpend == 0, "\(a.json)")
+    }
+
+    @Test("recorded points that replace the rule's after a return are reversed in the same share", arguments: [(50_000, 800, 800), (25_000, 800, 400), (50_000, 200, 200)])
+    func recordedPointsAfterReturn(refunded: Int, recorded: Int64, back: Int64) throws {
+        let f = try Fixture("loyalty-late-points"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 50_000, at: "2026-01-02T10:00:00+08:00"),                         // 500 by the rule
+            try Self.refund("R1-R", of: "R1", minor: refunded, at: "2026-01-03T10:00:00+08:00"),
+            try Self.event("PointsEarned", #"{"points":\#(recorded),"receipt":"R1"}"#, at: "2026-01-02T10:00:00+08:00", id: "pe"), // the POS's, late
+        ])
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(a.earned == recorded && a.reversed == back && a.points == recorded - back, "\(a.json)")
+        #expect(a.earned - a.redeemed - a.expired - a.reversed == a.points)
+    }
+
     @Test("an exchange changes spend by its difference: paid, it earns points on the original receipt; refunded, it takes them back")
     func exchanges() throws {
         let f = try Fixture("loyalty-exchange"); defer { f.remove() }
