@@ -50,7 +50,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// kept ascending without repeats (the churn model reads them as they are).
     public var purchaseDays: SmallList<4, Int64> = []
     public var categories: SmallList<3, String> = []
-    /// The last few receipts (at most 5): (receipt, at µs, total minor).
+    /// The last few receipts (at most 5): (receipt, at µs, total minor, refunded minor).
     public var recentReceipts: SmallList<5, RecentReceipt> = []
 
     public struct RecentReceipt: Sendable, Equatable, SmallListElement {
@@ -58,10 +58,14 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         public var receipt: String
         public var at: Int64
         public var total: Int64
-        public init(receipt: String, at: Int64, total: Int64) {
+        /// What returns of it refunded so far: a refund beyond its total (the same return keyed
+        /// twice, at the desk and by the POS export) takes no more off net spend.
+        public var refunded: Int64 = 0
+        public init(receipt: String, at: Int64, total: Int64, refunded: Int64 = 0) {
             self.receipt = receipt
             self.at = at
             self.total = total
+            self.refunded = refunded
         }
     }
 
@@ -90,8 +94,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         refusesProfiling = r.bool()
         let n = r.count()
         for _ in 0..<n where !r.failed {
-            let id = r.string(), at = r.int(), total = r.int()
-            recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total))
+            let id = r.string(), at = r.int(), total = r.int(), refunded = r.int()
+            recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total, refunded: refunded))
         }
         let m = r.count()
         if m > 0, !r.failed {
@@ -125,7 +129,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.bool(erased)
         w.bool(refusesProfiling)
         w.unsigned(UInt64(recentReceipts.count))
-        for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total) }
+        for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total); w.int(x.refunded) }
         w.unsigned(UInt64(profileEvents.count))
         for x in profileEvents { w.unsigned(x) }
         for i in 0..<ConsentMarks.count {
@@ -174,9 +178,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 9: a decision with a null channel is for every channel; membership only without one.
 /// Version 10: the latest decision on profiling (`refusesProfiling`).
 /// Version 11: the complaints last resolved to the customer's dissatisfaction (`unhappyComplaints`).
+/// Version 12: a refund beyond what a recent receipt had left takes no more off net spend.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 11
+    public static let version = 12
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -235,7 +240,14 @@ public struct CustomerSummaryProjector: KeyedProjector {
             }
         case .returnRecorded:
             s.returns += 1
-            s.netSpend -= event.receipt.amount
+            // Net of what its receipt still had to refund, when the receipt is among the recent ones
+            // (most returns are of a recent purchase); any refund otherwise.
+            var refund = event.receipt.amount
+            if let original = event.receipt.originalReceipt, let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
+                refund = min(refund, max(0, s.recentReceipts[i].total - s.recentReceipts[i].refunded))
+                s.recentReceipts[i].refunded += refund
+            }
+            s.netSpend -= refund
         case .exchangeRecorded:
             // Goods swapped for others: spend changes by what was paid or refunded on top; the
             // goods issued count among what the customer buys.

@@ -150,6 +150,26 @@ struct ProjectorTests {
         #expect(a.reversed == 70 && a.earned - a.redeemed - a.expired - a.reversed == a.points, "the 70 left came off the balance")
     }
 
+    @Test("a return keyed twice, or a refund beyond its receipt, takes no more off net spend than the receipt had")
+    func refundsCappedAtTheReceipt() throws {
+        let f = try Fixture("refund-cap"); defer { f.remove() }
+        func doc(_ type: String, _ payload: String, id: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"S1","actor":"pos-import","channel":"pos","occurredAt":"2026-11-01T10:00:00+08:00","source":"t","externalId":"\#(id)","payload":\#(payload)}"#)
+        }
+        func purchase(_ r: String, _ minor: Int) throws -> JSONValue {
+            try doc("PurchaseRecorded", #"{"receipt":"\#(r)","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":\#(minor),"currency":"CNY"}}],"total":{"minor":\#(minor),"currency":"CNY"}}"#, id: r)
+        }
+        func refund(_ r: String, of original: String, _ minor: Int) throws -> JSONValue {
+            try doc("ReturnRecorded", #"{"receipt":"\#(r)","originalReceipt":"\#(original)","lines":[{"sku":"A","quantity":1,"refund":{"minor":\#(minor),"currency":"CNY"}}],"refund":{"minor":\#(minor),"currency":"CNY"}}"#, id: r)
+        }
+        // R2 returned twice (the desk and the POS export), R1 refunded beyond its total.
+        try f.append([try purchase("R1", 20_000), try purchase("R2", 30_000), try refund("R2-a", of: "R2", 30_000), try refund("R2-b", of: "R2", 30_000),
+                      try purchase("R3", 10_000), try refund("R3-a", of: "R3", 50_000)])
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(s.netSpend == 20_000 && s.returns == 3, "\(s.netSpend)")
+        #expect(Segmentation.kind(of: s, rules: SegmentRules()) == .regular)
+    }
+
     @Test("a complaint counts as badly resolved while the customer's latest feedback on it is unhappy")
     func unhappyUntilSatisfied() throws {
         let f = try Fixture("unhappy"); defer { f.remove() }
