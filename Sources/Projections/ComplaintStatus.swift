@@ -34,8 +34,22 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// `waitStarts` (ComplaintAwaitingCustomer), `waitEnds` (ComplaintResumed, the customer's
     /// feedback) or `step` (a step by staff: they are not waiting any more). Kept as marks, in
     /// business-time order, so that the pauses are the same whatever order the steps were recorded in.
-    public var pauseMarks: [[Int64]] = []
+    public var pauseMarks: [PauseMark] = []
     public static let waitStarts: Int64 = 1, waitEnds: Int64 = 2, step: Int64 = 3
+
+    /// A moment a wait on the customer starts or may end.
+    public struct PauseMark: Sendable, Equatable {
+        public var at: Int64
+        public var kind: Int64
+        public init(at: Int64, kind: Int64) { self.at = at; self.kind = kind }
+    }
+
+    /// A callback's CSAT answer, and when it was given.
+    public struct Rating: Sendable, Equatable {
+        public var at: Int64
+        public var csat: Int64
+        public init(at: Int64, csat: Int64) { self.at = at; self.csat = csat }
+    }
     /// Staff who took a step, by the time of their first step (the first is who responded).
     public var handlers: [String] = []
     /// When each of `handlers` took their first step (µs), in the same order.
@@ -48,7 +62,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var resolutions: [Int64] = []
     public var resolvers: [String] = []
     /// The callbacks' CSAT answers: [at µs, csat].
-    public var ratings: [[Int64]] = []
+    public var ratings: [Rating] = []
     /// The latest callback (回访), reached or not: a callback after the resolution is done.
     public var calledBackAt: Int64?
 
@@ -63,10 +77,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
             var out: [[Int64]] = []
             var open: Int64?
             for m in pauseMarks {
-                if m[1] == Self.waitStarts {
-                    if open == nil { open = m[0] }
+                if m.kind == Self.waitStarts {
+                    if open == nil { open = m.at }
                 } else if let start = open {
-                    out.append([start, m[0]])
+                    out.append([start, m.at])
                     open = nil
                 }
             }
@@ -76,8 +90,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         set {
             pauseMarks = []
             for p in newValue {
-                pauseMarks.append([p[0], Self.waitStarts])
-                if p[1] != 0 { pauseMarks.append([p[1], Self.waitEnds]) }
+                pauseMarks.append(PauseMark(at: p[0], kind: Self.waitStarts))
+                if p[1] != 0 { pauseMarks.append(PauseMark(at: p[1], kind: Self.waitEnds)) }
             }
         }
     }
@@ -85,8 +99,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// Adds a pause mark in business-time order (after the marks of the same moment).
     mutating func mark(_ kind: Int64, at: Int64) {
         var i = pauseMarks.count
-        while i > 0 && pauseMarks[i - 1][0] > at { i -= 1 }
-        pauseMarks.insert([at, kind], at: i)
+        while i > 0 && pauseMarks[i - 1].at > at { i -= 1 }
+        pauseMarks.insert(PauseMark(at: at, kind: kind), at: i)
     }
 
     /// Who recorded the last resolution at or before `at` (business time): whom a callback then rates.
@@ -162,7 +176,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         default: satisfied = nil
         }
         let n = r.count()
-        for _ in 0..<n where !r.failed { pauseMarks.append([r.int(), r.int()]) }
+        for _ in 0..<n where !r.failed { pauseMarks.append(PauseMark(at: r.int(), kind: r.int())) }
         handlers = r.strings()
         handlerSince = r.ints()
         firstHandledAt = r.optionalInt()
@@ -172,7 +186,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         resolutions = r.ints()
         resolvers = r.strings()
         let rated = r.count()
-        for _ in 0..<rated where !r.failed { ratings.append([r.int(), r.int()]) }
+        for _ in 0..<rated where !r.failed { ratings.append(Rating(at: r.int(), csat: r.int())) }
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -189,7 +203,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.bool(escalated)
         w.int(satisfied == nil ? 0 : satisfied! ? 1 : 2)
         w.unsigned(UInt64(pauseMarks.count))
-        for x in pauseMarks { w.int(x[0]); w.int(x[1]) }
+        for x in pauseMarks { w.int(x.at); w.int(x.kind) }
         w.strings(handlers)
         w.ints(handlers.indices.map { $0 < handlerSince.count ? handlerSince[$0] : Int64.min })
         w.int(firstHandledAt)
@@ -199,7 +213,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.ints(resolutions)
         w.strings(resolvers)
         w.unsigned(UInt64(ratings.count))
-        for x in ratings { w.int(x[0]); w.int(x[1]) }
+        for x in ratings { w.int(x.at); w.int(x.csat) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -218,7 +232,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         m.append(("handlers", .array(handlers.map { .string($0) })))
         if let resolvedBy { m.append(("resolvedBy", .string(resolvedBy))) }
         m.append(("resolutions", .array(zip(resolutions, resolvers).map { .array([n($0.0), .string($0.1)]) })))
-        m.append(("ratings", .array(ratings.map { .array($0.map(n)) })))
+        m.append(("ratings", .array(ratings.map { .array([n($0.at), n($0.csat)]) })))
         return .object(m)
     }
 }
@@ -296,7 +310,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
             r.calledBackAt = max(r.calledBackAt ?? at, at)
-            if let csat = event.member(.csat)?.int64 { r.ratings.append([at, csat]) }
+            if let csat = event.member(.csat)?.int64 { r.ratings.append(ComplaintRecord.Rating(at: at, csat: csat)) }
         default: break
         }
     }

@@ -137,12 +137,12 @@ public enum ServiceReports {
                 p.resolveMinutesTotal += ComplaintSLA.businessMinutes(from: r.roundStart(at: resolved), to: resolved, hours: hours, pauses: pauses)
                 out[by] = p
             }
-            for rating in r.ratings where rating[0] <= now {
-                guard let by = r.resolver(at: rating[0]) else { continue }
+            for rating in r.ratings where rating.at <= now {
+                guard let by = r.resolver(at: rating.at) else { continue }
                 var p = out[by] ?? StaffPerformance(staff: by)
-                p.satisfaction.csatSum += rating[1]
+                p.satisfaction.csatSum += rating.csat
                 p.satisfaction.csatCount += 1
-                if rating[1] >= 4 { p.satisfaction.satisfied += 1 }
+                if rating.csat >= 4 { p.satisfaction.satisfied += 1 }
                 out[by] = p
             }
         }
