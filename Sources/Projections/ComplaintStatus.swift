@@ -30,18 +30,23 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var reopened = 0
     public var escalated = false
     public var satisfied: Bool?
-    /// What starts and ends the waits on the customer, by business time: [at µs, kind], kind
-    /// `waitStarts` (ComplaintAwaitingCustomer), `waitEnds` (ComplaintResumed, the customer's
-    /// feedback) or `step` (a step by staff: they are not waiting any more). Kept as marks, in
-    /// business-time order, so that the pauses are the same whatever order the steps were recorded in.
+    /// What starts and ends the waits on the customer, in business-time order, so that the
+    /// pauses are the same whatever order the steps were recorded in.
     public var pauseMarks: [PauseMark] = []
-    public static let waitStarts: Int64 = 1, waitEnds: Int64 = 2, step: Int64 = 3
 
     /// A moment a wait on the customer starts or may end.
     public struct PauseMark: Sendable, Equatable {
+        public enum Kind: Int64, Sendable {
+            /// ComplaintAwaitingCustomer.
+            case waitStarts = 1
+            /// ComplaintResumed, the customer's feedback, a reopening.
+            case waitEnds = 2
+            /// A step by staff: they are not waiting any more.
+            case step = 3
+        }
         public var at: Int64
-        public var kind: Int64
-        public init(at: Int64, kind: Int64) { self.at = at; self.kind = kind }
+        public var kind: Kind
+        public init(at: Int64, kind: Kind) { self.at = at; self.kind = kind }
     }
 
     /// A callback's CSAT answer, and when it was given.
@@ -61,7 +66,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// followed it (`resolver(at:)`), however often the complaint was reopened since.
     public var resolutions: [Int64] = []
     public var resolvers: [String] = []
-    /// The callbacks' CSAT answers: [at µs, csat].
+    /// The callbacks' CSAT answers, in recorded order.
     public var ratings: [Rating] = []
     /// The latest callback (回访), reached or not: a callback after the resolution is done.
     public var calledBackAt: Int64?
@@ -77,7 +82,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
             var out: [[Int64]] = []
             var open: Int64?
             for m in pauseMarks {
-                if m.kind == Self.waitStarts {
+                if m.kind == .waitStarts {
                     if open == nil { open = m.at }
                 } else if let start = open {
                     out.append([start, m.at])
@@ -90,14 +95,14 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         set {
             pauseMarks = []
             for p in newValue {
-                pauseMarks.append(PauseMark(at: p[0], kind: Self.waitStarts))
-                if p[1] != 0 { pauseMarks.append(PauseMark(at: p[1], kind: Self.waitEnds)) }
+                pauseMarks.append(PauseMark(at: p[0], kind: .waitStarts))
+                if p[1] != 0 { pauseMarks.append(PauseMark(at: p[1], kind: .waitEnds)) }
             }
         }
     }
 
     /// Adds a pause mark in business-time order (after the marks of the same moment).
-    mutating func mark(_ kind: Int64, at: Int64) {
+    mutating func mark(_ kind: PauseMark.Kind, at: Int64) {
         var i = pauseMarks.count
         while i > 0 && pauseMarks[i - 1].at > at { i -= 1 }
         pauseMarks.insert(PauseMark(at: at, kind: kind), at: i)
@@ -176,7 +181,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         default: satisfied = nil
         }
         let n = r.count()
-        for _ in 0..<n where !r.failed { pauseMarks.append(PauseMark(at: r.int(), kind: r.int())) }
+        for _ in 0..<n where !r.failed { pauseMarks.append(PauseMark(at: r.int(), kind: PauseMark.Kind(rawValue: r.int()) ?? .waitEnds)) }
         handlers = r.strings()
         handlerSince = r.ints()
         firstHandledAt = r.optionalInt()
@@ -203,7 +208,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.bool(escalated)
         w.int(satisfied == nil ? 0 : satisfied! ? 1 : 2)
         w.unsigned(UInt64(pauseMarks.count))
-        for x in pauseMarks { w.int(x.at); w.int(x.kind) }
+        for x in pauseMarks { w.int(x.at); w.int(x.kind.rawValue) }
         w.strings(handlers)
         w.ints(handlers.indices.map { $0 < handlerSince.count ? handlerSince[$0] : Int64.min })
         w.int(firstHandledAt)
@@ -242,7 +247,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 3: `firstHandledAt`, so that a reopening leaves the first round's clocks as they were.
 /// Version 4: `resolvedBy`, whom the staff KPIs credit with the resolution.
 /// Version 5: pauses from marks in business-time order, ended by staff steps too; handlers in the
-/// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`);
+/// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`).
 /// Version 6: every resolution and its resolver, every callback's CSAT, the latest callback.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
@@ -270,7 +275,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
             } else {
                 r.handled(by: String(decoding: actor, as: UTF8.self), at: at)
             }
-            r.mark(ComplaintRecord.step, at: at)
+            r.mark(.step, at: at)
         }
         switch event.kind {
         case .complaintFiled:
@@ -285,8 +290,8 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintPlanProposed: r.plannedAt = r.plannedAt ?? at; handled()
         case .complaintActionTaken: r.actedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .complaintEscalated: r.escalated = true
-        case .complaintAwaitingCustomer: r.mark(ComplaintRecord.waitStarts, at: at)
-        case .complaintResumed: r.mark(ComplaintRecord.waitEnds, at: at)
+        case .complaintAwaitingCustomer: r.mark(.waitStarts, at: at)
+        case .complaintResumed: r.mark(.waitEnds, at: at)
         case .complaintResolved:
             r.resolvedAt = at
             r.firstHandledAt = min(r.firstHandledAt ?? at, at)
@@ -298,7 +303,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
             handled()
         case .complaintFeedbackReceived:
             r.satisfied = event.member(.satisfied)?.bool == true
-            r.mark(ComplaintRecord.waitEnds, at: at)
+            r.mark(.waitEnds, at: at)
         case .complaintReopened:
             r.reopened += 1
             // The round ends: closed, or reopened before it ever was.
@@ -306,7 +311,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.resolvedAt = nil
             r.closedAt = nil
             r.roundStartedAt = at
-            r.mark(ComplaintRecord.waitEnds, at: at)
+            r.mark(.waitEnds, at: at)
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
             r.calledBackAt = max(r.calledBackAt ?? at, at)

@@ -1,10 +1,10 @@
 import CustomerEvents
 
-/// The latest decision on each consent the read models act on — membership, marketing on
-/// every channel and on each, and profiling — weighed as `ConsentState` weighs them: by business time (when the
-/// customer said it), then by recorded order. A customer summary keeps them so that a grant
-/// imported after a later withdrawal does not undo it, and derives `membership` and
-/// `marketingChannels` from them.
+/// The latest decision on each consent the read models act on — membership, marketing on every
+/// channel and on each, and profiling — weighed as `ConsentState` weighs them: by business time
+/// (when the customer said it), then by recorded order. A customer summary keeps them so that a
+/// grant imported after a later withdrawal does not undo it, and derives `membership`,
+/// `marketingChannels` and `refusesProfiling` from them.
 public struct ConsentMarks: Sendable, Equatable {
     /// One decision: when (business time, µs), where in the log (the sequence number's low 32
     /// bits, which order two decisions of the same microsecond), and what (0 none, 1 granted,
