@@ -53,7 +53,7 @@ public enum ChurnModel {
         out.reserveCapacity(histories.count)
         // Fitted on every buyer's purchase days; assessed are those who bought net of returns (one
         // whose every purchase was refunded is a prospect, as segments count them).
-        for (position, h) in histories where Segmentation.Figures(summaries[position].1).bought {
+        for (position, h) in histories where summaries[position].1.hasBoughtNetOfReturns {
             out.append(assessment(summaries[position].0, summaries[position].1, history: h, fit: fit, nowDay: nowDay, now: now, configuration: configuration))
         }
         return Result(fit: fit, assessments: out)
@@ -68,7 +68,7 @@ public enum ChurnModel {
                               configuration: ClienteleConfiguration) throws -> ChurnAssessment? {
         let nowDay = day(of: now, zone: columns.offsets.first ?? 0)
         let end = nowDay.rounded(.down)
-        guard !s.purchaseDays.isEmpty, !s.erased, !s.refusesProfiling, Segmentation.Figures(s).bought, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
+        guard !s.purchaseDays.isEmpty, !s.erased, !s.refusesProfiling, s.hasBoughtNetOfReturns, let h = CustomerHistory(sortedDistinctDays: s.purchaseDays, observationEnd: end) else { return nil }
         var histories: [CustomerHistory] = []
         histories.reserveCapacity(columns.count)
         for i in 0..<columns.count where !columns.erased[i] && columns.figures[i].profiled {

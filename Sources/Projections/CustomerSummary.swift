@@ -165,6 +165,13 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         return .object(m)
     }
 
+    /// Whether the customer bought, net of returns: a receipt, and spend left after its refunds
+    /// (one whose every purchase was refunded is a prospect, "potential", as one who never came).
+    public var hasBoughtNetOfReturns: Bool { Self.boughtNetOfReturns(receipts: receipts, netSpend: netSpend) }
+
+    /// The rule of `hasBoughtNetOfReturns`, for figures read without a whole summary.
+    static func boughtNetOfReturns(receipts: Int, netSpend: Int64) -> Bool { receipts > 0 && netSpend > 0 }
+
     /// Purchases counted BG/NBD's way: distinct days, the first one excluded.
     public var repeatPurchaseDays: Int { max(0, purchaseDays.count - 1) }
 }

@@ -43,7 +43,8 @@ public struct SegmentAssignment: Sendable, Equatable {
 }
 
 /// Scores customers: VIP / regular / potential, and RFM 1–5 by quintiles over the customers who
-/// bought, net of returns, and have not withdrawn consent to profiling (5 best; recency reversed). Ties are ranked by first occurrence in customer-id order,
+/// bought, net of returns, and have not withdrawn consent to profiling (5 best; recency
+/// reversed). Ties are ranked by first occurrence in customer-id order,
 /// as pandas' `qcut(x.rank(method="first"), 5)` does, so most retail customers — who bought
 /// once — still spread over the frequency quintiles.
 public enum Segmentation {
@@ -114,10 +115,10 @@ public enum Segmentation {
             self.netSpend = netSpend; self.lastPurchaseAt = lastPurchaseAt; self.profiled = profiled
         }
 
-        /// Whether the customer bought, net of returns: a receipt, and spend left after its
-        /// refunds. One whose every purchase was refunded bought nothing, and is "potential"
-        /// (潜在客户: registered, never bought) outside the RFM ranks, as one who never came.
-        var bought: Bool { receipts > 0 && netSpend > 0 }
+        /// Whether the customer bought, net of returns (`CustomerSummary.hasBoughtNetOfReturns`): one
+        /// whose every purchase was refunded is "potential" (潜在客户: registered, never bought),
+        /// outside the RFM ranks.
+        var bought: Bool { CustomerSummary.boughtNetOfReturns(receipts: receipts, netSpend: netSpend) }
 
         /// Whether the customer is scored against the others (RFM): a buyer who has not withdrawn
         /// consent to profiling.
@@ -135,8 +136,8 @@ public enum Segmentation {
     /// last ranking of all customers (`ranked`, nil when they were not among them yet), and none
     /// for a customer who has not bought.
     public static func current(_ summary: CustomerSummary, ranked: SegmentAssignment?, rules: SegmentRules) -> SegmentAssignment {
-        let kind = kind(of: summary, rules: rules)
-        guard kind != .potential, !summary.refusesProfiling, let ranked, let rfm = ranked.rfm else { return SegmentAssignment(kind: kind, rfm: nil, rfmSegment: nil) }
+        let figures = Figures(summary), kind = kind(figures, rules: rules)
+        guard figures.ranked, let ranked, let rfm = ranked.rfm else { return SegmentAssignment(kind: kind, rfm: nil, rfmSegment: nil) }
         return SegmentAssignment(kind: kind, rfm: rfm, rfmSegment: ranked.rfmSegment)
     }
 

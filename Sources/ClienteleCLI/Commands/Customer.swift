@@ -135,7 +135,7 @@ extension Clientele {
                     t.rows.append(["win-back", churn.action])
                 } else {
                     let why = summary.erased ? "erased" : summary.refusesProfiling ? "not profiled: the customer withdrew consent to profiling"
-                        : summary.purchaseDays.isEmpty ? "never bought" : summary.netSpend <= 0 ? "every purchase refunded" : "too few customers have bought for the model"
+                        : summary.purchaseDays.isEmpty ? "never bought" : !summary.hasBoughtNetOfReturns ? "every purchase refunded" : "too few customers have bought for the model"
                     t.rows.append(["churn risk", "— (\(why))"])
                 }
                 for (k, d) in decisions { t.rows.append([k, d.allowed ? "yes" : "no"]) }
