@@ -73,3 +73,11 @@ public struct AppendReceipt: Sendable, Hashable {
         self.duplicate = duplicate
     }
 }
+
+extension RecordedEvent {
+    /// Business-time order: by occurred-at, then by sequence number (the order a view as of a time
+    /// folds in).
+    public static func inBusinessOrder(_ a: RecordedEvent, _ b: RecordedEvent) -> Bool {
+        (a.occurredAt.microseconds, a.sequence) < (b.occurredAt.microseconds, b.sequence)
+    }
+}

@@ -32,7 +32,7 @@ extension CustomerMerges {
             }
         }
         if case .time? = point {
-            events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) }
+            events.sort(by: RecordedEvent.inBusinessOrder)
         } else {
             events.sort { $0.sequence < $1.sequence }
         }

@@ -117,7 +117,7 @@ extension ProjectionStore {
             guard !events.isEmpty else { return nil }
             if case .time(let t)? = point {
                 now = t
-                events.sort { ($0.occurredAt.microseconds, $0.sequence) < ($1.occurredAt.microseconds, $1.sequence) }
+                events.sort(by: RecordedEvent.inBusinessOrder)
             }
             if case .sequence(let n)? = point { now = try ledger.ledger.event(n)?.recordedAt ?? now }
             summary = CustomerSummary()

@@ -32,6 +32,15 @@ public protocol KeyedProjector: Sendable {
     /// A fingerprint of the parameters `apply` depends on (configuration), stored with the
     /// checkpoint: a model folded with other parameters is rebuilt. 0 when there are none.
     var parameters: UInt64 { get }
+    /// True for a customer-keyed model whose records depend on the order their events are folded
+    /// in (loyalty: a purchase earns by the tier held when it was made). Its records are folded in
+    /// business-time order (occurred-at, then sequence number), whatever order the events were
+    /// recorded in: live, as of a sequence number and as of a time alike.
+    static var foldsInBusinessOrder: Bool { get }
+    /// For a model that folds in business-time order: whether `record` took an event that occurred
+    /// before one it already held (a POS file loaded late). Such a record is folded again from its
+    /// customer's events, in business-time order, before anyone reads it (`refolded`).
+    func needsRefold(_ record: Record) -> Bool
 }
 
 /// A record that can be stored: a compact binary form, written and read without Foundation or JSON.
@@ -44,6 +53,8 @@ public protocol ProjectionRecord: Sendable {
 
 extension KeyedProjector {
     public var parameters: UInt64 { 0 }
+    public static var foldsInBusinessOrder: Bool { false }
+    public func needsRefold(_ record: Record) -> Bool { false }
 }
 
 extension KeyedProjector where Key == String {

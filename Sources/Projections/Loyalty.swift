@@ -46,10 +46,17 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
     public var expired: Int64 = 0
     public var reversed: Int64 = 0
     public var netSpend: Int64 = 0
+    /// The latest occurred-at (µs) among the events folded in: an event that occurred before it
+    /// was recorded out of business-time order.
+    public var latestAt: Int64 = .min
     /// The tier now (the lowest tier until a purchase says otherwise).
     public var tier: String
     /// The last birthday greeting (µs), which opens the birthday window.
     public var birthdayGreetingAt: Int64?
+    /// True once an event that occurred before `latestAt` was folded in (a POS file loaded after
+    /// later purchases): the account is then folded again in business-time order before it is
+    /// stored or shown, so it is never stored set.
+    public var foldedOutOfOrder = false
     /// What each receipt earned and gave back, by receipt id: inline after the figures (a
     /// purchase, a return or recorded points touch it).
     public var receipts = Receipts()
@@ -79,6 +86,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         birthdayGreetingAt = r.optionalInt()
         let x = r.count()
         for _ in 0..<x where !r.failed { exchangeReceipts[r.string()] = r.string() }
+        latestAt = r.int()
         if r.failed { return nil }
     }
 
@@ -96,6 +104,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         w.int(birthdayGreetingAt)
         w.unsigned(UInt64(exchangeReceipts.count))
         for (k, v) in exchangeReceipts.sorted(by: { $0.key < $1.key }) { w.string(k); w.string(v) }
+        w.int(latestAt)
     }
 
     /// The account as JSON, for `--format json`.
@@ -134,6 +143,11 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// - The tier follows net spend (purchases less refunds) through the configured thresholds; every
 ///   change, up or down, is kept with its business time. Recorded `TierChanged` notifications
 ///   are not needed: tiers are derived.
+/// - A customer's events are folded in business-time order (occurred-at, then sequence number),
+///   the order they happened in the store (`foldsInBusinessOrder`): a POS file loaded after later
+///   purchases makes its customers' accounts fold again in that order, so the tier a purchase
+///   earned by, the birthday window and the balance's floors are the same live as in a view as of
+///   a time.
 ///
 /// The configuration is part of the model: its fingerprint (`parameters`) is stored with the
 /// checkpoint, and a model folded under other rules is rebuilt.
@@ -143,9 +157,11 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// Version 4: a return recorded before its purchase takes the points back once the purchase arrives.
 /// Version 5: recorded points replacing the rule's after a return are reversed in the same share;
 /// a return of goods an exchange issued takes back the original receipt's points.
+/// Version 6: folded in business-time order (an account keeps the latest occurred-at it folded).
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 5
+    public static let version = 6
+    public static var foldsInBusinessOrder: Bool { true }
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
 
@@ -178,8 +194,11 @@ public struct LoyaltyProjector: KeyedProjector {
 
     func tier(forSpend spend: Int64) -> LoyaltyTier? { tiers.last { spend >= $0.minSpend } ?? tiers.first }
 
+    public func needsRefold(_ a: LoyaltyAccount) -> Bool { a.foldedOutOfOrder }
+
     public func apply(_ a: inout LoyaltyAccount, _ event: borrowing FoldEvent) {
         let at = event.occurredAt
+        if at.microseconds < a.latestAt { a.foldedOutOfOrder = true } else { a.latestAt = at.microseconds }
         switch event.kind {
         case .purchaseRecorded:
             let r = event.receipt

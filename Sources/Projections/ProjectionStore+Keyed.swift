@@ -45,6 +45,11 @@ class ModelFold {
     func encode(range: Range<Int>, into batch: inout EncodedRecords) {}
     var count: Int { 0 }
     func sortForAppend() {}
+    /// Folds again, in business-time order, every record that met an event out of that order
+    /// (`KeyedProjector.needsRefold`), from its customer's events through the last one this fold
+    /// took; before the records are written or handed out.
+    /// - Returns: how many records were folded again.
+    func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int { 0 }
 }
 
 /// The stored models' folds are pre-specialized (`@_specialize`): a fold reached through
@@ -54,6 +59,10 @@ final class Folding<P: KeyedProjector>: ModelFold {
     let projector: P
     var records: [P.Key: P.Record] = [:]
     var noted: Set<P.Key> = []
+    /// For a model folded in business-time order: the keys whose records met an event out of
+    /// that order, and the last sequence number folded (`refoldOutOfOrder`).
+    var outOfOrder: Set<P.Key> = []
+    var lastFolded: UInt64 = 0
     /// Records with their storage keys (in one byte arena), and their order by key, for writing
     /// with MDB_APPEND: indices are sorted, records are never moved.
     var list: [P.Record] = []
@@ -72,7 +81,11 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == LoyaltyProjector)
     override func accept(_ event: borrowing FoldEvent) {
         guard event.sequence >= from, let key = projector.key(for: event) else { return }
-        projector.apply(&records[key, default: projector.initial(key: key)], event)
+        if P.foldsInBusinessOrder {
+            applyNotingOrder(key: key, event)
+        } else {
+            projector.apply(&records[key, default: projector.initial(key: key)], event)
+        }
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -81,7 +94,28 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == LoyaltyProjector)
     override func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) {
         guard event.pointee.sequence >= from, let key = projector.key(for: event.pointee) else { return }
-        projector.apply(&records[key, default: projector.initial(key: key)], event.pointee)
+        if P.foldsInBusinessOrder {
+            applyNotingOrder(key: key, event.pointee)
+        } else {
+            projector.apply(&records[key, default: projector.initial(key: key)], event.pointee)
+        }
+    }
+
+    /// Folds `event` into `key`'s record, noting the key when the record first meets an event out
+    /// of business-time order.
+    private func applyNotingOrder(key: P.Key, _ event: borrowing FoldEvent) {
+        lastFolded = event.sequence
+        projector.apply(&records[key, default: projector.initial(key: key)], event)
+        if let record = records[key], projector.needsRefold(record) { outOfOrder.insert(key) }
+    }
+
+    override func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int {
+        guard P.foldsInBusinessOrder else { return 0 }
+        defer { outOfOrder.removeAll() }
+        for key in outOfOrder {
+            records[key] = try projector.refolded(key, customer: projector.storageKey(key), through: lastFolded, ledger: ledger)
+        }
+        return outOfOrder.count
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -363,6 +397,10 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     var listSlots: [Int32] = []
     /// `listSlots` in key order (`sortForAppend`).
     var order: [Int32] = []
+    /// For a model folded in business-time order: the slots whose records met an event out of
+    /// that order, and the last sequence number folded (`refoldOutOfOrder`).
+    var outOfOrder: [Int32] = []
+    var lastFolded: UInt64 = 0
 
     init(_ projector: P) {
         self.projector = projector
@@ -413,7 +451,24 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
             present[s] = 1
             listSlots.append(slot)
         }
-        projector.apply(&records[s], event.pointee)
+        if P.foldsInBusinessOrder {
+            lastFolded = event.pointee.sequence
+            let was = projector.needsRefold(records[s])
+            projector.apply(&records[s], event.pointee)
+            if !was && projector.needsRefold(records[s]) { outOfOrder.append(slot) }
+        } else {
+            projector.apply(&records[s], event.pointee)
+        }
+    }
+
+    override func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int {
+        guard P.foldsInBusinessOrder else { return 0 }
+        defer { outOfOrder.removeAll() }
+        for slot in outOfOrder {
+            let customer = String(decoding: slots.bytes(slot), as: UTF8.self)
+            records[Int(slot)] = try projector.refolded(customer, customer: customer, through: lastFolded, ledger: ledger)
+        }
+        return outOfOrder.count
     }
 
     private func grow(toHold s: Int) {
@@ -481,6 +536,21 @@ final class FoldGroup: @unchecked Sendable {
     private(set) var dense: [ModelFold] = []
     var error: Error?
     var weight: Int { folds.reduce(0) { $0 + $1.weight } }
+    /// Records folded again in business-time order once the scan was done (`refoldOutOfOrder`).
+    var refolded = 0
+
+    /// Once the group has folded the whole scan: folds again, in business-time order, every record
+    /// that met an event out of that order (`ModelFold.refoldOutOfOrder`), on this group's thread.
+    /// - Returns: false, with `error` set, when the ledger could not be read.
+    func refoldOutOfOrder(ledger: CustomerLedger) -> Bool {
+        do {
+            for f in folds { refolded += try f.refoldOutOfOrder(ledger: ledger) }
+            return true
+        } catch {
+            self.error = error
+            return false
+        }
+    }
 
     /// How many events ahead of the one folded each stage is prefetched (`ModelFold.prefetch`):
     /// the record 8, its parts 4. (With a stage before them that loaded the record's entry in an
@@ -591,6 +661,7 @@ extension ProjectionStore {
                 reader.visit(record, kinds: kinds) { e in for m in live where m.fold.kinds.contains(e.kind) { m.fold.accept(e) } }
                 return true
             }
+            for m in live { _ = try m.fold.refoldOutOfOrder(ledger: ledger) }
             try environment.write { (txn: borrowing Transaction) throws in
                 for m in live {
                     try m.fold.writeTouched(db: m.db, txn: txn)
@@ -706,7 +777,7 @@ extension ProjectionStore {
         try environment.sync()
         let synced = ContinuousClock.now
         let folded = ends?.folded ?? written, sorted = ends?.sorted ?? written
-        return RebuildReport(head: head, phases: RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
+        return RebuildReport(head: head, refolded: groups.reduce(0) { $0 + $1.refolded }, phases: RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
                                                                write: (written - sorted).seconds, sync: (synced - written).seconds))
     }
 
@@ -731,14 +802,14 @@ extension ProjectionStore {
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
-                let folded = foldFed(g, from: feed, consumer: i - 1)
-                do { try writing?.run(own: g.folds, folded: folded) } catch { g.error = error }
+                let folded = foldFed(g, from: feed, consumer: i - 1) && g.refoldOutOfOrder(ledger: ledger)
+                do { try writing?.run(own: g.folds, folded: folded) } catch { g.error = g.error ?? error }
             }
         }
         var folded = false
         do {
             try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), query: query, ledger: ledger)
-            folded = true
+            folded = groups[0].refoldOutOfOrder(ledger: ledger)
         } catch { groups[0].error = error }
         do { try writing?.run(own: groups[0].folds, folded: folded) } catch { groups[0].error = groups[0].error ?? error }
         done.wait()
@@ -984,13 +1055,36 @@ extension ProjectionStore {
 }
 
 extension KeyedProjector {
-    /// Folds `events` (in the order given) into `record`: one key's model apart from the store,
-    /// e.g. one customer as of a past point.
+    /// Folds `events` into `record`: one key's model apart from the store, e.g. one customer as of
+    /// a past point. In the order given, or in business-time order for a model that folds in it
+    /// (`foldsInBusinessOrder`). Events the model keys to no record (`key(for:)`) are passed over,
+    /// as every other fold passes them over.
     public func fold(_ events: [RecordedEvent], into record: inout Record, catalog: SchemaCatalog = .builtIn) {
         var reader = FoldEventReader(catalog: catalog)
-        for e in events {
-            e.withRecord { r in reader.visit(r, kinds: eventKinds) { apply(&record, $0) } }
+        func fold(_ e: RecordedEvent) {
+            e.withRecord { r in reader.visit(r, kinds: eventKinds) { if key(for: $0) != nil { apply(&record, $0) } } }
         }
+        if Self.foldsInBusinessOrder {
+            for e in events.sorted(by: RecordedEvent.inBusinessOrder) { fold(e) }
+        } else {
+            for e in events { fold(e) }
+        }
+    }
+
+    /// `customer`'s record (`key`) folded again from their events through sequence number
+    /// `sequence`, in business-time order: a model that folds in that order (`foldsInBusinessOrder`)
+    /// calls it for a record that met an event out of that order (`needsRefold`).
+    func refolded(_ key: Key, customer: String, through sequence: UInt64, ledger: CustomerLedger) throws -> Record {
+        var events: [RecordedEvent] = []
+        var stream = EventQuery(.customer(customer), sequences: 1...max(1, sequence))
+        stream.includesObservations = false // access records change nothing a fold keeps
+        try ledger.ledger.scan(stream) { e in
+            events.append(e)
+            return true
+        }
+        var record = initial(key: key)
+        fold(events, into: &record, catalog: ledger.catalog)
+        return record
     }
 }
 

@@ -5,6 +5,9 @@
 public struct RebuildReport: Sendable, Equatable {
     /// The last event folded (the log's head when the rebuild began).
     public var head: UInt64
+    /// Records folded again in business-time order: customers with events recorded out of the
+    /// order they occurred in (`KeyedProjector.foldsInBusinessOrder`).
+    public var refolded: Int = 0
     /// How long each phase took.
     public var phases: RebuildPhases
 }

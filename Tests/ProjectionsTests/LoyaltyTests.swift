@@ -165,4 +165,65 @@ struct LoyaltyTests {
         let asOf = try f.models.fold(LoyaltyProjector(), asOf: .time(Timestamp(iso8601: "2026-05-19T00:00:00+08:00")!))
         #expect(asOf["C1"]?.tier == "silver" && asOf["C1"]?.tierHistory.count == 1)
     }
+
+    /// R2, a birthday greeting and R3 are recorded first; R1, which happened before all of them,
+    /// comes in a POS file loaded last. In the order they happened R1 (member: 1,000) and R2
+    /// (member: 1,500) make the customer silver on 03-05, and R3 falls in the silver birthday
+    /// window (100 × 2); in the order recorded R3 would have earned as a member (100) and the tier
+    /// changed on 03-01.
+    static let lateFile: [(String, String, Int)] = [
+        ("R2", "2026-03-05T10:00:00+08:00", 150_000), ("bday", "2026-03-10T09:00:00+08:00", 0),
+        ("R3", "2026-03-12T10:00:00+08:00", 10_000), ("R1", "2026-03-01T10:00:00+08:00", 100_000),
+    ]
+    static func lateFileEvents() throws -> [JSONValue] {
+        try lateFile.map { id, at, minor in
+            id == "bday" ? try event("CareContactMade", #"{"kind":"birthday-greeting","channel":"sms"}"#, at: at, id: id)
+                : try purchase(id, minor: minor, at: at)
+        }
+    }
+
+    static func expectBusinessOrder(_ a: LoyaltyAccount?, _ how: String) {
+        #expect(a?.receipts["R3"]?.earned == 200, "\(how): \(String(describing: a?.json))")
+        #expect(a?.points == 2_700 && a?.earned == 2_700, "\(how)")
+        #expect(a?.tier == "silver" && a?.tierHistory.count == 1, "\(how)")
+        #expect(a?.tierHistory.first.map { Timestamp(microseconds: $0.at, offsetMinutes: $0.offsetMinutes).iso8601.hasPrefix("2026-03-05") } == true, "\(how)")
+        #expect(a?.foldedOutOfOrder == false, "\(how): stored or shown folded in order")
+    }
+
+    @Test("a POS file loaded after later purchases: the account is folded in the order they happened, live, rebuilt and as of any point")
+    func lateFileFoldsInBusinessOrder() throws {
+        let f = try Fixture("loyalty-late-file"); defer { f.remove() }
+        let docs = try Self.lateFileEvents()
+        // Caught up before the late file, then after it (the stored account is folded again).
+        try f.append(Array(docs.prefix(3)))
+        let before = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(before.receipts["R3"]?.earned == 100, "a member's R3 before R1 was known: \(before.json)")
+        try f.append([docs[3]])
+        Self.expectBusinessOrder(try f.models.record(LoyaltyProjector(), key: "C1"), "caught up")
+        let head = try f.ledger.ledger.head().sequence
+        Self.expectBusinessOrder(try f.models.fold(LoyaltyProjector(), asOf: .sequence(head))["C1"], "as of the head")
+        Self.expectBusinessOrder(try f.models.fold(LoyaltyProjector(), asOf: .time(Timestamp(iso8601: "2026-04-01T00:00:00+08:00")!))["C1"], "as of a time")
+        let view = try #require(try f.models.customerView("C1", asOf: .sequence(head), configuration: ClienteleConfiguration()) { _, _, _ in nil })
+        Self.expectBusinessOrder(view.loyalty, "the 360 as of the head")
+        // As of the sequence number before the late file, the ledger knew R2, the greeting and R3 only.
+        #expect(try f.models.fold(LoyaltyProjector(), asOf: .sequence(head - 1))["C1"]?.receipts["R3"]?.earned == 100)
+        let report = try f.models.rebuildReporting([LoyaltyProjector()])
+        #expect(report.refolded == 1)
+        Self.expectBusinessOrder(try f.models.storedRecord(LoyaltyProjector(), key: "C1"), "rebuilt")
+    }
+
+    @Test("a care contact other than a birthday greeting opens no birthday window, in a view as of a point either")
+    func otherCareContactsAsOf() throws {
+        let f = try Fixture("loyalty-care-kinds"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 250_000, at: "2026-03-01T10:00:00+08:00"),  // silver
+            try Self.event("CareContactMade", #"{"kind":"win-back-offer","channel":"sms"}"#, at: "2026-03-10T09:00:00+08:00", id: "offer"),
+            try Self.purchase("R2", minor: 10_000, at: "2026-03-12T10:00:00+08:00"),   // no birthday: 100
+        ])
+        let live = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(live.receipts["R2"]?.earned == 100)
+        let head = try f.ledger.ledger.head().sequence
+        let view = try #require(try f.models.customerView("C1", asOf: .sequence(head), configuration: ClienteleConfiguration()) { _, _, _ in nil })
+        #expect(view.loyalty == live, "\(view.loyalty.json)")
+    }
 }

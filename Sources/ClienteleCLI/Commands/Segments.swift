@@ -157,6 +157,9 @@ extension Clientele {
                 Output.line("rebuilt \(name) through event \(report.head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
             Output.line("phases: " + report.phases.described)
+            if report.refolded > 0 {
+                Output.line("\(report.refolded) loyalty accounts had events recorded out of the order they occurred in: folded again in that order")
+            }
         }
     }
 }
