@@ -46,10 +46,10 @@ class ModelFold {
     var count: Int { 0 }
     func sortForAppend() {}
     /// Folds again, in business-time order, every record that met an event out of that order
-    /// (`KeyedProjector.needsRefold`), from its customer's events through the last one this fold
-    /// took; before the records are written or handed out.
+    /// (`KeyedProjector.needsRefold`), from its customer's events through sequence number
+    /// `sequence` (the last the fold was given); before the records are written or handed out.
     /// - Returns: how many records were folded again.
-    func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int { 0 }
+    func refoldOutOfOrder(through sequence: UInt64, ledger: CustomerLedger) throws -> Int { 0 }
 }
 
 /// The stored models' folds are pre-specialized (`@_specialize`): a fold reached through
@@ -59,10 +59,6 @@ final class Folding<P: KeyedProjector>: ModelFold {
     let projector: P
     var records: [P.Key: P.Record] = [:]
     var noted: Set<P.Key> = []
-    /// For a model folded in business-time order: the keys whose records met an event out of
-    /// that order, and the last sequence number folded (`refoldOutOfOrder`).
-    var outOfOrder: Set<P.Key> = []
-    var lastFolded: UInt64 = 0
     /// Records with their storage keys (in one byte arena), and their order by key, for writing
     /// with MDB_APPEND: indices are sorted, records are never moved.
     var list: [P.Record] = []
@@ -81,11 +77,7 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == LoyaltyProjector)
     override func accept(_ event: borrowing FoldEvent) {
         guard event.sequence >= from, let key = projector.key(for: event) else { return }
-        if P.foldsInBusinessOrder {
-            applyNotingOrder(key: key, event)
-        } else {
-            projector.apply(&records[key, default: projector.initial(key: key)], event)
-        }
+        projector.apply(&records[key, default: projector.initial(key: key)], event)
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -94,28 +86,16 @@ final class Folding<P: KeyedProjector>: ModelFold {
     @_specialize(where P == LoyaltyProjector)
     override func accept(at event: UnsafePointer<FoldEvent>, slot: Int32) {
         guard event.pointee.sequence >= from, let key = projector.key(for: event.pointee) else { return }
-        if P.foldsInBusinessOrder {
-            applyNotingOrder(key: key, event.pointee)
-        } else {
-            projector.apply(&records[key, default: projector.initial(key: key)], event.pointee)
-        }
+        projector.apply(&records[key, default: projector.initial(key: key)], event.pointee)
     }
 
-    /// Folds `event` into `key`'s record, noting the key when the record first meets an event out
-    /// of business-time order.
-    private func applyNotingOrder(key: P.Key, _ event: borrowing FoldEvent) {
-        lastFolded = event.sequence
-        projector.apply(&records[key, default: projector.initial(key: key)], event)
-        if let record = records[key], projector.needsRefold(record) { outOfOrder.insert(key) }
-    }
-
-    override func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int {
+    override func refoldOutOfOrder(through sequence: UInt64, ledger: CustomerLedger) throws -> Int {
         guard P.foldsInBusinessOrder else { return 0 }
-        defer { outOfOrder.removeAll() }
-        for key in outOfOrder {
-            records[key] = try projector.refolded(key, customer: projector.storageKey(key), through: lastFolded, ledger: ledger)
+        let marked = records.filter { projector.needsRefold($0.value) }.map(\.key)
+        for key in marked {
+            records[key] = try projector.refolded(key, customer: projector.storageKey(key), through: sequence, ledger: ledger)
         }
-        return outOfOrder.count
+        return marked.count
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -219,12 +199,15 @@ protocol CustomerKeyed: KeyedProjector where Key == String {
     static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind)
     /// Starts loading the heap storage of every part of `record` its encoding reads (all of them).
     static func prefetchEncodedParts(of record: UnsafePointer<Record>)
+    /// `needsRefold` of the record at `record`, read in place (no copy of its arrays).
+    static func needsRefold(at record: UnsafePointer<Record>) -> Bool
 }
 
 extension CustomerKeyed {
     static func prefetchRecord(_ record: UnsafePointer<Record>, for kind: EventKind) { prefetchLines(of: record, write: true) }
     static func prefetchParts(of record: UnsafePointer<Record>, for kind: EventKind) {}
     static func prefetchEncodedParts(of record: UnsafePointer<Record>) {}
+    static func needsRefold(at record: UnsafePointer<Record>) -> Bool { false }
 }
 
 /// Starts loading every cache line of the value at `p` (`write`: for a value about to be written).
@@ -337,6 +320,7 @@ extension LoyaltyProjector: CustomerKeyed {
         return event.member(.kind)?.equals("birthday-greeting") == true
     }
     func initialRecord() -> LoyaltyAccount { initial(key: "") }
+    @inline(__always) static func needsRefold(at record: UnsafePointer<LoyaltyAccount>) -> Bool { record.pointee.foldedOutOfOrder }
 
     /// Where the receipts lie in a `LoyaltyAccount` (after the figures every event touches).
     static let receiptsList = MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)!..<(MemoryLayout<LoyaltyAccount>.offset(of: \.receipts)! + MemoryLayout<LoyaltyAccount.Receipts>.size)
@@ -397,10 +381,6 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     var listSlots: [Int32] = []
     /// `listSlots` in key order (`sortForAppend`).
     var order: [Int32] = []
-    /// For a model folded in business-time order: the slots whose records met an event out of
-    /// that order, and the last sequence number folded (`refoldOutOfOrder`).
-    var outOfOrder: [Int32] = []
-    var lastFolded: UInt64 = 0
 
     init(_ projector: P) {
         self.projector = projector
@@ -451,24 +431,21 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
             present[s] = 1
             listSlots.append(slot)
         }
-        if P.foldsInBusinessOrder {
-            lastFolded = event.pointee.sequence
-            let was = projector.needsRefold(records[s])
-            projector.apply(&records[s], event.pointee)
-            if !was && projector.needsRefold(records[s]) { outOfOrder.append(slot) }
-        } else {
-            projector.apply(&records[s], event.pointee)
-        }
+        projector.apply(&records[s], event.pointee)
     }
 
-    override func refoldOutOfOrder(ledger: CustomerLedger) throws -> Int {
+    /// One pass over the records once the fold is done (a flag in each: nothing is noted per event).
+    @_specialize(where P == CustomerSummaryProjector)
+    @_specialize(where P == LoyaltyProjector)
+    override func refoldOutOfOrder(through sequence: UInt64, ledger: CustomerLedger) throws -> Int {
         guard P.foldsInBusinessOrder else { return 0 }
-        defer { outOfOrder.removeAll() }
-        for slot in outOfOrder {
+        var refolded = 0
+        for slot in listSlots where P.needsRefold(at: records + Int(slot)) {
             let customer = String(decoding: slots.bytes(slot), as: UTF8.self)
-            records[Int(slot)] = try projector.refolded(customer, customer: customer, through: lastFolded, ledger: ledger)
+            records[Int(slot)] = try projector.refolded(customer, customer: customer, through: sequence, ledger: ledger)
+            refolded += 1
         }
-        return outOfOrder.count
+        return refolded
     }
 
     private func grow(toHold s: Int) {
@@ -538,13 +515,16 @@ final class FoldGroup: @unchecked Sendable {
     var weight: Int { folds.reduce(0) { $0 + $1.weight } }
     /// Records folded again in business-time order once the scan was done (`refoldOutOfOrder`).
     var refolded = 0
+    /// The sequence number of the last event the group was given (every group is given every
+    /// event the scan yields, in batches).
+    var lastSequence: UInt64 = 0
 
     /// Once the group has folded the whole scan: folds again, in business-time order, every record
     /// that met an event out of that order (`ModelFold.refoldOutOfOrder`), on this group's thread.
     /// - Returns: false, with `error` set, when the ledger could not be read.
     func refoldOutOfOrder(ledger: CustomerLedger) -> Bool {
         do {
-            for f in folds { refolded += try f.refoldOutOfOrder(ledger: ledger) }
+            for f in folds { refolded += try f.refoldOutOfOrder(through: lastSequence, ledger: ledger) }
             return true
         } catch {
             self.error = error
@@ -571,6 +551,7 @@ final class FoldGroup: @unchecked Sendable {
     /// that folding finds them loaded.
     func fold(_ batch: FoldFeed.Batch) {
         let items = batch.items, n = batch.count
+        if n > 0 { lastSequence = items[n - 1].event.sequence }
         // The group holds its folds for the whole batch: each call goes through an unretained
         // reference (a retain and a release per fold and event were 5 % of a rebuild's samples).
         let folds = self.folds.map { Unmanaged.passUnretained($0) }, dense = self.dense.map { Unmanaged.passUnretained($0) }
@@ -661,7 +642,7 @@ extension ProjectionStore {
                 reader.visit(record, kinds: kinds) { e in for m in live where m.fold.kinds.contains(e.kind) { m.fold.accept(e) } }
                 return true
             }
-            for m in live { _ = try m.fold.refoldOutOfOrder(ledger: ledger) }
+            for m in live { _ = try m.fold.refoldOutOfOrder(through: end, ledger: ledger) }
             try environment.write { (txn: borrowing Transaction) throws in
                 for m in live {
                     try m.fold.writeTouched(db: m.db, txn: txn)
