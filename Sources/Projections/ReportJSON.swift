@@ -24,13 +24,18 @@ extension JSONValue {
 }
 
 extension StaffPerformance {
-    /// One staff member's row, as `clientele staff --format json` writes it.
-    public var json: JSONValue {
+    /// One staff member's row, as the service's staff report lists it.
+    public var json: JSONValue { json(isServiceStar: false) }
+
+    /// One staff member's row, as `clientele staff --format json` writes it: the service star's
+    /// says so (`"serviceStar": true`).
+    public func json(isServiceStar: Bool) -> JSONValue {
         var m: [(String, JSONValue)] = [("staff", .string(staff)), ("complaintsHandled", .number(String(complaintsHandled)))]
         if let v = averageRespondMinutes { m.append(("averageRespondMinutes", .fixed(v, 1))) }
         if let v = averageResolveMinutes { m.append(("averageResolveMinutes", .fixed(v, 1))) }
         if let v = slaHitRate { m.append(("slaHitRate", .fixed(v, 3))) }
         if let v = satisfaction.csat { m.append(("csat", .fixed(v, 2))) }
+        if isServiceStar { m.append(("serviceStar", .bool(true))) }
         return .object(m)
     }
 }

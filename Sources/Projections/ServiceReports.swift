@@ -105,6 +105,12 @@ public enum ServiceReports {
         return groups.sorted { $0.key < $1.key }
     }
 
+    /// The month's service star among `ranked` (as `staff` ranks them): the first in the running,
+    /// nil when nobody has a rated resolution.
+    public static func serviceStar(of ranked: [StaffPerformance]) -> String? {
+        ranked.first { $0.starScore != nil }?.staff
+    }
+
     /// Each staff member's record over complaints filed in `period` (all when nil), ranked: the
     /// service star first, then the others in the running, then those not in it (by name).
     public static func staff(complaints: [ComplaintRecord], period: String?, at now: Int64, sla: SLAConfiguration) -> [StaffPerformance] {

@@ -306,7 +306,7 @@ struct ReadRoutes {
         let (records, now) = try complaintRecords(asOf: point)
         let staff = ServiceReports.staff(complaints: records, period: month, at: now.microseconds, sla: backend.configuration.sla)
         var m: [(String, JSONValue)] = [("staff", .array(staff.map(\.json))), asOfMember(point, now)]
-        if let star = staff.first(where: { $0.starScore != nil }) { m.append(("serviceStar", .string(star.staff))) }
+        if let star = ServiceReports.serviceStar(of: staff) { m.append(("serviceStar", .string(star))) }
         return jsonResponse(.object(m))
     }
 

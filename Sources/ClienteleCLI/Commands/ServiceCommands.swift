@@ -96,25 +96,25 @@ extension Clientele {
             // As GET /v1/reports/staff: the complaint records of the point, their clocks at its moment.
             let (records, now) = try models.snapshot(ComplaintStatusProjector(), asOf: asOf.point(in: ledger.ledger))
             let staff = ServiceReports.staff(complaints: records.map(\.1), period: month, at: now.microseconds, sla: config.sla)
+            let star = ServiceReports.serviceStar(of: staff)
             if format == .json {
                 var w = JSONWriter()
-                for p in staff { w.write(p.json); w.bytes.append(0x0A) }
+                for p in staff { w.write(p.json(isServiceStar: p.staff == star)); w.bytes.append(0x0A) }
                 Output.write(w.bytes)
                 return
             }
             if format == .csv {
-                // The service star is the first record (staff are ranked), if it has a CSAT.
-                Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat"])
+                Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat", "service_star"])
                 for p in staff {
                     Output.csv([p.staff, String(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 1) } ?? "",
                                 p.averageResolveMinutes.map { Format.fixed($0, 1) } ?? "", p.slaHitRate.map { Format.fixed($0, 3) } ?? "",
-                                p.satisfaction.csat.map { Format.fixed($0, 2) } ?? ""])
+                                p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "", p.staff == star ? "yes" : ""])
                 }
                 return
             }
             let of = month.map { " of \($0)" } ?? " of all months (--month YYYY-MM for one)"
-            if let star = staff.first(where: { $0.starScore != nil }) {
-                Output.line("Service star\(of): \(star.staff)\n")
+            if let star {
+                Output.line("Service star\(of): \(star)\n")
             } else if !staff.isEmpty {
                 Output.line("No service star\(of): no callback rated a complaint one of them resolved.\n")
             }
