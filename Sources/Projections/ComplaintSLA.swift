@@ -117,7 +117,10 @@ public enum ComplaintSLA {
             } else {
                 state = .running
             }
-            return SLAClock(step: step, state: state, usedMinutes: Int(used / minute), targetMinutes: target)
+            // Whole minutes, rounded down, but up past the target: a clock judged at 60:20 of 60
+            // shows 61 used (1 minute over), not "breached, 0 minutes left".
+            let shown = used > limit ? (used + minute - 1) / minute : used / minute
+            return SLAClock(step: step, state: state, usedMinutes: Int(shown), targetMinutes: target)
         }
         // A step counts as done at the earliest step at or after it: staff who verified, acted on or
         // resolved a complaint without recording its acknowledgement did respond (late, maybe), and

@@ -284,7 +284,8 @@ struct ComplaintSLATests {
         let on = ComplaintSLA.clocks(r, at: at("2026-11-23T11:00:00"), configuration: SLAConfiguration())[0]
         #expect(on.state == .warning && on.minutesLeft == 0)
         let past = ComplaintSLA.clocks(r, at: at("2026-11-23T11:00:01"), configuration: SLAConfiguration())[0]
-        #expect(past.state == .breached && past.usedMinutes == 60)
+        // Past the target by a second: shown a minute over, never "breached, 0 minutes left".
+        #expect(past.state == .breached && past.usedMinutes == 61 && past.minutesLeft == -1, "\(past)")
     }
 
     @Test("targets per category and severity override the defaults")
