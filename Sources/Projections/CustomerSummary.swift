@@ -186,9 +186,10 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 10: the latest decision on profiling (`refusesProfiling`).
 /// Version 11: the complaints last resolved to the customer's dissatisfaction (`unhappyComplaints`).
 /// Version 12: a refund beyond what a recent receipt had left takes no more off net spend.
+/// Version 13: a membership or profiling decision that names a channel decides the purpose.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 12
+    public static let version = 13
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -287,9 +288,10 @@ public struct CustomerSummaryProjector: KeyedProjector {
             guard let purpose = event.member(.purpose) else { break }
             // As `ConsentState` decides: by business time, then recorded order.
             let mark = ConsentMarks.Mark(at: at.microseconds, sequence: UInt32(truncatingIfNeeded: event.sequence), state: granted ? 1 : 2)
-            // Membership is decided by its decisions without a channel (`ConsentState` answers it so).
+            // A channel qualifies marketing only: membership and profiling decisions decide the purpose
+            // whatever channel they name (`ConsentState` answers them so).
             let channel = event.member(.channel)?.string // nil (or null): every channel, as `ConsentState` reads it
-            if purpose.equals("membership"), channel == nil {
+            if purpose.equals("membership") {
                 s.consentMarks.record(mark, at: ConsentMarks.membership, overriding: !granted)
                 s.membership = s.consentMarks[ConsentMarks.membership].state == 1
             }
@@ -302,8 +304,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
                 }
                 if !s.erased { s.marketingChannels = s.consentMarks.marketingChannels }
             }
-            // Profiling, as membership, is decided by its decisions without a channel.
-            if purpose.equals("profiling"), channel == nil {
+            if purpose.equals("profiling") {
                 s.consentMarks.record(mark, at: ConsentMarks.profiling, overriding: false)
                 s.refusesProfiling = s.consentMarks[ConsentMarks.profiling].state == 2
             }

@@ -20,9 +20,9 @@ struct ConsentSummaryTests {
         for c in 0..<60 {
             for step in 0..<Int.random(in: 1...9, using: &generator) {
                 let type = Bool.random(using: &generator) ? "ConsentGranted" : "ConsentWithdrawn"
-                // Membership and profiling are decided without a channel, marketing with or without.
+                // Any purpose with or without a channel: a channel qualifies marketing only.
                 let purpose = ["membership", "profiling", "marketing", "marketing", "marketing"].randomElement(using: &generator)!
-                let channel = purpose != "marketing" ? nil : channels.randomElement(using: &generator)!
+                let channel = channels.randomElement(using: &generator)!
                 let payload = #"{"purpose":"\#(purpose)",\#(channel.map { #""channel":"\#($0)","# } ?? "")"policyVersion":"v1"}"#
                 // Days 1–4 at 10:00: decisions on one day tie on time and go by recorded order.
                 let day = Int.random(in: 1...4, using: &generator)
@@ -42,6 +42,10 @@ struct ConsentSummaryTests {
             #expect((summaries[id]?.membership ?? false) == consents.decide(.membership).allowed, "\(id): membership")
             let profiling = consents.decide(.profiling)
             #expect((summaries[id]?.refusesProfiling ?? false) == (!profiling.allowed && profiling.reason.contains("withdrawn")), "\(id): profiling")
+            for channel in ContactChannel.allCases {
+                #expect(consents.decide(.profiling, channel: channel).allowed == profiling.allowed, "\(id): profiling asked for \(channel)")
+                #expect(consents.decide(.membership, channel: channel).allowed == consents.decide(.membership).allowed, "\(id): membership asked for \(channel)")
+            }
             if summaries[id]?.refusesProfiling == true { refusals += 1 }
             let days = docs.filter { $0["customer"]?.stringValue == id }.compactMap { $0["occurredAt"]?.stringValue }
             if days != days.sorted() { outOfOrder += 1 }

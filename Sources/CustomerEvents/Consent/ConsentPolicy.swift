@@ -46,7 +46,8 @@ public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
 
 /// A customer's consents as a fold over their consent events: the latest grant or withdrawal
 /// for each (purpose, channel) wins, a withdrawal without a channel withdraws every channel,
-/// and an erasure refuses everything. "Latest" is by business time (when the customer said it),
+/// and an erasure refuses everything. A channel qualifies marketing only: a membership or
+/// profiling decision that names one (a clerk's form filled in full) decides the purpose itself. "Latest" is by business time (when the customer said it),
 /// then by recorded order: a grant from January imported after a March withdrawal does not undo
 /// the withdrawal.
 public struct ConsentState: Sendable, Equatable {
@@ -77,7 +78,7 @@ public struct ConsentState: Sendable, Equatable {
         if t == "CustomerErased" { erasedAt = event.recorded.occurredAt; return }
         guard t == "ConsentGranted" || t == "ConsentWithdrawn",
               let purpose = event.payload["purpose"]?.stringValue else { return }
-        let channel = event.payload["channel"]?.stringValue ?? ""
+        let channel = purpose == ConsentPurpose.marketing.rawValue ? event.payload["channel"]?.stringValue ?? "" : ""
         let entry = Entry(granted: t == "ConsentGranted", at: event.recorded.occurredAt,
                           policy: event.payload["policyVersion"]?.stringValue ?? "?", sequence: event.recorded.sequence)
         if !entry.granted && channel.isEmpty {
