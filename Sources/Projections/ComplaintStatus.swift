@@ -70,6 +70,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var ratings: [Rating] = []
     /// The latest callback (回访), reached or not: a callback after the resolution is done.
     public var calledBackAt: Int64?
+    /// Who filed the complaint (受理: took it in at the counter, or the system it came through).
+    public var filedBy: String?
+    /// Who made each callback, in recorded order.
+    public var callers: [String] = []
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -192,6 +196,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         resolvers = r.strings()
         let rated = r.count()
         for _ in 0..<rated where !r.failed { ratings.append(Rating(at: r.int(), csat: r.int())) }
+        filedBy = r.optionalString()
+        callers = r.strings()
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -219,6 +225,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.strings(resolvers)
         w.unsigned(UInt64(ratings.count))
         for x in ratings { w.int(x.at); w.int(x.csat) }
+        w.string(filedBy)
+        w.strings(callers)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -249,9 +257,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 5: pauses from marks in business-time order, ended by staff steps too; handlers in the
 /// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`).
 /// Version 6: every resolution and its resolver, every callback's CSAT, the latest callback.
+/// Version 7: who filed the complaint and who made each callback (`filedBy`, `callers`).
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 6
+    public static let version = 7
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -285,6 +294,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.severity = event.member(.severity)?.string ?? r.severity
             r.filedAt = at
             r.roundStartedAt = at
+            r.filedBy = event.actor
         case .complaintAcknowledged: r.acknowledgedAt = r.acknowledgedAt ?? at; handled()
         case .complaintVerified: r.verifiedAt = r.verifiedAt ?? at; handled()
         case .complaintPlanProposed: r.plannedAt = r.plannedAt ?? at; handled()
@@ -315,6 +325,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
             r.calledBackAt = max(r.calledBackAt ?? at, at)
+            r.callers.append(event.actor)
             if let csat = event.member(.csat)?.int64 { r.ratings.append(ComplaintRecord.Rating(at: at, csat: csat)) }
         default: break
         }

@@ -30,7 +30,8 @@ extension StaffPerformance {
     /// One staff member's row, as `clientele staff --format json` writes it: the service star's
     /// says so (`"serviceStar": true`).
     public func json(isServiceStar: Bool) -> JSONValue {
-        var m: [(String, JSONValue)] = [("staff", .string(staff)), ("complaintsHandled", .number(String(complaintsHandled)))]
+        var m: [(String, JSONValue)] = [("staff", .string(staff)), ("complaintsHandled", .number(String(complaintsHandled))),
+                                        ("complaintsFiled", .number(String(complaintsFiled))), ("callbacksMade", .number(String(callbacksMade)))]
         if let v = averageRespondMinutes { m.append(("averageRespondMinutes", .fixed(v, 1))) }
         if let v = averageResolveMinutes { m.append(("averageResolveMinutes", .fixed(v, 1))) }
         if let v = slaHitRate { m.append(("slaHitRate", .fixed(v, 3))) }

@@ -44,9 +44,13 @@ public struct SatisfactionScore: Sendable, Equatable {
 /// they are owed: the response time to who responded first, the resolve time and the callback's
 /// CSAT to who resolved it, and the SLA clocks to everyone who handled it (a team's result). Times
 /// are business minutes, without pauses while waiting on the customer, as the SLA clocks count.
+/// Filing a complaint (受理) and calling the customer back (回访) are counted apart: the clerk who
+/// took a complaint in and the care agent who made its callbacks are on the record too.
 public struct StaffPerformance: Sendable, Equatable {
     public var staff: String
     public var complaintsHandled = 0
+    /// Complaints they filed, and callbacks they made on complaints (of the period's complaints).
+    public var complaintsFiled = 0, callbacksMade = 0
     public var respondMinutesTotal = 0, respondCount = 0
     public var resolveMinutesTotal = 0, resolveCount = 0
     /// The SLA clocks judged of the complaints handled (stopped, or past their target), and how
@@ -122,6 +126,8 @@ public enum ServiceReports {
             // The clocks judged: stopped (met or missed), or past their target while running (they
             // can no longer be met: leaving a complaint unfinished is no way to keep a hit rate).
             let stopped = clocks.filter { $0.state == .met || $0.state == .missed || $0.state == .breached }
+            if let by = r.filedBy { out[by, default: StaffPerformance(staff: by)].complaintsFiled += 1 }
+            for by in r.callers { out[by, default: StaffPerformance(staff: by)].callbacksMade += 1 }
             for (i, staff) in r.handlers.enumerated() {
                 var p = out[staff] ?? StaffPerformance(staff: staff)
                 p.complaintsHandled += 1

@@ -65,7 +65,8 @@ extension CSVOutputTests {
         let staff = try run(["staff", "--format", "json"]).split(separator: "\n").map { try json(String($0)) }
         let rows = Self.records(try run(["staff", "--format", "csv"])).filter { !$0.isEmpty }
         #expect(!staff.isEmpty)
-        #expect(rows.first == ["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat", "service_star"])
+        #expect(rows.first == ["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat", "service_star",
+                              "complaints_filed", "callbacks_made"])
         #expect(rows.dropFirst().map { "\($0[0]) \($0[1])" } == staff.map { "\($0["staff"] as? String ?? "") \($0["complaintsHandled"] as? Int ?? -1)" })
         // The service star is named in both, and is the one the table names.
         let stars = staff.filter { $0["serviceStar"] as? Bool == true }.map { $0["staff"] as? String ?? "" }

@@ -208,8 +208,9 @@ struct ComplaintSLATests {
         let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:40:00", "")])
         defer { f.remove() }
         let staff = ServiceReports.staff(complaints: [r], period: nil, at: at("2026-11-25T00:00:00"), sla: SLAConfiguration())
-        // Respond met; plan and close past their targets: 1 of 3.
-        #expect(staff.first?.slaHitRate == 1.0 / 3.0)
+        // Respond met; plan and close past their targets: 1 of 3 (for who handled it; the filer is
+        // listed apart).
+        #expect(staff.first { $0.complaintsHandled > 0 }?.slaHitRate == 1.0 / 3.0)
     }
 
     @Test("reopening restarts the close clock and the record is open again; escalation is kept")

@@ -77,4 +77,27 @@ struct ServiceReportTests {
         #expect(zhao.starScore == nil && zhao.satisfaction.csat == nil, "nothing resolved, nothing rated")
         #expect(kpis.map(\.staff) == ["li", "wu", "zhao"], "the service star first; who has no rating is not in the running")
     }
+
+    @Test("who files a complaint and who calls the customer back are on the staff record, apart from its handlers")
+    func filingAndCallbacks() throws {
+        let f = try Fixture("staff-filing"); defer { f.remove() }
+        func step(_ type: String, actor: String, at: String, _ payload: String = "") throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"S1","actor":"\#(actor)","channel":"counter","occurredAt":"2026-11-03T\#(at):00+08:00","source":"t","externalId":"\#(type)-\#(at)","payload":{"complaint":"CP-1"\#(payload)}}"#)
+        }
+        try f.append([
+            try step("ComplaintFiled", actor: "clerk-a", at: "10:00", #","category":"price","severity":"low""#),
+            try step("ComplaintAcknowledged", actor: "staff-b", at: "10:10"),
+            try step("ComplaintResolved", actor: "staff-b", at: "11:00", #","resolution":"refund""#),
+            try step("CallbackLogged", actor: "care-c", at: "15:00", #","reached":false"#),
+            try step("CallbackLogged", actor: "care-c", at: "16:00", #","reached":true,"csat":5"#),
+        ])
+        let record = try #require(try f.models.record(ComplaintStatusProjector(), key: "CP-1"))
+        #expect(record.filedBy == "clerk-a" && record.callers == ["care-c", "care-c"])
+        let now = Timestamp(iso8601: "2026-11-30T00:00:00+08:00")!.microseconds
+        let kpis = Dictionary(uniqueKeysWithValues: ServiceReports.staff(complaints: [record], period: "2026-11", at: now, sla: SLAConfiguration()).map { ($0.staff, $0) })
+        #expect(kpis["clerk-a"]?.complaintsFiled == 1 && kpis["clerk-a"]?.complaintsHandled == 0)
+        #expect(kpis["care-c"]?.callbacksMade == 2 && kpis["care-c"]?.complaintsHandled == 0 && kpis["care-c"]?.satisfaction.csat == nil)
+        #expect(kpis["staff-b"]?.complaintsHandled == 1 && kpis["staff-b"]?.satisfaction.csat == 5 && kpis["staff-b"]?.callbacksMade == 0,
+                "the callback rates who resolved it")
+    }
 }

@@ -77,7 +77,8 @@ extension Clientele {
                 before a reopening) of the complaints they handled that were met, of those stopped
                 or already past their target. Times are business minutes without pauses, as the SLA
                 clocks count them. The service star ranks satisfaction (half), on-time handling and
-                volume; only staff with a rated resolution are in the running.
+                volume; only staff with a rated resolution are in the running. "filed" counts the
+                complaints each took in (受理), "calls" the callbacks each made on them (回访).
                 """))
 
         @OptionGroup var options: DatabaseOptions
@@ -104,11 +105,13 @@ extension Clientele {
                 return
             }
             if format == .csv {
-                Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat", "service_star"])
+                Output.csv(["staff", "complaints_handled", "average_respond_minutes", "average_resolve_minutes", "sla_hit_rate", "csat", "service_star",
+                            "complaints_filed", "callbacks_made"])
                 for p in staff {
                     Output.csv([p.staff, String(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 1) } ?? "",
                                 p.averageResolveMinutes.map { Format.fixed($0, 1) } ?? "", p.slaHitRate.map { Format.fixed($0, 3) } ?? "",
-                                p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "", p.staff == star ? "yes" : ""])
+                                p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "", p.staff == star ? "yes" : "",
+                                String(p.complaintsFiled), String(p.callbacksMade)])
                 }
                 return
             }
@@ -118,11 +121,12 @@ extension Clientele {
             } else if !staff.isEmpty {
                 Output.line("No service star\(of): no callback rated a complaint one of them resolved.\n")
             }
-            var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT"], rightAligned: [1, 2, 3, 4, 5])
+            var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT", "filed", "calls"], rightAligned: [1, 2, 3, 4, 5, 6, 7])
             for p in staff {
                 t.rows.append([p.staff, Format.grouped(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 0) + " m" } ?? "—",
                                p.averageResolveMinutes.map { Format.fixed($0 / 60, 1) + " h" } ?? "—",
-                               p.slaHitRate.map { Format.fixed($0 * 100, 0) + " %" } ?? "—", p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "—"])
+                               p.slaHitRate.map { Format.fixed($0 * 100, 0) + " %" } ?? "—", p.satisfaction.csat.map { Format.fixed($0, 2) } ?? "—",
+                               Format.grouped(p.complaintsFiled), Format.grouped(p.callbacksMade)])
             }
             Output.line(t.render())
         }
