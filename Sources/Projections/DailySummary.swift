@@ -8,10 +8,28 @@ import LedgerJSON
 public struct DailySummary: ProjectionRecord, Sendable, Equatable {
     public var visits = 0
     public var purchases = 0
+    /// Sales and refunds (minor units) in `currency`: the day's first receipt's.
     public var revenue: Int64 = 0
     public var currency: String?
     public var returns = 0
     public var refunded: Int64 = 0
+    /// Sales and refunds in any other currency, by its code: a store that takes more than one
+    /// currency never has them summed together.
+    public var otherCurrencies: [String: Takings] = [:]
+
+    /// A day's sales and refunds in one currency (minor units).
+    public struct Takings: Sendable, Equatable {
+        public var revenue: Int64 = 0
+        public var refunded: Int64 = 0
+        public init(revenue: Int64 = 0, refunded: Int64 = 0) { self.revenue = revenue; self.refunded = refunded }
+    }
+
+    /// Every currency of the day with its takings, the day's first currency first (then by code);
+    /// `fallback` names the currency of a day with no sale or refund.
+    public func takings(fallback: String) -> [(currency: String, takings: Takings)] {
+        [(currency ?? fallback, Takings(revenue: revenue, refunded: refunded))]
+            + otherCurrencies.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
     public var returnReasons: [String: Int] = [:]
     public var complaintsOpened = 0
     public var complaintsClosed = 0
@@ -33,6 +51,8 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         openedComplaints = r.strings()
         callbacks = Int(r.int()); csatSum = r.int(); csatCount = Int(r.int()); newCustomers = Int(r.int())
         callbacksReached = Int(r.int())
+        let n = r.count()
+        for _ in 0..<n where !r.failed { otherCurrencies[r.string()] = Takings(revenue: r.int(), refunded: r.int()) }
         if r.failed { return nil }
     }
 
@@ -43,6 +63,8 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         w.strings(openedComplaints)
         w.int(callbacks); w.int(csatSum); w.int(csatCount); w.int(newCustomers)
         w.int(callbacksReached)
+        w.unsigned(UInt64(otherCurrencies.count))
+        for (code, t) in otherCurrencies.sorted(by: { $0.key < $1.key }) { w.string(code); w.int(t.revenue); w.int(t.refunded) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -51,6 +73,11 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         func counts(_ d: [String: Int]) -> JSONValue { .object(d.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) }) }
         var m: [(String, JSONValue)] = [("visits", n(visits)), ("purchases", n(purchases)), ("revenue", .number(String(revenue)))]
         if let currency { m.append(("currency", .string(currency))) }
+        if !otherCurrencies.isEmpty {
+            m.append(("otherCurrencies", .object(otherCurrencies.sorted { $0.key < $1.key }.map {
+                ($0.key, .object([("revenue", .number(String($0.value.revenue))), ("refunded", .number(String($0.value.refunded)))]))
+            })))
+        }
         m += [("returns", n(returns)), ("refunded", .number(String(refunded))), ("returnReasons", counts(returnReasons)),
               ("complaintsOpened", n(complaintsOpened)), ("complaintsClosed", n(complaintsClosed)),
               ("complaintCategories", counts(complaintCategories)), ("openedComplaints", .array(openedComplaints.map { .string($0) })),
@@ -66,9 +93,10 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 3: `callbacksReached`.
 /// Version 4: a day with refunds only takes their currency.
+/// Version 5: sales and refunds in another currency than the day's first are kept apart.
 public struct DailySummaryProjector: KeyedProjector {
     public static let name = "daily-summary"
-    public static let version = 4
+    public static let version = 5
     public init() {}
 
     /// A store's day in memory: the store and the local day number (formatted only when stored).
@@ -110,12 +138,10 @@ public struct DailySummaryProjector: KeyedProjector {
         case .customerRegistered: s.newCustomers += 1
         case .purchaseRecorded:
             s.purchases += 1
-            s.revenue += event.receipt.amount
-            if s.currency == nil { s.currency = event.receipt.currency?.string }
+            Self.take(event.receipt.amount, refund: false, in: event.receipt.currency, into: &s)
         case .returnRecorded:
             s.returns += 1
-            s.refunded += event.receipt.amount
-            if s.currency == nil { s.currency = event.receipt.currency?.string }
+            Self.take(event.receipt.amount, refund: true, in: event.receipt.currency, into: &s)
             s.returnReasons[event.receipt.reason?.string ?? "(no reason given)", default: 0] += 1
         case .complaintFiled:
             s.complaintsOpened += 1
@@ -129,6 +155,19 @@ public struct DailySummaryProjector: KeyedProjector {
             if let c = event.member(.csat)?.int64 { s.csatSum += c; s.csatCount += 1 }
         default: break
         }
+    }
+
+    /// Adds a sale or a refund to the day's takings in its currency: the day's first currency
+    /// (compared in place: no text is made per receipt), or another one, kept apart.
+    @inline(__always)
+    static func take(_ amount: Int64, refund: Bool, in currency: JSONSpan?, into s: inout DailySummary) {
+        if let code = currency, let main = s.currency, !code.equals(main) {
+            let other = code.string ?? "?"
+            if refund { s.otherCurrencies[other, default: DailySummary.Takings()].refunded += amount } else { s.otherCurrencies[other, default: DailySummary.Takings()].revenue += amount }
+            return
+        }
+        if s.currency == nil { s.currency = currency?.string }
+        if refund { s.refunded += amount } else { s.revenue += amount }
     }
 }
 

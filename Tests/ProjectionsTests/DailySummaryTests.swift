@@ -62,6 +62,31 @@ struct DailyMoneyTests {
         let day = try f.models.dailySummary(store: "TK", date: "2026-11-21", asOf: nil)
         #expect(day.refunded == 1500 && day.currency == "JPY", "\(day.currency ?? "none")")
     }
+
+    @Test("a day's sales and refunds in two currencies are kept apart, live and as of a point")
+    func twoCurrencies() throws {
+        let f = try Fixture("daily-currencies"); defer { f.remove() }
+        func money(_ minor: Int, _ currency: String) -> String { #"{"minor":\#(minor),"currency":"\#(currency)"}"# }
+        func sale(_ receipt: String, _ minor: Int, _ currency: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"PurchaseRecorded","customer":"C1","store":"MO","actor":"pos","channel":"pos","occurredAt":"2026-11-20T1\#(receipt.count % 10):00:00+08:00","source":"t","externalId":"\#(receipt)","payload":{"receipt":"\#(receipt)","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":\#(money(minor, currency))}],"total":\#(money(minor, currency))}}"#)
+        }
+        func refund(_ receipt: String, of original: String, _ minor: Int, _ currency: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"ReturnRecorded","customer":"C1","store":"MO","actor":"pos","channel":"pos","occurredAt":"2026-11-20T18:00:00+08:00","source":"t","externalId":"\#(receipt)","payload":{"receipt":"\#(receipt)","originalReceipt":"\#(original)","lines":[{"sku":"A","quantity":1,"refund":\#(money(minor, currency))}],"refund":\#(money(minor, currency))}}"#)
+        }
+        try f.append([
+            try sale("R1", 10_000, "CNY"), try sale("R22", 5_000, "HKD"), try sale("R333", 3_000, "HKD"),
+            try refund("R22-R", of: "R22", 2_000, "HKD"), try refund("R1-R", of: "R1", 1_000, "CNY"),
+        ])
+        let day = try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: nil)
+        #expect(day.currency == "CNY" && day.revenue == 10_000 && day.refunded == 1_000, "\(day.json)")
+        #expect(day.otherCurrencies == ["HKD": DailySummary.Takings(revenue: 8_000, refunded: 2_000)], "\(day.json)")
+        #expect(day.takings(fallback: "CNY").map(\.currency) == ["CNY", "HKD"])
+        #expect(day.json["otherCurrencies"]?["HKD"]?["revenue"] == .number("8000"))
+        let head = try f.ledger.ledger.head().sequence
+        #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: .sequence(head)) == day)
+        try f.models.rebuild([DailySummaryProjector()])
+        #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: nil) == day)
+    }
 }
 
 @Suite("Daily summary: the complaints breached each day")

@@ -68,7 +68,7 @@ extension Clientele {
                 let day = try models.dailySummary(store: store, date: date, asOf: point)
                 // Breaches: the day's complaints whose clocks broke by the end of that day (or by the point / now, if sooner).
                 let breached = try models.breachedComplaints(store: store, date: date, asOf: point, sla: config)
-                let currency = day.currency ?? "CNY"
+                let takings = day.takings(fallback: "CNY")
                 if format == .json {
                     var json = day.json
                     if case .object(var m) = json { m.append(("breachedComplaints", .array(breached.map { .string($0) }))); json = .object(m) }
@@ -87,9 +87,9 @@ extension Clientele {
                     figure("visits", String(day.visits))
                     figure("new_customers", String(day.newCustomers))
                     figure("purchases", String(day.purchases))
-                    figure("revenue_minor", String(day.revenue), item: currency)
+                    for (currency, t) in takings { figure("revenue_minor", String(t.revenue), item: currency) }
                     figure("returns", String(day.returns))
-                    figure("refunded_minor", String(day.refunded), item: currency)
+                    for (currency, t) in takings { figure("refunded_minor", String(t.refunded), item: currency) }
                     for (reason, n) in reasons { figure("returns_by_reason", String(n), item: reason) }
                     figure("complaints_opened", String(day.complaintsOpened))
                     figure("complaints_closed", String(day.complaintsClosed))
@@ -106,8 +106,8 @@ extension Clientele {
                     ["visits", Format.grouped(day.visits)],
                     ["new customers", Format.grouped(day.newCustomers)],
                     ["purchases", Format.grouped(day.purchases)],
-                    ["revenue", Money(minor: day.revenue, currency: currency).description],
-                    ["returns", "\(day.returns) (\(Money(minor: day.refunded, currency: currency)))"],
+                    ["revenue", takings.map { Money(minor: $0.takings.revenue, currency: $0.currency).description }.joined(separator: " + ")],
+                    ["returns", "\(day.returns) (\(takings.map { Money(minor: $0.takings.refunded, currency: $0.currency).description }.joined(separator: " + ")))"],
                     ["complaints opened", Format.grouped(day.complaintsOpened)],
                     ["complaints closed", Format.grouped(day.complaintsClosed)],
                     ["complaints breached", Format.grouped(breached.count)],
