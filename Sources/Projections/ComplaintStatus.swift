@@ -72,8 +72,15 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     public var calledBackAt: Int64?
     /// Who filed the complaint (受理: took it in at the counter, or the system it came through).
     public var filedBy: String?
-    /// Who made each callback, in recorded order.
-    public var callers: [String] = []
+    /// Each callback: when (µs) and who made it, in recorded order.
+    public var callbacks: [Callback] = []
+
+    /// One callback (回访) on the complaint.
+    public struct Callback: Sendable, Equatable {
+        public var at: Int64
+        public var by: String
+        public init(at: Int64, by: String) { self.at = at; self.by = by }
+    }
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -197,7 +204,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         let rated = r.count()
         for _ in 0..<rated where !r.failed { ratings.append(Rating(at: r.int(), csat: r.int())) }
         filedBy = r.optionalString()
-        callers = r.strings()
+        let calls = r.count()
+        for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string())) }
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -226,7 +234,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(ratings.count))
         for x in ratings { w.int(x.at); w.int(x.csat) }
         w.string(filedBy)
-        w.strings(callers)
+        w.unsigned(UInt64(callbacks.count))
+        for c in callbacks { w.int(c.at); w.string(c.by) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -258,9 +267,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// order of their first step; the close clocks of rounds before a reopening (`earlierRounds`).
 /// Version 6: every resolution and its resolver, every callback's CSAT, the latest callback.
 /// Version 7: who filed the complaint and who made each callback (`filedBy`, `callers`).
+/// Version 8: each callback's time with who made it (`callbacks`).
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 7
+    public static let version = 8
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -325,7 +335,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
             r.calledBackAt = max(r.calledBackAt ?? at, at)
-            r.callers.append(event.actor)
+            r.callbacks.append(ComplaintRecord.Callback(at: at, by: event.actor))
             if let csat = event.member(.csat)?.int64 { r.ratings.append(ComplaintRecord.Rating(at: at, csat: csat)) }
         default: break
         }

@@ -8,7 +8,9 @@ import LedgerJSON
 public struct DailySummary: ProjectionRecord, Sendable, Equatable {
     public var visits = 0
     public var purchases = 0
-    /// Sales and refunds (minor units) in `currency`: the day's first receipt's.
+    /// Sales and refunds (minor units) in `currency`: the day's main currency, the one of most of
+    /// its sales (then of its refunds, then the first by code), whatever order the receipts were
+    /// folded in (live, rebuilt and as of any point agree).
     public var revenue: Int64 = 0
     public var currency: String?
     public var returns = 0
@@ -24,7 +26,7 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
         public init(revenue: Int64 = 0, refunded: Int64 = 0) { self.revenue = revenue; self.refunded = refunded }
     }
 
-    /// Every currency of the day with its takings, the day's first currency first (then by code);
+    /// Every currency of the day with its takings, the day's main currency first (then by code);
     /// `fallback` names the currency of a day with no sale or refund.
     public func takings(fallback: String) -> [(currency: String, takings: Takings)] {
         [(currency ?? fallback, Takings(revenue: revenue, refunded: refunded))]
@@ -93,7 +95,7 @@ public struct DailySummary: ProjectionRecord, Sendable, Equatable {
 /// Version 2: records stored in binary (`RecordWriter`), folded from the stored bytes.
 /// Version 3: `callbacksReached`.
 /// Version 4: a day with refunds only takes their currency.
-/// Version 5: sales and refunds in another currency than the day's first are kept apart.
+/// Version 5: sales and refunds in another currency than the day's main one are kept apart.
 public struct DailySummaryProjector: KeyedProjector {
     public static let name = "daily-summary"
     public static let version = 5
@@ -157,13 +159,24 @@ public struct DailySummaryProjector: KeyedProjector {
         }
     }
 
-    /// Adds a sale or a refund to the day's takings in its currency: the day's first currency
-    /// (compared in place: no text is made per receipt), or another one, kept apart.
+    /// Adds a sale or a refund to the day's takings in its currency: the day's main currency
+    /// (compared in place: no text is made per receipt), or another one, kept apart. Another
+    /// currency that comes to outweigh the main one (more sales, then more refunds, then first by
+    /// code) takes its place, so the main currency follows from the day's totals, not from the
+    /// order its receipts came in.
     @inline(__always)
     static func take(_ amount: Int64, refund: Bool, in currency: JSONSpan?, into s: inout DailySummary) {
         if let code = currency, let main = s.currency, !code.equals(main) {
             let other = code.string ?? "?"
-            if refund { s.otherCurrencies[other, default: DailySummary.Takings()].refunded += amount } else { s.otherCurrencies[other, default: DailySummary.Takings()].revenue += amount }
+            var t = s.otherCurrencies[other, default: DailySummary.Takings()]
+            if refund { t.refunded += amount } else { t.revenue += amount }
+            if (t.revenue, t.refunded) > (s.revenue, s.refunded) || ((t.revenue, t.refunded) == (s.revenue, s.refunded) && other < main) {
+                s.otherCurrencies[other] = nil
+                s.otherCurrencies[main] = DailySummary.Takings(revenue: s.revenue, refunded: s.refunded)
+                (s.currency, s.revenue, s.refunded) = (other, t.revenue, t.refunded)
+            } else {
+                s.otherCurrencies[other] = t
+            }
             return
         }
         if s.currency == nil { s.currency = currency?.string }

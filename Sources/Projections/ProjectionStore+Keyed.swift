@@ -780,17 +780,23 @@ extension ProjectionStore {
         for g in groups { for f in g.folds { f.share(slots) } }
         let feed = FoldFeed(consumers: groups.count - 1, depth: feedDepth)
         let writing = store.map { ModelWriting($0, folds: groups.flatMap(\.folds), threads: groups.count, batch: $0.recordsPerWrite) }
+        // Records that met an event out of business-time order are folded again once the scan is
+        // done, through its last sequence number: only for a scan in sequence order (one by time
+        // folds in business-time order already, and its last event is not its highest number).
+        var inSequenceOrder = false
+        if case .log = query.index { inSequenceOrder = true }
+        let refolds = inSequenceOrder
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
-                let folded = foldFed(g, from: feed, consumer: i - 1) && g.refoldOutOfOrder(ledger: ledger)
+                let folded = foldFed(g, from: feed, consumer: i - 1) && (!refolds || g.refoldOutOfOrder(ledger: ledger))
                 do { try writing?.run(own: g.folds, folded: folded) } catch { g.error = g.error ?? error }
             }
         }
         var folded = false
         do {
             try scanAndFold(groups[0], slots: slots, feed: feed, fed: Array(groups.dropFirst()), query: query, ledger: ledger)
-            folded = groups[0].refoldOutOfOrder(ledger: ledger)
+            folded = !refolds || groups[0].refoldOutOfOrder(ledger: ledger)
         } catch { groups[0].error = error }
         do { try writing?.run(own: groups[0].folds, folded: folded) } catch { groups[0].error = groups[0].error ?? error }
         done.wait()

@@ -127,7 +127,7 @@ public enum ServiceReports {
             // can no longer be met: leaving a complaint unfinished is no way to keep a hit rate).
             let stopped = clocks.filter { $0.state == .met || $0.state == .missed || $0.state == .breached }
             if let by = r.filedBy { out[by, default: StaffPerformance(staff: by)].complaintsFiled += 1 }
-            for by in r.callers { out[by, default: StaffPerformance(staff: by)].callbacksMade += 1 }
+            for c in r.callbacks where c.at <= now { out[c.by, default: StaffPerformance(staff: c.by)].callbacksMade += 1 }
             for (i, staff) in r.handlers.enumerated() {
                 var p = out[staff] ?? StaffPerformance(staff: staff)
                 p.complaintsHandled += 1

@@ -86,6 +86,29 @@ struct DailyMoneyTests {
         #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: .sequence(head)) == day)
         try f.models.rebuild([DailySummaryProjector()])
         #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: nil) == day)
+        // As of a time (folded in the order the receipts happened), the same day.
+        #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: .time(Timestamp(iso8601: "2026-11-21T00:00:00+08:00")!)) == day)
+    }
+
+    @Test("the day's main currency follows its totals, not the order its receipts were recorded in", arguments: [0, 1, 2, 3, 4, 5])
+    func mainCurrencyWhateverTheOrder(rotation: Int) throws {
+        let f = try Fixture("daily-main-currency"); defer { f.remove() }
+        // An HKD refund, HKD, CNY, USD and EUR sales and a CNY refund, recorded from a different
+        // one each time: CNY has the most sales, so it is the main currency every time.
+        func money(_ minor: Int, _ currency: String) -> String { #"{"minor":\#(minor),"currency":"\#(currency)"}"# }
+        func doc(_ i: Int, _ minor: Int, refund: Bool, _ currency: String) throws -> JSONValue {
+            let payload = refund
+                ? #"{"receipt":"X\#(i)","originalReceipt":"R\#(i)","lines":[{"sku":"A","quantity":1,"refund":\#(money(minor, currency))}],"refund":\#(money(minor, currency))}"#
+                : #"{"receipt":"R\#(i)","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":\#(money(minor, currency))}],"total":\#(money(minor, currency))}"#
+            return try JSONParser.parse(#"{"type":"\#(refund ? "ReturnRecorded" : "PurchaseRecorded")","customer":"C1","store":"MO","actor":"pos","channel":"pos","occurredAt":"2026-11-20T1\#(i):00:00+08:00","source":"t","externalId":"e\#(i)","payload":\#(payload)}"#)
+        }
+        let takings: [(Int, Bool, String)] = [(2_000, true, "HKD"), (5_000, false, "HKD"), (10_000, false, "CNY"), (1_000, true, "CNY"), (3_000, false, "USD"), (3_000, false, "EUR")]
+        let docs = try takings.enumerated().map { try doc($0.offset, $0.element.0, refund: $0.element.1, $0.element.2) }
+        try f.append(Array(docs[rotation...] + docs[..<rotation]))
+        let day = try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: nil)
+        #expect(day.currency == "CNY" && day.revenue == 10_000 && day.refunded == 1_000, "\(day.json)")
+        #expect(day.otherCurrencies == ["HKD": .init(revenue: 5_000, refunded: 2_000), "USD": .init(revenue: 3_000), "EUR": .init(revenue: 3_000)])
+        #expect(try f.models.dailySummary(store: "MO", date: "2026-11-20", asOf: .time(Timestamp(iso8601: "2026-11-21T00:00:00+08:00")!)) == day)
     }
 }
 

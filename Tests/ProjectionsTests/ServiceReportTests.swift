@@ -92,12 +92,15 @@ struct ServiceReportTests {
             try step("CallbackLogged", actor: "care-c", at: "16:00", #","reached":true,"csat":5"#),
         ])
         let record = try #require(try f.models.record(ComplaintStatusProjector(), key: "CP-1"))
-        #expect(record.filedBy == "clerk-a" && record.callers == ["care-c", "care-c"])
+        #expect(record.filedBy == "clerk-a" && record.callbacks.map(\.by) == ["care-c", "care-c"])
         let now = Timestamp(iso8601: "2026-11-30T00:00:00+08:00")!.microseconds
         let kpis = Dictionary(uniqueKeysWithValues: ServiceReports.staff(complaints: [record], period: "2026-11", at: now, sla: SLAConfiguration()).map { ($0.staff, $0) })
         #expect(kpis["clerk-a"]?.complaintsFiled == 1 && kpis["clerk-a"]?.complaintsHandled == 0)
         #expect(kpis["care-c"]?.callbacksMade == 2 && kpis["care-c"]?.complaintsHandled == 0 && kpis["care-c"]?.satisfaction.csat == nil)
         #expect(kpis["staff-b"]?.complaintsHandled == 1 && kpis["staff-b"]?.satisfaction.csat == 5 && kpis["staff-b"]?.callbacksMade == 0,
                 "the callback rates who resolved it")
+        // At 15:30 only the first callback had been made (and nothing rated yet).
+        let early = ServiceReports.staff(complaints: [record], period: nil, at: Timestamp(iso8601: "2026-11-03T15:30:00+08:00")!.microseconds, sla: SLAConfiguration())
+        #expect(early.first { $0.staff == "care-c" }?.callbacksMade == 1)
     }
 }

@@ -18,7 +18,9 @@ extension Clientele {
                 abstract: "One store's day: visits, purchases, returns and reasons, complaints opened / closed / breached, callbacks.",
                 discussion: reflow("""
                     A complaint counts as breached on the day one of its SLA clocks broke (passed its
-                    target while running, or stopped late), whichever day it was filed.
+                    target while running, or stopped late), whichever day it was filed. Sales and
+                    refunds in more than one currency are shown per currency, never summed: the
+                    day's main currency (the one of most of its sales) first.
                     """))
 
             @OptionGroup var options: DatabaseOptions
