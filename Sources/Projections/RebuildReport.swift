@@ -8,6 +8,9 @@ public struct RebuildReport: Sendable, Equatable {
     /// Records folded again in business-time order: customers with events recorded out of the
     /// order they occurred in (`KeyedProjector.foldsInBusinessOrder`).
     public var refolded: Int = 0
+    /// True when there were so many that the model was folded again whole, in one pass over the
+    /// time index, rather than each account from its customer's stream.
+    public var refoldedInOnePass = false
     /// How long each phase took.
     public var phases: RebuildPhases
 }

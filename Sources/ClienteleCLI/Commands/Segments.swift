@@ -158,7 +158,8 @@ extension Clientele {
             }
             Output.line("phases: " + report.phases.described)
             if report.refolded > 0 {
-                Output.line("\(report.refolded) loyalty accounts had events recorded out of the order they occurred in: folded again in that order")
+                let how = report.refoldedInOnePass ? " (the whole model, in one pass over the time index)" : ""
+                Output.line("\(report.refolded) loyalty accounts had events recorded out of the order they occurred in: folded again in that order\(how)")
             }
         }
     }
