@@ -467,8 +467,9 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     /// customer's stream is read at random (on a ledger of 1.1M events, 33k customers took 4–6 s:
     /// 0.12–0.2 ms each, letting go of the mapped pages now and then), the time index in one pass
     /// (1.7 s there: ~1.6 µs an event): past a customer per 200 events, one pass is the cheaper,
-    /// and it holds no more of the ledger in memory than a view as of a time does. `CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST` overrides it (for tests and
-    /// measurements: both ways give the same records).
+    /// and it holds no more of the ledger in memory than a view as of a time does.
+    /// `CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST` overrides it (for tests and measurements: both ways
+    /// give the same records).
     static func refoldOneByOneAtMost(events: UInt64) -> Int {
         if let v = getenv("CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST"), let n = Int(String(cString: v)), n >= 0 { return n }
         return max(1_000, Int(events / 200))
@@ -807,8 +808,10 @@ extension ProjectionStore {
         try environment.sync()
         let synced = ContinuousClock.now
         let folded = ends?.folded ?? written, sorted = ends?.sorted ?? written
-        return RebuildReport(head: head, refolded: groups.reduce(0) { $0 + $1.refolded }, refoldedInOnePass: groups.contains { $0.refoldedInOnePass }, phases: RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
-                                                               write: (written - sorted).seconds, sync: (synced - written).seconds))
+        let phases = RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
+                                   write: (written - sorted).seconds, sync: (synced - written).seconds)
+        return RebuildReport(head: head, refolded: groups.reduce(0) { $0 + $1.refolded },
+                             refoldedInOnePass: groups.contains { $0.refoldedInOnePass }, phases: phases)
     }
 
     /// Folds `groups`' models from the events `query` yields, in one scan: this thread scans and
@@ -832,9 +835,7 @@ extension ProjectionStore {
         // Records that met an event out of business-time order are folded again once the scan is
         // done, through its last sequence number: only for a scan in sequence order (one by time
         // folds in business-time order already, and its last event is not its highest number).
-        var inSequenceOrder = false
-        if case .log = query.index { inSequenceOrder = true }
-        let refolds = inSequenceOrder
+        let refolds = query.index == .log
         let done = DispatchGroup()
         for (i, g) in groups.enumerated().dropFirst() {
             DispatchQueue(label: "clientele.rebuild.fold.\(i)").async(group: done) {
