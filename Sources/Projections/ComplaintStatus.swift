@@ -66,21 +66,22 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// followed it (`resolver(at:)`), however often the complaint was reopened since.
     public var resolutions: [Int64] = []
     public var resolvers: [String] = []
-    /// The callbacks' CSAT answers, in recorded order.
-    public var ratings: [Rating] = []
-    /// The latest callback (回访), reached or not: a callback after the resolution is done.
-    public var calledBackAt: Int64?
     /// Who filed the complaint (受理: took it in at the counter, or the system it came through).
     public var filedBy: String?
-    /// Each callback: when (µs) and who made it, in recorded order.
+    /// Each callback (回访), reached or not, in recorded order.
     public var callbacks: [Callback] = []
 
-    /// One callback (回访) on the complaint.
+    /// One callback on the complaint: when (µs), who made it, and the customer's CSAT answer if any.
     public struct Callback: Sendable, Equatable {
         public var at: Int64
         public var by: String
-        public init(at: Int64, by: String) { self.at = at; self.by = by }
+        public var csat: Int64?
+        public init(at: Int64, by: String, csat: Int64? = nil) { self.at = at; self.by = by; self.csat = csat }
     }
+    /// The callbacks' CSAT answers, in recorded order.
+    public var ratings: [Rating] { callbacks.compactMap { c in c.csat.map { Rating(at: c.at, csat: $0) } } }
+    /// The latest callback, reached or not: a callback after the resolution is done.
+    public var calledBackAt: Int64? { callbacks.lazy.map(\.at).max() }
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -182,7 +183,6 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         actedAt = r.optionalInt()
         resolvedAt = r.optionalInt()
         closedAt = r.optionalInt()
-        calledBackAt = r.optionalInt()
         roundStartedAt = r.int()
         reopened = Int(r.int())
         escalated = r.bool()
@@ -201,11 +201,9 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         for _ in 0..<rounds where !r.failed { earlierRounds.append([r.int(), r.int()]) }
         resolutions = r.ints()
         resolvers = r.strings()
-        let rated = r.count()
-        for _ in 0..<rated where !r.failed { ratings.append(Rating(at: r.int(), csat: r.int())) }
         filedBy = r.optionalString()
         let calls = r.count()
-        for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string())) }
+        for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string(), csat: r.optionalInt())) }
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -216,7 +214,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.string(category)
         w.string(severity)
         w.int(filedAt)
-        for v in [acknowledgedAt, verifiedAt, plannedAt, actedAt, resolvedAt, closedAt, calledBackAt] { w.int(v) }
+        for v in [acknowledgedAt, verifiedAt, plannedAt, actedAt, resolvedAt, closedAt] { w.int(v) }
         w.int(roundStartedAt)
         w.int(reopened)
         w.bool(escalated)
@@ -231,11 +229,9 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         for x in earlierRounds { w.int(x[0]); w.int(x[1]) }
         w.ints(resolutions)
         w.strings(resolvers)
-        w.unsigned(UInt64(ratings.count))
-        for x in ratings { w.int(x.at); w.int(x.csat) }
         w.string(filedBy)
         w.unsigned(UInt64(callbacks.count))
-        for c in callbacks { w.int(c.at); w.string(c.by) }
+        for c in callbacks { w.int(c.at); w.string(c.by); w.int(c.csat) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -268,9 +264,10 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 6: every resolution and its resolver, every callback's CSAT, the latest callback.
 /// Version 7: who filed the complaint and who made each callback (`filedBy`, `callers`).
 /// Version 8: each callback's time with who made it (`callbacks`).
+/// Version 9: the callbacks hold their CSAT; ratings and the latest callback are read from them.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 8
+    public static let version = 9
     public init() {}
 
     public var eventKinds: EventKind.Set {
@@ -334,9 +331,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.mark(.waitEnds, at: at)
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
-            r.calledBackAt = max(r.calledBackAt ?? at, at)
-            r.callbacks.append(ComplaintRecord.Callback(at: at, by: event.actor))
-            if let csat = event.member(.csat)?.int64 { r.ratings.append(ComplaintRecord.Rating(at: at, csat: csat)) }
+            r.callbacks.append(ComplaintRecord.Callback(at: at, by: event.actor, csat: event.member(.csat)?.int64))
         default: break
         }
     }

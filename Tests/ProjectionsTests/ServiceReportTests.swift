@@ -49,7 +49,7 @@ struct ServiceReportTests {
                 r.resolutions = [resolved]
                 r.resolvers = [resolver]
                 // The callback an hour after the resolution.
-                r.ratings = csat.map { [ComplaintRecord.Rating(at: resolved + 3_600_000_000, csat: $0)] } ?? []
+                r.callbacks = csat.map { [ComplaintRecord.Callback(at: resolved + 3_600_000_000, by: resolver, csat: $0)] } ?? []
             }
             return r
         }
