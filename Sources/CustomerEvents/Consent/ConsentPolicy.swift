@@ -46,10 +46,10 @@ public struct ConsentDecision: Sendable, Equatable, CustomStringConvertible {
 
 /// A customer's consents as a fold over their consent events: the latest grant or withdrawal
 /// for each (purpose, channel) wins, a withdrawal without a channel withdraws every channel,
-/// and an erasure refuses everything. A channel qualifies marketing only: a membership or
-/// profiling decision that names one (a clerk's form filled in full) decides the purpose itself. "Latest" is by business time (when the customer said it),
+/// and an erasure refuses everything. "Latest" is by business time (when the customer said it),
 /// then by recorded order: a grant from January imported after a March withdrawal does not undo
-/// the withdrawal.
+/// the withdrawal. A channel qualifies marketing only: a membership or profiling decision that
+/// names one (a clerk's form filled in full) decides the purpose itself.
 public struct ConsentState: Sendable, Equatable {
     struct Entry: Sendable, Equatable {
         var granted: Bool
