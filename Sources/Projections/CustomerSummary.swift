@@ -33,6 +33,13 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var unhappyComplaints: [String] = []
     /// How many complaints the customer was last unhappy with the resolution of (a churn signal).
     public var badlyResolvedComplaints: Int { unhappyComplaints.count }
+    /// The latest occurred-at (µs) among the events folded in: an event that occurred before it
+    /// was recorded out of business-time order.
+    public var latestAt: Int64 = .min
+    /// True once an event that occurred before `latestAt` was folded in (a POS file loaded after
+    /// later events): the summary is then folded again in business-time order before it is
+    /// stored or shown, so it is never stored set.
+    public var foldedOutOfOrder = false
     // The lists, inline after the figures every event touches (`SmallList`): a consent change
     // touches the first two, a purchase the last three.
     /// Where the customer's profile and consents are in the log: the sequence numbers of their
@@ -104,6 +111,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         for i in 0..<ConsentMarks.count where !r.failed {
             consentMarks[i] = ConsentMarks.Mark(at: r.int(), sequence: UInt32(truncatingIfNeeded: r.unsigned()), state: UInt8(truncatingIfNeeded: r.unsigned()))
         }
+        latestAt = r.int()
         if r.failed { return nil }
     }
 
@@ -136,6 +144,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
             let mark = consentMarks[i]
             w.int(mark.at); w.unsigned(UInt64(mark.sequence)); w.unsigned(UInt64(mark.state))
         }
+        w.int(latestAt)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -187,10 +196,19 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 11: the complaints last resolved to the customer's dissatisfaction (`unhappyComplaints`).
 /// Version 12: a refund beyond what a recent receipt had left takes no more off net spend.
 /// Version 13: a membership or profiling decision that names a channel decides the purpose.
+/// Version 14: each customer's events folded in business-time order (`foldsInBusinessOrder`): a
+/// complaint's filing or a receipt loaded after later events takes its place among them.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 13
+    public static let version = 14
     public init() {}
+
+    /// The last purchases, the open complaints, the home store and the refunds a receipt still
+    /// had left all follow the order the customer's events happened in, whatever order their
+    /// files were loaded in.
+    public static var foldsInBusinessOrder: Bool { true }
+
+    public func needsRefold(_ s: CustomerSummary) -> Bool { s.foldedOutOfOrder }
 
     public var eventKinds: EventKind.Set {
         EventKind.Set([.customerRegistered, .purchaseRecorded, .returnRecorded, .exchangeRecorded, .visitRecorded, .complaintFiled, .complaintReopened, .complaintResolved,
@@ -209,6 +227,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
 
     public func apply(_ s: inout CustomerSummary, _ event: borrowing FoldEvent) {
         let at = event.occurredAt
+        if at.microseconds < s.latestAt { s.foldedOutOfOrder = true } else { s.latestAt = at.microseconds }
         // System events (access records, erasures) are stamped in UTC; the store's own events tell its zone.
         if !event.isSystemChannel { s.offsetMinutes = at.offsetMinutes }
         switch event.kind {

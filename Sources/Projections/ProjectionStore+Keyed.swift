@@ -248,6 +248,7 @@ func prefetchStorage(at base: UnsafeRawPointer, offset: Int) {
 extension CustomerSummaryProjector: CustomerKeyed {
     @inline(__always) func accepts(_ event: borrowing FoldEvent) -> Bool { true }
     func initialRecord() -> CustomerSummary { CustomerSummary() }
+    @inline(__always) static func needsRefold(at record: UnsafePointer<CustomerSummary>) -> Bool { record.pointee.foldedOutOfOrder }
 
     /// Where the lists begin in a `CustomerSummary`: every event touches the figures before them.
     static let listsStart = MemoryLayout<CustomerSummary>.offset(of: \.profileEvents)!
@@ -559,9 +560,9 @@ final class FoldGroup: @unchecked Sendable {
     var error: Error?
     var weight: Int { folds.reduce(0) { $0 + $1.weight } }
     /// Records folded again in business-time order once the scan was done (`refoldOutOfOrder`),
-    /// and whether a model was folded again whole, in one pass.
-    var refolded = 0
-    var refoldedInOnePass = false
+    /// by model name, and the models folded again whole, in one pass.
+    var refolded: [String: Int] = [:]
+    var refoldedInOnePass: Set<String> = []
     /// The sequence number of the last event the group was given (every group is given every
     /// event the scan yields, in batches).
     var lastSequence: UInt64 = 0
@@ -572,8 +573,11 @@ final class FoldGroup: @unchecked Sendable {
     func refoldOutOfOrder(ledger: CustomerLedger) -> Bool {
         do {
             for f in folds {
-                refolded += try f.refoldOutOfOrder(through: lastSequence, ledger: ledger)
-                refoldedInOnePass = refoldedInOnePass || f.refoldedInOnePass
+                let n = try f.refoldOutOfOrder(through: lastSequence, ledger: ledger)
+                guard n > 0 else { continue }
+                let name = f.target?.name ?? ""
+                refolded[name, default: 0] += n
+                if f.refoldedInOnePass { refoldedInOnePass.insert(name) }
             }
             return true
         } catch {
@@ -810,8 +814,8 @@ extension ProjectionStore {
         let folded = ends?.folded ?? written, sorted = ends?.sorted ?? written
         let phases = RebuildPhases(fold: (folded - started).seconds, sort: (sorted - folded).seconds,
                                    write: (written - sorted).seconds, sync: (synced - written).seconds)
-        return RebuildReport(head: head, refolded: groups.reduce(0) { $0 + $1.refolded },
-                             refoldedInOnePass: groups.contains { $0.refoldedInOnePass }, phases: phases)
+        return RebuildReport(head: head, refolded: groups.reduce(into: [:]) { $0.merge($1.refolded, uniquingKeysWith: +) },
+                             refoldedInOnePass: groups.reduce(into: []) { $0.formUnion($1.refoldedInOnePass) }, phases: phases)
     }
 
     /// Folds `groups`' models from the events `query` yields, in one scan: this thread scans and

@@ -5,12 +5,13 @@
 public struct RebuildReport: Sendable, Equatable {
     /// The last event folded (the log's head when the rebuild began).
     public var head: UInt64
-    /// Records folded again in business-time order: customers with events recorded out of the
-    /// order they occurred in (`KeyedProjector.foldsInBusinessOrder`).
-    public var refolded: Int = 0
-    /// True when there were so many that the model was folded again whole, in one pass over the
-    /// time index, rather than each account from its customer's stream.
-    public var refoldedInOnePass = false
+    /// Records folded again in business-time order, by model: customers with events recorded out
+    /// of the order they occurred in (`KeyedProjector.foldsInBusinessOrder`). Models with none are
+    /// not listed.
+    public var refolded: [String: Int] = [:]
+    /// The models that had so many that they were folded again whole, in one pass over the time
+    /// index, rather than each record from its customer's stream.
+    public var refoldedInOnePass: Set<String> = []
     /// How long each phase took.
     public var phases: RebuildPhases
 }

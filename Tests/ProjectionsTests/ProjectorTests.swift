@@ -53,6 +53,17 @@ struct Fixture {
     }
 }
 
+/// Summaries without `profileEvents` and the consent marks' sequence numbers: positions in each
+/// ledger's own log (a reference ledger numbers the same events differently).
+func positionless(_ records: [String: CustomerSummary]) -> [String: CustomerSummary] {
+    records.mapValues {
+        var r = $0
+        r.profileEvents = []
+        for i in 0..<ConsentMarks.count { r.consentMarks[i].sequence = 0 }
+        return r
+    }
+}
+
 @Suite("Projector mechanism")
 struct ProjectorTests {
     @Test("catching up after new events equals a full rebuild", arguments: [11 as UInt64, 12, 13])
@@ -76,9 +87,17 @@ struct ProjectorTests {
     }
 
     // Serialized: a case sets the refold limit in the environment for a while.
-    @Test("loyalty recorded out of business order: caught up in pieces, rebuilt, as of a time and recorded in order all agree", .serialized, arguments: [21 as UInt64, 22])
-    func loyaltyInBusinessOrder(seed: UInt64) throws {
-        let f = try Fixture("loyalty-order"); defer { f.remove() }
+    @Test("loyalty and the customer summary recorded out of business order: caught up in pieces, rebuilt, as of a time and recorded in order all agree",
+          .serialized, arguments: [21 as UInt64, 22])
+    func inBusinessOrder(seed: UInt64) throws {
+        try checkBusinessOrder(LoyaltyProjector(), seed: seed) { $0 }
+        // Sequence numbers are positions in each ledger's own log: the reference numbers the same events otherwise.
+        try checkBusinessOrder(CustomerSummaryProjector(), seed: seed, positionless)
+    }
+
+    private func checkBusinessOrder<P: KeyedProjector>(_ projector: P, seed: UInt64,
+                                                       _ positionless: ([String: P.Record]) -> [String: P.Record]) throws where P.Record: Equatable {
+        let f = try Fixture("business-order"); defer { f.remove() }
         let docs = f.chain(customers: 80, days: 200, seed: seed)
         // The later half recorded first, as a chain whose older POS files are loaded last.
         let recorded = Array(docs[(docs.count / 2)...]) + Array(docs[..<(docs.count / 2)])
@@ -87,26 +106,27 @@ struct ProjectorTests {
         while i < recorded.count {
             let n = 1 + Int(random.next() % 300)
             try f.append(Array(recorded[i..<min(recorded.count, i + n)]))
-            try f.models.catchUp(LoyaltyProjector())
+            try f.models.catchUp(projector)
             i += n
         }
-        let incremental = try f.stored(LoyaltyProjector())
-        let report = try f.models.rebuildReporting([LoyaltyProjector()])
-        let rebuilt = try f.stored(LoyaltyProjector())
-        #expect(report.refolded > 0 && !report.refoldedInOnePass, "some customers' events came out of order, each folded again")
-        #expect(incremental.count > 0 && incremental == rebuilt)
-        // Past a limit the whole model is folded again in one pass over the time index: the same accounts.
+        let incremental = try f.stored(projector)
+        let report = try f.models.rebuildReporting([projector])
+        let rebuilt = try f.stored(projector)
+        #expect(report.refolded.keys.sorted() == [P.name] && report.refolded[P.name]! > 0 && report.refoldedInOnePass.isEmpty,
+                "\(P.name): some customers' events came out of order, each folded again")
+        #expect(incremental.count > 0 && incremental == rebuilt, "\(P.name)")
+        // Past a limit the whole model is folded again in one pass over the time index: the same records.
         setenv("CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST", "0", 1)
-        let whole = try f.models.rebuildReporting([LoyaltyProjector()])
+        let whole = try f.models.rebuildReporting([projector])
         unsetenv("CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST")
-        #expect(whole.refoldedInOnePass && whole.refolded == report.refolded)
-        #expect(try f.stored(LoyaltyProjector()) == rebuilt)
-        #expect(try f.models.fold(LoyaltyProjector(), asOf: .time(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)) == rebuilt)
-        #expect(try f.models.fold(LoyaltyProjector(), asOf: .sequence(try f.ledger.ledger.head().sequence)) == rebuilt)
-        let g = try Fixture("loyalty-order-ref"); defer { g.remove() }
+        #expect(whole.refoldedInOnePass == [P.name] && whole.refolded == report.refolded, "\(P.name)")
+        #expect(try f.stored(projector) == rebuilt, "\(P.name)")
+        #expect(try f.models.fold(projector, asOf: .time(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)) == rebuilt, "\(P.name)")
+        #expect(try f.models.fold(projector, asOf: .sequence(try f.ledger.ledger.head().sequence)) == rebuilt, "\(P.name)")
+        let g = try Fixture("business-order-ref"); defer { g.remove() }
         try g.append(docs)
-        try g.models.catchUp(LoyaltyProjector())
-        #expect(try g.stored(LoyaltyProjector()) == rebuilt, "the same accounts as the events recorded in the order they occurred")
+        try g.models.catchUp(projector)
+        #expect(positionless(try g.stored(projector)) == positionless(rebuilt), "\(P.name): the same records as the events recorded in the order they occurred")
     }
 
     @Test("as of a sequence number equals a rebuild over the log truncated there")
@@ -136,16 +156,6 @@ struct ProjectorTests {
         let early = docs.filter { Timestamp(iso8601: $0["occurredAt"]!.stringValue!)! <= t }
         let g = try Fixture("asoftime-ref"); defer { g.remove() }
         try g.append(early)
-        // Everything but `profileEvents` and the consent marks' sequence numbers: positions in
-        // each ledger's own log (the reference ledger numbers the same events differently).
-        func positionless(_ records: [String: CustomerSummary]) -> [String: CustomerSummary] {
-            records.mapValues {
-                var r = $0
-                r.profileEvents = []
-                for i in 0..<ConsentMarks.count { r.consentMarks[i].sequence = 0 }
-                return r
-            }
-        }
         let asOf = try f.models.fold(CustomerSummaryProjector(), asOf: .time(t))
         #expect(positionless(asOf) == positionless(try g.stored(CustomerSummaryProjector())))
         #expect(asOf.values.allSatisfy { !$0.profileEvents.isEmpty }, "every customer registered by then is pointed at")
@@ -182,6 +192,37 @@ struct ProjectorTests {
         #expect(a.points == 0, "100 earned, 30 redeemed, 100 reversed: floored at zero")
         #expect(a.receipts["R1"]?.reversed == 100, "the receipt's points reversed once")
         #expect(a.reversed == 70 && a.earned - a.redeemed - a.expired - a.reversed == a.points, "the 70 left came off the balance")
+    }
+
+    @Test("a complaint's filing and a receipt loaded after later events take their places among them: live, rebuilt and as of a time")
+    func summaryOfLateFiles() throws {
+        let f = try Fixture("late-files"); defer { f.remove() }
+        func doc(_ type: String, at: String, _ payload: String, id: String) throws -> JSONValue {
+            try JSONParser.parse(#"{"type":"\#(type)","customer":"C1","store":"S1","actor":"pos-import","channel":"pos","occurredAt":"\#(at)+08:00","source":"t","externalId":"\#(id)","payload":\#(payload)}"#)
+        }
+        func purchase(_ r: String, on day: Int) throws -> JSONValue {
+            try doc("PurchaseRecorded", at: "2026-0\(day)-02T10:00:00", #"{"receipt":"\#(r)","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":10000,"currency":"CNY"}}],"total":{"minor":10000,"currency":"CNY"}}"#, id: r)
+        }
+        // Recorded: the closing before the filing (the desk's file came late), and February to June
+        // before January's receipt.
+        try f.append([
+            try doc("ComplaintClosed", at: "2026-03-05T12:00:00", #"{"complaint":"CP-1"}"#, id: "close"),
+            try purchase("R2", on: 2), try purchase("R3", on: 3), try purchase("R4", on: 4), try purchase("R5", on: 5), try purchase("R6", on: 6),
+        ])
+        try f.models.catchUp(CustomerSummaryProjector())
+        try f.append([
+            try doc("ComplaintFiled", at: "2026-03-05T10:00:00", #"{"complaint":"CP-1","category":"service-attitude","severity":"low"}"#, id: "file"),
+            try purchase("R1", on: 1),
+        ])
+        let live = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(live.openComplaints.isEmpty && live.unresolvedComplaintSince.isEmpty, "closed after it was filed: \(live.openComplaints)")
+        #expect(live.recentReceipts.map(\.receipt) == ["R2", "R3", "R4", "R5", "R6"], "the last five receipts by the time they were made")
+        #expect(live.firstPurchaseAt == Timestamp(iso8601: "2026-01-02T10:00:00+08:00")!.microseconds && live.receipts == 6)
+        #expect(!live.foldedOutOfOrder)
+        try f.models.rebuild(CustomerSummaryProjector())
+        #expect(try f.models.record(CustomerSummaryProjector(), key: "C1") == live)
+        let asOf = try f.models.fold(CustomerSummaryProjector(), asOf: .time(Timestamp(iso8601: "2026-12-01T00:00:00+08:00")!))
+        #expect(asOf["C1"] == live)
     }
 
     @Test("a return keyed twice, or a refund beyond its receipt, takes no more off net spend than the receipt had")

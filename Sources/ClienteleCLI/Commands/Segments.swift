@@ -157,9 +157,9 @@ extension Clientele {
                 Output.line("rebuilt \(name) through event \(report.head) in \(Format.fixed(Clock.seconds() - started, 2)) s")
             }
             Output.line("phases: " + report.phases.described)
-            if report.refolded > 0 {
-                let how = report.refoldedInOnePass ? " (the whole model, in one pass over the time index)" : ""
-                Output.line("\(report.refolded) loyalty accounts had events recorded out of the order they occurred in: folded again in that order\(how)")
+            for (name, n) in report.refolded.sorted(by: { $0.key < $1.key }) {
+                let how = report.refoldedInOnePass.contains(name) ? " (the whole model, in one pass over the time index)" : ""
+                Output.line("\(name): \(n) customers had events recorded out of the order they occurred in: folded again in that order\(how)")
             }
         }
     }
