@@ -139,6 +139,12 @@ public struct ClienteleConfiguration: Sendable {
             for (i, t) in c.tiers.enumerated() where c.tiers[..<i].contains(where: { $0.name == t.name }) {
                 throw LoadError(file: file, reason: "$.loyalty.tiers[\(i)].name: '\(t.name)' names two tiers")
             }
+            // Every customer holds a tier (a newcomer the lowest): one that starts above zero would be
+            // held, with its benefits, by customers who never spent that much.
+            if let (i, lowest) = c.tiers.enumerated().min(by: { $0.element.minSpend < $1.element.minSpend }), lowest.minSpend != 0 {
+                throw LoadError(file: file, reason: "$.loyalty.tiers[\(i)].minSpend: the lowest tier ('\(lowest.name)', \(lowest.minSpend)) must start at 0, "
+                                + "where every new customer starts; add a tier with minSpend 0 below it")
+            }
             c.tiers.sort { $0.minSpend < $1.minSpend }
         }
         if let p = json["loyalty"]?["points"] {
@@ -211,6 +217,18 @@ public struct ClienteleConfiguration: Sendable {
         if let s = json["sla"] {
             if let t = s["targets"] { c.sla.defaultTargets = targets(t, base: c.sla.defaultTargets) }
             if case .object(let o)? = s["overrides"] {
+                // A misspelt category or severity would be an override that never applies.
+                for (k, _) in o {
+                    let parts = k.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                    if ComplaintFiledV1Category(rawValue: parts[0]) == nil {
+                        let known = ComplaintFiledV1Category.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw LoadError(file: file, reason: "$.sla.overrides.\(k): '\(parts[0])' is not a complaint category (\(known))")
+                    }
+                    if parts.count > 2 || (parts.count == 2 && ComplaintFiledV1Severity(rawValue: parts[1]) == nil) {
+                        let known = ComplaintFiledV1Severity.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw LoadError(file: file, reason: "$.sla.overrides.\(k): '\(parts.dropFirst().joined(separator: "/"))' is not a severity (\(known)); a key is 'category' or 'category/severity'")
+                    }
+                }
                 // A category's own targets first: a "category/severity" override changes only the
                 // targets it names and keeps the rest of its category's (or the defaults).
                 for (k, v) in o where !k.contains("/") { c.sla.overrides[k] = targets(v, base: c.sla.defaultTargets) }

@@ -53,6 +53,9 @@ struct ConfigurationTests {
         (#"{"segments":{"rfmLevels":3,"rfmNames":{"Champions":["335"]}}}"#, "$.segments.rfmNames.Champions"),
         (#"{"segments":{"rfmNames":{"Champions":["555"],"Loyal":["555"]}}}"#, "$.segments.rfmNames.Loyal"),
         (#"{"segments":{"rfmLevels":1}}"#, "$.segments.rfmLevels"),
+        (#"{"loyalty":{"tiers":[{"name":"gold","minSpend":500000},{"name":"silver","minSpend":200000}]}}"#, "$.loyalty.tiers[1].minSpend"),
+        (#"{"sla":{"overrides":{"product-qualty":{"respondMinutes":30}}}}"#, "$.sla.overrides.product-qualty"),
+        (#"{"sla":{"overrides":{"price/urgent":{"respondMinutes":30}}}}"#, "$.sla.overrides.price/urgent"),
     ])
     func refused(text: String, key: String) throws {
         do {
