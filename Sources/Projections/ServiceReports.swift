@@ -99,7 +99,10 @@ public enum ServiceReports {
             switch dimension {
             // A complaint's callback rates its resolution: whoever resolved it (as the staff KPIs count it).
             case "staff": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.resolver(at: at.microseconds) } ?? e.recorded.actor
-            case "category": key = e.payload["complaint"]?.stringValue.flatMap { complaints[$0]?.category } ?? "(not a complaint)"
+            case "category":
+                // A complaint not filed (yet, at this point) has no category: "other" is a category of its own.
+                if let id = e.payload["complaint"]?.stringValue, let r = complaints[id], r.isFiled { key = r.category }
+                else { key = e.payload["complaint"] == nil ? "(not a complaint)" : "(complaint not filed)" }
             case "month": key = month(at)
             default: key = e.recorded.store
             }

@@ -19,6 +19,8 @@ struct ServiceReportTests {
         try add("CallbackLogged", store: "S1", #"{"reached":true,"csat":1,"nps":3}"#)
         try add("CallbackLogged", store: "S1", #"{"reached":true,"csat":3,"nps":7}"#)
         try add("CallbackLogged", store: "S2", #"{"reached":false}"#)
+        // A callback about a complaint whose filing is not in the log (yet): no category, not "other".
+        try add("CallbackLogged", store: "S3", #"{"reached":true,"csat":2,"complaint":"CP-9"}"#)
         try f.append(docs)
         var complaints: [String: ComplaintRecord] = [:]
         try f.models.records(ComplaintStatusProjector()) { k, r in complaints[k] = r; return true }
@@ -31,6 +33,7 @@ struct ServiceReportTests {
         let byCategory = Dictionary(uniqueKeysWithValues: try ServiceReports.satisfaction(ledger: f.ledger, complaints: complaints, by: "category"))
         #expect(byCategory["price"]?.csat == 5)
         #expect(byCategory["(not a complaint)"]?.callbacks == 4)
+        #expect(byCategory["(complaint not filed)"]?.callbacks == 1 && byCategory["other"] == nil, "\(byCategory.keys.sorted())")
     }
 
     @Test("staff KPIs: who responded gets the response time, who resolved the resolve time and CSAT, every handler the clocks; the star has a CSAT")
