@@ -29,7 +29,7 @@ extension Clientele {
 
         @OptionGroup var asOf: AsOfOptions
 
-        @Option(help: "Output: table, json or csv.")
+        @Option(help: "Output: table, json (JSON Lines: one object a line) or csv.")
         var format: OutputFormat = .table
 
         @Option(help: "At most this many customers, riskiest first (0: all).")

@@ -40,7 +40,7 @@ extension Clientele {
 
         @OptionGroup var asOf: AsOfOptions
 
-        @Option(help: "Output: table, json or csv.")
+        @Option(help: "Output: table, json (JSON Lines: one object a line) or csv.")
         var format: OutputFormat = .table
 
         func run() async throws {

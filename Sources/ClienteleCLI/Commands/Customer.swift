@@ -120,7 +120,7 @@ extension Clientele {
                 t.rows.append(["home store", summary.homeStore ?? "—"])
                 let unranked = summary.refusesProfiling ? " · not profiled (consent withdrawn)" : ""
                 t.rows.append(["segment", segment.map { $0.kind.rawValue + ($0.rfmSegment.map { " · RFM \($0)" } ?? unranked) } ?? "—"])
-                t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) returned"])
+                t.rows.append(["receipts", "\(summary.receipts) on \(summary.purchaseDays.count) days, \(summary.returns) \(summary.returns == 1 ? "return" : "returns")"])
                 t.rows.append(["net spend", Money(minor: summary.netSpend, currency: currency).description])
                 t.rows.append(["points", Format.grouped(Int(account.points)) + " (earned \(Format.grouped(Int(account.earned))), redeemed \(Format.grouped(Int(account.redeemed))), expired \(Format.grouped(Int(account.expired))), returned \(Format.grouped(Int(account.reversed))))"])
                 t.rows.append(["tier", tier.name + (tier.benefits.isEmpty ? "" : " (" + tier.benefits.joined(separator: ", ") + ")")])

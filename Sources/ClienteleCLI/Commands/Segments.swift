@@ -26,7 +26,7 @@ extension Clientele {
 
         @OptionGroup var asOf: AsOfOptions
 
-        @Option(help: "Output: table, json or csv.")
+        @Option(help: "Output: table, json (the mix as one document; with --customers, JSON Lines: one object a line) or csv.")
         var format: OutputFormat = .table
 
         @Flag(help: "List every customer's scores instead of the counts.")

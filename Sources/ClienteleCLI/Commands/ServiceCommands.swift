@@ -31,7 +31,7 @@ extension Clientele {
         var by: Dimension = .store
         @Option(help: "Only this month (YYYY-MM).", transform: Clientele.month) var month: String?
         @OptionGroup var asOf: AsOfOptions
-        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
+        @Option(help: "Output: table, json (JSON Lines: one object a line) or csv.") var format: OutputFormat = .table
 
         func run() async throws {
             _ = try options.authorize(.readReports)
@@ -85,7 +85,7 @@ extension Clientele {
         @OptionGroup var settings: ConfigOptions
         @Option(help: "Only complaints filed in this month (YYYY-MM).", transform: Clientele.month) var month: String?
         @OptionGroup var asOf: AsOfOptions
-        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
+        @Option(help: "Output: table, json (JSON Lines: one object a line) or csv.") var format: OutputFormat = .table
 
         func run() async throws {
             _ = try options.authorize(.readReports, config: settings.path)
@@ -148,7 +148,7 @@ extension Clientele {
         @OptionGroup var keys: KeyOptions
         @OptionGroup var settings: ConfigOptions
         @OptionGroup var asOf: AsOfOptions
-        @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
+        @Option(help: "Output: table, json (JSON Lines: one object a line) or csv.") var format: OutputFormat = .table
 
         func run() async throws {
             let principal = try options.authorize(.readCustomers, config: settings.path)
