@@ -59,6 +59,35 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var categories: SmallList<3, String> = []
     /// The last few receipts (at most 5): (receipt, at µs, total minor, refunded minor).
     public var recentReceipts: SmallList<5, RecentReceipt> = []
+    /// The receipts before the recent ones, for the refunds they may still get: what each had and
+    /// has refunded, under a hash of its id (no heap storage until a customer's sixth receipt).
+    public var olderReceipts: [OlderReceipt] = []
+
+    /// A receipt no longer among the recent ones: a hash of its id (`ByteHash`), its total and
+    /// what returns of it refunded so far, in minor units.
+    public struct OlderReceipt: Sendable, Equatable {
+        public var idHash: UInt64
+        public var total: Int64
+        public var refunded: Int64
+
+        init(_ r: RecentReceipt) {
+            idHash = Self.hash(r.receipt)
+            total = r.total
+            refunded = r.refunded
+        }
+
+        init(idHash: UInt64, total: Int64, refunded: Int64) {
+            self.idHash = idHash
+            self.total = total
+            self.refunded = refunded
+        }
+
+        /// The hash of a receipt id.
+        static func hash(_ id: String) -> UInt64 {
+            var id = id
+            return id.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0)) }
+        }
+    }
 
     public struct RecentReceipt: Sendable, Equatable, SmallListElement {
         public static var placeholder: RecentReceipt { RecentReceipt(receipt: "", at: 0, total: 0) }
@@ -112,6 +141,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
             consentMarks[i] = ConsentMarks.Mark(at: r.int(), sequence: UInt32(truncatingIfNeeded: r.unsigned()), state: UInt8(truncatingIfNeeded: r.unsigned()))
         }
         latestAt = r.int()
+        let older = r.count()
+        if older > 0, !r.failed {
+            olderReceipts.reserveCapacity(older)
+            for _ in 0..<older where !r.failed { olderReceipts.append(OlderReceipt(idHash: r.unsigned(), total: r.int(), refunded: r.int())) }
+        }
         if r.failed { return nil }
     }
 
@@ -145,6 +179,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
             w.int(mark.at); w.unsigned(UInt64(mark.sequence)); w.unsigned(UInt64(mark.state))
         }
         w.int(latestAt)
+        w.unsigned(UInt64(olderReceipts.count))
+        for x in olderReceipts { w.unsigned(x.idHash); w.int(x.total); w.int(x.refunded) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -198,9 +234,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// Version 13: a membership or profiling decision that names a channel decides the purpose.
 /// Version 14: each customer's events folded in business-time order (`foldsInBusinessOrder`): a
 /// complaint's filing or a receipt loaded after later events takes its place among them.
+/// Version 15: a refund beyond what any of the customer's receipts had left takes no more off net
+/// spend (`olderReceipts`: not only the five recent ones).
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 14
+    public static let version = 15
     public init() {}
 
     /// The last purchases, the open complaints, the home store and the refunds a receipt still
@@ -262,23 +300,47 @@ public struct CustomerSummaryProjector: KeyedProjector {
             s.lastPurchaseAt = max(s.lastPurchaseAt ?? at.microseconds, at.microseconds)
             if s.homeStore == nil { s.homeStore = event.store }
             if let receipt = r.receipt?.string {
-                if s.recentReceipts.count >= 5 { s.recentReceipts.removeFirst(s.recentReceipts.count - 4) }
+                if s.recentReceipts.count >= 5 {
+                    let dropped = s.recentReceipts.count - 4
+                    for k in 0..<dropped { s.olderReceipts.append(CustomerSummary.OlderReceipt(s.recentReceipts[k])) }
+                    s.recentReceipts.removeFirst(dropped)
+                }
                 s.recentReceipts.append(.init(receipt: receipt, at: at.microseconds, total: minor))
             }
         case .returnRecorded:
             s.returns += 1
-            // Net of what its receipt still had to refund, when the receipt is among the recent ones
-            // (most returns are of a recent purchase); any refund otherwise.
+            // Net of what its receipt still had to refund (a return keyed twice, at the desk and by
+            // the POS export, takes nothing the second time): looked for among the recent receipts
+            // first (most returns are of a recent purchase), then the older ones. A return of a
+            // receipt the customer has none of is taken as it comes.
             var refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt, let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
-                refund = min(refund, max(0, s.recentReceipts[i].total - s.recentReceipts[i].refunded))
-                s.recentReceipts[i].refunded += refund
+            if let original = event.receipt.originalReceipt {
+                if let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
+                    refund = min(refund, max(0, s.recentReceipts[i].total - s.recentReceipts[i].refunded))
+                    s.recentReceipts[i].refunded += refund
+                } else if !s.olderReceipts.isEmpty, let id = original.string {
+                    let h = CustomerSummary.OlderReceipt.hash(id)
+                    if let i = s.olderReceipts.lastIndex(where: { $0.idHash == h }) {
+                        refund = min(refund, max(0, s.olderReceipts[i].total - s.olderReceipts[i].refunded))
+                        s.olderReceipts[i].refunded += refund
+                    }
+                }
             }
             s.netSpend -= refund
         case .exchangeRecorded:
             // Goods swapped for others: spend changes by what was paid or refunded on top; the
             // goods issued count among what the customer buys.
-            s.netSpend += event.exchangeDifference
+            let difference = event.exchangeDifference
+            s.netSpend += difference
+            // Paid on top: the receipt the goods came from has that much more a return may refund
+            // (as loyalty credits it).
+            if difference > 0, let original = event.payload["originalReceipt"]?.string {
+                if let i = s.recentReceipts.firstIndex(where: { $0.receipt == original }) {
+                    s.recentReceipts[i].total += difference
+                } else if let i = s.olderReceipts.lastIndex(where: { $0.idHash == CustomerSummary.OlderReceipt.hash(original) }) {
+                    s.olderReceipts[i].total += difference
+                }
+            }
             FoldEvent.forEachCategory(inLines: event.exchangeIssued) { c in Self.keep(category: c, in: &s) }
         case .visitRecorded:
             s.visits += 1

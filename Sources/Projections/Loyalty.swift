@@ -20,13 +20,17 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         /// Refunds recorded before the purchase itself (an import out of order), taken back from
         /// its points once it arrives.
         public var refundedBefore: Int64 = 0
+        /// What returns naming the receipt took off net spend so far (minor units): never more
+        /// than its total, so a return keyed twice takes nothing the second time.
+        public var refunded: Int64 = 0
 
-        public init(earned: Int64, byRule: Bool, total: Int64, reversed: Int64, refundedBefore: Int64 = 0) {
+        public init(earned: Int64, byRule: Bool, total: Int64, reversed: Int64, refundedBefore: Int64 = 0, refunded: Int64 = 0) {
             self.earned = earned
             self.byRule = byRule
             self.total = total
             self.reversed = reversed
             self.refundedBefore = refundedBefore
+            self.refunded = refunded
         }
     }
 
@@ -81,7 +85,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         let m = r.count()
         for _ in 0..<m where !r.failed {
             let id = r.string()
-            receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int(), refundedBefore: r.int()))
+            receipts.restore(id: id, points: ReceiptPoints(earned: r.int(), byRule: r.bool(), total: r.int(), reversed: r.int(), refundedBefore: r.int(), refunded: r.int()))
         }
         birthdayGreetingAt = r.optionalInt()
         let x = r.count()
@@ -99,7 +103,7 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(receipts.count))
         for e in receipts.entries {
             let p = e.points
-            w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed); w.int(p.refundedBefore)
+            w.string(e.id); w.int(p.earned); w.bool(p.byRule); w.int(p.total); w.int(p.reversed); w.int(p.refundedBefore); w.int(p.refunded)
         }
         w.int(birthdayGreetingAt)
         w.unsigned(UInt64(exchangeReceipts.count))
@@ -158,9 +162,10 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// Version 5: recorded points replacing the rule's after a return are reversed in the same share;
 /// a return of goods an exchange issued takes back the original receipt's points.
 /// Version 6: folded in business-time order (an account keeps the latest occurred-at it folded).
+/// Version 7: a return takes off net spend no more than its receipt had left (`refunded`).
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 6
+    public static let version = 7
     public static var foldsInBusinessOrder: Bool { true }
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
@@ -256,8 +261,11 @@ public struct LoyaltyProjector: KeyedProjector {
                 a.earned += n
             }
         case .returnRecorded:
-            let refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt?.string { reverse(&a, refund: refund, of: a.exchangeReceipts[original] ?? original) }
+            var refund = event.receipt.amount
+            if let original = event.receipt.originalReceipt?.string {
+                refund = Self.capped(refund, of: original, in: &a)
+                reverse(&a, refund: refund, of: a.exchangeReceipts[original] ?? original)
+            }
             spend(&a, by: -refund, at: at)
         case .exchangeRecorded:
             let difference = event.exchangeDifference
@@ -314,6 +322,19 @@ public struct LoyaltyProjector: KeyedProjector {
             multiplier *= current?.birthdayMultiplier ?? 1
         }
         return Int64((Double(amount / rules.spendPerPoint) * multiplier).rounded(.down))
+    }
+
+    /// `refund` as far as receipt `id` has any left to refund (its total less what returns naming
+    /// it took already), noted on the receipt; the whole refund when the receipt is not known (yet),
+    /// or names an exchange's own receipt. As the customer summary caps net spend, so that the
+    /// 360's net spend and the tier's agree.
+    private static func capped(_ refund: Int64, of id: String, in a: inout LoyaltyAccount) -> Int64 {
+        let place = a.receipts.position(of: id)
+        guard place.found, a.receipts[at: place.index].total > 0 else { return refund }
+        let r = a.receipts[at: place.index]
+        let taken = min(refund, max(0, r.total - r.refunded))
+        a.receipts[at: place.index].refunded += taken
+        return taken
     }
 
     /// Takes back the points of receipt `original` in proportion to `refund` of its total (all of

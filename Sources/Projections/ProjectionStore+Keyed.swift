@@ -312,9 +312,10 @@ extension CustomerSummaryProjector: CustomerKeyed {
         for o in encodedParts { prefetchStorage(at: base, offset: o) }
     }
 
-    /// Where the heap storage a summary's encoding reads lies: the open complaints, and the lists'
-    /// spilled elements (the shared empty array's storage for lists that did not spill).
-    static let encodedParts = [complaintOffsets[0]] + consentSpills + purchaseSpills
+    /// Where the heap storage a summary's encoding reads lies: the open complaints, the lists'
+    /// spilled elements (the shared empty array's storage for lists that did not spill) and the
+    /// older receipts.
+    static let encodedParts = [complaintOffsets[0]] + consentSpills + purchaseSpills + [MemoryLayout<CustomerSummary>.offset(of: \.olderReceipts)!]
 }
 
 extension LoyaltyProjector: CustomerKeyed {
