@@ -15,6 +15,8 @@ extension RowContext {
             currency = upper
         }
         if currency.isEmpty { throw RowError(column: name(.currency), reason: "\(name(.currency)) is empty and no currency option was given") }
+        // The receipt's amounts, on this row and the next ones, in its currency's minor units.
+        money.minorDigits = Currency.minorUnitDigits(currency) ?? money.minorDigits
         var h = DraftHeader(receiptId: id, occurredAt: try occurredAt(), currency: currency)
         h.store = text(.store)
         h.cashier = text(.cashier)

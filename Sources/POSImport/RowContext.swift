@@ -12,7 +12,10 @@ final class RowContext {
     let csv: CSVReader
     let columns: BoundColumns
     let profile: ProfileDefinition
-    let money: MoneyParser
+    /// The file's money conventions, with the minor-unit digits of the receipt being read (a
+    /// file with a currency column may hold JPY, with none, and KWD, with three: `parseHeader`
+    /// sets them from each receipt's currency).
+    var money: MoneyParser
     let quantities: QuantityParser
     let dateOrder: DateOrder?
     let zone: ZoneRules?

@@ -83,6 +83,35 @@ struct ReceiptRuleTests {
         #expect(r.rejected.first?.column == "Financial Status")
     }
 
+    @Test("Shopify amounts in each order's own currency: yen have no decimals, dinars three")
+    func shopifyCurrencyDigits() throws {
+        let header = "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Refunded Amount,Cancelled at,Phone\n"
+        let r = try read(header + """
+            #1,a@x.test,paid,JPY,604,2026-04-01 10:00:00 +0900,1,Doll,519,DOLL,,,
+            #1,a@x.test,,,,2026-04-01 10:00:00 +0900,1,Card,85,CARD,,,
+            #2,b@x.test,paid,KWD,12.345,2026-04-01 11:00:00 +0300,1,Lamp,12.345,LAMP,,,
+            #3,c@x.test,paid,USD,5.00,2026-04-01 12:00:00 -0400,1,Pad,5.00,PAD,,,
+            #4,d@x.test,paid,JPY,10.50,2026-04-01 13:00:00 +0900,1,Pen,10.50,PEN,,,
+            """)
+        #expect(r.receipts.map { "\($0.receiptId!) \($0.currency) \($0.total) \($0.lines.map { $0.unitPrice ?? -1 })" } == [
+            "#1 JPY 604 [519, 85]", "#2 KWD 12345 [12345]", "#3 USD 500 [500]"])
+        #expect(r.rejected.map(\.line) == [6] && r.rejected.first?.reason == "Total '10.50' has 2 decimals, more than the currency's 0", "\(r.rejected)")
+    }
+
+    @Test("a receipt whose rows are apart in the file is refused, naming where it began, not dropped as a duplicate")
+    func receiptRowsApart() throws {
+        let r = try read(uciHeader + """
+            536365,A,CUP,1,01/12/2010 08:00,1.00,17850,UK
+            536366,B,MUG,2,01/12/2010 08:05,1.50,17850,UK
+            536365,C,LANTERN,6,01/12/2010 08:00,3.39,17850,UK
+            536367,D,PLATE,1,01/12/2010 08:10,2.00,13047,UK
+            """, london)
+        #expect(r.receipts.map(\.receiptId) == ["536365", "536366", "536367"])
+        #expect(r.rejected.map(\.line) == [4])
+        #expect(r.rejected.first?.column == "Invoice")
+        #expect(r.rejected.first?.reason.contains("line 2") == true, "\(r.rejected)")
+    }
+
     @Test("Loyverse receipts: sales, refunds, cancelled receipts, items from the description")
     func loyverse() throws {
         let text = """
