@@ -31,6 +31,13 @@ final class CommitPipeline: @unchecked Sendable {
         var customersRegistered = 0
         var customersAlreadyKnown = 0
         var erasedCustomers = 0
+        /// Receipts whose id this file had recorded already in this run (`receiptsRepeated`), and
+        /// the first few of their ids.
+        var receiptsRepeated = 0
+        var repeatedReceipts: [String] = []
+        /// The log's head when the file being read began: a duplicate of an event after it was
+        /// appended from the same file.
+        var fileStart: UInt64 = 0
         /// The first failure other than a known customer's registration: it stops the ingest.
         var failure: String?
     }
@@ -49,12 +56,25 @@ final class CommitPipeline: @unchecked Sendable {
     private var pending: [NewEvent] = []
     private var pendingRoles: [PlannedEvent.Role] = []
 
-    /// A pipeline into `ledger`, which holds `ledgerEvents` events now.
-    init(ledger: CustomerLedger, sizing: TransactionSizing, ledgerEvents: Int) {
+    /// A pipeline into `ledger`, whose head is `head` now.
+    init(ledger: CustomerLedger, sizing: TransactionSizing, head: UInt64) {
         self.ledger = ledger
         self.sizing = Mutex(sizing)
-        self.ledgerEvents = ledgerEvents
+        ledgerEvents = Int(head)
         limit = sizing.limit(ledgerEvents: ledgerEvents)
+        tally.withLock { $0.fileStart = head }
+    }
+
+    /// Before the events of another file: commits what was gathered, waits for it, and notes the
+    /// log's head, so that a receipt of the new file is told apart from the same receipt in an
+    /// earlier file (already there) or earlier in the same file (repeated).
+    func startFile() throws(IngestError) {
+        sealing.sync { if current.failure == nil { commitPending() } }
+        commitSlot.wait()
+        commitSlot.signal()
+        let head: UInt64
+        do { head = try ledger.ledger.head().sequence } catch { throw .ledger(error.description) }
+        tally.withLock { $0.fileStart = head }
     }
 
     /// Queues a chunk of checked events, whose roles are `roles` (same order); blocks while two
@@ -113,18 +133,23 @@ final class CommitPipeline: @unchecked Sendable {
             let commit = self.ledger.ledger.lastCommit
             if let written = commit.bytesWritten { self.sizing.withLock { $0.observe(events: commit.events, bytesWritten: written) } }
             self.tally.withLock { t in
-                for (result, role) in zip(results, roles) { Self.count(result, role, into: &t) }
+                for (i, (result, role)) in zip(results, roles).enumerated() { Self.count(result, role, of: events[i], into: &t) }
             }
             self.commitSlot.signal()
         }
     }
 
-    private static func count(_ result: Result<AppendReceipt, AppendError>, _ role: PlannedEvent.Role, into t: inout Tally) {
+    private static func count(_ result: Result<AppendReceipt, AppendError>, _ role: PlannedEvent.Role, of event: NewEvent, into t: inout Tally) {
         switch (result, role) {
         case (.success(let r), .registration):
             if r.duplicate { t.duplicatesSkipped += 1 } else { t.eventsAppended += 1; t.customersRegistered += 1 }
         case (.success(let r), _):
-            if r.duplicate {
+            if r.duplicate && r.sequence > t.fileStart {
+                // Recorded from this very file: the same receipt id again, after other receipts'
+                // rows (a receipt whose rows are apart), which the ledger would take for the first.
+                t.receiptsRepeated += 1
+                if t.repeatedReceipts.count < 5, let id = event.source?.externalId { t.repeatedReceipts.append(id) }
+            } else if r.duplicate {
                 t.duplicatesSkipped += 1; t.receiptsAlreadyPresent += 1
             } else {
                 t.eventsAppended += 1; t.receiptsRecorded += 1

@@ -31,6 +31,11 @@ public struct IngestSummary: Sendable, Hashable {
     public var receiptsRecorded = 0
     /// Receipts already in the ledger (from an earlier run or an overlapping export): nothing added.
     public var receiptsAlreadyPresent = 0
+    /// Receipts not recorded because the same file had recorded a receipt of that id already:
+    /// rows of one receipt apart in the file, with other receipts' rows between them (the rows of a
+    /// receipt must be together). `repeatedReceipts` names the first few.
+    public var receiptsRepeated = 0
+    public var repeatedReceipts: [String] = []
     /// Events newly appended (registrations, purchases, returns).
     public var eventsAppended = 0
     /// Events not appended because the ledger already had them (same source and external id).
@@ -78,7 +83,10 @@ public struct IngestSummary: Sendable, Hashable {
         count("receiptsRecorded", receiptsRecorded); count("receiptsAlreadyPresent", receiptsAlreadyPresent)
         count("eventsAppended", eventsAppended); count("duplicatesSkipped", duplicatesSkipped)
         count("customersRegistered", customersRegistered); count("customersAlreadyKnown", customersAlreadyKnown)
-        count("erasedCustomers", erasedCustomers)
+        count("erasedCustomers", erasedCustomers); count("receiptsRepeated", receiptsRepeated)
+        w.raw(",\"repeatedReceipts\":[")
+        for (i, id) in repeatedReceipts.enumerated() { if i > 0 { w.raw(",") }; w.string(id) }
+        w.raw("]")
         w.raw(",\"totals\":{")
         for (i, (currency, minor)) in totals.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { w.raw(",") }

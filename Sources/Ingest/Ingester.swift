@@ -74,10 +74,14 @@ public final class Ingester {
         if !options.dryRun {
             let events: UInt64
             do { events = try ledger.ledger.head().sequence } catch { throw .ledger(error.description) }
-            pipeline = CommitPipeline(ledger: ledger, sizing: options.transactions, ledgerEvents: Int(events))
+            pipeline = CommitPipeline(ledger: ledger, sizing: options.transactions, head: events)
         }
         do {
-            for file in files {
+            for (i, file) in files.enumerated() {
+                if i > 0, let pipeline {
+                    try flush()
+                    try pipeline.startFile()
+                }
                 try ingest(file: file)
                 if summary.stoppedAtMaxRejects { break }
             }
@@ -105,6 +109,8 @@ public final class Ingester {
         summary.customersRegistered = t.customersRegistered
         summary.customersAlreadyKnown = t.customersAlreadyKnown
         summary.erasedCustomers = t.erasedCustomers
+        summary.receiptsRepeated = t.receiptsRepeated
+        summary.repeatedReceipts = t.repeatedReceipts
     }
 
     // MARK: one file

@@ -49,10 +49,6 @@ public final class POSFileReader {
     private let fixedCurrency: String?
     private let refundLinks: RefundLinks
     private var draft: ReceiptDraft?
-    /// The first line of every receipt id met so far, under a hash of the id (12–24 bytes a
-    /// receipt): rows of a receipt that come back after other receipts' rows would otherwise be a
-    /// second receipt with the same id, which the ledger takes for the first one again and drops.
-    private var receiptStarts: [UInt64: UInt32] = [:]
     private var arena: [UInt8] = []
     /// The rows of the receipt finished last: kept until the next one is finished, for ``rawRows(of:)``.
     private var finishedArena: [UInt8] = []
@@ -198,20 +194,7 @@ public final class POSFileReader {
         if let current = draft, current.key == nil || current.key != key {
             flush()
         }
-        if draft == nil {
-            draft = ReceiptDraft(key: key)
-            if let key {
-                var id = key
-                let h = id.withUTF8 { Self.hash($0) }
-                if let first = receiptStarts[h] {
-                    let column = context.name(.receiptId)
-                    draft!.failure = (line, RowError(column: column, reason: "\(column) '\(key)' began at line \(first), with other receipts' rows since: "
-                                                     + "the rows of a receipt must be together (sort the export by \(column)); these rows are not imported"))
-                } else {
-                    receiptStarts[h] = UInt32(clamping: line)
-                }
-            }
-        }
+        if draft == nil { draft = ReceiptDraft(key: key) }
         let rawStart = arena.count
         csv.withRawRecord { arena.append(contentsOf: $0) }
         draft!.fileLines.append(line)
@@ -227,13 +210,6 @@ public final class POSFileReader {
             draft!.failure = (line, error)
         }
         if key == nil { flush() }
-    }
-
-    /// FNV-1a of a receipt id (64 bits: a collision among a file's ids is out of reach).
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
     }
 
     /// Refuses rows whose field count does not match the header (a delimiter inside an unquoted value

@@ -55,6 +55,28 @@ struct IdempotencyTests {
         #expect(registered(try EventShape.all(together)).count == 26)
     }
 
+    @Test("a receipt whose rows are apart in one file is reported as incomplete, not as already there; the same file twice is")
+    func receiptRowsApart() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = Fixtures.write("""
+            Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+            536365,A,CUP,1,01/12/2010 08:00,1.00,17850,UK
+            536366,B,MUG,2,01/12/2010 08:05,1.50,17850,UK
+            536365,C,LANTERN,6,01/12/2010 08:00,3.39,17850,UK
+            536367,D,PLATE,1,01/12/2010 08:10,2.00,13047,UK
+
+            """, to: "split.csv", in: folder)
+        let ledger = try TestLedger(masterKey: MasterKey.generate())
+        let s = try ledger.ingest([file], uciOptions)
+        #expect(s.receiptsRecorded == 3 && s.receiptsRepeated == 1 && s.receiptsAlreadyPresent == 0, "\(s)")
+        #expect(s.repeatedReceipts.count == 1 && s.repeatedReceipts[0].contains("536365"), "\(s.repeatedReceipts)")
+        // The same file twice in one run: the second time, every receipt was there before the file began.
+        let again = try TestLedger(masterKey: MasterKey.generate())
+        let twice = try again.ingest([file, file], uciOptions)
+        #expect(twice.receiptsRecorded == 3 && twice.receiptsRepeated == 1 && twice.receiptsAlreadyPresent == 4, "\(twice)")
+    }
+
     @Test("receipts without ids get ids from their content: the same sale in another export, saved differently, is the same receipt")
     func derivedIds() throws {
         let folder = Fixtures.temporaryFolder()

@@ -22,7 +22,7 @@ extension Clientele {
                 and the rest goes on; a receipt is recorded whole or not at all.
 
                 Exit status: 0 every row was ingested (or was already there, or left out on purpose such \
-                as a voided order); 1 some rows were rejected; 2 a file could not be read (or not to its \
+                as a voided order); 1 some rows were rejected (or a receipt's rows were apart in the file, and only its first ones were recorded); 2 a file could not be read (or not to its \
                 end); 3 stopped early because more rows than --max-rejects were rejected; 4 the ingest \
                 could not start or had to stop (no ledger, no store, no master key, a storage error). \
                 What was committed before a stop stays committed; running again finishes the job.
@@ -158,7 +158,7 @@ extension Clientele {
                     Output.error("clientele ingest: stopped after \(Format.grouped(summary.rejectedRows)) rejected rows (--max-rejects \(maxRejects ?? 0)); what was accepted is committed")
                 } else if !summary.fileErrors.isEmpty {
                     status = .unreadableFile
-                } else if summary.rejectedRows > 0 {
+                } else if summary.rejectedRows > 0 || summary.receiptsRepeated > 0 {
                     status = .rejected
                 }
             }

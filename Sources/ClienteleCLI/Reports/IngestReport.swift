@@ -27,6 +27,12 @@ enum IngestReport {
             table.rows.append(["total \(currency)", money(minor, currency), "receipts read, returns negative"])
         }
         lines.append(table.render())
+        if s.receiptsRepeated > 0 {
+            let ids = s.repeatedReceipts.joined(separator: ", ") + (s.receiptsRepeated > s.repeatedReceipts.count ? ", …" : "")
+            lines.append("Incomplete: \(g(s.receiptsRepeated)) receipts came back after other receipts' rows (\(ids)): only "
+                         + "their first rows were recorded, under their ids; the later rows were not. A receipt's rows must be "
+                         + "together: sort exports by the receipt column before ingesting them.")
+        }
         if s.stoppedAtMaxRejects { lines.append("Stopped early: more rows were rejected than --max-rejects allows.") }
         return lines.joined(separator: "\n")
     }
