@@ -33,6 +33,25 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     public var unhappyComplaints: [String] = []
     /// How many complaints the customer was last unhappy with the resolution of (a churn signal).
     public var badlyResolvedComplaints: Int { unhappyComplaints.count }
+
+    /// `refund` of an older receipt `id` as far as it had any left (noted on it); the whole when
+    /// the customer has no such receipt.
+    mutating func capOlder(_ refund: Int64, of id: String) -> Int64 {
+        let h = OlderReceipt.hash(id)
+        guard let i = olderReceipts.lastIndex(where: { $0.idHash == h }) else { return refund }
+        return CustomerSummaryProjector.capped(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
+    }
+
+    /// Adds `amount` paid on top (an exchange) to older receipt `id`'s total, noting the receipt
+    /// when the customer has no purchase of it.
+    mutating func creditOlder(_ amount: Int64, to id: String) {
+        let h = OlderReceipt.hash(id)
+        if let i = olderReceipts.lastIndex(where: { $0.idHash == h }) {
+            olderReceipts[i].total += amount
+        } else {
+            olderReceipts.append(OlderReceipt(idHash: h, total: amount, refunded: 0))
+        }
+    }
     /// The latest occurred-at (µs) among the events folded in: an event that occurred before it
     /// was recorded out of business-time order.
     public var latestAt: Int64 = .min
@@ -43,7 +62,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     // The lists, inline after the figures every event touches (`SmallList`): a consent change
     // touches the first two, a purchase the last three.
     /// Where the customer's profile and consents are in the log: the sequence numbers of their
-    /// registration, profile updates, consent changes and erasure, in log order. The 360 view reads
+    /// registration, profile updates, consent changes and erasure, in the order they occurred. The 360 view reads
     /// just these events to show the profile (unsealed then) and consents, however many other
     /// events — access records above all — the customer's stream holds.
     public var profileEvents: SmallList<4, UInt64> = []
@@ -236,9 +255,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// complaint's filing or a receipt loaded after later events takes its place among them.
 /// Version 15: a refund beyond what any of the customer's receipts had left takes no more off net
 /// spend (`olderReceipts`: not only the five recent ones).
+/// Version 16: an exchange's refund counts against its receipt; one paid on a receipt the customer
+/// has no purchase of notes that receipt.
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 15
+    public static let version = 16
     public init() {}
 
     /// The last purchases, the open complaints, the home store and the refunds a receipt still
@@ -256,6 +277,16 @@ public struct CustomerSummaryProjector: KeyedProjector {
     public func key(for event: borrowing FoldEvent) -> String? { event.customer }
 
     public func initial(key: String) -> CustomerSummary { CustomerSummary() }
+
+    /// `refund` as far as a receipt of `total` had any left after `refunded`, which it adds to: the
+    /// whole refund for a receipt of no total (not known yet), as loyalty takes it.
+    @inline(__always)
+    static func capped(_ refund: Int64, total: Int64, refunded: inout Int64) -> Int64 {
+        guard total > 0 else { return refund }
+        let taken = min(refund, max(0, total - refunded))
+        refunded += taken
+        return taken
+    }
 
     /// Adds a product category to the customer's, once (not "uncategorized").
     @inline(__always)
@@ -316,31 +347,30 @@ public struct CustomerSummaryProjector: KeyedProjector {
             var refund = event.receipt.amount
             if let original = event.receipt.originalReceipt {
                 if let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
-                    refund = min(refund, max(0, s.recentReceipts[i].total - s.recentReceipts[i].refunded))
-                    s.recentReceipts[i].refunded += refund
+                    refund = Self.capped(refund, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
                 } else if !s.olderReceipts.isEmpty, let id = original.string {
-                    let h = CustomerSummary.OlderReceipt.hash(id)
-                    if let i = s.olderReceipts.lastIndex(where: { $0.idHash == h }) {
-                        refund = min(refund, max(0, s.olderReceipts[i].total - s.olderReceipts[i].refunded))
-                        s.olderReceipts[i].refunded += refund
-                    }
+                    refund = s.capOlder(refund, of: id)
                 }
             }
             s.netSpend -= refund
         case .exchangeRecorded:
             // Goods swapped for others: spend changes by what was paid or refunded on top; the
             // goods issued count among what the customer buys.
-            let difference = event.exchangeDifference
-            s.netSpend += difference
             // Paid on top: the receipt the goods came from has that much more a return may refund
-            // (as loyalty credits it).
-            if difference > 0, let original = event.payload["originalReceipt"]?.string {
-                if let i = s.recentReceipts.firstIndex(where: { $0.receipt == original }) {
-                    s.recentReceipts[i].total += difference
-                } else if let i = s.olderReceipts.lastIndex(where: { $0.idHash == CustomerSummary.OlderReceipt.hash(original) }) {
-                    s.olderReceipts[i].total += difference
+            // (one the customer has no purchase of is noted with it). Refunded on top: a refund
+            // of that receipt like a return's. As loyalty takes them.
+            var difference = event.exchangeDifference
+            if difference != 0, let original = event.payload["originalReceipt"]?.string {
+                let i = s.recentReceipts.firstIndex { $0.receipt == original }
+                if difference > 0 {
+                    if let i { s.recentReceipts[i].total += difference } else { s.creditOlder(difference, to: original) }
+                } else if let i {
+                    difference = -Self.capped(-difference, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
+                } else {
+                    difference = -s.capOlder(-difference, of: original)
                 }
             }
+            s.netSpend += difference
             FoldEvent.forEachCategory(inLines: event.exchangeIssued) { c in Self.keep(category: c, in: &s) }
         case .visitRecorded:
             s.visits += 1

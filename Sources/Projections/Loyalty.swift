@@ -163,9 +163,10 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// a return of goods an exchange issued takes back the original receipt's points.
 /// Version 6: folded in business-time order (an account keeps the latest occurred-at it folded).
 /// Version 7: a return takes off net spend no more than its receipt had left (`refunded`).
+/// Version 8: so does an exchange's refund.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 7
+    public static let version = 8
     public static var foldsInBusinessOrder: Bool { true }
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
@@ -284,10 +285,15 @@ public struct LoyaltyProjector: KeyedProjector {
                         a.receipts.insert(id: original, points: .init(earned: points, byRule: true, total: difference, reversed: 0), at: place.index)
                     }
                 }
+                spend(&a, by: difference, at: at)
             } else if difference < 0, let original {
-                reverse(&a, refund: -difference, of: original)
+                // Refunded on top: a refund of the receipt, as a return's.
+                let refund = Self.capped(-difference, of: original, in: &a)
+                reverse(&a, refund: refund, of: original)
+                spend(&a, by: -refund, at: at)
+            } else {
+                spend(&a, by: difference, at: at)
             }
-            spend(&a, by: difference, at: at)
         case .pointsRedeemed:
             let taken = min(max(0, event.member(.points)?.int64 ?? 0), a.points)
             a.redeemed += taken

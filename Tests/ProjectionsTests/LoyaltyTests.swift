@@ -21,6 +21,22 @@ struct LoyaltyTests {
         try event("ExchangeRecorded", #"{"receipt":"\#(receipt)","originalReceipt":"\#(original)","returned":[{"sku":"A","quantity":1,"refund":{"minor":30000,"currency":"CNY"}}],"issued":[{"sku":"B","quantity":1,"category":"\#(category)","unitPrice":{"minor":\#(30_000 + minor),"currency":"CNY"}}],"difference":{"minor":\#(minor),"currency":"CNY"}}"#, at: at, id: receipt)
     }
 
+    @Test("an exchange's refund counts against its receipt, and an exchange paid on a receipt not bought here caps its returns: the 360 and the tier agree")
+    func exchangesAgainstTheReceipt() throws {
+        let f = try Fixture("exchange-caps"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 10_000, at: "2026-03-01T10:00:00+08:00"),
+            try Self.exchange("X1", of: "R1", difference: -3_000, category: "shoes", at: "2026-03-02T10:00:00+08:00"), // 3,000 of R1 back
+            try Self.refund("R1-R", of: "R1", minor: 10_000, at: "2026-03-03T10:00:00+08:00"),                          // only 7,000 left
+            try Self.exchange("X2", of: "RX", difference: 5_000, category: "shoes", at: "2026-03-04T10:00:00+08:00"),   // paid 5,000 on RX
+            try Self.refund("RX-R", of: "RX", minor: 20_000, at: "2026-03-05T10:00:00+08:00"),                          // 5,000 of it back
+        ])
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(s.netSpend == 0 && a.netSpend == 0, "summary \(s.netSpend), loyalty \(a.netSpend)")
+        #expect(a.receipts["R1"]?.refunded == 10_000 && a.receipts["RX"]?.refunded == 5_000)
+    }
+
     @Test("a return of the goods an exchange issued takes back the original receipt's points")
     func returnOfIssuedGoods() throws {
         let f = try Fixture("loyalty-exchange-return"); defer { f.remove() }
