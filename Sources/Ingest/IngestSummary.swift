@@ -38,7 +38,8 @@ public struct IngestSummary: Sendable, Hashable {
     public var repeatedReceipts: [String] = []
     /// Events newly appended (registrations, purchases, returns).
     public var eventsAppended = 0
-    /// Events not appended because the ledger already had them (same source and external id).
+    /// Events not appended because the ledger already had them (same source and external id),
+    /// besides the events of `receiptsRepeated`.
     public var duplicatesSkipped = 0
     /// Customers registered by this run (seen for the first time).
     public var customersRegistered = 0

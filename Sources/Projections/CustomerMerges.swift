@@ -17,7 +17,8 @@ extension CustomerMerges {
 extension CustomerMerges {
     /// The events that fold into `survivor`'s models under these merges: the streams of all its
     /// members, up to `point`, in the order a fold takes them (recorded order live and as of a
-    /// sequence number; business time, then recorded order, as of a time), less the merged
+    /// sequence number, which a model that folds in business-time order sorts again; business
+    /// time, then recorded order, as of a time), less the merged
     /// records' own registration, profile and erasure (`recordOnlyTypes`).
     public func events(of survivor: String, asOf point: AsOf?, in ledger: CustomerLedger) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []

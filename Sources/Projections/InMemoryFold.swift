@@ -35,8 +35,9 @@ public struct InMemoryFold<P: KeyedProjector> {
     }
 
     /// The query that yields the events a model as of `point` folds, in the order it folds them:
-    /// by sequence number, the log up to it (recorded order); by time, the events that occurred by
-    /// then in the order they occurred. Nil for sequence 0 (nothing).
+    /// by sequence number, the log up to it (recorded order; a model that folds in business-time
+    /// order, `KeyedProjector.foldsInBusinessOrder`, puts each record's events in that order); by
+    /// time, the events that occurred by then in the order they occurred. Nil for sequence 0 (nothing).
     public static func query(asOf point: AsOf?) -> EventQuery? {
         switch point {
         case nil: return .all()

@@ -17,8 +17,9 @@ public enum ReplayFold {
     }
 
     /// `projector`'s records as of `point` (all of the log when nil): by sequence number, what the
-    /// ledger knew then in recorded order; by time, the events that occurred by then, in the order
-    /// they occurred — exactly as `ProjectionStore.fold(_:asOf:)` and a rebuild over that log do.
+    /// ledger knew then (the events recorded by then; each customer's in business-time order for the
+    /// models that fold so); by time, the events that occurred by then, in the order they occurred —
+    /// exactly as `ProjectionStore.fold(_:asOf:)` and a rebuild over that log do.
     public static func fold<P: KeyedProjector>(_ projector: P, ledger: CustomerLedger, asOf point: AsOf?) throws -> [String: P.Record] {
         try InMemoryFold.fold(projector, ledger: ledger, asOf: point)
     }

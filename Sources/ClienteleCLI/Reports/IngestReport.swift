@@ -30,8 +30,9 @@ enum IngestReport {
         if s.receiptsRepeated > 0 {
             let ids = s.repeatedReceipts.joined(separator: ", ") + (s.receiptsRepeated > s.repeatedReceipts.count ? ", …" : "")
             lines.append("Incomplete: \(g(s.receiptsRepeated)) receipts came back after other receipts' rows (\(ids)): only "
-                         + "their first rows were recorded, under their ids; the later rows were not. A receipt's rows must be "
-                         + "together: sort exports by the receipt column before ingesting them.")
+                         + "their first rows were recorded, under their ids; the later rows were not, and ingesting the export "
+                         + "again will not add them. A receipt's rows must be together: sort exports by the receipt column "
+                         + "before ingesting them (docs/pos-import.md).")
         }
         if s.stoppedAtMaxRejects { lines.append("Stopped early: more rows were rejected than --max-rejects allows.") }
         return lines.joined(separator: "\n")
