@@ -31,9 +31,9 @@ public struct IngestSummary: Sendable, Hashable {
     public var receiptsRecorded = 0
     /// Receipts already in the ledger (from an earlier run or an overlapping export): nothing added.
     public var receiptsAlreadyPresent = 0
-    /// Receipts not recorded because the same file had recorded a receipt of that id already:
-    /// rows of one receipt apart in the file, with other receipts' rows between them (the rows of a
-    /// receipt must be together). `repeatedReceipts` names the first few.
+    /// Receipts whose rows came back after other receipts' rows in the same file: only their
+    /// first rows are recorded (the ledger takes the later ones for the same receipt again); the
+    /// rows of a receipt must be together. `repeatedReceipts` names the first few.
     public var receiptsRepeated = 0
     public var repeatedReceipts: [String] = []
     /// Events newly appended (registrations, purchases, returns).

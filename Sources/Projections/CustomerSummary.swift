@@ -34,24 +34,6 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// How many complaints the customer was last unhappy with the resolution of (a churn signal).
     public var badlyResolvedComplaints: Int { unhappyComplaints.count }
 
-    /// `refund` of an older receipt `id` as far as it had any left (noted on it); the whole when
-    /// the customer has no such receipt.
-    mutating func capOlder(_ refund: Int64, of id: String) -> Int64 {
-        let h = OlderReceipt.hash(id)
-        guard let i = olderReceipts.lastIndex(where: { $0.idHash == h }) else { return refund }
-        return CustomerSummaryProjector.capped(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
-    }
-
-    /// Adds `amount` paid on top (an exchange) to older receipt `id`'s total, noting the receipt
-    /// when the customer has no purchase of it.
-    mutating func creditOlder(_ amount: Int64, to id: String) {
-        let h = OlderReceipt.hash(id)
-        if let i = olderReceipts.lastIndex(where: { $0.idHash == h }) {
-            olderReceipts[i].total += amount
-        } else {
-            olderReceipts.append(OlderReceipt(idHash: h, total: amount, refunded: 0))
-        }
-    }
     /// The latest occurred-at (µs) among the events folded in: an event that occurred before it
     /// was recorded out of business-time order.
     public var latestAt: Int64 = .min
@@ -125,6 +107,25 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     }
 
     public init() {}
+
+    /// `refund` of an older receipt `id` as far as it had any left (noted on it); the whole when
+    /// the customer has no such receipt.
+    mutating func capOlder(_ refund: Int64, of id: String) -> Int64 {
+        let h = OlderReceipt.hash(id)
+        guard let i = olderReceipts.lastIndex(where: { $0.idHash == h }) else { return refund }
+        return CustomerSummaryProjector.capped(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
+    }
+
+    /// Adds `amount` paid on top (an exchange) to older receipt `id`'s total, noting the receipt
+    /// when the customer has no purchase of it.
+    mutating func creditOlder(_ amount: Int64, to id: String) {
+        let h = OlderReceipt.hash(id)
+        if let i = olderReceipts.lastIndex(where: { $0.idHash == h }) {
+            olderReceipts[i].total += amount
+        } else {
+            olderReceipts.append(OlderReceipt(idHash: h, total: amount, refunded: 0))
+        }
+    }
 
     public init?(stored r: inout RecordReader) {
         registeredAt = r.optionalInt()

@@ -269,7 +269,7 @@ public struct LoyaltyProjector: KeyedProjector {
             }
             spend(&a, by: -refund, at: at)
         case .exchangeRecorded:
-            let difference = event.exchangeDifference
+            var difference = event.exchangeDifference
             let original = event.payload["originalReceipt"]?.string
             if let original, let own = event.payload["receipt"]?.string, own != original { a.exchangeReceipts[own] = a.exchangeReceipts[original] ?? original }
             if difference > 0 {
@@ -285,15 +285,13 @@ public struct LoyaltyProjector: KeyedProjector {
                         a.receipts.insert(id: original, points: .init(earned: points, byRule: true, total: difference, reversed: 0), at: place.index)
                     }
                 }
-                spend(&a, by: difference, at: at)
             } else if difference < 0, let original {
                 // Refunded on top: a refund of the receipt, as a return's.
                 let refund = Self.capped(-difference, of: original, in: &a)
                 reverse(&a, refund: refund, of: original)
-                spend(&a, by: -refund, at: at)
-            } else {
-                spend(&a, by: difference, at: at)
+                difference = -refund
             }
+            spend(&a, by: difference, at: at)
         case .pointsRedeemed:
             let taken = min(max(0, event.member(.points)?.int64 ?? 0), a.points)
             a.redeemed += taken
