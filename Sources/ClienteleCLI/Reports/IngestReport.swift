@@ -29,8 +29,9 @@ enum IngestReport {
         lines.append(table.render())
         if s.receiptsRepeated > 0 {
             let ids = s.repeatedReceipts.joined(separator: ", ") + (s.receiptsRepeated > s.repeatedReceipts.count ? ", …" : "")
-            lines.append("Incomplete: \(g(s.receiptsRepeated)) receipts came back after other receipts' rows (\(ids)): only "
-                         + "their first rows were recorded, under their ids; the later rows were not, and ingesting the export "
+            let receipts = s.receiptsRepeated == 1 ? "receipt" : "receipts"
+            lines.append("Incomplete: \(g(s.receiptsRepeated)) \(receipts) came back after other receipts' rows (\(ids)): only "
+                         + "the first rows were recorded, under the receipt id; the later rows were not, and ingesting the export "
                          + "again will not add them. A receipt's rows must be together: sort exports by the receipt column "
                          + "before ingesting them (docs/pos-import.md).")
         }
