@@ -113,7 +113,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     mutating func capOlder(_ refund: Int64, of id: String) -> Int64 {
         let h = OlderReceipt.hash(id)
         guard let i = olderReceipts.lastIndex(where: { $0.idHash == h }) else { return refund }
-        return CustomerSummaryProjector.capped(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
+        return RefundCap.take(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
     }
 
     /// Adds `amount` paid on top (an exchange) to older receipt `id`'s total, noting the receipt
@@ -279,16 +279,6 @@ public struct CustomerSummaryProjector: KeyedProjector {
 
     public func initial(key: String) -> CustomerSummary { CustomerSummary() }
 
-    /// `refund` as far as a receipt of `total` had any left after `refunded`, which it adds to: the
-    /// whole refund for a receipt of no total (not known yet), as loyalty takes it.
-    @inline(__always)
-    static func capped(_ refund: Int64, total: Int64, refunded: inout Int64) -> Int64 {
-        guard total > 0 else { return refund }
-        let taken = min(refund, max(0, total - refunded))
-        refunded += taken
-        return taken
-    }
-
     /// Adds a product category to the customer's, once (not "uncategorized").
     @inline(__always)
     static func keep(category c: JSONSpan, in s: inout CustomerSummary) {
@@ -348,7 +338,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
             var refund = event.receipt.amount
             if let original = event.receipt.originalReceipt {
                 if let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
-                    refund = Self.capped(refund, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
+                    refund = RefundCap.take(refund, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
                 } else if !s.olderReceipts.isEmpty, let id = original.string {
                     refund = s.capOlder(refund, of: id)
                 }
@@ -366,7 +356,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
                 if difference > 0 {
                     if let i { s.recentReceipts[i].total += difference } else { s.creditOlder(difference, to: original) }
                 } else if let i {
-                    difference = -Self.capped(-difference, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
+                    difference = -RefundCap.take(-difference, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
                 } else {
                     difference = -s.capOlder(-difference, of: original)
                 }

@@ -330,15 +330,11 @@ public struct LoyaltyProjector: KeyedProjector {
 
     /// `refund` as far as receipt `id` has any left to refund (its total less what returns naming
     /// it took already), noted on the receipt; the whole refund when the receipt is not known (yet),
-    /// or names an exchange's own receipt. As the customer summary caps net spend, so that the
-    /// 360's net spend and the tier's agree.
+    /// or names an exchange's own receipt (`RefundCap`, as the customer summary caps it).
     private static func capped(_ refund: Int64, of id: String, in a: inout LoyaltyAccount) -> Int64 {
         let place = a.receipts.position(of: id)
-        guard place.found, a.receipts[at: place.index].total > 0 else { return refund }
-        let r = a.receipts[at: place.index]
-        let taken = min(refund, max(0, r.total - r.refunded))
-        a.receipts[at: place.index].refunded += taken
-        return taken
+        guard place.found else { return refund }
+        return RefundCap.take(refund, total: a.receipts[at: place.index].total, refunded: &a.receipts[at: place.index].refunded)
     }
 
     /// Takes back the points of receipt `original` in proportion to `refund` of its total (all of
