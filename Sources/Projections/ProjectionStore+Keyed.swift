@@ -478,21 +478,27 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     }
 
     /// Every record folded again, in business-time order, from the events through `sequence` as
-    /// the time index lists them (a view as of a time's fold), into the same slots.
+    /// the time index lists them (a view as of a time's fold), into the same slots. The records
+    /// folded out of order are let go of first, so the model is held once, not twice: a million
+    /// summaries are ~0.7 GB, which a second copy would have added to the rebuild's peak.
     private func refoldAllInBusinessOrder(through sequence: UInt64, ledger: CustomerLedger) throws {
+        for s in listSlots { (records + Int(s)).deinitialize(count: 1) }
+        TableMemory.free(records, capacity: capacity)
+        TableMemory.free(present, capacity: capacity)
+        capacity = 1
+        records = TableMemory.allocate(P.Record.self, capacity: capacity)
+        present = TableMemory.allocate(UInt8.self, capacity: capacity)
+        listSlots = []
+        order = []
         let again = DenseFolding(projector)
         let everything = EventQuery(.occurred(from: Int64.min / 2, until: Int64.max / 2), sequences: 1...max(1, sequence))
         // The same customer slots: every customer is interned already, so the other threads'
         // reads of the table (writing the other models) see it unchanged.
         try ProjectionStore.fold(ProjectionStore.asOfGroups(again), query: everything, ledger: ledger, storingIn: nil, slots: slots)
-        for s in listSlots {
-            let i = Int(s)
-            guard i < again.capacity, again.present[i] != 0 else { continue }
-            records[i] = (again.records + i).move()
-            again.present[i] = 0
-        }
-        // What was moved out is not the other fold's to deinitialize any more.
-        again.listSlots = again.listSlots.filter { again.present[Int($0)] != 0 }
+        swap(&records, &again.records)
+        swap(&present, &again.present)
+        swap(&capacity, &again.capacity)
+        swap(&listSlots, &again.listSlots)
     }
 
     private func grow(toHold s: Int) {
