@@ -63,6 +63,22 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// The receipts before the recent ones, for the refunds they may still get: what each had and
     /// has refunded, under a hash of its id (no heap storage until a customer's sixth receipt).
     public var olderReceipts: [OlderReceipt] = []
+    /// Exchanges' own receipts, each with the receipt it exchanged goods of (resolved through
+    /// exchanges of exchanges): a return of goods an exchange issued is capped by what that
+    /// receipt has left, as loyalty caps it (empty for most customers: no heap storage).
+    public var exchangeReceipts: [ExchangeReceipt] = []
+
+    /// An exchange's own receipt and the purchase receipt its goods came from.
+    public struct ExchangeReceipt: Sendable, Equatable {
+        public var own: String
+        public var original: String
+    }
+
+    /// The purchase receipt `id` stands for: the one an exchange's own receipt exchanged goods
+    /// of, or `id` itself.
+    func purchaseReceipt(of id: String) -> String {
+        exchangeReceipts.first { $0.own == id }?.original ?? id
+    }
 
     /// A receipt no longer among the recent ones: a hash of its id (`ByteHash`), its total and
     /// what returns of it refunded so far, in minor units.
@@ -107,6 +123,15 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     }
 
     public init() {}
+
+    /// `refund` of receipt `id` as far as it had any left (noted on it), looked for among the
+    /// recent receipts, then the older ones; the whole when the customer has no such receipt.
+    mutating func capRefund(_ refund: Int64, of id: String) -> Int64 {
+        if let i = recentReceipts.firstIndex(where: { $0.receipt == id }) {
+            return RefundCap.take(refund, total: recentReceipts[i].total, refunded: &recentReceipts[i].refunded)
+        }
+        return olderReceipts.isEmpty ? refund : capOlder(refund, of: id)
+    }
 
     /// `refund` of an older receipt `id` as far as it had any left (noted on it); the whole when
     /// the customer has no such receipt.
@@ -166,6 +191,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
             olderReceipts.reserveCapacity(older)
             for _ in 0..<older where !r.failed { olderReceipts.append(OlderReceipt(idHash: r.unsigned(), total: r.int(), refunded: r.int())) }
         }
+        let exchanges = r.count()
+        for _ in 0..<exchanges where !r.failed { exchangeReceipts.append(ExchangeReceipt(own: r.string(), original: r.string())) }
         if r.failed { return nil }
     }
 
@@ -201,6 +228,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.int(latestAt)
         w.unsigned(UInt64(olderReceipts.count))
         for x in olderReceipts { w.unsigned(x.idHash); w.int(x.total); w.int(x.refunded) }
+        w.unsigned(UInt64(exchangeReceipts.count))
+        for x in exchangeReceipts { w.string(x.own); w.string(x.original) }
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -258,9 +287,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// spend (`olderReceipts`: not only the five recent ones).
 /// Version 16: an exchange's refund counts against its receipt; one paid on a receipt the customer
 /// has no purchase of notes that receipt.
+/// Version 17: a return of goods an exchange issued is capped by what the exchanged receipt has
+/// left (`exchangeReceipts`).
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 16
+    public static let version = 17
     public init() {}
 
     /// The last purchases, the open complaints, the home store and the refunds a receipt still
@@ -336,7 +367,10 @@ public struct CustomerSummaryProjector: KeyedProjector {
             // first (most returns are of a recent purchase), then the older ones. A return of a
             // receipt the customer has none of is taken as it comes.
             var refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt {
+            if !s.exchangeReceipts.isEmpty, let named = event.receipt.originalReceipt?.string {
+                // A customer who exchanged goods: the receipt named may be an exchange's own.
+                refund = s.capRefund(refund, of: s.purchaseReceipt(of: named))
+            } else if let original = event.receipt.originalReceipt {
                 if let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
                     refund = RefundCap.take(refund, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
                 } else if !s.olderReceipts.isEmpty, let id = original.string {
@@ -351,14 +385,17 @@ public struct CustomerSummaryProjector: KeyedProjector {
             // (one the customer has no purchase of is noted with it). Refunded on top: a refund
             // of that receipt like a return's. As loyalty takes them.
             var difference = event.exchangeDifference
-            if difference != 0, let original = event.payload["originalReceipt"]?.string {
+            let named = event.payload["originalReceipt"]?.string
+            let original = named.map { s.purchaseReceipt(of: $0) }
+            if let original, let own = event.payload["receipt"]?.string, own != original, !s.exchangeReceipts.contains(where: { $0.own == own }) {
+                s.exchangeReceipts.append(.init(own: own, original: original))
+            }
+            if difference != 0, let original {
                 let i = s.recentReceipts.firstIndex { $0.receipt == original }
                 if difference > 0 {
                     if let i { s.recentReceipts[i].total += difference } else { s.creditOlder(difference, to: original) }
-                } else if let i {
-                    difference = -RefundCap.take(-difference, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
                 } else {
-                    difference = -s.capOlder(-difference, of: original)
+                    difference = -s.capRefund(-difference, of: original)
                 }
             }
             s.netSpend += difference

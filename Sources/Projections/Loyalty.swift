@@ -164,9 +164,11 @@ public struct LoyaltyAccount: ProjectionRecord, Sendable, Equatable {
 /// Version 6: folded in business-time order (an account keeps the latest occurred-at it folded).
 /// Version 7: a return takes off net spend no more than its receipt had left (`refunded`).
 /// Version 8: so does an exchange's refund.
+/// Version 9: a return naming an exchange's own receipt takes off spend no more than the
+/// exchanged receipt had left.
 public struct LoyaltyProjector: KeyedProjector {
     public static let name = "loyalty"
-    public static let version = 8
+    public static let version = 9
     public static var foldsInBusinessOrder: Bool { true }
     public let tiers: [LoyaltyTier]
     public let rules: PointRules
@@ -263,15 +265,17 @@ public struct LoyaltyProjector: KeyedProjector {
             }
         case .returnRecorded:
             var refund = event.receipt.amount
-            if let original = event.receipt.originalReceipt?.string {
+            if let named = event.receipt.originalReceipt?.string {
+                // Goods an exchange issued are refunded from the receipt they were exchanged for.
+                let original = a.exchangeReceipts[named] ?? named
                 refund = Self.capped(refund, of: original, in: &a)
-                reverse(&a, refund: refund, of: a.exchangeReceipts[original] ?? original)
+                reverse(&a, refund: refund, of: original)
             }
             spend(&a, by: -refund, at: at)
         case .exchangeRecorded:
             var difference = event.exchangeDifference
-            let original = event.payload["originalReceipt"]?.string
-            if let original, let own = event.payload["receipt"]?.string, own != original { a.exchangeReceipts[own] = a.exchangeReceipts[original] ?? original }
+            let original = event.payload["originalReceipt"]?.string.map { a.exchangeReceipts[$0] ?? $0 }
+            if let original, let own = event.payload["receipt"]?.string, own != original { a.exchangeReceipts[own] = original }
             if difference > 0 {
                 let issued = event.exchangeIssued
                 let points = pointsByRule(for: difference, of: a, at: at) { FoldEvent.forEachCategory(inLines: issued, $0) }
@@ -329,8 +333,9 @@ public struct LoyaltyProjector: KeyedProjector {
     }
 
     /// `refund` as far as receipt `id` has any left to refund (its total less what returns naming
-    /// it took already), noted on the receipt; the whole refund when the receipt is not known (yet),
-    /// or names an exchange's own receipt (`RefundCap`, as the customer summary caps it).
+    /// it took already), noted on the receipt; the whole refund when the receipt is not known (yet)
+    /// (`RefundCap`, as the customer summary caps it). An exchange's own receipt is resolved to
+    /// the receipt it exchanged goods of before.
     private static func capped(_ refund: Int64, of id: String, in a: inout LoyaltyAccount) -> Int64 {
         let place = a.receipts.position(of: id)
         guard place.found else { return refund }

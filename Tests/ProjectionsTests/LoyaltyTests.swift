@@ -37,6 +37,27 @@ struct LoyaltyTests {
         #expect(a.receipts["R1"]?.refunded == 10_000 && a.receipts["RX"]?.refunded == 5_000)
     }
 
+    @Test("a return of the goods an exchange issued, keyed twice, takes off spend only what the exchanged receipt had left, in both models")
+    func returnOfIssuedGoodsTwice() throws {
+        let f = try Fixture("exchange-return-twice"); defer { f.remove() }
+        try f.append([
+            try Self.purchase("R1", minor: 10_000, at: "2026-03-01T10:00:00+08:00"),
+            try Self.exchange("X1", of: "R1", difference: 0, category: "shoes", at: "2026-03-02T10:00:00+08:00"),
+            try Self.refund("X1-desk", of: "X1", minor: 10_000, at: "2026-03-03T10:00:00+08:00"),
+            try Self.refund("X1-pos", of: "X1", minor: 10_000, at: "2026-03-03T10:05:00+08:00"),       // the same return, from the POS export
+            try Self.exchange("X2", of: "X1", difference: 2_000, category: "bags", at: "2026-03-04T10:00:00+08:00"), // paid on top: R1 holds 12,000
+            try Self.refund("X2-R", of: "X2", minor: 5_000, at: "2026-03-05T10:00:00+08:00"),          // 2,000 of it left
+        ])
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        let a = try #require(try f.models.record(LoyaltyProjector(), key: "C1"))
+        #expect(s.netSpend == 0 && a.netSpend == 0, "summary \(s.netSpend), loyalty \(a.netSpend)")
+        #expect(s.returns == 3 && a.receipts["R1"]?.refunded == 12_000 && a.points == 0, "\(a.json)")
+        // The same folded apart from the store (a view as of the head) and rebuilt.
+        #expect(try f.models.fold(CustomerSummaryProjector(), asOf: .sequence(6))["C1"]?.netSpend == 0)
+        try f.models.rebuild([CustomerSummaryProjector(), LoyaltyProjector()])
+        #expect(try f.models.record(CustomerSummaryProjector(), key: "C1") == s)
+    }
+
     @Test("a return of the goods an exchange issued takes back the original receipt's points")
     func returnOfIssuedGoods() throws {
         let f = try Fixture("loyalty-exchange-return"); defer { f.remove() }
