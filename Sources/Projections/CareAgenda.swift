@@ -68,13 +68,15 @@ extension ProjectionStore {
         }
         var agenda = CareAgenda(start: now)
         let today = Timestamp.civil(fromDays: (now.microseconds + Int64(now.offsetMinutes) * 60_000_000) / 86_400_000_000)
-        var week = Set<String>()
+        // The week's days ("MM-DD") by their place in it: greetings are listed in that order (a
+        // week from 28 December lists 1 January last).
+        var week: [String: Int] = [:]
         for d in 0..<7 {
             let (y, m, dd) = Timestamp.civil(fromDays: Timestamp.daysFromCivil(year: today.year, month: today.month, day: today.day) + Int64(d))
-            week.insert("\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)")
+            week["\(m < 10 ? "0" : "")\(m)-\(dd < 10 ? "0" : "")\(dd)"] = d
             // Outside leap years, those born on 29 February are greeted on the 28th.
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-            if m == 2 && dd == 28 && !leap { week.insert("02-29") }
+            if m == 2 && dd == 28 && !leap { week["02-29"] = d }
         }
         // Birthdays: unsealed from registrations and profile updates, for customers who may be contacted.
         var birthdays: [String: CareAgenda.Birthday] = [:]
@@ -91,7 +93,7 @@ extension ProjectionStore {
                 guard let s = summaries[c], let channel = s.marketingChannels.first, let given = e.payload["birthday"] else { return true }
                 // The latest registration or update that gives a birthday decides (a correction
                 // moves the greeting, or takes it out of the week).
-                guard let b = given.stringValue, b.count == 10, week.contains(String(b.suffix(5))) else {
+                guard let b = given.stringValue, b.count == 10, week[String(b.suffix(5))] != nil else {
                     birthdays[c] = nil
                     return true
                 }
@@ -99,7 +101,7 @@ extension ProjectionStore {
                 return true
             }
         }
-        agenda.birthdays = birthdays.values.sorted { ($0.day, $0.customer) < ($1.day, $1.customer) }
+        agenda.birthdays = birthdays.values.sorted { (week[$0.day] ?? 7, $0.day, $0.customer) < (week[$1.day] ?? 7, $1.day, $1.customer) }
         // The birthdays shown are the personal data read (on record before they are shown).
         let read = Set(birthdays.keys)
         agenda.personalDataRead = read.sorted()

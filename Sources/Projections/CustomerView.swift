@@ -98,8 +98,11 @@ extension ProjectionStore {
         } else if point == nil {
             if catchingUp { try catchUp([CustomerSummaryProjector(), loyaltyModel]) }
             let (live, loyalty) = try storedRecords(CustomerSummaryProjector(), loyaltyModel, key: id)
-            guard let live else { return nil }
-            summary = live
+            // A customer whose only events the summary keeps nothing of (points from the till
+            // ahead of the purchase, a care contact) is still a customer, as their view as of
+            // the head shows them.
+            guard try live != nil || loyalty != nil || ledger.ledger.streamVersion(of: id) > 0 else { return nil }
+            summary = live ?? CustomerSummary()
             account = loyalty ?? account
         } else {
             // As of a past point: this customer's events up to then, folded apart from the stored models.

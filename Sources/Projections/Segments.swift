@@ -20,6 +20,15 @@ public struct SegmentRules: Sendable, Equatable {
         if let rfmNames { return rfmNames[code] ?? code }
         return rfmLevels == 5 ? Segmentation.segmentOf[code] : code
     }
+
+    /// The segment names reports list under this scheme, each even with no customer in it: the
+    /// configured names, or the standard 11 at 5 levels; a scheme that names segments by their
+    /// score codes lists those customers are in (`counted`: the names counted in a report).
+    public func rfmSegmentNames(counted: some Sequence<String>) -> [String] {
+        var names = Set(counted)
+        if let rfmNames { names.formUnion(rfmNames.values) } else if rfmLevels == 5 { names.formUnion(Segmentation.rfmTable.keys) }
+        return names.sorted()
+    }
 }
 
 /// A customer's segment and RFM scores.

@@ -66,7 +66,7 @@ struct ReadRoutes {
             rankings = backend.readyRankings
             if rankings == nil {
                 // They will be waited for: an unknown customer is a 404 at once, not after them.
-                guard try backend.models.storedRecord(CustomerSummaryProjector(), key: id) != nil else { throw Problem.notFound("no customer '\(id)'") }
+                guard try backend.ledger.ledger.streamVersion(of: id) > 0 else { throw Problem.notFound("no customer '\(id)'") }
                 rankings = try await backend.liveRankings()
             }
         }
@@ -219,7 +219,7 @@ struct ReadRoutes {
         let kinds = SegmentAssignment.Kind.allCases.map { k -> JSONValue in
             .object([("segment", .string(k.rawValue)), ("customers", .number(String(byKind[k.rawValue] ?? 0)))])
         }
-        let rfm = Segmentation.rfmTable.keys.sorted().map { k -> JSONValue in
+        let rfm = rules.rfmSegmentNames(counted: byRFM.keys).map { k -> JSONValue in
             .object([("segment", .string(k)), ("customers", .number(String(byRFM[k] ?? 0)))])
         }
         return jsonResponse(.object([("customers", .number(String(all.count))), ("segments", .array(kinds)), ("rfm", .array(rfm)), asOfMember(point, now)]))

@@ -155,6 +155,26 @@ struct CustomerCommandTests {
         #expect(try vips(["--config", other]) < own)
     }
 
+    @Test("the segment mix counts the configured RFM scheme's segments, not the standard eleven")
+    func configuredScheme() throws {
+        let ledger = try GeneratedLedger("rfm-scheme", generate: ["--customers", "200", "--days", "300"]); defer { ledger.remove() }
+        let config = ledger.dir.path + "/tertiles.json"
+        try #"{"segments":{"rfmLevels":3,"rfmNames":{"Best":["333","332"],"Gone":["111"]}}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try ClienteleBinary.run(["segments", "--db", ledger.db, "--format", "json", "--config", config])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rfm = try #require(doc["rfm"] as? [String: Int])
+        let listed = try ClienteleBinary.run(["segments", "--db", ledger.db, "--customers", "--format", "csv", "--config", config]).stdout
+        // customer,segment,r,f,m,rfm_segment: the customers with an RFM segment, by it.
+        var perSegment: [String: Int] = [:]
+        for row in listed.split(whereSeparator: \.isNewline).dropFirst() {
+            if let name = row.split(separator: ",", omittingEmptySubsequences: false).last, !name.isEmpty { perSegment[String(name), default: 0] += 1 }
+        }
+        #expect(rfm["Champions"] == nil && rfm["Best"] != nil && rfm["Gone"] != nil, "\(rfm)")
+        #expect(rfm.values.reduce(0, +) > 100 && rfm.keys.contains { $0.count == 3 && $0.allSatisfy(\.isNumber) }, "every scored buyer counted, codes without a name by their code: \(rfm)")
+        #expect(rfm.filter { $0.value > 0 } == perSegment, "the mix against the customers listed: \(rfm) \(perSegment)")
+    }
+
     @Test("generate without a master key refuses before it appends anything")
     func generateNeedsKey() throws {
         let dir = try TempFolder("genkey"); defer { dir.remove() }

@@ -43,6 +43,15 @@ struct CareAgendaTests {
     func leapDay(now: String, expected: [String]) throws {
         #expect(try Self.birthdays([("CustomerRegistered", "leapling", #"{"birthday":"1992-02-29"}"#)], now: now) == expected)
     }
+
+    @Test("the week's greetings come in the week's order, across the new year")
+    func acrossNewYear() throws {
+        let shown = try Self.birthdays([
+            ("CustomerRegistered", "january", #"{"birthday":"1990-01-02"}"#),
+            ("CustomerRegistered", "december", #"{"birthday":"1988-12-30"}"#),
+        ], now: "2026-12-28T09:00:00+08:00")
+        #expect(shown == ["december 12-30", "january 01-02"])
+    }
 }
 
 @Suite("Care agenda callbacks")

@@ -26,6 +26,23 @@ struct CustomerViewTests {
         return (text(live), text(scanned))
     }
 
+    @Test("a customer the summary keeps nothing of yet (points from the till before the purchase, a care contact) has a live view, as of the head too")
+    func onlyLoyaltyEvents() throws {
+        let f = try Fixture("view-loyalty-only"); defer { f.remove() }
+        try f.append([
+            try Self.event("PointsEarned", #"{"points":500,"receipt":"RP1"}"#, customer: "P1", id: "p1", channel: "pos"),
+            try Self.event("CareContactMade", #"{"kind":"holiday-greeting","channel":"counter"}"#, customer: "P2", id: "p2"),
+        ])
+        let points = try #require(try f.models.customerView("P1", asOf: nil, configuration: ClienteleConfiguration()) { _, _, _ in nil })
+        #expect(points.loyalty.points == 500 && points.summary.receipts == 0, "\(points.loyalty.json)")
+        #expect(try f.models.customerView("P2", asOf: nil, configuration: ClienteleConfiguration()) { _, _, _ in nil } != nil)
+        #expect(try f.models.customerView("P3", asOf: nil, configuration: ClienteleConfiguration()) { _, _, _ in nil } == nil, "one with no event is no customer")
+        for id in ["P1", "P2"] {
+            let (live, scanned) = try Self.shown(f, id)
+            #expect(live == scanned && live != "none", "\(id): live \(live) vs scanned \(scanned)")
+        }
+    }
+
     @Test("profile updates, consent changes and an erasure among many other events show as a scan of the stream shows them")
     func profileThroughPointers() throws {
         let f = try Fixture("view-pointers"); defer { f.remove() }

@@ -59,7 +59,7 @@ extension Clientele {
                 if let s = a.rfmSegment { byRFM[s, default: 0] += 1 }
             }
             let kinds = SegmentAssignment.Kind.allCases.map { ($0.rawValue, byKind[$0.rawValue] ?? 0) }
-            let rfm = Segmentation.rfmTable.keys.sorted { (byRFM[$0] ?? 0, $1) > (byRFM[$1] ?? 0, $0) }.map { ($0, byRFM[$0] ?? 0) }
+            let rfm = rules.rfmSegmentNames(counted: byRFM.keys).sorted { (byRFM[$0] ?? 0, $1) > (byRFM[$1] ?? 0, $0) }.map { ($0, byRFM[$0] ?? 0) }
             switch format {
             case .json:
                 let doc: JSONValue = .object([
