@@ -71,17 +71,27 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// Each callback (回访), reached or not, in recorded order.
     public var callbacks: [Callback] = []
 
-    /// One callback on the complaint: when (µs), who made it, and the customer's CSAT answer if any.
+    /// One callback on the complaint: when (µs), who made it, whether it reached the customer, and
+    /// their CSAT answer if any.
     public struct Callback: Sendable, Equatable {
         public var at: Int64
         public var by: String
         public var csat: Int64?
-        public init(at: Int64, by: String, csat: Int64? = nil) { self.at = at; self.by = by; self.csat = csat }
+        public var reached: Bool
+        public init(at: Int64, by: String, csat: Int64? = nil, reached: Bool = true) { self.at = at; self.by = by; self.csat = csat; self.reached = reached }
     }
     /// The callbacks' CSAT answers, in recorded order.
     public var ratings: [Rating] { callbacks.compactMap { c in c.csat.map { Rating(at: c.at, csat: $0) } } }
-    /// The latest callback, reached or not: a callback after the resolution is done.
-    public var calledBackAt: Int64? { callbacks.lazy.map(\.at).max() }
+    /// The latest callback that reached the customer: one after the resolution is the callback
+    /// done (回访 learns how satisfied they are; a call nobody answered learns nothing).
+    public var calledBackAt: Int64? { callbacks.lazy.filter(\.reached).map(\.at).max() }
+
+    /// The latest occurred-at (µs) among the steps folded in: a step that occurred before it was
+    /// recorded out of business-time order (entered late).
+    public var latestAt: Int64 = .min
+    /// True once a step that occurred before `latestAt` was folded in: the record is then folded
+    /// again in business-time order before it is stored or shown, so it is never stored set.
+    public var foldedOutOfOrder = false
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -203,7 +213,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         resolvers = r.strings()
         filedBy = r.optionalString()
         let calls = r.count()
-        for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string(), csat: r.optionalInt())) }
+        for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string(), csat: r.optionalInt(), reached: r.bool())) }
+        latestAt = r.int()
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -231,7 +242,8 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.strings(resolvers)
         w.string(filedBy)
         w.unsigned(UInt64(callbacks.count))
-        for c in callbacks { w.int(c.at); w.string(c.by); w.int(c.csat) }
+        for c in callbacks { w.int(c.at); w.string(c.by); w.int(c.csat); w.bool(c.reached) }
+        w.int(latestAt)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -265,10 +277,21 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// Version 7: who filed the complaint and who made each callback (`filedBy`, `callers`).
 /// Version 8: each callback's time with who made it (`callbacks`).
 /// Version 9: the callbacks hold their CSAT; ratings and the latest callback are read from them.
+/// Version 10: each complaint's steps folded in business-time order (`foldsInBusinessOrder`): a
+/// step entered late takes its place among them (a closing entered after a reopening no longer
+/// closes the reopened complaint); a callback that reached the customer ends a wait on them; one
+/// that did not leaves the callback due.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 9
+    public static let version = 10
     public init() {}
+
+    public static var foldsInBusinessOrder: Bool { true }
+    public func needsRefold(_ r: ComplaintRecord) -> Bool { r.foldedOutOfOrder }
+    /// The complaint's customer, once it is filed: their stream holds its steps. A record of
+    /// steps whose filing is not folded in yet is not folded again (the filing, when it comes,
+    /// occurred before them and marks it).
+    public func streamCustomer(of key: String, _ r: ComplaintRecord) -> String? { r.isFiled ? r.customer : nil }
 
     public var eventKinds: EventKind.Set {
         EventKind.Set([.complaintFiled, .complaintAcknowledged, .complaintVerified, .complaintPlanProposed, .complaintActionTaken, .complaintEscalated,
@@ -282,6 +305,7 @@ public struct ComplaintStatusProjector: KeyedProjector {
 
     public func apply(_ r: inout ComplaintRecord, _ event: borrowing FoldEvent) {
         let at = event.occurredAt.microseconds
+        if at < r.latestAt { r.foldedOutOfOrder = true } else { r.latestAt = at }
         // A step by staff: they count among the handlers, and the store is not waiting on the
         // customer any more.
         func handled() {
@@ -331,7 +355,11 @@ public struct ComplaintStatusProjector: KeyedProjector {
             r.mark(.waitEnds, at: at)
         case .complaintClosed: r.closedAt = at; r.firstHandledAt = min(r.firstHandledAt ?? at, at); handled()
         case .callbackLogged:
-            r.callbacks.append(ComplaintRecord.Callback(at: at, by: event.actor, csat: event.member(.csat)?.int64))
+            // Callbacks are few: `reached` is looked up in the payload rather than kept by the scan.
+            let reached = event.payload["reached"]?.bool != false
+            r.callbacks.append(ComplaintRecord.Callback(at: at, by: event.actor, csat: event.member(.csat)?.int64, reached: reached))
+            // The customer answered: the store is not waiting on them any more.
+            if reached { r.mark(.waitEnds, at: at) }
         default: break
         }
     }

@@ -93,11 +93,14 @@ final class Folding<P: KeyedProjector>: ModelFold {
 
     override func refoldOutOfOrder(through sequence: UInt64, ledger: CustomerLedger) throws -> Int {
         guard P.foldsInBusinessOrder else { return 0 }
-        let marked = records.filter { projector.needsRefold($0.value) }.map(\.key)
-        for key in marked {
-            records[key] = try projector.refolded(key, customer: projector.storageKey(key), through: sequence, ledger: ledger)
+        let marked = records.filter { projector.needsRefold($0.value) }
+        var refolded = 0
+        for (key, record) in marked {
+            guard let customer = projector.streamCustomer(of: key, record) else { continue }
+            records[key] = try projector.refolded(key, customer: customer, through: sequence, ledger: ledger)
+            refolded += 1
         }
-        return marked.count
+        return refolded
     }
 
     @_specialize(where P == CustomerSummaryProjector)
@@ -1108,9 +1111,19 @@ extension KeyedProjector {
     /// (`foldsInBusinessOrder`). Events the model keys to no record (`key(for:)`) are passed over,
     /// as every other fold passes them over.
     public func fold(_ events: [RecordedEvent], into record: inout Record, catalog: SchemaCatalog = .builtIn) {
+        fold(events, into: &record, only: nil, catalog: catalog)
+    }
+
+    /// `fold(_:into:catalog:)` of the events keyed `only` (all keyed events when nil): a
+    /// customer's stream holds the events of each of their complaints.
+    func fold(_ events: [RecordedEvent], into record: inout Record, only: Key?, catalog: SchemaCatalog) {
         var reader = FoldEventReader(catalog: catalog)
         func fold(_ e: RecordedEvent) {
-            e.withRecord { r in reader.visit(r, kinds: eventKinds) { if key(for: $0) != nil { apply(&record, $0) } } }
+            e.withRecord { r in
+                reader.visit(r, kinds: eventKinds) { e in
+                    if let k = key(for: e), only == nil || k == only { apply(&record, e) }
+                }
+            }
         }
         if Self.foldsInBusinessOrder {
             for e in events.sorted(by: RecordedEvent.inBusinessOrder) { fold(e) }
@@ -1131,7 +1144,7 @@ extension KeyedProjector {
             return true
         }
         var record = initial(key: key)
-        fold(events, into: &record, catalog: ledger.catalog)
+        fold(events, into: &record, only: key, catalog: ledger.catalog)
         return record
     }
 }

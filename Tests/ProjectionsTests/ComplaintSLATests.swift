@@ -203,6 +203,66 @@ struct ComplaintSLATests {
         #expect(agenda.callbacks.isEmpty)
     }
 
+    @Test("a step entered late takes its place among the others: live, rebuilt and as of any point agree", arguments: [
+        // The closing at 11:40 entered after the reopening at 12:00: reopened, its close clock running.
+        [("ComplaintFiled", "10:00", ""), ("ComplaintAcknowledged", "10:10", ""), ("ComplaintResolved", "11:00", ""),
+         ("CallbackLogged", "11:30", #""reached":true,"csat":2"#), ("ComplaintReopened", "12:00", #""reason":"still broken""#), ("ComplaintClosed", "11:40", "")],
+        // The resolution at 11:00 entered after the reopening at 12:00.
+        [("ComplaintFiled", "10:00", ""), ("ComplaintAcknowledged", "10:10", ""), ("ComplaintReopened", "12:00", #""reason":"still broken""#),
+         ("ComplaintResolved", "11:00", "")],
+    ])
+    func lateStep(steps: [(String, String, String)]) throws {
+        let (r, f) = try record(steps.map { ($0.0, "2026-11-23T\($0.1):00", $0.2) })
+        defer { f.remove() }
+        #expect(r.isOpen && r.status == "reopened" && r.reopened == 1 && r.roundStartedAt == at("2026-11-23T12:00:00"), "\(r.json)")
+        #expect(!r.foldedOutOfOrder, "folded again before it was stored")
+        let inOrder = steps.sorted { $0.1 < $1.1 }
+        let (ordered, g) = try record(inOrder.map { ($0.0, "2026-11-23T\($0.1):00", $0.2) })
+        defer { g.remove() }
+        func same(_ a: ComplaintRecord?, _ b: ComplaintRecord) -> Bool {
+            guard var a else { return false }
+            var b = b
+            a.handlers = []; a.handlerSince = []; b.handlers = []; b.handlerSince = []   // who is staff-0 follows the recorded position
+            a.callbacks = a.callbacks.map { var c = $0; c.by = ""; return c }; b.callbacks = b.callbacks.map { var c = $0; c.by = ""; return c }
+            a.resolvers = []; b.resolvers = []; a.resolvedBy = nil; b.resolvedBy = nil; a.filedBy = nil; b.filedBy = nil
+            return a == b
+        }
+        #expect(same(r, ordered), "late \(r.json)\nin order \(ordered.json)")
+        let head = try f.ledger.ledger.head().sequence
+        #expect(try f.models.fold(ComplaintStatusProjector(), asOf: .sequence(head))["CP-1"] == r)
+        #expect(try same(f.models.fold(ComplaintStatusProjector(), asOf: .time(Timestamp(iso8601: "2026-11-24T00:00:00+08:00")!))["CP-1"], r))
+        let report = try f.models.rebuildReporting([ComplaintStatusProjector()])
+        #expect(report.refolded[ComplaintStatusProjector.name] == 1)
+        #expect(try f.models.record(ComplaintStatusProjector(), key: "CP-1") == r)
+    }
+
+    @Test("a callback that reaches the customer ends a wait on them; one that does not leaves the callback due")
+    func callbackReached() throws {
+        let (r, f) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:10:00", ""),
+            ("ComplaintResolved", "2026-11-23T11:00:00", ""), ("ComplaintAwaitingCustomer", "2026-11-23T11:05:00", ""),
+            ("CallbackLogged", "2026-11-23T12:00:00", #""reached":true,"csat":5"#),
+        ])
+        defer { f.remove() }
+        #expect(r.pauses == [[at("2026-11-23T11:05:00"), at("2026-11-23T12:00:00")]], "\(r.pauses)")
+        let close = ComplaintSLA.clocks(r, at: at("2026-11-23T20:00:00"), configuration: SLAConfiguration())[2]
+        #expect(close.usedMinutes == 545, "10:00 to 20:00 less the 55-minute wait: \(close)")
+
+        let (u, g) = try record([
+            ("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintResolved", "2026-11-23T11:00:00", ""),
+            ("ComplaintAwaitingCustomer", "2026-11-23T11:05:00", ""), ("CallbackLogged", "2026-11-23T12:00:00", #""reached":false"#),
+        ])
+        defer { g.remove() }
+        #expect(u.callbackDue && u.calledBackAt == nil && u.callbacks.count == 1)
+        #expect(u.pauses == [[at("2026-11-23T11:05:00"), 0]], "nobody answered: still waiting on the customer")
+        let row = try #require(ComplaintQueue.rows([u], now: Timestamp(microseconds: at("2026-11-23T13:00:00")), sla: SLAConfiguration()).first)
+        #expect(row.nextStep == "callback")
+        let agenda = try g.models.careAgenda(now: Timestamp(iso8601: "2026-11-24T09:00:00+08:00")!, configuration: ClienteleConfiguration())
+        #expect(agenda.callbacks.map(\.complaint) == ["CP-1"])
+        let staff = ServiceReports.staff(complaints: [u], period: nil, at: at("2026-11-24T00:00:00"), sla: SLAConfiguration())
+        #expect(staff.first { $0.staff == "staff-1" }?.callbacksMade == 1, "the attempt still counts among the calls made")
+    }
+
     @Test("a clock past its target counts as missed in the staff's hit rate while it runs")
     func breachedCountsAsMissed() throws {
         let (r, f) = try record([("ComplaintFiled", "2026-11-23T10:00:00", ""), ("ComplaintAcknowledged", "2026-11-23T10:40:00", "")])

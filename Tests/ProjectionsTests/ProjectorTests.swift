@@ -87,20 +87,25 @@ struct ProjectorTests {
     }
 
     // Serialized: a case sets the refold limit in the environment for a while.
-    @Test("loyalty and the customer summary recorded out of business order: caught up in pieces, rebuilt, as of a time and recorded in order all agree",
+    @Test("loyalty, the customer summary and complaint status recorded out of business order: caught up in pieces, rebuilt, as of a time and recorded in order all agree",
           .serialized, arguments: [21 as UInt64, 22])
     func inBusinessOrder(seed: UInt64) throws {
         try checkBusinessOrder(LoyaltyProjector(), seed: seed) { $0 }
         // Sequence numbers are positions in each ledger's own log: the reference numbers the same events otherwise.
         try checkBusinessOrder(CustomerSummaryProjector(), seed: seed, positionless)
+        // Complaints are folded again one by one, from their customer's stream (no one-pass fold);
+        // a complaint's steps lie close together, so each run of 6 events is recorded backwards too
+        // (steps entered late at the desk, a closing before its reopening, a filing after its steps).
+        try checkBusinessOrder(ComplaintStatusProjector(), seed: seed, onePass: false, backwardsRuns: 6) { $0 }
     }
 
-    private func checkBusinessOrder<P: KeyedProjector>(_ projector: P, seed: UInt64,
+    private func checkBusinessOrder<P: KeyedProjector>(_ projector: P, seed: UInt64, onePass: Bool = true, backwardsRuns: Int = 1,
                                                        _ positionless: ([String: P.Record]) -> [String: P.Record]) throws where P.Record: Equatable {
         let f = try Fixture("business-order"); defer { f.remove() }
         let docs = f.chain(customers: 80, days: 200, seed: seed)
         // The later half recorded first, as a chain whose older POS files are loaded last.
-        let recorded = Array(docs[(docs.count / 2)...]) + Array(docs[..<(docs.count / 2)])
+        let halves = Array(docs[(docs.count / 2)...]) + Array(docs[..<(docs.count / 2)])
+        let recorded = stride(from: 0, to: halves.count, by: backwardsRuns).flatMap { halves[$0..<min(halves.count, $0 + backwardsRuns)].reversed() }
         var random = SplitMix64(seed: seed)
         var i = 0
         while i < recorded.count {
@@ -113,13 +118,13 @@ struct ProjectorTests {
         let report = try f.models.rebuildReporting([projector])
         let rebuilt = try f.stored(projector)
         #expect(report.refolded.keys.sorted() == [P.name] && report.refolded[P.name]! > 0 && report.refoldedInOnePass.isEmpty,
-                "\(P.name): some customers' events came out of order, each folded again")
+                "\(P.name): some records' events came out of order, each folded again: \(report.refolded)")
         #expect(incremental.count > 0 && incremental == rebuilt, "\(P.name)")
         // Past a limit the whole model is folded again in one pass over the time index: the same records.
         setenv("CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST", "0", 1)
         let whole = try f.models.rebuildReporting([projector])
         unsetenv("CLIENTELE_REFOLD_ONE_BY_ONE_AT_MOST")
-        #expect(whole.refoldedInOnePass == [P.name] && whole.refolded == report.refolded, "\(P.name)")
+        #expect(whole.refoldedInOnePass == (onePass ? [P.name] : []) && whole.refolded == report.refolded, "\(P.name)")
         #expect(try f.stored(projector) == rebuilt, "\(P.name)")
         #expect(try f.models.fold(projector, asOf: .time(Timestamp(iso8601: "2030-01-01T00:00:00Z")!)) == rebuilt, "\(P.name)")
         #expect(try f.models.fold(projector, asOf: .sequence(try f.ledger.ledger.head().sequence)) == rebuilt, "\(P.name)")

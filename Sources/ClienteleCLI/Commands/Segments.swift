@@ -159,7 +159,8 @@ extension Clientele {
             Output.line("phases: " + report.phases.described)
             for (name, n) in report.refolded.sorted(by: { $0.key < $1.key }) {
                 let how = report.refoldedInOnePass.contains(name) ? " (the whole model, in one pass over the time index)" : ""
-                Output.line("\(name): \(n) customers had events recorded out of the order they occurred in: folded again in that order\(how)")
+                let what = name == ComplaintStatusProjector.name ? (n == 1 ? "complaint had steps" : "complaints had steps") : (n == 1 ? "customer had events" : "customers had events")
+                Output.line("\(name): \(n) \(what) recorded out of the order they occurred in: folded again in that order\(how)")
             }
         }
     }
