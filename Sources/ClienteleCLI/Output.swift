@@ -103,6 +103,9 @@ struct TextTable {
     /// The columns to cut, first to last, when the table is too wide (a category, a name, an id:
     /// text whose start says enough; the CSV and JSON keep it whole).
     var truncatable: [Int] = []
+    /// Of the `truncatable` columns, those cut in the middle ("CP-2026…0812"): ids whose end tells
+    /// one from the next as much as their start.
+    var cutInMiddle: Set<Int> = []
     /// The terminal's width.
     static let width = 80
 
@@ -126,7 +129,10 @@ struct TextTable {
         }
         func format(_ row: [String]) -> [String] {
             var cells = row.enumerated().map { i, cell in
-                (truncatable.contains(i) && Terminal.columns(cell) > widths[i]) ? Terminal.prefix(cell, columns: widths[i] - 1) + "…" : cell
+                guard truncatable.contains(i), Terminal.columns(cell) > widths[i] else { return cell }
+                guard cutInMiddle.contains(i) else { return Terminal.prefix(cell, columns: widths[i] - 1) + "…" }
+                let head = (widths[i] - 1) / 2
+                return Terminal.prefix(cell, columns: head) + "…" + Terminal.suffix(cell, columns: widths[i] - 1 - head)
             }
             var more: [String] = []
             if let wrapAt, cells.count == widths.count, Terminal.columns(cells[last]) > wrapAt {
@@ -199,6 +205,18 @@ enum Terminal {
             used += w
         }
         return out
+    }
+
+    /// The longest end of `text` that fits in `columns` columns.
+    static func suffix(_ text: String, columns limit: Int) -> String {
+        var out: [Character] = [], used = 0
+        for c in text.reversed() {
+            let w = columns(String(c))
+            if used + w > limit { break }
+            out.append(c)
+            used += w
+        }
+        return String(out.reversed())
     }
 
     /// `text` in lines of at most `columns` columns, broken at spaces where it can be (a word

@@ -50,6 +50,25 @@ struct TextTableTests {
         #expect(lines[3].hasPrefix("CP-1 ") && lines[3].contains("price") && !lines[3].contains("…"))
     }
 
+    @Test("ids are cut in the middle: two complaints of one day, or two desks' tokens, stay apart")
+    func cutsIdsInTheMiddle() {
+        var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0],
+                          cutInMiddle: [1, 0])
+        t.rows = [["CP-20261207-SH-MALL-0812", "CUSTOMER-LOYALTY-00012345", "product-quality", "critical", "handling", "close", "breached", "-340d 3h"],
+                  ["CP-20261207-SH-MALL-0813", "CUSTOMER-LOYALTY-00012346", "price", "low", "filed", "plan", "ok", "3h"]]
+        let lines = t.render().split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { Terminal.columns($0) <= 80 }, "\(lines)")
+        let ids = lines.dropFirst(2).map { String($0.prefix { $0 != " " }) }
+        #expect(ids.count == 2 && ids[0] != ids[1] && ids.allSatisfy { $0.hasPrefix("CP-202") && $0.contains("…") }, "\(ids)")
+        #expect(ids[0].hasSuffix("0812") && ids[1].hasSuffix("0813") && lines[2].contains("…2345") && lines[3].contains("…2346"), "\(lines)")
+        var staff = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT", "filed", "calls"], rightAligned: [1, 2, 3, 4, 5, 6, 7],
+                              truncatable: [0], cutInMiddle: [0])
+        staff.rows = [["token:pudong-service-desk-2", "12", "14 min", "3 h 20 min", "91.7 %", "4.50", "3", "10"]]
+        staff.rows.append(["token:pudong-service-desk-3", "2", "1 h 2 min", "23 h 59 min", "100.0 %", "—", "30", "100"])
+        let staffLines = staff.render().split(separator: "\n").map(String.init)
+        #expect(staffLines.allSatisfy { Terminal.columns($0) <= 80 } && staffLines[2].contains("desk-2") && staffLines[3].contains("desk-3"), "\(staffLines)")
+    }
+
     @Test("a table too wide wraps its last column under itself, losing no word")
     func wraps() {
         var t = TextTable(header: ["field", "value"])

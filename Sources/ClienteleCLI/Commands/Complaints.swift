@@ -75,7 +75,8 @@ extension Clientele {
                                 row.record.escalated ? "yes" : "no", row.escalationDue ? "yes" : "no", String(row.record.reopened)])
                 }
             case .table:
-                var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0])
+                var t = TextTable(header: ["complaint", "customer", "category", "severity", "status", "next", "clock", "left"], rightAligned: [7], truncatable: [2, 1, 0],
+                                  cutInMiddle: [1, 0])
                 for row in rows.prefix(200) {
                     let next = row.nextStep ?? "—"
                     // "awaiting" for "awaiting-customer" and "responded" for "acknowledged" (the

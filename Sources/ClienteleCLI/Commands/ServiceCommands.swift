@@ -56,7 +56,7 @@ extension Clientele {
                                 s.satisfiedShare.map { Format.fixed($0, 3) } ?? "", s.nps.map { Format.fixed($0, 1) } ?? ""])
                 }
             case .table:
-                var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "satisfied", "NPS"], rightAligned: [1, 2, 3, 4, 5], truncatable: [0])
+                var t = TextTable(header: [by.rawValue, "callbacks", "reached", "CSAT", "satisfied", "NPS"], rightAligned: [1, 2, 3, 4, 5], truncatable: [0], cutInMiddle: [0])
                 for (k, s) in groups {
                     t.rows.append([k, Format.grouped(s.callbacks), Format.grouped(s.reached), s.csat.map { Format.fixed($0, 2) } ?? "—",
                                    s.satisfiedShare.map { Format.fixed($0 * 100, 0) + " %" } ?? "—", s.nps.map { Format.fixed($0, 0) } ?? "—"])
@@ -121,7 +121,8 @@ extension Clientele {
             } else if !staff.isEmpty {
                 Output.line("No service star\(of): no callback rated a complaint one of them resolved.\n")
             }
-            var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT", "filed", "calls"], rightAligned: [1, 2, 3, 4, 5, 6, 7])
+            var t = TextTable(header: ["staff", "handled", "respond", "resolve", "on time", "CSAT", "filed", "calls"], rightAligned: [1, 2, 3, 4, 5, 6, 7],
+                              truncatable: [0], cutInMiddle: [0])
             for p in staff {
                 t.rows.append([p.staff, Format.grouped(p.complaintsHandled), p.averageRespondMinutes.map { Format.fixed($0, 0) + " m" } ?? "—",
                                p.averageResolveMinutes.map { Format.fixed($0 / 60, 1) + " h" } ?? "—",
