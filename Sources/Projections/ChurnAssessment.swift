@@ -107,14 +107,9 @@ public enum ChurnModel {
         let percent = Int((alive * 100).rounded())
         reasons.append(once ? "P(active) \(percent) % by BG/NBD, the one purchase counted as a chance to leave"
                             : "P(active) \(percent) % by BG/NBD")
-        var openComplaint: String?
-        for (complaint, since) in s.unresolvedComplaintSince.sorted(by: { $0.key < $1.key }) {
-            let openDays = (now.microseconds - since) / 86_400_000_000
-            if openDays >= 1 {
-                stay *= 1 - unresolvedPenalty
-                reasons.append("complaint \(complaint) unresolved for \(openDays) days")
-                openComplaint = openComplaint ?? complaint
-            }
+        for (complaint, openDays) in overdueComplaints(of: s, at: now) {
+            stay *= 1 - unresolvedPenalty
+            reasons.append("complaint \(complaint) unresolved for \(openDays) days")
         }
         if s.badlyResolvedComplaints > 0 {
             for _ in 0..<s.badlyResolvedComplaints { stay *= 1 - badlyResolvedPenalty }
@@ -122,18 +117,40 @@ public enum ChurnModel {
         }
         let risk = 1 - stay
         let band = configuration.churnBands.band(forRisk: risk)
-        let action: String
-        if let openComplaint {
-            action = "resolve complaint \(openComplaint) first"
-        } else if band == .low {
-            action = "none needed"
-        } else if let channel = s.marketingChannels.first(where: { $0 != "*" }) ?? (s.marketingChannels.contains("*") ? "sms" : nil) {
-            action = band == .high ? "win-back coupon by \(channel)" : "invitation to the next member day by \(channel)"
-        } else {
-            action = "no marketing consent: offer a coupon at the next visit"
-        }
         let expected = fit.model.expectedPurchases(in: horizon, given: h) * (once ? alive : 1)
         return ChurnAssessment(customer: id, probabilityAlive: alive, expectedPurchases: expected,
-                               risk: risk, band: band, reasons: reasons, action: action)
+                               risk: risk, band: band, reasons: reasons, action: action(band: band, for: s, at: now))
+    }
+
+    /// The customer's complaints unresolved for a day or more at `now`, by id, with the whole days
+    /// they have been open: each raises the risk, and the first is to be resolved before any offer.
+    static func overdueComplaints(of s: CustomerSummary, at now: Timestamp) -> [(String, Int64)] {
+        s.unresolvedComplaintSince.sorted { $0.key < $1.key }.compactMap { complaint, since in
+            let openDays = (now.microseconds - since) / 86_400_000_000
+            return openDays >= 1 ? (complaint, openDays) : nil
+        }
+    }
+
+    /// The win-back action for a customer in `band`, from their summary `s` at `now`: an overdue
+    /// complaint first; an offer only on a channel they consent to now.
+    static func action(band: ChurnRiskBand, for s: CustomerSummary, at now: Timestamp) -> String {
+        if let (complaint, _) = overdueComplaints(of: s, at: now).first { return "resolve complaint \(complaint) first" }
+        if band == .low { return "none needed" }
+        if let channel = s.marketingChannels.first(where: { $0 != "*" }) ?? (s.marketingChannels.contains("*") ? "sms" : nil) {
+            return band == .high ? "win-back coupon by \(channel)" : "invitation to the next member day by \(channel)"
+        }
+        return "no marketing consent: offer a coupon at the next visit"
+    }
+}
+
+extension ChurnAssessment {
+    /// This assessment with its action decided again from the customer's summary as it stands
+    /// now, `s`: a ranking is computed now and then (its risk may lag), but an offer must follow
+    /// the consents of the moment. Nil for a customer erased or no longer to be profiled since.
+    public func actingOn(_ s: CustomerSummary, at now: Timestamp) -> ChurnAssessment? {
+        guard !s.erased, !s.refusesProfiling else { return nil }
+        var a = self
+        a.action = ChurnModel.action(band: band, for: s, at: now)
+        return a
     }
 }

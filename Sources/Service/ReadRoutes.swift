@@ -88,7 +88,18 @@ struct ReadRoutes {
                 churn = ranked.churn
                 return ranked.segment
             }
-            if let shown = view?.customer { view?.churn = point == nil ? ranked?.churn[shown] : churn }
+            if let v = view {
+                // Live: the risk from the last ranking, the action from the customer as they stand
+                // (a consent withdrawn since, an erasure by another process, which the key store
+                // tells at once).
+                if point != nil {
+                    view?.churn = churn
+                } else if case .erased? = try? backend.ledger.keys.key(for: v.customer) {
+                    view?.churn = nil
+                } else {
+                    view?.churn = ranked?.churn[v.customer]?.actingOn(v.summary, at: Timestamp.now())
+                }
+            }
             return view
         }
         // The live view is a few reads; as of a past point it folds the log (seconds on a large ledger).
@@ -233,7 +244,14 @@ struct ReadRoutes {
         let (all, now) = try summaries(asOf: point)
         var assessments: [ChurnAssessment]
         var unavailable: String?
-        if point == nil { assessments = Array(try backend.churn().values) } else {
+        if point == nil {
+            // From the last ranking: the customers erased or no longer to be profiled since are
+            // left out, and each action follows the consents of the moment (below).
+            let ranked = try backend.churn()
+            assessments = []
+            assessments.reserveCapacity(ranked.count)
+            for (id, s) in all { if let a = ranked[id]?.actingOn(s, at: now) { assessments.append(a) } }
+        } else {
             do { assessments = try ChurnModel.assess(all, now: now, configuration: backend.configuration).assessments } catch {
                 assessments = []; unavailable = "\(error)"
             }
@@ -243,7 +261,17 @@ struct ReadRoutes {
         if principal.role == .clerk { for (k, s) in all { homes[k] = s.homeStore } }
         let rows = assessments.filter { a in (risk == nil || a.band.rawValue == risk) && (principal.role != .clerk || principal.mayAct(inStore: homes[a.customer])) }
             .sorted { ($0.risk, $1.customer) > ($1.risk, $0.customer) }
-        var m: [(String, JSONValue)] = [("customers", .array(rows.prefix(limit).map(\.json))), ("total", .number(String(rows.count))), asOfMember(point, now)]
+        var page = Array(rows.prefix(limit)), total = rows.count
+        if point == nil {
+            // An erasure by another process is in the key store at once, in the models at their
+            // next catch-up: the customers shown are looked up there.
+            let keys = backend.ledger.keys
+            page = []
+            for a in rows where page.count < limit {
+                if case .erased? = try? keys.key(for: a.customer) { total -= 1 } else { page.append(a) }
+            }
+        }
+        var m: [(String, JSONValue)] = [("customers", .array(page.map(\.json))), ("total", .number(String(total))), asOfMember(point, now)]
         if let unavailable { m.append(("modelUnavailable", .string(unavailable))) }
         return jsonResponse(.object(m))
     }

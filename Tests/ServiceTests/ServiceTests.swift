@@ -469,28 +469,35 @@ struct ServiceTests {
         }
     }
 
+    /// Thirty buyers over 2026 through the service: some still buying, every third one stopped in
+    /// the spring (BG/NBD needs both to be fitted).
+    static func thirtyBuyers() -> [String] {
+        var events: [String] = []
+        let monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        func date(_ dayOfYear: Int) -> String {
+            var (month, day) = (0, dayOfYear)
+            while day >= monthDays[month] { day -= monthDays[month]; month += 1 }
+            return "2026-\(month < 9 ? "0" : "")\(month + 1)-\(day < 9 ? "0" : "")\(day + 1)T10:00:00+08:00"
+        }
+        for k in 1...30 {
+            let (first, gap) = ((k * 7) % 60, 9 + k % 13)
+            let last = k % 3 == 0 ? 120 : 320
+            for (n, day) in stride(from: first, through: last, by: gap).enumerated() where n < 2 + k % 6 || k % 3 != 0 {
+                let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-\(k)", occurredAt: date(day), payload: """
+                    {"receipt":"R-\(k)-\(day)","lines":[{"sku":"A","name":"A","category":"accessories","quantity":1,\
+                    "unitPrice":{"minor":1000,"currency":"CNY"}}],"total":{"minor":1000,"currency":"CNY"}}
+                    """)
+                events.append(purchase)
+            }
+        }
+        return events
+    }
+
     @Test("a buyer's 360 carries the churn risk the churn report gives them, live and as of a point")
     func customerChurn() async throws {
         try await ServerFixture.withServer { c in
-            // Thirty buyers over the year: some still buying, every third one stopped in the spring
-            // (BG/NBD needs both to be fitted); and one customer who never bought.
-            let monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-            func date(_ dayOfYear: Int) -> String {
-                var (month, day) = (0, dayOfYear)
-                while day >= monthDays[month] { day -= monthDays[month]; month += 1 }
-                return "2026-\(month < 9 ? "0" : "")\(month + 1)-\(day < 9 ? "0" : "")\(day + 1)T10:00:00+08:00"
-            }
-            for k in 1...30 {
-                let (first, gap) = ((k * 7) % 60, 9 + k % 13)
-                let last = k % 3 == 0 ? 120 : 320
-                for (n, day) in stride(from: first, through: last, by: gap).enumerated() where n < 2 + k % 6 || k % 3 != 0 {
-                    let purchase = eventJSON(type: "PurchaseRecorded", customer: "C-\(k)", occurredAt: date(day), payload: """
-                        {"receipt":"R-\(k)-\(day)","lines":[{"sku":"A","name":"A","category":"accessories","quantity":1,\
-                        "unitPrice":{"minor":1000,"currency":"CNY"}}],"total":{"minor":1000,"currency":"CNY"}}
-                        """)
-                    #expect(try await c.post("/v1/events", as: "manager", purchase).status == .created)
-                }
-            }
+            // Thirty buyers, and one customer who never bought.
+            for purchase in Self.thirtyBuyers() { #expect(try await c.post("/v1/events", as: "manager", purchase).status == .created) }
             #expect(try await c.post("/v1/customers", as: "manager", #"{"customer":"C-prospect","store":"S1"}"#).status == .created)
             for point in ["", "?asOf=1000000"] {
                 let report = try await c.get("/v1/reports/churn" + point + (point.isEmpty ? "?" : "&") + "limit=100", as: "manager")
@@ -503,6 +510,38 @@ struct ServiceTests {
                 let prospect = try await c.get("/v1/customers/C-prospect" + point, as: "manager")
                 #expect(prospect.status == .ok && prospect.json["churn"] == nil, "never bought: \(prospect.text)")
             }
+        }
+    }
+
+    @Test("a win-back offer follows the consents of the moment, and an erased customer gets none, while the ranking is cached")
+    func winBackFollowsConsent() async throws {
+        // The buyers are in the ledger before the service starts: its first ranking counts them, and
+        // is not computed again for an hour.
+        let grant = eventJSON(type: "ConsentGranted", customer: "C-3", occurredAt: "2026-01-01T09:00:00+08:00",
+                              payload: #"{"purpose":"marketing","channel":"sms","policyVersion":"v1"}"#)
+        try await ServerFixture.withServer(rankingTTL: .seconds(3600), beforeStart: { f in
+            for r in f.backend.ledger.appendAndWait(try ([grant] + Self.thirtyBuyers()).map { try JSONParser.parse($0) }) { _ = try r.get() }
+        }) { c in
+            func actions() async throws -> (view: String?, listed: String?) {
+                let view = try await c.get("/v1/customers/C-3", as: "manager").json["churn"]?["action"]?.stringValue
+                let report = try await c.get("/v1/reports/churn?limit=100", as: "manager")
+                guard case .array(let rows)? = report.json["customers"] else { Issue.record(Comment(rawValue: report.text)); return (view, nil) }
+                return (view, rows.first { $0["customer"] == .string("C-3") }?["action"]?.stringValue)
+            }
+            let before = try await actions()
+            // C-3 stopped buying in the spring: an offer by SMS, the one channel they consented to.
+            #expect(before.view?.hasSuffix("by sms") == true && before.listed == before.view, "\(before)")
+            let withdraw = eventJSON(type: "ConsentWithdrawn", customer: "C-3", occurredAt: "2026-12-01T09:00:00+08:00",
+                                     payload: #"{"purpose":"marketing","policyVersion":"v1"}"#)
+            #expect(try await c.post("/v1/events", as: "manager", withdraw).status == .created)
+            let after = try await actions()
+            #expect(after.view == "no marketing consent: offer a coupon at the next visit" && after.listed == after.view, "\(after)")
+            // Erased by another process (`clientele erase`): the key store knows at once, the models later.
+            let total = try await c.get("/v1/reports/churn?limit=100", as: "manager").json["total"]?.int64Value
+            _ = try c.fixture.backend.ledger.keys.destroy("C-3")
+            let erased = try await actions()
+            #expect(erased.view == nil && erased.listed == nil, "\(erased)")
+            #expect(try await c.get("/v1/reports/churn?limit=100", as: "manager").json["total"]?.int64Value == total.map { $0 - 1 })
         }
     }
 
