@@ -2,7 +2,8 @@
 """Checks the read models against independent computations in pandas:
 
 - RFM scores and segments: `clientele segments --customers --as-of T` against pandas' qcut over
-  rank(method="first") computed straight from the generated events (net of returns).
+  rank(method="first") computed straight from the generated events, net of returns: spend less
+  refunds, and a receipt refunded in full is no purchase (neither its day nor its time counts).
 
     tools/test-models.py --clientele PATH/TO/clientele
 """
@@ -55,11 +56,15 @@ def main():
         p = e["payload"]
         if e["type"] == "PurchaseRecorded":
             local_day = (at.replace(tzinfo=None) - datetime(1970, 1, 1)).days
-            rows.append((e["customer"], at, local_day, p["total"]["minor"], 1))
+            rows.append((e["customer"], at, local_day, p["total"]["minor"], 1, p["receipt"]))
         elif e["type"] == "ReturnRecorded":
-            rows.append((e["customer"], None, None, -p["refund"]["minor"], 0))
-    df = pd.DataFrame(rows, columns=["customer", "at", "day", "amount", "purchase"])
+            rows.append((e["customer"], None, None, -p["refund"]["minor"], 0, p["originalReceipt"]))
+    df = pd.DataFrame(rows, columns=["customer", "at", "day", "amount", "purchase", "receipt"])
     buys = df[df.purchase == 1]
+    # A receipt refunded in full (by then) is no purchase.
+    refunded = -df[df.purchase == 0].groupby(["customer", "receipt"])["amount"].sum()
+    back = pd.Series([refunded.get((c, r), 0) for c, r in zip(buys.customer, buys.receipt)], index=buys.index)
+    buys = buys[~((buys.amount > 0) & (back >= buys.amount))]
     g = pd.DataFrame({
         "last": buys.groupby("customer")["at"].max(),
         "F": buys.groupby("customer")["day"].nunique(),

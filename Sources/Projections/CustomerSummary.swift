@@ -58,7 +58,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     /// kept ascending without repeats (the churn model reads them as they are).
     public var purchaseDays: SmallList<4, Int64> = []
     public var categories: SmallList<3, String> = []
-    /// The last few receipts (at most 5): (receipt, at µs, total minor, refunded minor).
+    /// The last few receipts (at most 5): (receipt, at µs, total minor, refunded minor, day).
     public var recentReceipts: SmallList<5, RecentReceipt> = []
     /// The receipts before the recent ones, for the refunds they may still get: what each had and
     /// has refunded, under a hash of its id (no heap storage until a customer's sixth receipt).
@@ -81,23 +81,33 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     }
 
     /// A receipt no longer among the recent ones: a hash of its id (`ByteHash`), its total and
-    /// what returns of it refunded so far, in minor units.
+    /// what returns of it refunded so far, in minor units, and when it was bought (`notBought`
+    /// for a receipt noted by an exchange paid on a receipt the customer has no purchase of).
     public struct OlderReceipt: Sendable, Equatable {
         public var idHash: UInt64
         public var total: Int64
         public var refunded: Int64
+        public var at: Int64
+        public var day: Int64
 
         init(_ r: RecentReceipt) {
             idHash = Self.hash(r.receipt)
             total = r.total
             refunded = r.refunded
+            at = r.at
+            day = r.day
         }
 
-        init(idHash: UInt64, total: Int64, refunded: Int64) {
+        init(idHash: UInt64, total: Int64, refunded: Int64, at: Int64, day: Int64) {
             self.idHash = idHash
             self.total = total
             self.refunded = refunded
+            self.at = at
+            self.day = day
         }
+
+        /// Whether it counts as a purchase: bought, and not refunded in full.
+        var counts: Bool { day != CustomerSummary.notBought && !RefundCap.refundedInFull(total: total, refunded: refunded) }
 
         /// The hash of a receipt id.
         static func hash(_ id: String) -> UInt64 {
@@ -107,48 +117,132 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
     }
 
     public struct RecentReceipt: Sendable, Equatable, SmallListElement {
-        public static var placeholder: RecentReceipt { RecentReceipt(receipt: "", at: 0, total: 0) }
+        public static var placeholder: RecentReceipt { RecentReceipt(receipt: "", at: 0, total: 0, day: 0) }
         public var receipt: String
         public var at: Int64
         public var total: Int64
         /// What returns of it refunded so far: a refund beyond its total (the same return keyed
         /// twice, at the desk and by the POS export) takes no more off net spend.
         public var refunded: Int64 = 0
-        public init(receipt: String, at: Int64, total: Int64, refunded: Int64 = 0) {
+        /// The local day it was bought on (as `purchaseDays` counts it).
+        public var day: Int64
+        public init(receipt: String, at: Int64, total: Int64, refunded: Int64 = 0, day: Int64) {
             self.receipt = receipt
             self.at = at
             self.total = total
             self.refunded = refunded
+            self.day = day
         }
+
+        /// Whether it counts as a purchase: not refunded in full.
+        var counts: Bool { !RefundCap.refundedInFull(total: total, refunded: refunded) }
     }
+
+    /// The `day` of an older receipt the customer did not buy (noted by an exchange).
+    static let notBought = Int64.min
 
     public init() {}
 
-    /// `refund` of receipt `id` as far as it had any left (noted on it), looked for among the
-    /// recent receipts, then the older ones; the whole when the customer has no such receipt.
-    mutating func capRefund(_ refund: Int64, of id: String) -> Int64 {
-        if let i = recentReceipts.firstIndex(where: { $0.receipt == id }) {
-            return RefundCap.take(refund, total: recentReceipts[i].total, refunded: &recentReceipts[i].refunded)
+    /// Where one of the customer's receipts is kept.
+    enum ReceiptIndex { case recent(Int), older(Int) }
+
+    /// Where receipt `id` is kept, among the recent receipts, then the older ones.
+    func index(of id: String) -> ReceiptIndex? {
+        if let i = recentReceipts.firstIndex(where: { $0.receipt == id }) { return .recent(i) }
+        return olderIndex(of: id)
+    }
+
+    /// Where receipt `id` is kept among the older receipts.
+    func olderIndex(of id: String) -> ReceiptIndex? {
+        guard !olderReceipts.isEmpty else { return nil }
+        let h = OlderReceipt.hash(id)
+        return olderReceipts.lastIndex { $0.idHash == h }.map { .older($0) }
+    }
+
+    func counts(_ i: ReceiptIndex) -> Bool {
+        switch i {
+        case .recent(let k): return recentReceipts[k].counts
+        case .older(let k): return olderReceipts[k].counts
         }
-        return olderReceipts.isEmpty ? refund : capOlder(refund, of: id)
     }
 
-    /// `refund` of an older receipt `id` as far as it had any left (noted on it); the whole when
-    /// the customer has no such receipt.
-    mutating func capOlder(_ refund: Int64, of id: String) -> Int64 {
-        let h = OlderReceipt.hash(id)
-        guard let i = olderReceipts.lastIndex(where: { $0.idHash == h }) else { return refund }
-        return RefundCap.take(refund, total: olderReceipts[i].total, refunded: &olderReceipts[i].refunded)
+    /// `refund` of receipt `id` as far as it had any left (noted on it); the whole when the
+    /// customer has no such receipt.
+    mutating func capRefund(_ refund: Int64, of id: String) -> Int64 {
+        guard let i = index(of: id) else { return refund }
+        return capRefund(refund, at: i)
     }
 
-    /// Adds `amount` paid on top (an exchange) to older receipt `id`'s total, noting the receipt
-    /// when the customer has no purchase of it.
-    mutating func creditOlder(_ amount: Int64, to id: String) {
-        let h = OlderReceipt.hash(id)
-        if let i = olderReceipts.lastIndex(where: { $0.idHash == h }) {
-            olderReceipts[i].total += amount
+    /// `refund` of the receipt at `i` as far as it had any left (noted on it). A receipt refunded
+    /// in full no longer counts as a purchase: its day, and its time as the first or last
+    /// purchase, go unless another purchase holds them (segments, like the churn model, are net
+    /// of returns).
+    mutating func capRefund(_ refund: Int64, at i: ReceiptIndex) -> Int64 {
+        let counted = counts(i)
+        let taken: Int64
+        switch i {
+        case .recent(let k): taken = RefundCap.take(refund, total: recentReceipts[k].total, refunded: &recentReceipts[k].refunded)
+        case .older(let k): taken = RefundCap.take(refund, total: olderReceipts[k].total, refunded: &olderReceipts[k].refunded)
+        }
+        if counted && !counts(i) { purchaseWithdrawn(at: i) }
+        return taken
+    }
+
+    /// Adds `amount` paid on top (an exchange) to receipt `id`'s total, noting the receipt when
+    /// the customer has no purchase of it. A receipt refunded in full counts again once it has
+    /// something left to refund.
+    mutating func credit(_ amount: Int64, to id: String) {
+        guard let i = index(of: id) else {
+            olderReceipts.append(OlderReceipt(idHash: OlderReceipt.hash(id), total: amount, refunded: 0, at: 0, day: Self.notBought))
+            return
+        }
+        let counted = counts(i)
+        switch i {
+        case .recent(let k): recentReceipts[k].total += amount
+        case .older(let k): olderReceipts[k].total += amount
+        }
+        if !counted && counts(i) { purchaseRestored(at: i) }
+    }
+
+    /// The day and time of the purchase of the receipt at `i`.
+    private func bought(_ i: ReceiptIndex) -> (day: Int64, at: Int64) {
+        switch i {
+        case .recent(let k): return (recentReceipts[k].day, recentReceipts[k].at)
+        case .older(let k): return (olderReceipts[k].day, olderReceipts[k].at)
+        }
+    }
+
+    /// The receipt at `i` was just refunded in full.
+    private mutating func purchaseWithdrawn(at i: ReceiptIndex) {
+        let (day, at) = bought(i)
+        let dayHeld = recentReceipts.contains { $0.day == day && $0.counts } || olderReceipts.contains { $0.day == day && $0.counts }
+        if !dayHeld, let k = purchaseDays.firstIndex(of: day) { purchaseDays.remove(at: k) }
+        guard at == lastPurchaseAt || at == firstPurchaseAt else { return }
+        var first: Int64?, last: Int64?
+        for r in recentReceipts where r.counts { first = min(first ?? r.at, r.at); last = max(last ?? r.at, r.at) }
+        for r in olderReceipts where r.counts { first = min(first ?? r.at, r.at); last = max(last ?? r.at, r.at) }
+        firstPurchaseAt = first
+        lastPurchaseAt = last
+    }
+
+    /// The receipt at `i`, refunded in full before, has something left again.
+    private mutating func purchaseRestored(at i: ReceiptIndex) {
+        let (day, at) = bought(i)
+        Self.addPurchaseDay(day, to: &purchaseDays)
+        firstPurchaseAt = min(firstPurchaseAt ?? at, at)
+        lastPurchaseAt = max(lastPurchaseAt ?? at, at)
+    }
+
+    /// Adds `day` to `days`, kept ascending without repeats: usually a new last day; otherwise a
+    /// binary search for its place.
+    static func addPurchaseDay(_ day: Int64, to days: inout SmallList<4, Int64>) {
+        if let last = days.last, day <= last {
+            guard day != last else { return }
+            var lo = 0, hi = days.count
+            while lo < hi { let mid = (lo + hi) / 2; if days[mid] < day { lo = mid + 1 } else { hi = mid } }
+            if days[lo] != day { days.insert(day, at: lo) }
         } else {
-            olderReceipts.append(OlderReceipt(idHash: h, total: amount, refunded: 0))
+            days.append(day)
         }
     }
 
@@ -175,8 +269,8 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         refusesProfiling = r.bool()
         let n = r.count()
         for _ in 0..<n where !r.failed {
-            let id = r.string(), at = r.int(), total = r.int(), refunded = r.int()
-            recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total, refunded: refunded))
+            let id = r.string(), at = r.int(), total = r.int(), refunded = r.int(), day = r.int()
+            recentReceipts.append(RecentReceipt(receipt: id, at: at, total: total, refunded: refunded, day: day))
         }
         let m = r.count()
         if m > 0, !r.failed {
@@ -189,7 +283,9 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         let older = r.count()
         if older > 0, !r.failed {
             olderReceipts.reserveCapacity(older)
-            for _ in 0..<older where !r.failed { olderReceipts.append(OlderReceipt(idHash: r.unsigned(), total: r.int(), refunded: r.int())) }
+            for _ in 0..<older where !r.failed {
+                olderReceipts.append(OlderReceipt(idHash: r.unsigned(), total: r.int(), refunded: r.int(), at: r.int(), day: r.int()))
+            }
         }
         let exchanges = r.count()
         for _ in 0..<exchanges where !r.failed { exchangeReceipts.append(ExchangeReceipt(own: r.string(), original: r.string())) }
@@ -218,7 +314,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         w.bool(erased)
         w.bool(refusesProfiling)
         w.unsigned(UInt64(recentReceipts.count))
-        for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total); w.int(x.refunded) }
+        for x in recentReceipts { w.string(x.receipt); w.int(x.at); w.int(x.total); w.int(x.refunded); w.int(x.day) }
         w.unsigned(UInt64(profileEvents.count))
         for x in profileEvents { w.unsigned(x) }
         for i in 0..<ConsentMarks.count {
@@ -227,7 +323,7 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         }
         w.int(latestAt)
         w.unsigned(UInt64(olderReceipts.count))
-        for x in olderReceipts { w.unsigned(x.idHash); w.int(x.total); w.int(x.refunded) }
+        for x in olderReceipts { w.unsigned(x.idHash); w.int(x.total); w.int(x.refunded); w.int(x.at); w.int(x.day) }
         w.unsigned(UInt64(exchangeReceipts.count))
         for x in exchangeReceipts { w.string(x.own); w.string(x.original) }
     }
@@ -289,9 +385,11 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
 /// has no purchase of notes that receipt.
 /// Version 17: a return of goods an exchange issued is capped by what the exchanged receipt has
 /// left (`exchangeReceipts`).
+/// Version 18: a receipt refunded in full is no purchase: its day leaves `purchaseDays` and its
+/// time the first and last purchase, unless another purchase holds them (receipts keep their day).
 public struct CustomerSummaryProjector: KeyedProjector {
     public static let name = "customer-summary"
-    public static let version = 17
+    public static let version = 18
     public init() {}
 
     /// The last purchases, the open complaints, the home store and the refunds a receipt still
@@ -333,16 +431,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
             if s.homeStore == nil { s.homeStore = event.store }
         case .purchaseRecorded:
             let day = (at.microseconds + Int64(at.offsetMinutes) * 60_000_000) / 86_400_000_000
-            // Kept sorted: usually a new last day; otherwise a binary search for its place.
-            if let last = s.purchaseDays.last, day <= last {
-                if day != last {
-                    var lo = 0, hi = s.purchaseDays.count
-                    while lo < hi { let mid = (lo + hi) / 2; if s.purchaseDays[mid] < day { lo = mid + 1 } else { hi = mid } }
-                    if s.purchaseDays[lo] != day { s.purchaseDays.insert(day, at: lo) }
-                }
-            } else {
-                s.purchaseDays.append(day)
-            }
+            CustomerSummary.addPurchaseDay(day, to: &s.purchaseDays)
             s.receipts += 1
             let r = event.receipt
             let minor = r.amount
@@ -358,7 +447,7 @@ public struct CustomerSummaryProjector: KeyedProjector {
                     for k in 0..<dropped { s.olderReceipts.append(CustomerSummary.OlderReceipt(s.recentReceipts[k])) }
                     s.recentReceipts.removeFirst(dropped)
                 }
-                s.recentReceipts.append(.init(receipt: receipt, at: at.microseconds, total: minor))
+                s.recentReceipts.append(.init(receipt: receipt, at: at.microseconds, total: minor, day: day))
             }
         case .returnRecorded:
             s.returns += 1
@@ -372,9 +461,9 @@ public struct CustomerSummaryProjector: KeyedProjector {
                 refund = s.capRefund(refund, of: s.purchaseReceipt(of: named))
             } else if let original = event.receipt.originalReceipt {
                 if let i = s.recentReceipts.firstIndex(where: { original.equals($0.receipt) }) {
-                    refund = RefundCap.take(refund, total: s.recentReceipts[i].total, refunded: &s.recentReceipts[i].refunded)
-                } else if !s.olderReceipts.isEmpty, let id = original.string {
-                    refund = s.capOlder(refund, of: id)
+                    refund = s.capRefund(refund, at: .recent(i))
+                } else if !s.olderReceipts.isEmpty, let id = original.string, let i = s.olderIndex(of: id) {
+                    refund = s.capRefund(refund, at: i)
                 }
             }
             s.netSpend -= refund
@@ -390,13 +479,10 @@ public struct CustomerSummaryProjector: KeyedProjector {
             if let original, let own = event.payload["receipt"]?.string, own != original, !s.exchangeReceipts.contains(where: { $0.own == own }) {
                 s.exchangeReceipts.append(.init(own: own, original: original))
             }
-            if difference != 0, let original {
-                let i = s.recentReceipts.firstIndex { $0.receipt == original }
-                if difference > 0 {
-                    if let i { s.recentReceipts[i].total += difference } else { s.creditOlder(difference, to: original) }
-                } else {
-                    difference = -s.capRefund(-difference, of: original)
-                }
+            if difference > 0, let original {
+                s.credit(difference, to: original)
+            } else if difference < 0, let original {
+                difference = -s.capRefund(-difference, of: original)
             }
             s.netSpend += difference
             FoldEvent.forEachCategory(inLines: event.exchangeIssued) { c in Self.keep(category: c, in: &s) }

@@ -11,4 +11,9 @@ enum RefundCap {
         refunded += taken
         return taken
     }
+
+    /// Whether a receipt of `total` was refunded in full: it counts as no purchase (a receipt of
+    /// no total never is).
+    @inline(__always)
+    static func refundedInFull(total: Int64, refunded: Int64) -> Bool { total > 0 && refunded >= total }
 }

@@ -191,7 +191,7 @@ struct FoldReadingTests {
         s.purchaseDays = [1, 2, 300]
         s.netSpend = -42
         s.categories = ["apparel", "鞋"]
-        s.recentReceipts = [.init(receipt: "R1", at: 7, total: 8)]
+        s.recentReceipts = [.init(receipt: "R1", at: 7, total: 8, day: 300)]
         s.unresolvedComplaintSince = ["CP-1": Int64.min]
         // A writer grows past its first buffer (256 bytes), keeping what it wrote; a number takes
         // one byte below 128, up to ten above.
