@@ -498,10 +498,12 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         // The same customer slots: every customer is interned already, so the other threads'
         // reads of the table (writing the other models) see it unchanged.
         try ProjectionStore.fold(ProjectionStore.asOfGroups(again), query: everything, ledger: ledger, storingIn: nil, slots: slots)
-        swap(&records, &again.records)
-        swap(&present, &again.present)
-        swap(&capacity, &again.capacity)
-        swap(&listSlots, &again.listSlots)
+        // Plain assignments, not `swap`: a class property passed inout anywhere in the module
+        // keeps the runtime's exclusivity checks on its every access, the fold's included (the
+        // rebuild of `F` took 20–25 % longer with them).
+        let (folded, marks, room, made) = (again.records, again.present, again.capacity, again.listSlots)
+        (again.records, again.present, again.capacity, again.listSlots) = (records, present, capacity, listSlots)
+        (records, present, capacity, listSlots) = (folded, marks, room, made)
     }
 
     private func grow(toHold s: Int) {
