@@ -92,6 +92,9 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
     /// True once a step that occurred before `latestAt` was folded in: the record is then folded
     /// again in business-time order before it is stored or shown, so it is never stored set.
     public var foldedOutOfOrder = false
+    /// The customers whose streams hold the complaint's steps: its customer's, and any other a step
+    /// was recorded under (a duplicate record of the same person); a refold reads them all.
+    public var streams: [String] = []
 
     public init(complaint: String) { self.complaint = complaint }
 
@@ -215,6 +218,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         let calls = r.count()
         for _ in 0..<calls where !r.failed { callbacks.append(Callback(at: r.int(), by: r.string(), csat: r.optionalInt(), reached: r.bool())) }
         latestAt = r.int()
+        streams = r.strings()
         if r.failed || handlerSince.count != handlers.count || resolvers.count != resolutions.count { return nil }
     }
 
@@ -244,6 +248,7 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
         w.unsigned(UInt64(callbacks.count))
         for c in callbacks { w.int(c.at); w.string(c.by); w.int(c.csat); w.bool(c.reached) }
         w.int(latestAt)
+        w.strings(streams)
     }
 
     /// The record as JSON, for `--format json` (stored records are binary).
@@ -281,17 +286,16 @@ public struct ComplaintRecord: ProjectionRecord, Sendable, Equatable {
 /// step entered late takes its place among them (a closing entered after a reopening no longer
 /// closes the reopened complaint); a callback that reached the customer ends a wait on them; one
 /// that did not leaves the callback due.
+/// Version 11: the customers whose streams hold the steps (`streams`), which a refold reads.
 public struct ComplaintStatusProjector: KeyedProjector {
     public static let name = "complaint-status"
-    public static let version = 10
+    public static let version = 11
     public init() {}
 
     public static var foldsInBusinessOrder: Bool { true }
     public func needsRefold(_ r: ComplaintRecord) -> Bool { r.foldedOutOfOrder }
-    /// The complaint's customer, once it is filed: their stream holds its steps. A record of
-    /// steps whose filing is not folded in yet is not folded again (the filing, when it comes,
-    /// occurred before them and marks it).
-    public func streamCustomer(of key: String, _ r: ComplaintRecord) -> String? { r.isFiled ? r.customer : nil }
+    /// The customers whose streams hold the complaint's steps (usually its customer alone).
+    public func streamCustomers(of key: String, _ r: ComplaintRecord) -> [String] { r.streams }
 
     public var eventKinds: EventKind.Set {
         EventKind.Set([.complaintFiled, .complaintAcknowledged, .complaintVerified, .complaintPlanProposed, .complaintActionTaken, .complaintEscalated,
@@ -306,6 +310,8 @@ public struct ComplaintStatusProjector: KeyedProjector {
     public func apply(_ r: inout ComplaintRecord, _ event: borrowing FoldEvent) {
         let at = event.occurredAt.microseconds
         if at < r.latestAt { r.foldedOutOfOrder = true } else { r.latestAt = at }
+        let customer = event.record.customerBytes
+        if !r.streams.contains(where: { $0.utf8.elementsEqual(customer) }) { r.streams.append(String(decoding: customer, as: UTF8.self)) }
         // A step by staff: they count among the handlers, and the store is not waiting on the
         // customer any more.
         func handled() {

@@ -355,12 +355,16 @@ public struct CustomerSummary: ProjectionRecord, Sendable, Equatable {
         return .object(m)
     }
 
-    /// Whether the customer bought, net of returns: a receipt, and spend left after its refunds
-    /// (one whose every purchase was refunded is a prospect, "potential", as one who never came).
-    public var hasBoughtNetOfReturns: Bool { Self.boughtNetOfReturns(receipts: receipts, netSpend: netSpend) }
+    /// Whether the customer bought, net of returns: a purchase not refunded in full, and spend left
+    /// after refunds (one whose every purchase was refunded is a prospect, "potential", as one who
+    /// never came).
+    public var hasBoughtNetOfReturns: Bool { Self.boughtNetOfReturns(purchaseDays: purchaseDays.count, netSpend: netSpend) }
 
     /// The rule of `hasBoughtNetOfReturns`, for figures read without a whole summary.
-    static func boughtNetOfReturns(receipts: Int, netSpend: Int64) -> Bool { receipts > 0 && netSpend > 0 }
+    /// A purchase left (a day with a receipt not refunded in full), and spend left: money paid on
+    /// top of a receipt bought elsewhere (an exchange) without a purchase here leaves nothing to
+    /// rank its recency or frequency by.
+    static func boughtNetOfReturns(purchaseDays: Int, netSpend: Int64) -> Bool { purchaseDays > 0 && netSpend > 0 }
 
     /// Purchases counted BG/NBD's way: distinct days, the first one excluded.
     public var repeatPurchaseDays: Int { max(0, purchaseDays.count - 1) }

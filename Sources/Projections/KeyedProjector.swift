@@ -41,9 +41,9 @@ public protocol KeyedProjector: Sendable {
     /// before one it already held (a POS file loaded late). Such a record is folded again from its
     /// customer's events, in business-time order, before anyone reads it (`refolded`).
     func needsRefold(_ record: Record) -> Bool
-    /// The customer whose stream holds the events of `record` (keyed `key`), to fold it again
-    /// from; nil when it cannot be told yet. The key itself for a customer-keyed model.
-    func streamCustomer(of key: Key, _ record: Record) -> String?
+    /// The customers whose streams hold the events of `record` (keyed `key`), to fold it again
+    /// from. The key itself for a customer-keyed model.
+    func streamCustomers(of key: Key, _ record: Record) -> [String]
 }
 
 /// A record that can be stored: a compact binary form, written and read without Foundation or JSON.
@@ -58,7 +58,7 @@ extension KeyedProjector {
     public var parameters: UInt64 { 0 }
     public static var foldsInBusinessOrder: Bool { false }
     public func needsRefold(_ record: Record) -> Bool { false }
-    public func streamCustomer(of key: Key, _ record: Record) -> String? { storageKey(key) }
+    public func streamCustomers(of key: Key, _ record: Record) -> [String] { [storageKey(key)] }
 }
 
 extension KeyedProjector where Key == String {

@@ -127,7 +127,7 @@ public enum Segmentation {
         /// Whether the customer bought, net of returns (`CustomerSummary.hasBoughtNetOfReturns`): one
         /// whose every purchase was refunded is "potential" (潜在客户: registered, never bought),
         /// outside the RFM ranks.
-        var bought: Bool { CustomerSummary.boughtNetOfReturns(receipts: receipts, netSpend: netSpend) }
+        var bought: Bool { CustomerSummary.boughtNetOfReturns(purchaseDays: purchaseDays, netSpend: netSpend) }
 
         /// Whether the customer is scored against the others (RFM): a buyer who has not withdrawn
         /// consent to profiling.

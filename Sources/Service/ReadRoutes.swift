@@ -261,17 +261,15 @@ struct ReadRoutes {
         if principal.role == .clerk { for (k, s) in all { homes[k] = s.homeStore } }
         let rows = assessments.filter { a in (risk == nil || a.band.rawValue == risk) && (principal.role != .clerk || principal.mayAct(inStore: homes[a.customer])) }
             .sorted { ($0.risk, $1.customer) > ($1.risk, $0.customer) }
-        var page = Array(rows.prefix(limit)), total = rows.count
+        var listed = rows
         if point == nil {
-            // An erasure by another process is in the key store at once, in the models at their
-            // next catch-up: the customers shown are looked up there.
-            let keys = backend.ledger.keys
-            page = []
-            for a in rows where page.count < limit {
-                if case .erased? = try? keys.key(for: a.customer) { total -= 1 } else { page.append(a) }
-            }
+            // An erasure by another process is in the log at once (its `CustomerErased`, by the
+            // index of types: few), in the models at their next catch-up.
+            var erased = Set<String>()
+            try backend.ledger.ledger.scan(EventQuery(.type("CustomerErased"))) { e in erased.insert(e.customer); return true }
+            if !erased.isEmpty { listed.removeAll { erased.contains($0.customer) } }
         }
-        var m: [(String, JSONValue)] = [("customers", .array(page.map(\.json))), ("total", .number(String(total))), asOfMember(point, now)]
+        var m: [(String, JSONValue)] = [("customers", .array(listed.prefix(limit).map(\.json))), ("total", .number(String(listed.count))), asOfMember(point, now)]
         if let unavailable { m.append(("modelUnavailable", .string(unavailable))) }
         return jsonResponse(.object(m))
     }

@@ -236,6 +236,27 @@ struct ComplaintSLATests {
         #expect(try f.models.record(ComplaintStatusProjector(), key: "CP-1") == r)
     }
 
+    @Test("a step recorded under another customer id is kept when a late step has the complaint folded again")
+    func stepUnderAnotherCustomer() throws {
+        let f = try Fixture("sla-two-streams"); defer { f.remove() }
+        func step(_ type: String, _ customer: String, _ time: String, _ i: Int) throws -> JSONValue {
+            let payload = type == "ComplaintFiled" ? #"{"complaint":"CP-1","category":"product-quality","severity":"medium"}"# : #"{"complaint":"CP-1"}"#
+            return try JSONParser.parse(#"{"type":"\#(type)","customer":"\#(customer)","store":"S1","actor":"staff-\#(i)","channel":"counter","occurredAt":"2026-11-23T\#(time):00+08:00","source":"t","externalId":"\#(i)","payload":\#(payload)}"#)
+        }
+        try f.append([
+            try step("ComplaintFiled", "C1", "10:00", 0),
+            try step("ComplaintAcknowledged", "C2", "10:10", 1),   // keyed under a duplicate record of the same person
+            try step("ComplaintResolved", "C1", "11:00", 2),
+            try step("ComplaintVerified", "C1", "10:30", 3),       // entered late
+        ])
+        let live = try #require(try f.models.record(ComplaintStatusProjector(), key: "CP-1"))
+        let asOf = try #require(try f.models.fold(ComplaintStatusProjector(), asOf: .time(Timestamp(iso8601: "2026-11-24T00:00:00+08:00")!))["CP-1"])
+        #expect(live.acknowledgedAt == at("2026-11-23T10:10:00") && live.handlers.count == 3 && live.streams == ["C1", "C2"], "\(live.json)")
+        var asOfSameStreams = asOf
+        asOfSameStreams.streams = live.streams   // the time index meets them in another order
+        #expect(asOfSameStreams == live)
+    }
+
     @Test("a callback that reaches the customer ends a wait on them; one that does not leaves the callback due")
     func callbackReached() throws {
         let (r, f) = try record([

@@ -41,6 +41,25 @@ struct NetOfReturnsTests {
         #expect(try f.models.record(CustomerSummaryProjector(), key: "C1") == s)
     }
 
+    @Test("spend left without a purchase left (paid on top of a receipt bought elsewhere) is no buyer to rank")
+    func spendWithoutPurchase() throws {
+        let f = try Fixture("spend-no-purchase"); defer { f.remove() }
+        var docs = [
+            try L.purchase("R1", minor: 10_000, at: "2025-01-05T10:00:00+08:00"),
+            try L.refund("R1-R", of: "R1", minor: 10_000, at: "2025-01-06T10:00:00+08:00"),
+            try L.exchange("X2", of: "RX", difference: 5_000, category: "shoes", at: "2025-01-07T10:00:00+08:00"),
+        ]
+        for k in 2...10 {
+            docs.append(try L.event("PurchaseRecorded", #"{"receipt":"R\#(k)","lines":[{"sku":"A","category":"apparel","quantity":1,"unitPrice":{"minor":1000,"currency":"CNY"}}],"total":{"minor":1000,"currency":"CNY"}}"#,
+                                    at: "2026-0\(k % 9 + 1)-10T10:00:00+08:00", customer: "C\(k)", id: "R\(k)"))
+        }
+        try f.append(docs)
+        let s = try #require(try f.models.record(CustomerSummaryProjector(), key: "C1"))
+        #expect(s.netSpend == 5_000 && s.purchaseDays.isEmpty && !s.hasBoughtNetOfReturns)
+        let ranked = Segmentation.assign(try f.stored(CustomerSummaryProjector()).map { ($0.key, $0.value) }, now: Timestamp(iso8601: "2026-12-01T00:00:00+08:00")!)
+        #expect(ranked["C1"]?.rfm == nil && ranked["C2"]?.rfm != nil, "\(String(describing: ranked["C1"]))")
+    }
+
     @Test("every receipt refunded in full: no purchase day, no last purchase; something paid on top again counts it")
     func everythingReturned() throws {
         let f = try Fixture("all-returned"); defer { f.remove() }

@@ -183,8 +183,12 @@ struct ProjectorTests {
         #expect(s.netSpend == 0 && s.receipts == 1 && s.returns == 2)
         // Every purchase refunded: net of returns the customer bought nothing, so is "potential",
         // outside the RFM ranks; one who kept part of it stays a buyer.
-        var kept = s
+        #expect(s.purchaseDays.isEmpty && s.lastPurchaseAt == nil, "the receipt refunded in full is no purchase")
+        var kept = s   // the same purchase, 40.00 of it kept: its day and time count
         kept.netSpend = 4_000
+        kept.purchaseDays = [s.recentReceipts[0].day]
+        kept.lastPurchaseAt = s.recentReceipts[0].at
+        kept.firstPurchaseAt = s.recentReceipts[0].at
         #expect(Segmentation.kind(of: s, rules: SegmentRules()) == .potential && Segmentation.kind(of: kept, rules: SegmentRules()) == .regular)
         let now = Timestamp(iso8601: "2026-11-02T00:00:00Z")!
         let assigned = Segmentation.assign([("C1", s), ("C2", kept)], now: now)
