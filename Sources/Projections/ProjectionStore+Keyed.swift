@@ -403,6 +403,11 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
     override func release() {
         ReleasedRecords(records: records, slots: listSlots, capacity: capacity).free()
         TableMemory.free(present, capacity: capacity)
+        emptyTables()
+    }
+
+    /// Fresh tables of one slot and no record, once the old ones were let go of.
+    private func emptyTables() {
         capacity = 1
         records = TableMemory.allocate(P.Record.self, capacity: capacity)
         present = TableMemory.allocate(UInt8.self, capacity: capacity)
@@ -485,11 +490,7 @@ final class DenseFolding<P: CustomerKeyed>: ModelFold {
         for s in listSlots { (records + Int(s)).deinitialize(count: 1) }
         TableMemory.free(records, capacity: capacity)
         TableMemory.free(present, capacity: capacity)
-        capacity = 1
-        records = TableMemory.allocate(P.Record.self, capacity: capacity)
-        present = TableMemory.allocate(UInt8.self, capacity: capacity)
-        listSlots = []
-        order = []
+        emptyTables()
         let again = DenseFolding(projector)
         let everything = EventQuery(.occurred(from: Int64.min / 2, until: Int64.max / 2), sequences: 1...max(1, sequence))
         // The same customer slots: every customer is interned already, so the other threads'
